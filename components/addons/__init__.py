@@ -1,0 +1,22 @@
+"""In-cluster add-ons: one contract (`AddOnSpec`), one installer (`HelmAddOn`), the catalog."""
+
+from . import aws_load_balancer_controller, cluster_autoscaler, external_dns, metrics_server
+from .contract import AddOnDependencyError, AddOnSpec, AddOnSwitch, IrsaSpec, check_dependencies, deep_merge
+from .release import IRSA_ANNOTATION, HelmAddOn, HelmAddOnArgs, install_addons
+
+__all__ = [
+    "IRSA_ANNOTATION",
+    "AddOnDependencyError",
+    "AddOnSpec",
+    "AddOnSwitch",
+    "HelmAddOn",
+    "HelmAddOnArgs",
+    "IrsaSpec",
+    "aws_load_balancer_controller",
+    "check_dependencies",
+    "cluster_autoscaler",
+    "deep_merge",
+    "external_dns",
+    "install_addons",
+    "metrics_server",
+]

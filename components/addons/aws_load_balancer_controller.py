@@ -1,0 +1,57 @@
+"""aws-load-balancer-controller: turns Ingresses into ALBs and Services into NLBs (K7)."""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+from importlib import resources
+from typing import Any
+
+import pulumi
+
+from ..irsa import PolicyDocument
+from .contract import AddOnSpec, IrsaSpec
+
+NAME = "aws-load-balancer-controller"
+CHART_VERSION = "3.5.0"
+CONTROLLER_VERSION = "v3.5.0"
+REPOSITORY = "https://aws.github.io/eks-charts"
+NAMESPACE = "kube-system"
+SERVICE_ACCOUNT = "aws-load-balancer-controller"
+DEPENDS_ON: tuple[str, ...] = ()
+# The upstream docs/install/iam_policy.json at the controller's tag, kept byte for byte: a policy
+# retyped by hand drifts from what the controller actually calls.
+IAM_POLICY_FILE = f"aws-load-balancer-controller-iam-policy-{CONTROLLER_VERSION}.json"
+
+
+@cache
+def iam_policy() -> PolicyDocument:
+    """The upstream IAM policy for the pinned controller version."""
+    text = resources.files(__package__).joinpath("data", IAM_POLICY_FILE).read_text(encoding="utf-8")
+    document: dict[str, Any] = json.loads(text)
+    return document
+
+
+def spec(*, cluster_name: str, region: str, vpc_id: pulumi.Input[str]) -> AddOnSpec:
+    return AddOnSpec(
+        name=NAME,
+        chart=NAME,
+        version=CHART_VERSION,
+        repository=REPOSITORY,
+        namespace=NAMESPACE,
+        depends_on=DEPENDS_ON,
+        irsa=IrsaSpec(service_account=SERVICE_ACCOUNT, policy_documents={"controller": iam_policy()}),
+        values={
+            # Set explicitly so the controller never falls back to reading IMDS (hop limit 1 blocks it).
+            "clusterName": cluster_name,
+            "region": region,
+            "vpcId": vpc_id,
+            "replicaCount": 2,
+            "podDisruptionBudget": {"maxUnavailable": 1},
+            "resources": {
+                "requests": {"cpu": "100m", "memory": "128Mi"},
+                "limits": {"cpu": "500m", "memory": "256Mi"},
+            },
+            "defaultTags": {"kubeboard.io/cluster": cluster_name},
+        },
+    )

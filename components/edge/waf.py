@@ -1,0 +1,163 @@
+"""The rules of the regional WebACL in front of the shared ALB (K8), built as plain data.
+
+Rules keep fixed priorities with gaps, so switching one off never renumbers the others. The
+order puts the cheap, decisive checks first: explicit denies, IP reputation, anonymous
+networks, the geo allow-list and the rate limit, then the request-inspecting rule groups.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import pulumi
+
+# AWS managed rule groups (vendor AWS) and the priority each runs at.
+IP_REPUTATION = "AWSManagedRulesAmazonIpReputationList"
+ANONYMOUS_IP = "AWSManagedRulesAnonymousIpList"
+COMMON = "AWSManagedRulesCommonRuleSet"
+KNOWN_BAD_INPUTS = "AWSManagedRulesKnownBadInputsRuleSet"
+SQLI = "AWSManagedRulesSQLiRuleSet"
+
+PRIORITY = {
+    "deny-listed-ips": 10,
+    "amazon-ip-reputation": 20,
+    "anonymous-ip": 30,
+    "geo-allow-list": 40,
+    "rate-limit-per-ip": 50,
+    "common-rule-set": 60,
+    "known-bad-inputs": 70,
+    "sqli": 80,
+}
+
+# Grafana dashboards and Argo CD manifests are saved as request bodies well above the 8 KB
+# the common rule set allows; counting (and logging) them instead of blocking keeps the UIs usable
+# while every other rule of the group still blocks.
+COMMON_RULES_COUNTED = ("SizeRestrictions_BODY",)
+
+
+@dataclass(frozen=True)
+class WafPolicy:
+    """What the WebACL enforces; mirrors ``kubeboard:edge.waf``."""
+
+    rate_limit: int
+    rate_limit_window_seconds: int
+    allowed_countries: Sequence[str]
+    block_anonymous_ips: bool
+    allow_cidrs: Sequence[str] = ()
+    deny_cidrs: Sequence[str] = ()
+
+
+@dataclass(frozen=True)
+class IpSetRefs:
+    """ARNs of the IP sets created for the allow and deny lists (one per IP version in use)."""
+
+    allow: Sequence[pulumi.Input[str]] = field(default_factory=tuple)
+    deny: Sequence[pulumi.Input[str]] = field(default_factory=tuple)
+
+
+def split_by_version(cidrs: Sequence[str]) -> dict[str, list[str]]:
+    """CIDRs grouped as WAF IP sets need them: ``{"IPV4": [...], "IPV6": [...]}``, empty ones left out."""
+    groups: dict[str, list[str]] = {}
+    for cidr in cidrs:
+        version = "IPV4" if ipaddress.ip_network(cidr).version == 4 else "IPV6"
+        groups.setdefault(version, []).append(cidr)
+    return groups
+
+
+def visibility(metric_name: str) -> dict[str, Any]:
+    """CloudWatch metrics and sampled requests, for every rule and for the ACL itself."""
+    return {"cloudwatch_metrics_enabled": True, "sampled_requests_enabled": True, "metric_name": metric_name}
+
+
+def _in_any(ip_set_arns: Sequence[pulumi.Input[str]]) -> dict[str, Any]:
+    statements = [{"ip_set_reference_statement": {"arn": arn}} for arn in ip_set_arns]
+    return statements[0] if len(statements) == 1 else {"or_statement": {"statements": statements}}
+
+
+def _managed(name: str, rule_group: str, prefix: str, *, counted: Sequence[str] = ()) -> dict[str, Any]:
+    statement: dict[str, Any] = {"name": rule_group, "vendor_name": "AWS"}
+    if counted:
+        statement["rule_action_overrides"] = [
+            {"name": rule, "action_to_use": {"count": {}}} for rule in counted
+        ]
+    return {
+        "name": name,
+        "priority": PRIORITY[name],
+        "override_action": {"none": {}},
+        "statement": {"managed_rule_group_statement": statement},
+        "visibility_config": visibility(f"{prefix}-{name}"),
+    }
+
+
+def _blocking(name: str, statement: dict[str, Any], prefix: str) -> dict[str, Any]:
+    return {
+        "name": name,
+        "priority": PRIORITY[name],
+        "action": {"block": {}},
+        "statement": statement,
+        "visibility_config": visibility(f"{prefix}-{name}"),
+    }
+
+
+def web_acl_rules(policy: WafPolicy, ip_sets: IpSetRefs, *, metric_prefix: str) -> list[dict[str, Any]]:
+    """The WebACL's rules, in priority order, as ``aws.wafv2.WebAclRuleArgsDict`` values."""
+    rules: list[dict[str, Any]] = []
+    if ip_sets.deny:
+        rules.append(_blocking("deny-listed-ips", _in_any(ip_sets.deny), metric_prefix))
+    rules.append(_managed("amazon-ip-reputation", IP_REPUTATION, metric_prefix))
+    if policy.block_anonymous_ips:
+        rules.append(_managed("anonymous-ip", ANONYMOUS_IP, metric_prefix))
+    if policy.allowed_countries:
+        allowed: dict[str, Any] = {"geo_match_statement": {"country_codes": list(policy.allowed_countries)}}
+        if ip_sets.allow:
+            # Trusted sources abroad (an office VPN, a CI runner) pass the geo allow-list too.
+            allowed = {"or_statement": {"statements": [allowed, _in_any(ip_sets.allow)]}}
+        rules.append(_blocking("geo-allow-list", {"not_statement": {"statement": allowed}}, metric_prefix))
+    rate: dict[str, Any] = {
+        "limit": policy.rate_limit,
+        "aggregate_key_type": "IP",
+        "evaluation_window_sec": policy.rate_limit_window_seconds,
+    }
+    if ip_sets.allow:
+        rate["scope_down_statement"] = {"not_statement": {"statement": _in_any(ip_sets.allow)}}
+    rules.append(_blocking("rate-limit-per-ip", {"rate_based_statement": rate}, metric_prefix))
+    rules.append(_managed("common-rule-set", COMMON, metric_prefix, counted=COMMON_RULES_COUNTED))
+    rules.append(_managed("known-bad-inputs", KNOWN_BAD_INPUTS, metric_prefix))
+    rules.append(_managed("sqli", SQLI, metric_prefix))
+    return rules
+
+
+# WAF logs every header; these carry credentials and sessions, so they are masked in the logs.
+REDACTED_HEADERS = ("authorization", "cookie")
+
+
+def redacted_fields() -> list[dict[str, Any]]:
+    return [{"single_header": {"name": header}} for header in REDACTED_HEADERS]
+
+
+def log_delivery_policy(log_group_arn: str) -> dict[str, Any]:
+    """The CloudWatch Logs resource policy that lets WAF deliver to the ``aws-waf-logs-`` group.
+
+    WAF writes one itself when none fits, but that account-wide policy is capped at 5,120
+    characters and fails silently once full; owning ours keeps delivery deterministic.
+    """
+    _, partition, _, region, account, *_ = log_group_arn.split(":")
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "AllowWafLogDelivery",
+                "Effect": "Allow",
+                "Principal": {"Service": "delivery.logs.amazonaws.com"},
+                "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
+                "Resource": f"{log_group_arn.removesuffix(':*')}:*",
+                "Condition": {
+                    "StringEquals": {"aws:SourceAccount": account},
+                    "ArnLike": {"aws:SourceArn": f"arn:{partition}:logs:{region}:{account}:*"},
+                },
+            }
+        ],
+    }

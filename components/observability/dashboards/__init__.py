@@ -1,0 +1,1 @@
+"""Data files of the observability component (packaged so installs carry them)."""

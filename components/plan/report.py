@@ -1,0 +1,134 @@
+"""Human views of a plan: the console tree and ``report.md`` (fit to paste as a PR comment)."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter, defaultdict
+from typing import Any
+
+
+def _components(plan: dict[str, Any]) -> tuple[dict[str, dict[str, Any]], dict[str | None, list[str]]]:
+    components = {r["urn"]: r for r in plan["resources"] if not r["custom"] and not r["type"].startswith("pulumi:")}
+    children: dict[str | None, list[str]] = defaultdict(list)
+    for resource in plan["resources"]:
+        children[resource["parent"]].append(resource["urn"])
+    return components, children
+
+
+def _owner(urn: str, by_urn: dict[str, dict[str, Any]], components: dict[str, dict[str, Any]]) -> str | None:
+    """The nearest component that contains a resource (itself, for a component)."""
+    current: str | None = urn
+    while current is not None and current not in components:
+        current = by_urn[current]["parent"] if current in by_urn else None
+    return current
+
+
+def console_tree(plan: dict[str, Any]) -> str:
+    components, children = _components(plan)
+    by_urn = {r["urn"]: r for r in plan["resources"]}
+    lines: list[str] = []
+
+    def walk(urn: str, depth: int) -> None:
+        component = components[urn]
+        own = Counter(
+            by_urn[child]["type"] for child in children[urn] if by_urn[child]["custom"]
+        )
+        total = sum(own.values())
+        lines.append(f"{'  ' * depth}{component['name']} ({component['type']}): {total} resources")
+        for token, count in sorted(own.items()):
+            lines.append(f"{'  ' * depth}    {count:>3} x {token}")
+        for child in children[urn]:
+            if child in components:
+                walk(child, depth + 1)
+
+    roots = [urn for urn, c in components.items() if c["parent"] not in components]
+    for root in roots:
+        walk(root, 0)
+    summary = plan["summary"]
+    lines.append(f"{summary['resources']} resources in stack {plan['stack']}")
+    return "\n".join(lines)
+
+
+def policy_lines(plan: dict[str, Any]) -> str:
+    section = plan["policies"]
+    results = section["results"]
+    lines = [f"policies: {len(section['evaluated'])} evaluated, {section['mandatoryViolations']} mandatory violation(s), "
+             f"{sum(1 for r in results if r['level'] == 'advisory')} advisory"]
+    for result in results:
+        lines.append(f"  [{result['level']}] {result['policy']}: {result['message']} ({result['urn']})")
+    return "\n".join(lines)
+
+
+def _node_id(urn: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_]", "_", urn.split("::")[-1])
+
+
+def mermaid(plan: dict[str, Any]) -> str:
+    """Components as nested boxes; an arrow where one component's resources use another's."""
+    components, children = _components(plan)
+    by_urn = {r["urn"]: r for r in plan["resources"]}
+    lines = ["flowchart LR"]
+
+    def walk(urn: str, depth: int) -> None:
+        component = components[urn]
+        nested = [child for child in children[urn] if child in components]
+        count = sum(1 for child in children[urn] if by_urn[child]["custom"])
+        label = f"{component['name']}<br/>{component['type'].split(':')[-1]} · {count} resources"
+        indent = "  " * (depth + 1)
+        if nested:
+            lines.append(f'{indent}subgraph {_node_id(urn)}_group["{component["name"]}"]')
+            lines.append(f'{indent}  {_node_id(urn)}["{label}"]')
+            for child in nested:
+                walk(child, depth + 1)
+            lines.append(f"{indent}end")
+        else:
+            lines.append(f'{indent}{_node_id(urn)}["{label}"]')
+
+    for root in [urn for urn, c in components.items() if c["parent"] not in components]:
+        walk(root, 0)
+    edges = set()
+    for resource in plan["resources"]:
+        source = _owner(resource["urn"], by_urn, components)
+        for dependency in resource["dependencies"]:
+            target = _owner(dependency, by_urn, components)
+            if source and target and source != target and not _is_ancestor(target, source, by_urn):
+                edges.add((source, target))
+    for source, target in sorted(edges):
+        lines.append(f"  {_node_id(source)} --> {_node_id(target)}")
+    return "\n".join(lines)
+
+
+def _is_ancestor(candidate: str, urn: str, by_urn: dict[str, dict[str, Any]]) -> bool:
+    current = by_urn.get(urn, {}).get("parent")
+    while current is not None:
+        if current == candidate:
+            return True
+        current = by_urn.get(current, {}).get("parent")
+    return False
+
+
+def markdown(plan: dict[str, Any], diff_markdown: str | None = None) -> str:
+    section = plan["policies"]
+    status = "passes" if section["mandatoryViolations"] == 0 else "**fails**"
+    parts = [
+        f"## Kubeboard plan: `{plan['project']}` / `{plan['stack']}`",
+        "",
+        f"{plan['summary']['resources']} resources; policy check {status} "
+        f"({len(section['evaluated'])} policies, {section['mandatoryViolations']} mandatory violations).",
+        "",
+    ]
+    if diff_markdown:
+        parts += [diff_markdown, ""]
+    parts += ["### Resources by type", "", "| type | count |", "|---|---:|"]
+    parts += [f"| `{token}` | {count} |" for token, count in plan["summary"]["byType"].items()]
+    parts += ["", "### Policies", ""]
+    if section["results"]:
+        parts += ["| level | policy | resource | message |", "|---|---|---|---|"]
+        for result in section["results"]:
+            where = f"`{result['urn'].split('::')[-1]}`" if result["urn"] else "stack"
+            message = result["message"].replace("|", "\\|")
+            parts.append(f"| {result['level']} | `{result['policy']}` | {where} | {message} |")
+    else:
+        parts.append(f"All {len(section['evaluated'])} policies pass.")
+    parts += ["", "### Architecture", "", "```mermaid", mermaid(plan), "```", ""]
+    return "\n".join(parts)

@@ -1,0 +1,61 @@
+"""Run the project's own ``__main__.py`` under Pulumi's mock runtime and record what it registers."""
+
+from __future__ import annotations
+
+import os
+import runpy
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import pulumi
+from pulumi.runtime.mocks import set_mocks
+from pulumi.runtime.settings import ROOT
+from pulumi.runtime.stack import run_in_stack
+from pulumi.runtime.sync_await import _sync_await
+
+from .mocks import PlanMocks
+from .recorder import Recording, RecordingMonitor
+from .stack_files import StackConfig, read_stack_config
+
+
+class ProgramConfigurationError(Exception):
+    """The program refused the stack's configuration (a ``pulumi.RunError`` at start)."""
+
+
+@dataclass
+class ProgramRun:
+    config: StackConfig
+    recording: Recording
+
+
+@contextmanager
+def _inside(project_dir: Path) -> Iterator[None]:
+    # The program is run as the CLI runs it: from its own directory, importable siblings included.
+    previous = Path.cwd()
+    sys.path.insert(0, str(project_dir))
+    os.chdir(project_dir)
+    try:
+        yield
+    finally:
+        os.chdir(previous)
+        sys.path.remove(str(project_dir))
+
+
+def run_program(project_dir: Path, stack: str) -> ProgramRun:
+    config = read_stack_config(project_dir, stack)
+    pulumi.runtime.set_all_config(dict(config.values), list(config.secret_keys))
+    mocks = PlanMocks(region=config.region or "us-east-1", stack=stack)
+    monitor = RecordingMonitor(mocks)
+    set_mocks(mocks, project=config.project, stack=stack, preview=False, monitor=monitor)
+    # set_mocks makes (and finishes) a root stack of its own; the program gets a fresh one, as under
+    # the CLI, so that its exports are registered as the stack's outputs.
+    ROOT.set(None)
+    with _inside(project_dir):
+        try:
+            _sync_await(run_in_stack(lambda: runpy.run_path(str(config.main), run_name="__main__")))
+        except pulumi.RunError as error:
+            raise ProgramConfigurationError(str(error)) from None
+    return ProgramRun(config, monitor.recording)

@@ -1,0 +1,65 @@
+"""Value types shared by the settings sections, each validated where it is read."""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from enum import StrEnum
+from typing import Annotated
+
+from pydantic import AfterValidator, Field
+
+# The only values CloudWatch Logs accepts for a log group's retention.
+LOG_RETENTION_DAYS = (
+    1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
+)  # fmt: skip
+
+
+class Environment(StrEnum):
+    """What kind of stack this is; prod turns on protection and stricter defaults."""
+
+    DEV = "dev"
+    PROD = "prod"
+
+
+def _retention(days: int) -> int:
+    if days not in LOG_RETENTION_DAYS:
+        allowed = ", ".join(str(d) for d in LOG_RETENTION_DAYS)
+        raise ValueError(f"{days} is not a CloudWatch Logs retention; use one of {allowed}")
+    return days
+
+
+def _ipv4_network(text: str) -> str:
+    try:
+        network = ipaddress.IPv4Network(text, strict=True)
+    except ValueError as error:
+        raise ValueError(f"{text!r} is not an IPv4 CIDR block ({error})") from None
+    return str(network)
+
+
+_ROLE_ARN = re.compile(r"^arn:aws(-[a-z]+)*:iam::\d{12}:role/[\w+=,.@/-]{1,512}$")
+
+
+def _role_arn(text: str) -> str:
+    if not _ROLE_ARN.match(text):
+        raise ValueError(f"{text!r} is not an IAM role ARN (arn:aws:iam::<account>:role/<name>)")
+    return text
+
+
+_DNS_LABEL = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$")
+
+
+def _dns_name(text: str) -> str:
+    name = text.rstrip(".")
+    labels = name.split(".")
+    if len(name) > 253 or len(labels) < 2 or not all(_DNS_LABEL.match(label) for label in labels):
+        raise ValueError(f"{text!r} is not a lower-case DNS name such as kubeboard.example.com")
+    return name
+
+
+RetentionDays = Annotated[int, AfterValidator(_retention)]
+Ipv4Cidr = Annotated[str, AfterValidator(_ipv4_network)]
+IamRoleArn = Annotated[str, AfterValidator(_role_arn)]
+DnsName = Annotated[str, AfterValidator(_dns_name)]
+Name = Annotated[str, Field(pattern=r"^[a-z][a-z0-9-]{1,30}[a-z0-9]$")]
+PositiveInt = Annotated[int, Field(gt=0)]

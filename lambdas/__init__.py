@@ -1,0 +1,1 @@
+"""Lambda functions and jobs deployed by the platform, one package per function."""

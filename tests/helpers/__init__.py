@@ -1,0 +1,1 @@
+"""Reusable test helpers (chart values checks, rule-file checks)."""

@@ -1,0 +1,438 @@
+"""The log exporter against a local server speaking Loki's `query_range` format, and moto S3."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import re
+import threading
+import urllib.parse
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+import boto3
+import pytest
+from botocore.awsrequest import AWSResponse
+from botocore.config import Config
+from moto import mock_aws
+
+from lambdas.log_exporter import ExporterSettings, SettingsError, run_export
+from lambdas.log_exporter.__main__ import main
+from lambdas.log_exporter.loki import LokiError
+from lambdas.log_exporter.retry import Backoff
+from lambdas.log_exporter.sink import AlreadyExported, S3Sink
+from lambdas.log_exporter.windows import Window, candidate_windows, latest_closed_window, object_key
+
+BUCKET = "raw-error-logs"
+NS = 1_000_000_000
+MIN = 60 * NS
+
+
+def utc(text: str) -> datetime:
+    return datetime.fromisoformat(text).replace(tzinfo=UTC)
+
+
+def ns(text: str) -> int:
+    return int(utc(text).timestamp()) * NS
+
+
+# --------------------------------------------------------------------------- fake Loki
+
+
+class FakeLoki:
+    """Holds log entries and answers /loki/api/v1/query_range as Loki documents it.
+
+    start is inclusive, end exclusive; `limit` caps the entries of the whole answer; with
+    direction=forward the oldest entries win; the `|~` filter is applied as a regular expression.
+    """
+
+    def __init__(self) -> None:
+        self.entries: list[tuple[dict[str, str], int, str]] = []
+        self.requests: list[dict[str, str]] = []
+        self.fail_next: list[int] = []  # HTTP status codes to answer before behaving
+        self.lock = threading.Lock()
+
+    def add(self, labels: dict[str, str], ts: int, line: str) -> None:
+        self.entries.append((labels, ts, line))
+
+    def answer(self, params: dict[str, str]) -> tuple[int, dict[str, Any]]:
+        with self.lock:
+            self.requests.append(params)
+            if self.fail_next:
+                return self.fail_next.pop(0), {"status": "error", "error": "injected failure"}
+        query = params["query"]
+        match = re.fullmatch(r'\{namespace="([^"]+)"\} \|~ `(.*)`', query)
+        if not match:
+            return 400, {"status": "error", "error": f"parse error: {query}"}
+        namespace, pattern = match.group(1), re.compile(match.group(2))
+        start, end, limit = int(params["start"]), int(params["end"]), int(params["limit"])
+        assert params["direction"] == "forward"
+        hits = sorted(
+            (e for e in self.entries if e[0]["namespace"] == namespace and start <= e[1] < end),
+            key=lambda e: e[1],
+        )
+        hits = [e for e in hits if pattern.search(e[2])][:limit]
+        streams: dict[tuple[tuple[str, str], ...], dict[str, Any]] = {}
+        for labels, ts, line in hits:
+            key = tuple(sorted(labels.items()))
+            streams.setdefault(key, {"stream": labels, "values": []})["values"].append([str(ts), line])
+        return 200, {"status": "success", "data": {"resultType": "streams", "result": list(streams.values())}}
+
+    def range_requests(self) -> list[dict[str, str]]:
+        return [r for r in self.requests if "query" in r]
+
+
+@pytest.fixture
+def loki() -> Iterator[tuple[FakeLoki, str]]:
+    fake = FakeLoki()
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            url = urllib.parse.urlsplit(self.path)
+            if url.path != "/loki/api/v1/query_range":
+                self.send_error(404)
+                return
+            params = dict(urllib.parse.parse_qsl(url.query))
+            status, body = fake.answer(params)
+            payload = json.dumps(body).encode()
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(payload)))
+            self.end_headers()
+            self.wfile.write(payload)
+
+        def log_message(self, *args: Any) -> None:
+            return
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield fake, f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.fixture
+def s3(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+    for name, value in {
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_DEFAULT_REGION": "ap-northeast-2",
+    }.items():
+        monkeypatch.setenv(name, value)
+    with mock_aws():
+        client = boto3.client("s3", region_name="ap-northeast-2")
+        client.create_bucket(
+            Bucket=BUCKET, CreateBucketConfiguration={"LocationConstraint": "ap-northeast-2"}
+        )
+        yield client
+
+
+class Sleeps:
+    def __init__(self) -> None:
+        self.calls: list[float] = []
+
+    def __call__(self, seconds: float) -> None:
+        self.calls.append(seconds)
+
+
+def no_jitter_backoff(max_attempts: int = 4) -> tuple[Backoff, Sleeps]:
+    sleeps = Sleeps()
+
+    class Upper:
+        @staticmethod
+        def uniform(_low: float, high: float) -> float:
+            return high
+
+    backoff = Backoff(max_attempts=max_attempts, base_seconds=0.5, max_seconds=3.0, sleep=sleeps, rng=Upper())  # type: ignore[arg-type]
+    return backoff, sleeps
+
+
+def settings(url: str, **overrides: Any) -> ExporterSettings:
+    values: dict[str, Any] = {
+        "loki_url": url,
+        "bucket": BUCKET,
+        "namespaces": ("prod",),
+        "backfill_windows": 1,
+        "page_limit": 1000,
+    }
+    values.update(overrides)
+    return ExporterSettings(**values)
+
+
+def read_export(s3: Any, key: str) -> list[dict[str, Any]]:
+    body = s3.get_object(Bucket=BUCKET, Key=key)["Body"].read()
+    return [json.loads(line) for line in gzip.decompress(body).splitlines()]
+
+
+def keys(s3: Any) -> list[str]:
+    return sorted(obj["Key"] for obj in s3.list_objects_v2(Bucket=BUCKET).get("Contents", []))
+
+
+PROD_API = {"namespace": "prod", "app": "api", "pod": "api-7d9f-x2k", "container": "api"}
+
+# --------------------------------------------------------------------------- windows
+
+
+@pytest.mark.parametrize(
+    ("now", "start"),
+    [
+        ("2026-11-22 03:27:59", "2026-11-22 03:00"),  # window closed at 03:10, i.e. >= 10 min ago
+        ("2026-11-22 03:20:00", "2026-11-22 03:00"),  # exactly 10 minutes after it closed
+        ("2026-11-22 03:19:59", "2026-11-22 02:50"),  # 03:10 closed only 9m59s ago: not yet
+        ("2026-11-22 00:05:00", "2026-11-21 23:40"),  # across midnight
+    ],
+)
+def test_latest_window_is_aligned_and_closed_ten_minutes_ago(now: str, start: str) -> None:
+    window = latest_closed_window(utc(now), timedelta(minutes=10), timedelta(minutes=10))
+    assert window == Window(utc(start), utc(start) + timedelta(minutes=10))
+
+
+def test_window_key_names_namespace_day_and_start() -> None:
+    window = Window(utc("2026-11-21 23:50"), utc("2026-11-22 00:00"))
+    assert object_key("errors", "prod", window) == "errors/prod/2026/11/21/2350.jsonl.gz"
+
+
+def test_candidates_are_the_backfill_range_oldest_first() -> None:
+    latest = Window(utc("2026-11-22 03:00"), utc("2026-11-22 03:10"))
+    starts = [w.start.strftime("%H:%M") for w in candidate_windows(latest, 3)]
+    assert starts == ["02:40", "02:50", "03:00"]
+
+
+# --------------------------------------------------------------------------- exporting
+
+
+def test_exports_only_error_lines_inside_the_window(loki: tuple[FakeLoki, str], s3: Any) -> None:
+    fake, url = loki
+    fake.add(PROD_API, ns("2026-11-22 02:59:59"), "ERROR before the window")
+    fake.add(PROD_API, ns("2026-11-22 03:00:00"), "ERROR at the start: included")
+    fake.add(PROD_API, ns("2026-11-22 03:04:00"), "INFO all good")
+    fake.add({**PROD_API, "app": "worker"}, ns("2026-11-22 03:05:00"), "panic: nil map")
+    fake.add(PROD_API, ns("2026-11-22 03:10:00"), "ERROR at the end: next window")
+    fake.add({**PROD_API, "namespace": "dev"}, ns("2026-11-22 03:05:00"), "ERROR other namespace")
+
+    result = run_export(settings(url), s3_client=s3, now=utc("2026-11-22 03:21"))
+
+    assert result.written == ["errors/prod/2026/11/22/0300.jsonl.gz"]
+    records = read_export(s3, "errors/prod/2026/11/22/0300.jsonl.gz")
+    assert [(r["app"], r["line"]) for r in records] == [
+        ("api", "ERROR at the start: included"),
+        ("worker", "panic: nil map"),
+    ]
+    assert records[0] == {
+        "ts": ns("2026-11-22 03:00:00"),
+        "namespace": "prod",
+        "app": "api",
+        "pod": "api-7d9f-x2k",
+        "container": "api",
+        "line": "ERROR at the start: included",
+    }
+    head = s3.head_object(Bucket=BUCKET, Key="errors/prod/2026/11/22/0300.jsonl.gz")
+    assert head["Metadata"]["namespace"] == "prod"
+    assert head["Metadata"]["lines"] == "2"
+
+
+def test_each_namespace_gets_its_own_object_even_when_empty(loki: tuple[FakeLoki, str], s3: Any) -> None:
+    fake, url = loki
+    fake.add(PROD_API, ns("2026-11-22 03:01:00"), "ERROR boom")
+    run_export(settings(url, namespaces=("prod", "dev")), s3_client=s3, now=utc("2026-11-22 03:21"))
+    assert keys(s3) == ["errors/dev/2026/11/22/0300.jsonl.gz", "errors/prod/2026/11/22/0300.jsonl.gz"]
+    assert read_export(s3, "errors/dev/2026/11/22/0300.jsonl.gz") == []
+
+
+def test_a_second_run_rewrites_nothing_and_does_not_query(loki: tuple[FakeLoki, str], s3: Any) -> None:
+    fake, url = loki
+    fake.add(PROD_API, ns("2026-11-22 03:01:00"), "ERROR first")
+    run_export(settings(url), s3_client=s3, now=utc("2026-11-22 03:21"))
+    key = "errors/prod/2026/11/22/0300.jsonl.gz"
+    before = s3.head_object(Bucket=BUCKET, Key=key)
+    queries = len(fake.range_requests())
+
+    fake.add(PROD_API, ns("2026-11-22 03:02:00"), "ERROR arrived later")
+    again = run_export(settings(url), s3_client=s3, now=utc("2026-11-22 03:25"))
+
+    assert again.written == []
+    assert again.skipped_existing == 1
+    assert len(fake.range_requests()) == queries
+    after = s3.head_object(Bucket=BUCKET, Key=key)
+    assert (after["ETag"], after["LastModified"]) == (before["ETag"], before["LastModified"])
+    assert [r["line"] for r in read_export(s3, key)] == ["ERROR first"]
+
+
+def test_a_concurrent_writer_cannot_overwrite_an_export(s3: Any) -> None:
+    import io
+
+    backoff, _ = no_jitter_backoff()
+    sink = S3Sink(s3, BUCKET, "errors", backoff)
+    sink.put_once("errors/prod/2026/11/22/0300.jsonl.gz", io.BytesIO(b"first"), {})
+    with pytest.raises(AlreadyExported):
+        sink.put_once("errors/prod/2026/11/22/0300.jsonl.gz", io.BytesIO(b"second"), {})
+    body = s3.get_object(Bucket=BUCKET, Key="errors/prod/2026/11/22/0300.jsonl.gz")["Body"].read()
+    assert body == b"first"
+
+
+def test_backfills_missing_windows_up_to_the_limit_oldest_first(loki: tuple[FakeLoki, str], s3: Any) -> None:
+    fake, url = loki
+    for minute in range(0, 60, 5):  # one error every 5 minutes from 02:00 to 02:55
+        fake.add(PROD_API, ns(f"2026-11-22 02:{minute:02d}:00"), f"ERROR at 02:{minute:02d}")
+    # 02:30 was exported by an earlier run; the job was down since then.
+    s3.put_object(Bucket=BUCKET, Key="errors/prod/2026/11/22/0230.jsonl.gz", Body=gzip.compress(b""))
+
+    result = run_export(settings(url, backfill_windows=4), s3_client=s3, now=utc("2026-11-22 03:10"))
+
+    # Latest closed window is 02:50; the limit of 4 reaches back to 02:20 (02:00 and 02:10 are lost).
+    assert result.written == [
+        "errors/prod/2026/11/22/0220.jsonl.gz",
+        "errors/prod/2026/11/22/0240.jsonl.gz",
+        "errors/prod/2026/11/22/0250.jsonl.gz",
+    ]
+    assert result.skipped_existing == 1
+    assert [r["line"] for r in read_export(s3, "errors/prod/2026/11/22/0240.jsonl.gz")] == [
+        "ERROR at 02:40",
+        "ERROR at 02:45",
+    ]
+    assert read_export(s3, "errors/prod/2026/11/22/0230.jsonl.gz") == []  # left untouched
+
+
+def test_backfill_across_midnight_checks_both_days(loki: tuple[FakeLoki, str], s3: Any) -> None:
+    _, url = loki
+    s3.put_object(Bucket=BUCKET, Key="errors/prod/2026/11/21/2350.jsonl.gz", Body=gzip.compress(b""))
+    result = run_export(settings(url, backfill_windows=3), s3_client=s3, now=utc("2026-11-22 00:20"))
+    assert result.written == [
+        "errors/prod/2026/11/21/2340.jsonl.gz",
+        "errors/prod/2026/11/22/0000.jsonl.gz",
+    ]
+
+
+def test_pages_by_time_through_results_beyond_the_limit(loki: tuple[FakeLoki, str], s3: Any) -> None:
+    fake, url = loki
+    base = ns("2026-11-22 03:00:00")
+    expected = []
+    # 11 lines, three of them in one nanosecond from two pods: page boundaries fall inside it.
+    stamps = [base + i * NS for i in range(4)] + [base + 5 * NS] * 3 + [base + 6 * NS + i for i in range(4)]
+    for i, ts in enumerate(stamps):
+        labels = {**PROD_API, "pod": f"api-{i % 2}"}
+        fake.add(labels, ts, f"ERROR line {i}")
+        expected.append(f"ERROR line {i}")
+
+    result = run_export(settings(url, page_limit=3), s3_client=s3, now=utc("2026-11-22 03:20"))
+
+    lines = [r["line"] for r in read_export(s3, "errors/prod/2026/11/22/0300.jsonl.gz")]
+    assert sorted(lines) == sorted(expected)
+    assert len(lines) == len(set(lines)) == result.lines == 11
+    requests = fake.range_requests()
+    assert len(requests) >= 4
+    starts = [int(r["start"]) for r in requests]
+    assert starts == sorted(starts)
+    assert starts[0] == base
+    assert all(r["limit"] == "3" and r["end"] == str(base + 10 * MIN) for r in requests)
+
+
+def test_retries_loki_5xx_with_growing_backoff(loki: tuple[FakeLoki, str], s3: Any) -> None:
+    fake, url = loki
+    fake.add(PROD_API, ns("2026-11-22 03:01:00"), "ERROR survived")
+    fake.fail_next = [503, 502, 500]
+    backoff, sleeps = no_jitter_backoff(max_attempts=4)
+
+    run_export(settings(url), s3_client=s3, now=utc("2026-11-22 03:20"), backoff=backoff)
+
+    assert sleeps.calls == [0.5, 1.0, 2.0]
+    assert len(fake.range_requests()) == 4
+    assert [r["line"] for r in read_export(s3, "errors/prod/2026/11/22/0300.jsonl.gz")] == ["ERROR survived"]
+
+
+def test_gives_up_after_the_last_attempt_and_writes_nothing(loki: tuple[FakeLoki, str], s3: Any) -> None:
+    fake, url = loki
+    fake.fail_next = [503] * 10
+    backoff, sleeps = no_jitter_backoff(max_attempts=3)
+    with pytest.raises(LokiError, match="HTTP 503"):
+        run_export(settings(url), s3_client=s3, now=utc("2026-11-22 03:20"), backoff=backoff)
+    assert len(sleeps.calls) == 2
+    assert keys(s3) == []  # the window stays missing, so the next run backfills it
+
+
+def test_a_rejected_query_is_not_retried(loki: tuple[FakeLoki, str], s3: Any) -> None:
+    fake, url = loki
+    fake.fail_next = [400]
+    backoff, sleeps = no_jitter_backoff()
+    with pytest.raises(LokiError, match="HTTP 400"):
+        run_export(settings(url), s3_client=s3, now=utc("2026-11-22 03:20"), backoff=backoff)
+    assert sleeps.calls == []
+
+
+def test_retries_s3_5xx(loki: tuple[FakeLoki, str], s3: Any) -> None:
+    _, url = loki
+    failures = {"left": 2}
+
+    def flaky(**_: Any) -> tuple[AWSResponse, dict[str, Any]] | None:
+        # A before-call answer short-circuits the request: S3 (moto) never sees the failed attempts.
+        if failures["left"]:
+            failures["left"] -= 1
+            error = {"Code": "ServiceUnavailable", "Message": "Please reduce your request rate."}
+            return AWSResponse("https://s3", 503, {}, None), {
+                "Error": error,
+                "ResponseMetadata": {"HTTPStatusCode": 503},
+            }
+        return None
+
+    # As the CLI does: botocore makes one attempt, the exporter's backoff does the retrying.
+    client = boto3.client("s3", region_name="ap-northeast-2", config=Config(retries={"max_attempts": 1}))
+    client.meta.events.register("before-call.s3.PutObject", flaky)
+    backoff, sleeps = no_jitter_backoff()
+    result = run_export(settings(url), s3_client=client, now=utc("2026-11-22 03:20"), backoff=backoff)
+    assert result.written == ["errors/prod/2026/11/22/0300.jsonl.gz"]
+    assert sleeps.calls == [0.5, 1.0]
+    assert failures["left"] == 0
+
+
+# --------------------------------------------------------------------------- settings and CLI
+
+
+def test_settings_from_env_reject_a_bad_namespace() -> None:
+    env = {"LOKI_URL": "http://loki:3100", "EXPORT_BUCKET": "b", "EXPORT_NAMESPACES": "prod,Bad_NS"}
+    with pytest.raises(SettingsError, match="EXPORT_NAMESPACES: 'Bad_NS'"):
+        ExporterSettings.from_env(env)
+
+
+def test_settings_build_a_namespace_scoped_error_query() -> None:
+    env = {"LOKI_URL": "http://loki:3100/", "EXPORT_BUCKET": "b", "EXPORT_NAMESPACES": "prod, dev"}
+    parsed = ExporterSettings.from_env(env)
+    assert parsed.namespaces == ("prod", "dev")
+    assert parsed.loki_url == "http://loki:3100"
+    assert (
+        parsed.logql("prod") == r'{namespace="prod"} |~ `(?i)\b(error|err|fatal|panic|exception|critical)\b`'
+    )
+
+
+def test_cli_reports_a_configuration_error_without_a_traceback(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.delenv("LOKI_URL", raising=False)
+    assert main([]) == 2
+    assert "configuration error: LOKI_URL: must be set" in capsys.readouterr().err
+
+
+def test_cli_exports_and_prints_a_summary(
+    loki: tuple[FakeLoki, str], s3: Any, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    fake, url = loki
+    now = datetime.now(UTC)
+    latest = latest_closed_window(now, timedelta(minutes=10), timedelta(minutes=10))
+    fake.add(PROD_API, latest.start_ns + 5 * NS, "ERROR from the CLI run")
+    for name, value in {
+        "LOKI_URL": url,
+        "EXPORT_BUCKET": BUCKET,
+        "EXPORT_NAMESPACES": "prod",
+        "BACKFILL_WINDOWS": "2",
+    }.items():
+        monkeypatch.setenv(name, value)
+    assert main(["--log-level", "WARNING"]) == 0
+    summary = json.loads(capsys.readouterr().out)
+    assert summary["lines"] == 1
+    # Two windows (backfill 2); the line's window is among them even if the run crosses a boundary.
+    assert summary["written"] == 2
+    assert summary["skippedExisting"] == 0
