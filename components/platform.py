@@ -5,14 +5,30 @@ from __future__ import annotations
 import pulumi
 import pulumi_aws as aws
 
+from .addons import HelmAddOn, install_addons
+from .addons.catalog import platform_addons
+from .cluster import Cluster
+from .edge import Edge
 from .network import Network
+from .observability import Observability
+from .registry import Registry
 from .settings import Settings
+from .shared_storage import SharedStorage
 
 
 class Platform(pulumi.ComponentResource):
     """The whole Kubeboard platform for one stack."""
 
     network: Network
+    edge: Edge
+    """The certificate, the WebACL and the access-log bucket; ``edge.ingress`` is every UI's contract."""
+    cluster: Cluster
+    registry: Registry
+    shared_storage: SharedStorage | None
+    addons: dict[str, HelmAddOn]
+    observability: Observability | None
+    """Loki, Alloy, kube-prometheus-stack and their buckets, roles and alert topic (when enabled)."""
+    """The Helm add-ons by release name; other add-ons may ``depends_on`` these."""
     outputs: dict[str, pulumi.Input[object]]
     """What the stack exports, by output name."""
 
@@ -54,9 +70,163 @@ class Platform(pulumi.ComponentResource):
             opts=child,
         )
 
+        edge, waf = settings.edge, settings.edge.waf
+        self.edge = Edge(
+            "edge",
+            {
+                "name": prefix,
+                "region": settings.region,
+                "domain": edge.domain,
+                "hosted_zone_id": edge.hosted_zone.id,
+                "ingress_group": edge.ingress_group,
+                "rate_limit": waf.rate_limit,
+                "rate_limit_window_seconds": waf.rate_limit_window_seconds,
+                "allowed_countries": waf.allowed_countries,
+                "block_anonymous_ips": waf.block_anonymous_ips,
+                "allow_cidrs": waf.allow_cidrs,
+                "deny_cidrs": waf.deny_cidrs,
+                "waf_log_retention_days": waf.log_retention_days,
+                "access_log_expiration_days": edge.access_logs.expiration_days,
+                "access_log_force_destroy": edge.access_logs.force_destroy,
+            },
+            opts=child,
+        )
+
+        self._cluster_and_storage(settings, child)
+
+        self.observability = None
+        if settings.observability.enabled:
+            self.observability = Observability(
+                "observability",
+                {
+                    "name": settings.platform.name,
+                    "settings": settings.observability,
+                    "region": settings.region,
+                    "provider": self.cluster.provider,
+                    "oidc_provider_arn": self.cluster.oidc_provider_arn,
+                    "oidc_issuer": self.cluster.oidc_issuer,
+                    "ingress": self.edge.ingress,
+                    "protect": settings.is_prod,
+                },
+                opts=pulumi.ResourceOptions(
+                    parent=self, providers=[aws_provider], depends_on=[*self.addons.values()]
+                ),
+            )
+
         self.outputs = {
+            "clusterName": self.cluster.cluster_name,
+            "clusterEndpoint": self.cluster.endpoint,
+            "oidcProviderArn": self.cluster.oidc_provider_arn,
+            "oidcIssuer": self.cluster.oidc_issuer,
+            "kubeconfig": self.cluster.kubeconfig,
+            "nodeRoleArn": self.cluster.node_role_arn,
+            "clusterSecurityGroupId": self.cluster.cluster_security_group_id,
+            "repositoryUrls": self.registry.repository_urls,
+            **({"efsFileSystemId": self.shared_storage.file_system_id} if self.shared_storage else {}),
             "vpcId": self.network.vpc_id,
             "publicSubnetIds": self.network.public_subnet_ids,
             "privateSubnetIds": self.network.private_subnet_ids,
+            "certificateArn": self.edge.certificate_arn,
+            "webAclArn": self.edge.web_acl_arn,
+            "albAccessLogBucket": self.edge.access_log_bucket_name,
+            **(
+                {
+                    "lokiBucketName": self.observability.loki_bucket.bucket,
+                    "grafanaAdminPassword": self.observability.grafana_admin_password,
+                }
+                if self.observability
+                else {}
+            ),
         }
         self.register_outputs(self.outputs)
+
+    def _cluster_and_storage(self, settings: Settings, child: pulumi.ResourceOptions) -> None:
+        """The cluster, its Helm add-ons, shared storage and the registry (K1, K2, K9, O4)."""
+        prefix, cluster = settings.platform.name, settings.cluster
+        # One output per private subnet: EFS needs a mount target in each, counted at program time.
+        private_subnets = [
+            self.network.private_subnet_ids.apply(lambda ids, i=index: ids[i])
+            for index in range(len(settings.network.private_subnet_cidrs))
+        ]
+        self.cluster = Cluster(
+            "cluster",
+            {
+                "name": prefix,
+                "kubernetes_version": cluster.kubernetes_version,
+                "vpc_id": self.network.vpc_id,
+                "private_subnet_ids": self.network.private_subnet_ids,
+                "endpoint_public_access": cluster.endpoint.public_access,
+                "public_access_cidrs": cluster.endpoint.public_access_cidrs,
+                "access": {
+                    "admin_role_arn": cluster.access.admin_role_arn,
+                    "developer_role_arn": cluster.access.developer_role_arn,
+                    "viewer_role_arn": cluster.access.viewer_role_arn,
+                    "developer_namespaces": cluster.access.developer_namespaces,
+                },
+                "node_groups": [
+                    {
+                        "name": group.name,
+                        "instance_types": group.instance_types,
+                        "capacity_type": group.capacity_type.value,
+                        "min_size": group.min_size,
+                        "desired_size": group.desired_size,
+                        "max_size": group.max_size,
+                        "disk_size_gib": group.disk_size_gib,
+                        "ami_type": group.ami_type.value,
+                        "labels": group.labels,
+                        "taints": [
+                            {"key": t.key, "value": t.value, "effect": t.effect.value} for t in group.taints
+                        ],
+                    }
+                    for group in cluster.node_groups
+                ],
+                "addon_versions": cluster.managed_addons.by_addon_name(),
+                "log_retention_days": cluster.log_retention_days,
+                "protect": settings.is_prod,
+            },
+            opts=child,
+        )
+        self.addons = install_addons(
+            platform_addons(
+                settings.addons,
+                cluster_name=prefix,
+                region=settings.region,
+                kubernetes_version=cluster.kubernetes_version,
+                vpc_id=self.network.vpc_id,
+            ),
+            provider=self.cluster.provider,
+            oidc_provider_arn=self.cluster.oidc_provider_arn,
+            oidc_issuer=self.cluster.oidc_issuer,
+            name_prefix=prefix,
+            opts=child,
+        )
+        storage = settings.storage
+        self.shared_storage = None
+        if storage.enabled:
+            self.shared_storage = SharedStorage(
+                "shared-storage",
+                {
+                    "name": prefix,
+                    "vpc_id": self.network.vpc_id,
+                    "subnet_ids": private_subnets,
+                    "client_security_group_id": self.cluster.node_security_group_id,
+                    "provider": self.cluster.provider,
+                    "access_point": storage.access_point.model_dump(),
+                    "storage_class_name": storage.storage_class_name,
+                    "performance_mode": storage.performance_mode.value,
+                    "throughput_mode": storage.throughput_mode.value,
+                    "transition_to_ia_days": storage.transition_to_ia_days,
+                    "protect": settings.is_prod,
+                },
+                opts=child,
+            )
+        self.registry = Registry(
+            "registry",
+            {
+                "name": prefix,
+                "repositories": [repository.model_dump() for repository in settings.registry.repositories],
+                "scan_type": settings.registry.scan_type.value,
+                "protect": settings.is_prod,
+            },
+            opts=child,
+        )

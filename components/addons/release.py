@@ -111,13 +111,14 @@ def install_addons(
     oidc_provider_arn: pulumi.Input[str],
     oidc_issuer: pulumi.Input[str],
     tags: Mapping[str, str] | None = None,
-    parent: pulumi.Resource | None = None,
-    depends_on: Sequence[pulumi.Resource] = (),
+    name_prefix: str = "",
+    opts: pulumi.ResourceOptions | None = None,
 ) -> dict[str, HelmAddOn]:
     """Install enabled add-ons in dependency order, each after the add-ons it names in `depends_on`.
 
     Run `check_dependencies` on the settings first: here a missing dependency is a programming
-    error, not a configuration one.
+    error, not a configuration one. `name_prefix` (e.g. the cluster name) prefixes the resource
+    names, so two clusters' IRSA roles in one account tell apart; release names stay the charts'.
     """
     by_name = {spec.name: spec for spec in specs}
     installed: dict[str, HelmAddOn] = {}
@@ -140,9 +141,9 @@ def install_addons(
             "tags": dict(tags or {}),
         }
         installed[spec.name] = HelmAddOn(
-            spec.name,
+            f"{name_prefix}-{spec.name}" if name_prefix else spec.name,
             addon_args,
-            opts=pulumi.ResourceOptions(parent=parent, depends_on=[*depends_on, *needed]),
+            opts=pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(depends_on=needed)),
         )
         return installed[spec.name]
 

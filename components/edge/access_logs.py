@@ -74,6 +74,7 @@ def create_access_log_bucket(
     name: str,
     *,
     parent: pulumi.Resource,
+    bucket_prefix: str,
     region: str,
     account_id: pulumi.Input[str],
     prefix: str,
@@ -82,11 +83,14 @@ def create_access_log_bucket(
 ) -> AccessLogBucket:
     """A private, versioned, TLS-only bucket whose objects expire after ``expiration_days``."""
     child = pulumi.ResourceOptions(parent=parent)
-    bucket = aws.s3.Bucket(name, force_destroy=force_destroy, opts=child)
+    # S3 adds a unique suffix to the prefix (bucket names are global; at most 37 characters of prefix).
+    bucket = aws.s3.Bucket(
+        name, bucket_prefix=f"{bucket_prefix[:36]}-", force_destroy=force_destroy, opts=child
+    )
     after_bucket = pulumi.ResourceOptions(parent=parent, depends_on=[bucket])
     public_access = aws.s3.BucketPublicAccessBlock(
         f"{name}-public-access",
-        bucket=bucket.id,
+        bucket=bucket.bucket,
         block_public_acls=True,
         block_public_policy=True,
         ignore_public_acls=True,
@@ -96,7 +100,7 @@ def create_access_log_bucket(
     # ACLs off: every object, including those ELB delivers, belongs to this account.
     aws.s3.BucketOwnershipControls(
         f"{name}-ownership",
-        bucket=bucket.id,
+        bucket=bucket.bucket,
         rule={"object_ownership": "BucketOwnerEnforced"},
         opts=after_bucket,
     )
@@ -104,19 +108,19 @@ def create_access_log_bucket(
     # a bucket defaulting to SSE-KMS silently receives no logs.
     aws.s3.BucketServerSideEncryptionConfiguration(
         f"{name}-encryption",
-        bucket=bucket.id,
+        bucket=bucket.bucket,
         rules=[{"apply_server_side_encryption_by_default": {"sse_algorithm": "AES256"}}],
         opts=after_bucket,
     )
     versioning = aws.s3.BucketVersioning(
         f"{name}-versioning",
-        bucket=bucket.id,
+        bucket=bucket.bucket,
         versioning_configuration={"status": "Enabled"},
         opts=after_bucket,
     )
     aws.s3.BucketLifecycleConfiguration(
         f"{name}-lifecycle",
-        bucket=bucket.id,
+        bucket=bucket.bucket,
         rules=[
             {
                 "id": "expire-access-logs",
@@ -138,7 +142,7 @@ def create_access_log_bucket(
     # After the public-access block, so a policy is never briefly applied to an unguarded bucket.
     policy = aws.s3.BucketPolicy(
         f"{name}-policy",
-        bucket=bucket.id,
+        bucket=bucket.bucket,
         policy=policy_document,
         opts=pulumi.ResourceOptions(parent=parent, depends_on=[public_access]),
     )

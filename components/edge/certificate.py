@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import pulumi
@@ -28,7 +29,7 @@ class ValidatedCertificate:
 
 
 def _option_for(
-    options: list[aws.acm.outputs.CertificateDomainValidationOption], name: str
+    options: list[aws.acm.outputs.CertificateDomainValidationOption], *, name: str
 ) -> aws.acm.outputs.CertificateDomainValidationOption:
     for option in options:
         if option.domain_name == name:
@@ -55,9 +56,7 @@ def create_validated_certificate(
     )
     records = []
     for index, base in enumerate(validation_bases(names)):
-        option = certificate.domain_validation_options.apply(
-            lambda options, base=base: _option_for(options, base)
-        )
+        option = certificate.domain_validation_options.apply(functools.partial(_option_for, name=base))
         records.append(
             aws.route53.Record(
                 f"{name}-validation-{index}",

@@ -90,14 +90,15 @@ class Edge(pulumi.ComponentResource):
             deny_cidrs=args.get("deny_cidrs", []),
         )
         ip_sets = IpSetRefs(
-            allow=self._ip_sets(f"{name}-allow", policy.allow_cidrs, "Trusted sources", child),
-            deny=self._ip_sets(f"{name}-deny", policy.deny_cidrs, "Always blocked sources", child),
+            allow=_ip_sets(f"{name}-allow", f"{prefix}-allow", policy.allow_cidrs, "Trusted sources", child),
+            deny=_ip_sets(f"{name}-deny", f"{prefix}-deny", policy.deny_cidrs, "Always blocked", child),
         )
         web_acl = aws.wafv2.WebAcl(
             f"{name}-web-acl",
+            name=f"{prefix}-web-acl",
             scope="REGIONAL",
             description=f"{prefix}: every platform UI behind the shared ALB",
-            default_action={"allow": {}},
+            default_action=aws.wafv2.WebAclDefaultActionArgs(allow=aws.wafv2.WebAclDefaultActionAllowArgs()),
             rules=web_acl_rules(policy, ip_sets, metric_prefix=prefix),
             visibility_config=visibility(f"{prefix}-web-acl"),
             opts=child,
@@ -129,6 +130,7 @@ class Edge(pulumi.ComponentResource):
         access_logs = create_access_log_bucket(
             f"{name}-alb-access-logs",
             parent=self,
+            bucket_prefix=f"{prefix}-alb-logs",
             region=args["region"],
             account_id=account_id,
             prefix=ACCESS_LOG_PREFIX,
@@ -161,19 +163,25 @@ class Edge(pulumi.ComponentResource):
             }
         )
 
-    def _ip_sets(
-        self, name: str, cidrs: Sequence[str], description: str, opts: pulumi.ResourceOptions
-    ) -> list[pulumi.Output[str]]:
-        """One WAF IP set per IP version present (a set holds one version only)."""
-        arns = []
-        for version, addresses in split_by_version(cidrs).items():
-            ip_set = aws.wafv2.IpSet(
-                f"{name}-{version.lower()}",
-                scope="REGIONAL",
-                ip_address_version=version,
-                addresses=addresses,
-                description=description,
-                opts=opts,
-            )
-            arns.append(ip_set.arn)
-        return arns
+
+def _ip_sets(
+    name: str,
+    physical_name: str,
+    cidrs: Sequence[str],
+    description: str,
+    opts: pulumi.ResourceOptions,
+) -> list[pulumi.Output[str]]:
+    """One WAF IP set per IP version present (a set holds one version only)."""
+    arns = []
+    for version, addresses in split_by_version(cidrs).items():
+        ip_set = aws.wafv2.IpSet(
+            f"{name}-{version.lower()}",
+            name=f"{physical_name}-{version.lower()}",
+            scope="REGIONAL",
+            ip_address_version=version,
+            addresses=addresses,
+            description=description,
+            opts=opts,
+        )
+        arns.append(ip_set.arn)
+    return arns

@@ -10,9 +10,10 @@ from __future__ import annotations
 import ipaddress
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 import pulumi
+import pulumi_aws as aws
 
 # AWS managed rule groups (vendor AWS) and the priority each runs at.
 IP_REPUTATION = "AWSManagedRulesAmazonIpReputationList"
@@ -67,7 +68,7 @@ def split_by_version(cidrs: Sequence[str]) -> dict[str, list[str]]:
     return groups
 
 
-def visibility(metric_name: str) -> dict[str, Any]:
+def visibility(metric_name: str) -> aws.wafv2.WebAclVisibilityConfigArgsDict:
     """CloudWatch metrics and sampled requests, for every rule and for the ACL itself."""
     return {"cloudwatch_metrics_enabled": True, "sampled_requests_enabled": True, "metric_name": metric_name}
 
@@ -102,8 +103,10 @@ def _blocking(name: str, statement: dict[str, Any], prefix: str) -> dict[str, An
     }
 
 
-def web_acl_rules(policy: WafPolicy, ip_sets: IpSetRefs, *, metric_prefix: str) -> list[dict[str, Any]]:
-    """The WebACL's rules, in priority order, as ``aws.wafv2.WebAclRuleArgsDict`` values."""
+def web_acl_rules(
+    policy: WafPolicy, ip_sets: IpSetRefs, *, metric_prefix: str
+) -> list[aws.wafv2.WebAclRuleArgsDict]:
+    """The WebACL's rules, in priority order."""
     rules: list[dict[str, Any]] = []
     if ip_sets.deny:
         rules.append(_blocking("deny-listed-ips", _in_any(ip_sets.deny), metric_prefix))
@@ -127,14 +130,14 @@ def web_acl_rules(policy: WafPolicy, ip_sets: IpSetRefs, *, metric_prefix: str) 
     rules.append(_managed("common-rule-set", COMMON, metric_prefix, counted=COMMON_RULES_COUNTED))
     rules.append(_managed("known-bad-inputs", KNOWN_BAD_INPUTS, metric_prefix))
     rules.append(_managed("sqli", SQLI, metric_prefix))
-    return rules
+    return cast("list[aws.wafv2.WebAclRuleArgsDict]", rules)
 
 
 # WAF logs every header; these carry credentials and sessions, so they are masked in the logs.
 REDACTED_HEADERS = ("authorization", "cookie")
 
 
-def redacted_fields() -> list[dict[str, Any]]:
+def redacted_fields() -> list[aws.wafv2.WebAclLoggingConfigurationRedactedFieldArgsDict]:
     return [{"single_header": {"name": header}} for header in REDACTED_HEADERS]
 
 

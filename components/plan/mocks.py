@@ -9,6 +9,7 @@ whenever a component reads an output that is not among its inputs.
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -87,7 +88,9 @@ class PlanMocks(Mocks):
     def new_resource(self, args: MockResourceArgs) -> tuple[str, dict[str, Any]]:
         seed = f"{self.stack}/{args.typ}/{args.name}"
         prefix = _ID_PREFIX.get(args.typ)
-        resource_id = args.resource_id or (f"{prefix}{_hex(seed)}" if prefix else f"{args.name}-{_hex(seed, 8)}")
+        resource_id = args.resource_id or (
+            f"{prefix}{_hex(seed)}" if prefix else f"{args.name}-{_hex(seed, 8)}"
+        )
         resource = MockResource(args.typ, args.name, dict(args.inputs), self.region, resource_id)
         state = dict(args.inputs)
         function = _OUTPUTS.get(args.typ)
@@ -196,13 +199,16 @@ def _policy(r: MockResource) -> dict[str, Any]:
 
 @outputs_for("aws:kms/key:Key")
 def _kms_key(r: MockResource) -> dict[str, Any]:
-    key_id = f"{_hex(r.id, 8)}-{_hex(r.id + '1', 4)}-{_hex(r.id + '2', 4)}-{_hex(r.id + '3', 4)}-{_hex(r.id, 12)}"
+    key_id = (
+        f"{_hex(r.id, 8)}-{_hex(r.id + '1', 4)}-{_hex(r.id + '2', 4)}-{_hex(r.id + '3', 4)}-{_hex(r.id, 12)}"
+    )
     return {"keyId": key_id, "arn": r.arn("kms", f"key/{key_id}")}
 
 
 @outputs_for("aws:s3/bucket:Bucket", "aws:s3/bucketV2:BucketV2")
 def _bucket(r: MockResource) -> dict[str, Any]:
-    name = r.inputs.get("bucket") or f"{r.name}-{_hex(r.id, 7)}"
+    # A given name, else the prefix (or the resource name) and a generated suffix, as S3 would.
+    name = r.inputs.get("bucket") or f"{r.inputs.get('bucketPrefix') or r.name + '-'}{_hex(r.id, 7)}"
     return {
         "bucket": name,
         "arn": f"arn:{PARTITION}:s3:::{name}",
@@ -221,7 +227,11 @@ def _topic(r: MockResource) -> dict[str, Any]:
 @outputs_for("aws:sqs/queue:Queue")
 def _queue(r: MockResource) -> dict[str, Any]:
     name = r.physical_name()
-    return {"name": name, "arn": r.arn("sqs", name), "url": f"https://sqs.{r.region}.amazonaws.com/{ACCOUNT_ID}/{name}"}
+    return {
+        "name": name,
+        "arn": r.arn("sqs", name),
+        "url": f"https://sqs.{r.region}.amazonaws.com/{ACCOUNT_ID}/{name}",
+    }
 
 
 @outputs_for("aws:lambda/function:Function")
@@ -229,3 +239,154 @@ def _function(r: MockResource) -> dict[str, Any]:
     name = r.physical_name()
     arn = r.arn("lambda", f"function:{name}")
     return {"name": name, "arn": arn, "invokeArn": f"arn:{PARTITION}:apigateway:{r.region}:lambda:path/{arn}"}
+
+
+# --- EKS, ECR, EFS (cluster, registry, shared storage) --------------------------------------------
+
+
+@outputs_for("eks:index:Cluster")
+def _eks_cluster(r: MockResource) -> dict[str, Any]:
+    # A remote component: under mocks it has no children, so return what pulumi-eks would compute.
+    name = r.physical_name()
+    oidc_id = _hex(r.id, 32).upper()
+    issuer = f"oidc.eks.{r.region}.amazonaws.com/id/{oidc_id}"
+    endpoint = f"https://{_hex(r.id + 'endpoint', 32).upper()}.gr7.{r.region}.eks.amazonaws.com"
+    cluster_sg = f"sg-{_hex(r.id + 'cluster-sg')}"
+    # With skipDefaultSecurityGroups, pulumi-eks reports the EKS-created group for both.
+    node_sg = cluster_sg if r.inputs.get("skipDefaultSecurityGroups") else f"sg-{_hex(r.id + 'node-sg')}"
+    kubeconfig = {
+        "apiVersion": "v1",
+        "kind": "Config",
+        "clusters": [
+            {
+                "name": name,
+                "cluster": {
+                    "server": endpoint,
+                    "certificate-authority-data": "LS0tLS1CRUdJTi1DRVJUSUZJQ0FURS0tLS0t",
+                },
+            }
+        ],
+        "contexts": [{"name": "aws", "context": {"cluster": name, "user": "aws"}}],
+        "current-context": "aws",
+        "users": [
+            {
+                "name": "aws",
+                "user": {
+                    "exec": {
+                        "apiVersion": "client.authentication.k8s.io/v1beta1",
+                        "command": "aws",
+                        "args": ["eks", "get-token", "--cluster-name", name, "--output", "json"],
+                    }
+                },
+            }
+        ],
+    }
+    return {
+        "kubeconfig": kubeconfig,
+        "kubeconfigJson": json.dumps(kubeconfig),
+        "oidcIssuer": issuer,
+        "oidcProviderUrl": f"https://{issuer}",
+        "oidcProviderArn": f"arn:{PARTITION}:iam::{ACCOUNT_ID}:oidc-provider/{issuer}",
+        "clusterSecurityGroupId": cluster_sg,
+        "nodeSecurityGroupId": node_sg,
+        "core": {"endpoint": endpoint, "subnetIds": r.inputs.get("privateSubnetIds") or []},
+    }
+
+
+@outputs_for("aws:eks/nodeGroup:NodeGroup")
+def _node_group(r: MockResource) -> dict[str, Any]:
+    name = r.inputs.get("nodeGroupName") or r.physical_name()
+    cluster = r.inputs.get("clusterName", "cluster")
+    return {
+        "nodeGroupName": name,
+        "arn": r.arn("eks", f"nodegroup/{cluster}/{name}/{_hex(r.id, 8)}"),
+        "status": "ACTIVE",
+        "resources": [{"autoscalingGroups": [{"name": f"eks-{name}-{_hex(r.id, 8)}"}]}],
+    }
+
+
+@outputs_for("aws:eks/addon:Addon")
+def _eks_addon(r: MockResource) -> dict[str, Any]:
+    cluster = r.inputs.get("clusterName", "cluster")
+    return {"arn": r.arn("eks", f"addon/{cluster}/{r.inputs.get('addonName')}/{_hex(r.id, 8)}")}
+
+
+@outputs_for("aws:ec2/launchTemplate:LaunchTemplate")
+def _launch_template(r: MockResource) -> dict[str, Any]:
+    return {"arn": r.arn("ec2", f"launch-template/{r.id}"), "latestVersion": 1, "defaultVersion": 1}
+
+
+@outputs_for("aws:ecr/repository:Repository")
+def _ecr_repository(r: MockResource) -> dict[str, Any]:
+    name = r.physical_name()
+    return {
+        "name": name,
+        "arn": r.arn("ecr", f"repository/{name}"),
+        "registryId": ACCOUNT_ID,
+        "repositoryUrl": f"{ACCOUNT_ID}.dkr.ecr.{r.region}.amazonaws.com/{name}",
+    }
+
+
+@outputs_for("aws:efs/fileSystem:FileSystem")
+def _efs(r: MockResource) -> dict[str, Any]:
+    return {
+        "arn": r.arn("elasticfilesystem", f"file-system/{r.id}"),
+        "dnsName": f"{r.id}.efs.{r.region}.amazonaws.com",
+        "ownerId": ACCOUNT_ID,
+    }
+
+
+@outputs_for("aws:efs/accessPoint:AccessPoint")
+def _efs_access_point(r: MockResource) -> dict[str, Any]:
+    return {"arn": r.arn("elasticfilesystem", f"access-point/{r.id}"), "ownerId": ACCOUNT_ID}
+
+
+# --- Edge: ACM, Route 53, WAFv2 -------------------------------------------------------------------
+
+
+def _uuid(seed: str) -> str:
+    digest = _hex(seed, 32)
+    return f"{digest[:8]}-{digest[8:12]}-{digest[12:16]}-{digest[16:20]}-{digest[20:]}"
+
+
+@outputs_for("aws:acm/certificate:Certificate")
+def _certificate(r: MockResource) -> dict[str, Any]:
+    # ACM returns one option per name; a name and its wildcard share the same CNAME record.
+    names = [r.inputs["domainName"], *(r.inputs.get("subjectAlternativeNames") or [])]
+    options = []
+    for name in names:
+        base = name.removeprefix("*.")
+        options.append(
+            {
+                "domainName": name,
+                "resourceRecordName": f"_{_hex(base, 32)}.{base}.",
+                "resourceRecordType": "CNAME",
+                "resourceRecordValue": f"_{_hex(base + '/value', 32)}.{_hex(base, 10)}.acm-validations.aws.",
+            }
+        )
+    return {
+        "arn": r.arn("acm", f"certificate/{_uuid(r.id)}"),
+        "domainValidationOptions": options,
+        "status": "PENDING_VALIDATION",
+        "keyAlgorithm": r.inputs.get("keyAlgorithm", "RSA_2048"),
+    }
+
+
+@outputs_for("aws:route53/record:Record")
+def _record(r: MockResource) -> dict[str, Any]:
+    return {"fqdn": str(r.inputs.get("name", "")).rstrip(".")}
+
+
+@outputs_for("aws:wafv2/webAcl:WebAcl", "aws:wafv2/ipSet:IpSet")
+def _wafv2(r: MockResource) -> dict[str, Any]:
+    kind = "webacl" if r.type.endswith("WebAcl") else "ipset"
+    name, resource_id = r.physical_name(), _uuid(r.id)
+    scope = "global" if r.inputs.get("scope") == "CLOUDFRONT" else "regional"
+    arn = r.arn("wafv2", f"{scope}/{kind}/{name}/{resource_id}")
+    return {"arn": arn, "name": name, "lockToken": _uuid(name)}
+
+
+@outputs_for("random:index/randomPassword:RandomPassword")
+def _random_password(r: MockResource) -> dict[str, Any]:
+    # Deterministic per stack and name; real runs draw it from a CSPRNG. The plan shows it as a secret.
+    return {"result": _hex(f"password/{r.id}", int(r.inputs.get("length", 32)))[:32]}

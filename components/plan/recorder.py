@@ -116,14 +116,16 @@ class RecordingMonitor(MockMonitor):
 
     def make_urn(self, parent: str, type_: str, name: str) -> str:
         # As the engine does: the qualified type carries the whole chain of parent types.
-        if parent:
+        # The root stack is left out of the chain, as the engine leaves it out.
+        if parent and "::pulumi:pulumi:Stack::" not in parent:
             type_ = f"{parent.split('::')[2]}${type_}"
         return f"urn:pulumi:{get_stack()}::{get_project()}::{type_}::{name}"
 
     def RegisterResource(self, request: Any) -> Any:
         response = super().RegisterResource(request)
         if request.type == "pulumi:pulumi:Stack":
-            return response
+            # set_mocks registers a root stack before the program's own: keep the last one.
+            self.recording.resources = [r for r in self.recording.resources if r.urn != response.urn]
         self.recording.resources.append(
             RecordedResource(
                 urn=response.urn,

@@ -13,16 +13,25 @@ from typing import Any, Self
 
 from pydantic import ValidationError, model_validator
 
+from ..addons.contract import AddOnDependencyError, AddOnSwitch, check_dependencies
+from .addons import AddOnsSettings
 from .base import Model
+from .cluster import ClusterSettings
+from .edge import EdgeSettings
 from .errors import NAMESPACE, SettingsError, from_validation_error
 from .network import NatGatewayStrategy, NetworkSettings
+from .observability import ObservabilitySettings
 from .platform import PlatformSettings
+from .registry import RegistrySettings
+from .storage import SharedStorageSettings
 from .types import Environment
 
 __all__ = [
+    "EdgeSettings",
     "Environment",
     "NatGatewayStrategy",
     "NetworkSettings",
+    "ObservabilitySettings",
     "PlatformSettings",
     "Settings",
     "SettingsError",
@@ -38,10 +47,46 @@ class Settings(Model):
     region: str
     platform: PlatformSettings
     network: NetworkSettings
+    edge: EdgeSettings
+    cluster: ClusterSettings
+    registry: RegistrySettings
+    storage: SharedStorageSettings = SharedStorageSettings()
+    addons: AddOnsSettings = AddOnsSettings()
+    observability: ObservabilitySettings
 
     @model_validator(mode="after")
     def _fits_region(self) -> Self:
         self.network.validate_region(self.region)
+        return self
+
+    @model_validator(mode="after")
+    def _prod_endpoint_private(self) -> Self:
+        if self.is_prod and self.cluster.endpoint.open_to_internet:
+            raise ValueError(
+                "cluster.endpoint.publicAccessCidrs: a prod cluster's API may not be open to 0.0.0.0/0; "
+                "list the operators' CIDRs or turn publicAccess off"
+            )
+        return self
+
+    @model_validator(mode="after")
+    def _prod_alerts_reach_someone(self) -> Self:
+        if self.is_prod:
+            self.observability.require_alert_destination()
+        return self
+
+    @model_validator(mode="after")
+    def _addon_dependencies(self) -> Self:
+        # Every section that owns add-ons contributes its switches, so cross-section needs are seen.
+        switches: list[AddOnSwitch] = []
+        for name in type(self).model_fields:
+            section = getattr(self, name)
+            if hasattr(section, "addon_switches"):
+                switches.extend(section.addon_switches())
+        try:
+            check_dependencies(switches)
+        except AddOnDependencyError as error:
+            # The first problem names its key; the settings loader reports one line per error.
+            raise ValueError(error.problems[0]) from None
         return self
 
     @property

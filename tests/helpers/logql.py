@@ -46,9 +46,8 @@ def _balanced(expr: str) -> bool:
             in_string = True
         elif char in "([{":
             stack.append(char)
-        elif char in pairs:
-            if not stack or stack.pop() != pairs[char]:
-                return False
+        elif char in pairs and (not stack or stack.pop() != pairs[char]):
+            return False
     return not stack and not in_string
 
 
@@ -62,7 +61,7 @@ def expression_problems(expr: str) -> list[str]:
         problems.append("must start with an aggregation `sum by (<labels>) (`")
     aggregation = _RANGE_AGGREGATION.search(expr)
     if not aggregation:
-        problems.append("needs a log range aggregation such as rate({...} |~ \"...\" [5m])")
+        problems.append('needs a log range aggregation such as rate({...} |~ "..." [5m])')
         return problems
     if not _DURATION.match(aggregation["range"].strip()):
         problems.append(f"range [{aggregation['range']}] is not a duration")
@@ -93,7 +92,11 @@ def expression_problems(expr: str) -> list[str]:
 
 def rule_file_problems(document: Any) -> list[str]:
     """Why a Loki ruler file is malformed, rule by rule (empty list when it is fine)."""
-    if not isinstance(document, dict) or not isinstance(document.get("groups"), list) or not document["groups"]:
+    if (
+        not isinstance(document, dict)
+        or not isinstance(document.get("groups"), list)
+        or not document["groups"]
+    ):
         return ["a rule file is a mapping with a non-empty 'groups' list"]
     problems: list[str] = []
     for group in document["groups"]:
@@ -114,5 +117,7 @@ def rule_file_problems(document: Any) -> list[str]:
             annotations = rule.get("annotations", {})
             if not annotations.get("summary") or not annotations.get("description"):
                 problems.append(f"{where}: needs 'summary' and 'description' annotations")
-            problems.extend(f"{where}: {problem}" for problem in expression_problems(str(rule.get("expr", ""))))
+            problems.extend(
+                f"{where}: {problem}" for problem in expression_problems(str(rule.get("expr", "")))
+            )
     return problems

@@ -103,11 +103,11 @@ def loki() -> Iterator[tuple[FakeLoki, str]]:
             self.end_headers()
             self.wfile.write(payload)
 
-        def log_message(self, *args: Any) -> None:
+        def log_message(self, *_args: Any) -> None:
             return
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
     thread.start()
     try:
         yield fake, f"http://127.0.0.1:{server.server_address[1]}"
@@ -364,7 +364,8 @@ def test_a_rejected_query_is_not_retried(loki: tuple[FakeLoki, str], s3: Any) ->
     assert sleeps.calls == []
 
 
-def test_retries_s3_5xx(loki: tuple[FakeLoki, str], s3: Any) -> None:
+@pytest.mark.usefixtures("s3")
+def test_retries_s3_5xx(loki: tuple[FakeLoki, str]) -> None:
     _, url = loki
     failures = {"left": 2}
 
@@ -416,8 +417,9 @@ def test_cli_reports_a_configuration_error_without_a_traceback(
     assert "configuration error: LOKI_URL: must be set" in capsys.readouterr().err
 
 
+@pytest.mark.usefixtures("s3")
 def test_cli_exports_and_prints_a_summary(
-    loki: tuple[FakeLoki, str], s3: Any, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    loki: tuple[FakeLoki, str], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     fake, url = loki
     now = datetime.now(UTC)

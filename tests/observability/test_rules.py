@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 import yaml
-
 from kubeboard_infra.observability import rule_files
+
 from tests.helpers.logql import SEVERITIES, expression_problems, rule_file_problems
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -27,7 +27,9 @@ WORKLOAD_NAMESPACES = {"dev", "prod", "common"}
 def promtool() -> str:
     path = shutil.which("promtool")
     if path is None:
-        pytest.fail("promtool is required: install the Debian package `prometheus` (apt-get install prometheus)")
+        pytest.fail(
+            "promtool is required: install the Debian package `prometheus` (apt-get install prometheus)"
+        )
     return path
 
 
@@ -139,7 +141,7 @@ def test_loki_error_rate_rule_alerts_per_namespace_on_error_lines() -> None:
     pattern = re.compile(re.sub(r"\\(.)", r"\1", line_filter.group(1)))
     assert pattern.search("2026-11-02T10:00:00Z ERROR payment failed")
     assert pattern.search("panic: runtime error: index out of range")
-    assert not pattern.search("level=info msg=\"no errors so far\"")
+    assert not pattern.search('level=info msg="no errors so far"')
     assert not pattern.search("GET /healthz 200")
 
 

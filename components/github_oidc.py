@@ -1,0 +1,244 @@
+"""GitHubDelivery: application repositories push images to ECR from GitHub Actions without keys (K9, D4).
+
+GitHub's OIDC issuer is registered once per account; each application repository gets its own IAM
+role that only that repository's workflows can assume, and only from the branches and GitHub
+environments listed for it. The role may push to, and read scan results of, its team's ECR
+repositories and nothing else.
+
+The one wildcard resource is ``ecr:GetAuthorizationToken``: the registry login API has no
+resource-level permissions (AWS documents ``Resource: "*"`` as the only form), and the token it
+returns grants nothing by itself; every push is still checked against the repository statement.
+With enhanced scanning, ECR reads findings from Amazon Inspector on the caller's behalf, which needs
+``inspector2:ListFindings`` / ``ListCoverage``; those are read-only and also have no resource-level
+permissions, so they are granted only when the registry uses enhanced scanning.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, NotRequired, TypedDict
+
+import pulumi
+import pulumi_aws as aws
+
+from .settings.delivery import check_branch, check_environment, check_repository
+
+GITHUB_OIDC_HOST = "token.actions.githubusercontent.com"
+GITHUB_OIDC_URL = f"https://{GITHUB_OIDC_HOST}"
+STS_AUDIENCE = "sts.amazonaws.com"
+
+# Push a built image, skip layers already present, read back the digest and the scan result.
+PUSH_ACTIONS = (
+    "ecr:BatchCheckLayerAvailability",
+    "ecr:InitiateLayerUpload",
+    "ecr:UploadLayerPart",
+    "ecr:CompleteLayerUpload",
+    "ecr:PutImage",
+    "ecr:BatchGetImage",
+    "ecr:GetDownloadUrlForLayer",
+    "ecr:DescribeRepositories",
+    "ecr:DescribeImages",
+    "ecr:DescribeImageScanFindings",
+)
+ENHANCED_SCAN_READ_ACTIONS = ("inspector2:ListFindings", "inspector2:ListCoverage")
+
+
+def subjects(repository: str, branches: Sequence[str], environments: Sequence[str]) -> list[str]:
+    """The OIDC ``sub`` values GitHub puts in tokens of the allowed jobs.
+
+    A job that declares a GitHub environment gets ``repo:<repo>:environment:<env>``; any other job
+    on a branch push gets ``repo:<repo>:ref:refs/heads/<branch>``.
+    """
+    check_repository(repository)
+    if not branches and not environments:
+        raise ValueError(f"{repository}: list at least one branch or environment the role trusts")
+    return [f"repo:{repository}:ref:refs/heads/{check_branch(b)}" for b in branches] + [
+        f"repo:{repository}:environment:{check_environment(e)}" for e in environments
+    ]
+
+
+def trust_policy(
+    provider_arn: str, repository: str, branches: Sequence[str], environments: Sequence[str]
+) -> dict:
+    """Who may assume a repository's delivery role: its own workflows, from the listed refs only."""
+    allowed = subjects(repository, branches, environments)
+    exact = [s for s in allowed if "*" not in s]
+    patterns = [s for s in allowed if "*" in s]
+    statements = []
+    # Two statements, because conditions within one statement are ANDed: exact subjects are
+    # matched with StringEquals, branch patterns with StringLike; `aud` is pinned in both.
+    for sid, operator, values in (
+        ("ExactRefs", "StringEquals", exact),
+        ("BranchPatterns", "StringLike", patterns),
+    ):
+        if not values:
+            continue
+        condition: dict[str, dict[str, Any]] = {"StringEquals": {f"{GITHUB_OIDC_HOST}:aud": STS_AUDIENCE}}
+        condition.setdefault(operator, {})[f"{GITHUB_OIDC_HOST}:sub"] = (
+            values if len(values) > 1 else values[0]
+        )
+        statements.append(
+            {
+                "Sid": f"GitHubActions{sid}",
+                "Effect": "Allow",
+                "Principal": {"Federated": provider_arn},
+                "Action": "sts:AssumeRoleWithWebIdentity",
+                "Condition": condition,
+            }
+        )
+    return {"Version": "2012-10-17", "Statement": statements}
+
+
+def permissions_policy(ecr_repository_arns: Sequence[str], *, enhanced_scanning: bool) -> dict:
+    """What a delivery role may do: log in to ECR, push to and read scans of its team's repositories."""
+    if not ecr_repository_arns:
+        raise ValueError("a delivery role needs at least one ECR repository to push to")
+    statements: list[dict[str, Any]] = [
+        {
+            # GetAuthorizationToken has no resource-level permissions; the token alone grants nothing.
+            "Sid": "RegistryLogin",
+            "Effect": "Allow",
+            "Action": "ecr:GetAuthorizationToken",
+            "Resource": "*",
+        },
+        {
+            "Sid": "PushToTeamRepositories",
+            "Effect": "Allow",
+            "Action": list(PUSH_ACTIONS),
+            "Resource": sorted(ecr_repository_arns),
+        },
+    ]
+    if enhanced_scanning:
+        statements.append(
+            {
+                # ECR serves enhanced findings from Inspector with the caller's permissions.
+                "Sid": "ReadEnhancedScanFindings",
+                "Effect": "Allow",
+                "Action": list(ENHANCED_SCAN_READ_ACTIONS),
+                "Resource": "*",
+            }
+        )
+    return {"Version": "2012-10-17", "Statement": statements}
+
+
+def role_name(prefix: str, repository: str) -> str:
+    """A stable IAM role name (<= 64 characters) that says which repository it is for."""
+    owner, name = repository.split("/")
+    readable = re.sub(r"[^\w+=,.@-]", "-", f"{prefix}-gha-{owner}-{name}")
+    if len(readable) <= 64:
+        return readable
+    digest = hashlib.sha256(repository.encode()).hexdigest()[:8]
+    return f"{readable[:55]}-{digest}"
+
+
+class DeliveryRepositoryArgs(TypedDict):
+    repository: str
+    """The GitHub repository, exactly ``owner/name``; wildcards are rejected."""
+    ecr_repository_arns: Sequence[pulumi.Input[str]]
+    """ARNs of the ECR repositories its workflows may push to (its team's, nobody else's)."""
+    branches: NotRequired[Sequence[str]]
+    """Branches whose push workflows may assume the role; ``*`` patterns inside a name (``release/*``)."""
+    environments: NotRequired[Sequence[str]]
+    """GitHub environments whose jobs may assume the role (the delivery workflow runs in one)."""
+
+
+class GitHubDeliveryArgs(TypedDict):
+    name: str
+    """Prefix of the role names."""
+    repositories: Sequence[DeliveryRepositoryArgs]
+    """One delivery role per entry."""
+    existing_oidc_provider_arn: NotRequired[pulumi.Input[str] | None]
+    """An account holds GitHub's OIDC provider at most once: reuse it if another stack created it."""
+    enhanced_scanning: NotRequired[bool]
+    """Whether the registry uses Inspector enhanced scanning (adds read access to its findings)."""
+    max_session_hours: NotRequired[int]
+    """Lifetime of the credentials a workflow gets (default 1 hour, enough for a build)."""
+    tags: NotRequired[Mapping[str, str]]
+
+
+class GitHubDelivery(pulumi.ComponentResource):
+    """GitHub's OIDC provider and one keyless delivery role per application repository."""
+
+    oidc_provider_arn: pulumi.Output[str]
+    role_arns: pulumi.Output[dict[str, str]]
+    """Delivery role ARN by repository (``owner/name``): what the workflow's ``role-to-assume`` takes."""
+
+    def __init__(
+        self, name: str, args: GitHubDeliveryArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        super().__init__("kubeboard:index:GitHubDelivery", name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+        tags = dict(args.get("tags") or {})
+        repositories = list(args["repositories"])
+        _check_unique(repositories)
+
+        existing = args.get("existing_oidc_provider_arn")
+        if existing is not None:
+            provider_arn = pulumi.Output.from_input(existing)
+        else:
+            provider = aws.iam.OpenIdConnectProvider(
+                f"{name}-github",
+                url=GITHUB_OIDC_URL,
+                client_id_lists=[STS_AUDIENCE],
+                # IAM verifies GitHub's certificate against its trusted CAs; the list is only kept
+                # because the API field exists. These are GitHub's published intermediate thumbprints.
+                thumbprint_lists=[
+                    "6938fd4d98bab03faadb97b34396831e3780aea1",
+                    "1c58a3a8518e8759bf075b76b750d4f2df264fcd",
+                ],
+                tags={**tags, "Name": f"{args['name']}-github-actions"},
+                opts=child,
+            )
+            provider_arn = provider.arn
+
+        enhanced = args.get("enhanced_scanning", False)
+        session_seconds = 3600 * args.get("max_session_hours", 1)
+        role_arns: dict[str, pulumi.Output[str]] = {}
+        for entry in repositories:
+            repository = entry["repository"]
+            branches = list(entry.get("branches", ()))
+            environments = list(entry.get("environments", ()))
+            # Validate now, at program start, not when the first workflow fails to assume the role.
+            subjects(repository, branches, environments)
+            if not entry["ecr_repository_arns"]:
+                raise ValueError(f"{repository}: list at least one ECR repository it may push to")
+            resource_name = f"{name}-{repository.replace('/', '-')}"
+            role = aws.iam.Role(
+                resource_name,
+                name=role_name(args["name"], repository),
+                description=f"GitHub Actions delivery for {repository}: push to its team's ECR repositories",
+                assume_role_policy=provider_arn.apply(_trust_json(repository, branches, environments)),
+                max_session_duration=session_seconds,
+                tags={**tags, "GitHubRepository": repository},
+                opts=child,
+            )
+            aws.iam.RolePolicy(
+                f"{resource_name}-push",
+                role=role.id,
+                policy=pulumi.Output.all(*entry["ecr_repository_arns"]).apply(
+                    lambda arns: json.dumps(permissions_policy(arns, enhanced_scanning=enhanced))
+                ),
+                opts=pulumi.ResourceOptions(parent=role),
+            )
+            role_arns[repository] = role.arn
+
+        self.oidc_provider_arn = provider_arn
+        self.role_arns = pulumi.Output.all(**role_arns) if role_arns else pulumi.Output.from_input({})
+        self.register_outputs({"oidcProviderArn": self.oidc_provider_arn, "roleArns": self.role_arns})
+
+
+def _trust_json(repository: str, branches: list[str], environments: list[str]) -> Callable[[str], str]:
+    # A function per role, so each apply keeps its own repository (no late-binding loop variables).
+    return lambda provider_arn: json.dumps(trust_policy(provider_arn, repository, branches, environments))
+
+
+def _check_unique(repositories: Sequence[DeliveryRepositoryArgs]) -> None:
+    seen: set[str] = set()
+    for entry in repositories:
+        key = entry["repository"].lower()  # GitHub names are case-insensitive
+        if key in seen:
+            raise ValueError(f"{entry['repository']}: listed twice; one delivery role per repository")
+        seen.add(key)

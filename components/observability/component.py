@@ -1,0 +1,310 @@
+"""`Observability`: logs (Loki + Alloy), metrics and alerts (kube-prometheus-stack), and the
+AWS resources they stand on (Loki's bucket, IRSA roles, the alert topic)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any, NotRequired, TypedDict
+
+import pulumi
+import pulumi_aws as aws
+import pulumi_kubernetes as k8s
+import pulumi_random as random
+
+from ..addons.release import HelmAddOn, install_addons
+from ..edge.ingress import IngressContract
+from ..irsa import irsa_role
+from ..settings.observability import ObservabilitySettings
+from . import alertmanager, grafana, kube_prometheus_stack, loki, rule_files
+from .specs import StackInputs, addon_specs
+
+STORAGE_CLASS = "observability-gp3"
+GRAFANA_ADMIN_USER = "admin"
+
+
+class ObservabilityArgs(TypedDict):
+    name: str
+    """Prefix of AWS resource names (the platform name)."""
+    settings: ObservabilitySettings
+    region: str
+    provider: k8s.Provider
+    """The cluster's Kubernetes provider."""
+    oidc_provider_arn: pulumi.Input[str]
+    oidc_issuer: pulumi.Input[str]
+    """The cluster's OIDC issuer without ``https://``."""
+    ingress: NotRequired[IngressContract | None]
+    """The Edge ingress contract; without it Grafana is reachable only through port-forwarding."""
+    protect: NotRequired[bool]
+    """Protect stateful resources (the Loki bucket) from deletion; prod sets it."""
+    tags: NotRequired[Mapping[str, str]]
+
+
+def tls_only_bucket_policy(bucket_arn: str) -> dict[str, Any]:
+    """Deny every request to the bucket that does not use TLS."""
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "DenyInsecureTransport",
+                "Effect": "Deny",
+                "Principal": "*",
+                "Action": "s3:*",
+                "Resource": [bucket_arn, f"{bucket_arn}/*"],
+                "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+            }
+        ],
+    }
+
+
+class Observability(pulumi.ComponentResource):
+    """Loki, Alloy and kube-prometheus-stack with their buckets, roles, secrets and alert topic."""
+
+    loki_bucket: aws.s3.Bucket
+    alert_topic: aws.sns.Topic | None
+    grafana_admin_password: pulumi.Output[str]
+    """Generated; a Pulumi secret, stored in the ``grafana-admin`` Kubernetes Secret."""
+    grafana_url: pulumi.Output[str] | None
+    releases: dict[str, HelmAddOn]
+
+    def __init__(
+        self, name: str, args: ObservabilityArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        super().__init__("kubeboard:index:Observability", name, None, opts)
+        settings = args["settings"]
+        namespace = settings.namespace
+        prefix = args["name"]
+        tags = dict(args.get("tags") or {})
+        child = pulumi.ResourceOptions(parent=self)
+        k8s_child = pulumi.ResourceOptions(parent=self, provider=args["provider"])
+
+        # Node exporter and the Alloy DaemonSet read host paths: the namespace cannot be `restricted`.
+        ns = k8s.core.v1.Namespace(
+            f"{name}-namespace",
+            metadata={
+                "name": namespace,
+                "labels": {
+                    "pod-security.kubernetes.io/enforce": "privileged",
+                    "pod-security.kubernetes.io/warn": "baseline",
+                    "pod-security.kubernetes.io/audit": "baseline",
+                },
+            },
+            opts=k8s_child,
+        )
+        in_ns = pulumi.ResourceOptions(parent=self, provider=args["provider"], depends_on=[ns])
+
+        storage_class = k8s.storage.v1.StorageClass(
+            f"{name}-gp3",
+            metadata={"name": STORAGE_CLASS},
+            provisioner="ebs.csi.aws.com",
+            parameters={"type": "gp3", "encrypted": "true", "fsType": "ext4"},
+            volume_binding_mode="WaitForFirstConsumer",
+            allow_volume_expansion=True,
+            reclaim_policy="Retain" if args.get("protect") else "Delete",
+            opts=k8s_child,
+        )
+
+        self.loki_bucket = self._loki_bucket(f"{prefix}-loki", protect=bool(args.get("protect")), tags=tags)
+
+        self.alert_topic = None
+        if settings.alerting.emails:
+            self.alert_topic = aws.sns.Topic(
+                f"{prefix}-alerts",
+                kms_master_key_id="alias/aws/sns",
+                tags=tags,
+                opts=child,
+            )
+            for index, email in enumerate(settings.alerting.emails):
+                aws.sns.TopicSubscription(
+                    f"{prefix}-alerts-email-{index}",
+                    topic=self.alert_topic.arn,
+                    protocol="email",
+                    endpoint=email,
+                    opts=pulumi.ResourceOptions(parent=self.alert_topic),
+                )
+
+        grafana_role = irsa_role(
+            f"{prefix}-grafana-cloudwatch",
+            oidc_provider_arn=args["oidc_provider_arn"],
+            oidc_issuer=args["oidc_issuer"],
+            namespace=namespace,
+            service_account=kube_prometheus_stack.GRAFANA_SERVICE_ACCOUNT,
+            policy_documents={"cloudwatch-read": kube_prometheus_stack.cloudwatch_read_policy()},
+            description="Grafana's read-only CloudWatch data source (IRSA)",
+            tags=tags,
+            opts=child,
+        )
+
+        password = random.RandomPassword(
+            f"{name}-grafana-admin-password", length=32, special=False, opts=child
+        )
+        self.grafana_admin_password = pulumi.Output.secret(password.result)
+        grafana_secret = k8s.core.v1.Secret(
+            f"{name}-grafana-admin",
+            metadata={"name": kube_prometheus_stack.GRAFANA_ADMIN_SECRET, "namespace": namespace},
+            type="Opaque",
+            string_data={
+                kube_prometheus_stack.GRAFANA_USER_KEY: GRAFANA_ADMIN_USER,
+                kube_prometheus_stack.GRAFANA_PASSWORD_KEY: self.grafana_admin_password,
+            },
+            opts=in_ns,
+        )
+        notifier_secret = self._notifier_secret(name, settings, in_ns)
+
+        rules_configmap = k8s.core.v1.ConfigMap(
+            f"{name}-loki-rules",
+            metadata={
+                "name": "loki-rules",
+                "namespace": namespace,
+                "labels": {loki.RULE_LABEL: "1"},
+                # The sidecar writes these files where the ruler looks for the tenant's rules.
+                "annotations": {loki.RULE_FOLDER_ANNOTATION: loki.TENANT},
+            },
+            data=rule_files.loki_rule_texts(),
+            opts=in_ns,
+        )
+        dashboards = [
+            k8s.core.v1.ConfigMap(
+                f"{name}-dashboard-{file_name.removesuffix('.json')}",
+                metadata={
+                    "name": f"dashboard-{file_name.removesuffix('.json')}",
+                    "namespace": namespace,
+                    "labels": {grafana.DASHBOARD_LABEL: "1"},
+                },
+                data={file_name: json.dumps(dashboard, indent=1)},
+                opts=in_ns,
+            )
+            for file_name, dashboard in grafana.dashboards().items()
+        ]
+
+        ingress = args.get("ingress")
+        grafana_ingress = None
+        self.grafana_url = None
+        root_url = None
+        if ingress is not None:
+            hostname = ingress.hostname(settings.grafana.hostname_prefix)
+            grafana_ingress = ingress.helm_ingress_values(hostname, healthcheck_path="/api/health")
+            root_url = f"https://{hostname}"
+            self.grafana_url = pulumi.Output.from_input(root_url)
+
+        specs = addon_specs(
+            StackInputs(
+                settings=settings,
+                region=args["region"],
+                storage_class=STORAGE_CLASS,
+                loki_bucket_name=self.loki_bucket.bucket,
+                loki_bucket_arn=self.loki_bucket.arn,
+                grafana_role_arn=grafana_role.arn,
+                sns_topic_arn=self.alert_topic.arn if self.alert_topic else None,
+                grafana_ingress=grafana_ingress,
+                grafana_root_url=root_url,
+            )
+        )
+        self.releases = install_addons(
+            specs,
+            provider=args["provider"],
+            oidc_provider_arn=args["oidc_provider_arn"],
+            oidc_issuer=args["oidc_issuer"],
+            tags=tags,
+            name_prefix=prefix,
+            opts=pulumi.ResourceOptions(
+                parent=self,
+                depends_on=[
+                    ns,
+                    storage_class,
+                    grafana_secret,
+                    notifier_secret,
+                    rules_configmap,
+                    *dashboards,
+                    *grafana_role.ready,
+                ],
+            ),
+        )
+
+        self.register_outputs(
+            {
+                "lokiBucketName": self.loki_bucket.bucket,
+                "alertTopicArn": self.alert_topic.arn if self.alert_topic else None,
+                "grafanaUrl": self.grafana_url,
+                "grafanaAdminPassword": self.grafana_admin_password,
+            }
+        )
+
+    def _loki_bucket(self, name: str, *, protect: bool, tags: dict[str, str]) -> aws.s3.Bucket:
+        """Private, SSE-S3-encrypted, TLS-only; Loki's compactor enforces retention inside it."""
+        bucket = aws.s3.Bucket(
+            name,
+            force_destroy=not protect,
+            tags=tags,
+            opts=pulumi.ResourceOptions(parent=self, protect=protect),
+        )
+        after = pulumi.ResourceOptions(parent=bucket)
+        public_access = aws.s3.BucketPublicAccessBlock(
+            f"{name}-public-access",
+            bucket=bucket.id,
+            block_public_acls=True,
+            block_public_policy=True,
+            ignore_public_acls=True,
+            restrict_public_buckets=True,
+            opts=after,
+        )
+        aws.s3.BucketOwnershipControls(
+            f"{name}-ownership",
+            bucket=bucket.id,
+            rule={"object_ownership": "BucketOwnerEnforced"},
+            opts=after,
+        )
+        aws.s3.BucketServerSideEncryptionConfiguration(
+            f"{name}-encryption",
+            bucket=bucket.id,
+            rules=[
+                {
+                    "apply_server_side_encryption_by_default": {"sse_algorithm": "AES256"},
+                    "bucket_key_enabled": True,
+                }
+            ],
+            opts=after,
+        )
+        aws.s3.BucketLifecycleConfiguration(
+            f"{name}-lifecycle",
+            bucket=bucket.id,
+            rules=[
+                {
+                    "id": "abort-incomplete-uploads",
+                    "status": "Enabled",
+                    "filter": {"prefix": ""},
+                    "abort_incomplete_multipart_upload": {"days_after_initiation": 1},
+                }
+            ],
+            opts=after,
+        )
+        aws.s3.BucketPolicy(
+            f"{name}-tls-only",
+            bucket=bucket.id,
+            policy=bucket.arn.apply(lambda arn: json.dumps(tls_only_bucket_policy(arn))),
+            opts=pulumi.ResourceOptions(parent=bucket, depends_on=[public_access]),
+        )
+        return bucket
+
+    def _notifier_secret(
+        self, name: str, settings: ObservabilitySettings, opts: pulumi.ResourceOptions
+    ) -> k8s.core.v1.Secret:
+        """Slack webhook and heartbeat URLs, as Pulumi secrets, for Alertmanager's ``*_file`` fields."""
+        alerting = settings.alerting
+        data: dict[str, pulumi.Input[str]] = {}
+        if alerting.slack is not None:
+            data[alertmanager.SLACK_URL_KEY] = pulumi.Output.secret(
+                alerting.slack.webhook_url.get_secret_value()
+            )
+        if alerting.heartbeat_url is not None:
+            data[alertmanager.HEARTBEAT_URL_KEY] = pulumi.Output.secret(
+                alerting.heartbeat_url.get_secret_value()
+            )
+        # Always present: the operator refuses to start Alertmanager when a listed Secret is missing.
+        return k8s.core.v1.Secret(
+            f"{name}-alertmanager-notifiers",
+            metadata={"name": alertmanager.NOTIFIER_SECRET, "namespace": settings.namespace},
+            type="Opaque",
+            string_data=data,
+            opts=opts,
+        )

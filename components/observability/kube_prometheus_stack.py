@@ -1,0 +1,194 @@
+"""kube-prometheus-stack (K5, F5, D2): Prometheus, Alertmanager and Grafana, tuned for EKS."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pulumi
+
+from ..irsa import PolicyDocument
+from ..settings.observability import GrafanaSettings, PrometheusSettings, quantity_bytes
+from . import alertmanager, grafana, rule_files
+
+NAME = "kube-prometheus-stack"
+CHART = "kube-prometheus-stack"
+CHART_VERSION = "88.5.3"
+REPOSITORY = "https://prometheus-community.github.io/helm-charts"
+ALERTMANAGER_SERVICE_ACCOUNT = "alertmanager"
+GRAFANA_SERVICE_ACCOUNT = "grafana"
+GRAFANA_ADMIN_SECRET = "grafana-admin"
+GRAFANA_USER_KEY = "admin-user"
+GRAFANA_PASSWORD_KEY = "admin-password"
+RETENTION_SIZE_SHARE = 0.85
+"""Prometheus deletes old blocks once the TSDB reaches this share of its volume, before it fills."""
+
+
+def alertmanager_url(namespace: str) -> str:
+    """The operator's governing Service for Alertmanager pods; stable whatever the release is called."""
+    return f"http://alertmanager-operated.{namespace}.svc.cluster.local:9093"
+
+
+def retention_size(storage_size: str) -> str:
+    """Prometheus ``retentionSize`` (base-2 units) as a share of the volume, e.g. 50Gi -> 43520MB."""
+    return f"{int(quantity_bytes(storage_size) * RETENTION_SIZE_SHARE) // 2**20}MB"
+
+
+def sns_publish_policy(topic_arn: pulumi.Input[str]) -> PolicyDocument:
+    """Alertmanager may publish to the alert topic and nothing else."""
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Sid": "PublishAlerts", "Effect": "Allow", "Action": ["sns:Publish"], "Resource": [topic_arn]}
+        ],
+    }
+
+
+def cloudwatch_read_policy() -> PolicyDocument:
+    """Read-only access Grafana's CloudWatch data source needs (metrics, logs insights, tags)."""
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "ReadMetrics",
+                "Effect": "Allow",
+                "Action": [
+                    "cloudwatch:DescribeAlarmsForMetric",
+                    "cloudwatch:DescribeAlarmHistory",
+                    "cloudwatch:DescribeAlarms",
+                    "cloudwatch:ListMetrics",
+                    "cloudwatch:GetMetricData",
+                    "cloudwatch:GetInsightRuleReport",
+                ],
+                "Resource": "*",
+            },
+            {
+                "Sid": "ReadLogs",
+                "Effect": "Allow",
+                "Action": [
+                    "logs:DescribeLogGroups",
+                    "logs:GetLogGroupFields",
+                    "logs:StartQuery",
+                    "logs:StopQuery",
+                    "logs:GetQueryResults",
+                    "logs:GetLogEvents",
+                ],
+                "Resource": "*",
+            },
+            {
+                "Sid": "ResolveNamesAndTags",
+                "Effect": "Allow",
+                "Action": [
+                    "ec2:DescribeTags",
+                    "ec2:DescribeInstances",
+                    "ec2:DescribeRegions",
+                    "tag:GetResources",
+                ],
+                "Resource": "*",
+            },
+        ],
+    }
+
+
+def values(
+    *,
+    region: str,
+    prometheus: PrometheusSettings,
+    grafana_settings: GrafanaSettings,
+    storage_class: str,
+    destinations: alertmanager.Destinations,
+    grafana_role_arn: pulumi.Input[str],
+    grafana_ingress: pulumi.Input[dict[str, Any]] | None,
+    grafana_root_url: str | None,
+    loki_url: str,
+) -> dict[str, Any]:
+    """The chart's values; Alertmanager's IRSA service account block is added by the installer."""
+    grafana_values: dict[str, Any] = {
+        "admin": {
+            "existingSecret": GRAFANA_ADMIN_SECRET,
+            "userKey": GRAFANA_USER_KEY,
+            "passwordKey": GRAFANA_PASSWORD_KEY,
+        },
+        "serviceAccount": {
+            "create": True,
+            "name": GRAFANA_SERVICE_ACCOUNT,
+            "annotations": {"eks.amazonaws.com/role-arn": grafana_role_arn},
+        },
+        "additionalDataSources": [grafana.loki_datasource(loki_url), grafana.cloudwatch_datasource(region)],
+        "persistence": {
+            "enabled": True,
+            "type": "pvc",
+            "storageClassName": storage_class,
+            "size": grafana_settings.storage_size,
+        },
+        "resources": {"requests": {"cpu": "100m", "memory": "256Mi"}, "limits": {"memory": "512Mi"}},
+        "grafana.ini": {
+            "analytics": {"reporting_enabled": False, "check_for_updates": False},
+            "auth.anonymous": {"enabled": False},
+            "users": {"allow_sign_up": False},
+            "security": {"cookie_secure": True, "disable_gravatar": True},
+        },
+        "ingress": grafana_ingress if grafana_ingress is not None else {"enabled": False},
+    }
+    if grafana_root_url:
+        grafana_values["grafana.ini"]["server"] = {"root_url": grafana_root_url}
+
+    return {
+        # EKS runs etcd, the scheduler, the controller manager (and kube-proxy's metrics bind to
+        # localhost): none can be scraped, so neither their targets nor their alerts are wanted.
+        "kubeEtcd": {"enabled": False},
+        "kubeControllerManager": {"enabled": False},
+        "kubeScheduler": {"enabled": False},
+        "kubeProxy": {"enabled": False},
+        "defaultRules": {
+            "create": True,
+            "rules": {
+                "etcd": False,
+                "kubeControllerManager": False,
+                "kubeSchedulerAlerting": False,
+                "kubeSchedulerRecording": False,
+                "kubeProxy": False,
+                "windows": False,
+            },
+        },
+        "additionalPrometheusRulesMap": rule_files.prometheus_rule_files(),
+        "prometheus": {
+            "prometheusSpec": {
+                "retention": f"{prometheus.retention_days}d",
+                "retentionSize": retention_size(prometheus.storage_size),
+                "storageSpec": {
+                    "volumeClaimTemplate": {
+                        "spec": {
+                            "storageClassName": storage_class,
+                            "accessModes": ["ReadWriteOnce"],
+                            "resources": {"requests": {"storage": prometheus.storage_size}},
+                        }
+                    }
+                },
+                "resources": prometheus.resources.as_values(),
+                # Pick up ServiceMonitors/rules of every release (Loki's, Alloy's), not only this one's.
+                "ruleSelectorNilUsesHelmValues": False,
+                "serviceMonitorSelectorNilUsesHelmValues": False,
+                "podMonitorSelectorNilUsesHelmValues": False,
+            }
+        },
+        "alertmanager": {
+            "config": alertmanager.config(destinations),
+            "alertmanagerSpec": {
+                "secrets": [alertmanager.NOTIFIER_SECRET],
+                "storage": {
+                    "volumeClaimTemplate": {
+                        "spec": {
+                            "storageClassName": storage_class,
+                            "accessModes": ["ReadWriteOnce"],
+                            "resources": {"requests": {"storage": "2Gi"}},
+                        }
+                    }
+                },
+                "resources": {"requests": {"cpu": "20m", "memory": "64Mi"}, "limits": {"memory": "256Mi"}},
+            },
+        },
+        "prometheusOperator": {
+            "resources": {"requests": {"cpu": "50m", "memory": "128Mi"}, "limits": {"memory": "512Mi"}}
+        },
+        "grafana": grafana_values,
+    }

@@ -1,0 +1,113 @@
+"""The four Helm releases of the observability stack as add-on specs (pure: no resources)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import pulumi
+
+from ..addons.contract import AddOnSpec, IrsaSpec
+from ..settings.observability import ObservabilitySettings
+from . import alertmanager, alloy, kube_prometheus_stack, loki
+
+
+@dataclass(frozen=True, kw_only=True)
+class StackInputs:
+    """What the releases need from the resources the component creates around them."""
+
+    settings: ObservabilitySettings
+    region: str
+    storage_class: str
+    loki_bucket_name: pulumi.Input[str]
+    loki_bucket_arn: pulumi.Input[str]
+    grafana_role_arn: pulumi.Input[str]
+    sns_topic_arn: pulumi.Input[str] | None = None
+    grafana_ingress: pulumi.Input[dict[str, Any]] | None = None
+    grafana_root_url: str | None = None
+
+
+def destinations(inputs: StackInputs) -> alertmanager.Destinations:
+    alerting = inputs.settings.alerting
+    return alertmanager.Destinations(
+        slack_channel=alerting.slack.channel if alerting.slack else None,
+        sns_topic_arn=inputs.sns_topic_arn,
+        region=inputs.region,
+        heartbeat=alerting.heartbeat_url is not None,
+        critical_repeat_hours=alerting.critical_repeat_hours,
+        warning_repeat_hours=alerting.warning_repeat_hours,
+    )
+
+
+def _s3_policy(bucket_arn: pulumi.Input[str]) -> pulumi.Output[Any]:
+    return pulumi.Output.from_input(bucket_arn).apply(loki.s3_policy)
+
+
+def addon_specs(inputs: StackInputs) -> list[AddOnSpec]:
+    """kube-prometheus-stack first (its CRDs back Loki's ServiceMonitor), then Loki, then Alloy."""
+    settings = inputs.settings
+    namespace = settings.namespace
+    push_url = loki.push_url(namespace)
+    kps = AddOnSpec(
+        name=kube_prometheus_stack.NAME,
+        chart=kube_prometheus_stack.CHART,
+        version=kube_prometheus_stack.CHART_VERSION,
+        repository=kube_prometheus_stack.REPOSITORY,
+        namespace=namespace,
+        values=kube_prometheus_stack.values(
+            region=inputs.region,
+            prometheus=settings.prometheus,
+            grafana_settings=settings.grafana,
+            storage_class=inputs.storage_class,
+            destinations=destinations(inputs),
+            grafana_role_arn=inputs.grafana_role_arn,
+            grafana_ingress=inputs.grafana_ingress,
+            grafana_root_url=inputs.grafana_root_url,
+            loki_url=loki.service_url(namespace),
+        ),
+        # Alertmanager signs SNS requests (sigv4) with its IRSA role; without e-mail, no AWS access.
+        irsa=IrsaSpec(
+            service_account=kube_prometheus_stack.ALERTMANAGER_SERVICE_ACCOUNT,
+            policy_documents={"sns": kube_prometheus_stack.sns_publish_policy(inputs.sns_topic_arn)},
+            service_account_path=("alertmanager", "serviceAccount"),
+        )
+        if inputs.sns_topic_arn is not None
+        else None,
+        timeout_seconds=900,
+    )
+    loki_spec = AddOnSpec(
+        name=loki.NAME,
+        chart=loki.CHART,
+        version=loki.CHART_VERSION,
+        repository=loki.REPOSITORY,
+        namespace=namespace,
+        values=loki.values(
+            settings=settings.loki,
+            bucket_name=inputs.loki_bucket_name,
+            region=inputs.region,
+            storage_class=inputs.storage_class,
+            alertmanager_url=kube_prometheus_stack.alertmanager_url(namespace),
+        ),
+        irsa=IrsaSpec(
+            service_account=loki.SERVICE_ACCOUNT,
+            policy_documents={"s3": _s3_policy(inputs.loki_bucket_arn)},
+        ),
+        depends_on=(kps.name,),
+    )
+    common = {"chart": alloy.CHART, "version": alloy.CHART_VERSION, "repository": alloy.REPOSITORY}
+    logs = AddOnSpec(
+        name=alloy.NAME_LOGS,
+        namespace=namespace,
+        values=alloy.logs_values(push_url),
+        depends_on=(loki_spec.name,),
+        **common,
+    )
+    events = AddOnSpec(
+        name=alloy.NAME_EVENTS,
+        namespace=namespace,
+        values=alloy.events_values(push_url),
+        # After the DaemonSet release, which owns the chart's CRDs.
+        depends_on=(logs.name,),
+        **common,
+    )
+    return [kps, loki_spec, logs, events]

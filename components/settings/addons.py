@@ -1,0 +1,86 @@
+"""`kubeboard:addons`: the platform's Helm add-ons, each switchable, with value overrides.
+
+``values`` of each add-on is merged deeply over the platform's defaults for that chart, so a stack
+sets only what differs. Dependencies between add-ons are checked by ``Settings`` at load time.
+"""
+
+from __future__ import annotations
+
+import re
+from enum import StrEnum
+from typing import Annotated, Any, Self
+
+from pydantic import Field, model_validator
+
+from ..addons import aws_load_balancer_controller, cluster_autoscaler, external_dns, metrics_server
+from ..addons.contract import AddOnSwitch
+from .base import Model
+from .types import DnsName
+
+_HOSTED_ZONE_ID = re.compile(r"^Z[A-Z0-9]{1,31}$")
+
+
+class HelmAddOnSettings(Model):
+    enabled: bool = True
+    values: dict[str, Any] = Field(default_factory=dict)
+    """Chart values merged deeply over the platform's defaults (mappings merge, lists replace)."""
+
+
+class ExternalDnsPolicy(StrEnum):
+    UPSERT_ONLY = "upsert-only"
+    """Create and update records, never delete them (the safe default)."""
+    SYNC = "sync"
+    """Also delete records whose Ingress or Service is gone."""
+    CREATE_ONLY = "create-only"
+
+
+class ExternalDnsSettings(HelmAddOnSettings):
+    enabled: bool = False
+    hosted_zone_id: Annotated[str, Field(pattern=_HOSTED_ZONE_ID.pattern)] | None = None
+    """The Route53 hosted zone external-dns may change; the only one its role can write to."""
+    domain_filters: list[DnsName] = Field(default_factory=list)
+    policy: ExternalDnsPolicy = ExternalDnsPolicy.UPSERT_ONLY
+
+    @model_validator(mode="after")
+    def _zone_when_enabled(self) -> Self:
+        if self.enabled and self.hosted_zone_id is None:
+            raise ValueError("hostedZoneId: required when external-dns is enabled")
+        if self.enabled and not self.domain_filters:
+            raise ValueError("domainFilters: list the domains external-dns may manage")
+        return self
+
+
+class AddOnsSettings(Model):
+    aws_load_balancer_controller: HelmAddOnSettings = HelmAddOnSettings()
+    cluster_autoscaler: HelmAddOnSettings = HelmAddOnSettings()
+    metrics_server: HelmAddOnSettings = HelmAddOnSettings()
+    external_dns: ExternalDnsSettings = ExternalDnsSettings()
+
+    def addon_switches(self) -> list[AddOnSwitch]:
+        """Each add-on's switch, its settings key and what it needs, for the dependency check."""
+        return [
+            AddOnSwitch(
+                aws_load_balancer_controller.NAME,
+                self.aws_load_balancer_controller.enabled,
+                "addons.awsLoadBalancerController.enabled",
+                aws_load_balancer_controller.DEPENDS_ON,
+            ),
+            AddOnSwitch(
+                cluster_autoscaler.NAME,
+                self.cluster_autoscaler.enabled,
+                "addons.clusterAutoscaler.enabled",
+                cluster_autoscaler.DEPENDS_ON,
+            ),
+            AddOnSwitch(
+                metrics_server.NAME,
+                self.metrics_server.enabled,
+                "addons.metricsServer.enabled",
+                metrics_server.DEPENDS_ON,
+            ),
+            AddOnSwitch(
+                external_dns.NAME,
+                self.external_dns.enabled,
+                "addons.externalDns.enabled",
+                external_dns.DEPENDS_ON,
+            ),
+        ]

@@ -1,0 +1,49 @@
+"""Shared fixtures: the project's stack files and their offline plans, built once per session."""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+STACKS = ("dev", "prod")
+
+
+def stack_file(stack: str) -> dict[str, Any]:
+    """The stack file as written, ``config:`` and all."""
+    return yaml.safe_load((PROJECT_DIR / f"Pulumi.{stack}.yaml").read_text(encoding="utf-8"))
+
+
+@cache
+def _plan(stack: str) -> dict[str, Any]:
+    from kubeboard_infra.plan.document import build_plan
+
+    return build_plan(PROJECT_DIR, stack)
+
+
+def plan_for(stack: str) -> dict[str, Any]:
+    """The offline plan of one of the project's stacks (computed once per test process)."""
+    return _plan(stack)
+
+
+def resources_of(plan: dict[str, Any], token: str) -> list[dict[str, Any]]:
+    return [resource for resource in plan["resources"] if resource["type"] == token]
+
+
+@pytest.fixture(params=STACKS)
+def stack_plan(request: pytest.FixtureRequest) -> dict[str, Any]:
+    return plan_for(request.param)
+
+
+@pytest.fixture
+def dev_plan() -> dict[str, Any]:
+    return plan_for("dev")
+
+
+@pytest.fixture
+def prod_plan() -> dict[str, Any]:
+    return plan_for("prod")

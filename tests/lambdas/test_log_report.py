@@ -1,0 +1,383 @@
+"""The error-report Lambda over generated exports: grouping, exact counts, malformed lines, escaping."""
+
+from __future__ import annotations
+
+import gzip
+import io
+import json
+import random
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import boto3
+import pytest
+from moto import mock_aws
+
+from lambdas.log_report import aggregate as aggregate_module
+from lambdas.log_report import handler as handler_module
+from lambdas.log_report.aggregate import OTHER_SIGNATURE, aggregate
+from lambdas.log_report.handler import lambda_handler, report_keys
+from lambdas.log_report.reader import TruncatedObjectError, iter_line_batches
+from lambdas.log_report.signature import signature
+
+RAW = "kubeboard-dev-error-logs-raw"
+PROCESSED = "kubeboard-dev-error-logs-processed"
+KEY = "errors/prod/2026/11/22/0300.jsonl.gz"
+T0 = 1_795_316_400_000_000_000  # 2026-11-22T03:00:00Z in ns
+
+
+def record(line: str, *, ts: int = T0, namespace: str = "prod", app: str = "api") -> bytes:
+    doc = {"ts": ts, "namespace": namespace, "app": app, "pod": f"{app}-1", "container": app, "line": line}
+    return json.dumps(doc).encode()
+
+
+def export(lines: list[bytes]) -> bytes:
+    return gzip.compress(b"\n".join(lines) + b"\n")
+
+
+# --------------------------------------------------------------------------- signatures
+
+
+@pytest.mark.parametrize(
+    ("first", "second"),
+    [
+        (f"request {uuid.uuid4()} failed", f"request {uuid.uuid4()} failed"),
+        (
+            "request F3A9C2D1-1234-4ABC-8DEF-0123456789AB failed",
+            "request 13a9c2d1-0000-4abc-8def-aaaaaaaaaaaa failed",
+        ),
+        ("session deadbeef12 expired", "session 0123abcd99ef expired"),
+        ("segfault at 0x7ffe12ab", "segfault at 0x00001"),
+        ("dial tcp 10.0.1.2:5432: refused", "dial tcp 192.168.100.200:6543: refused"),
+        ("at 2026-11-22T03:00:01.123Z failed", "at 2025-01-02 23:59:59+09:00 failed"),
+        ("E1122 03:01:02.123456 sync failed", "E0101 13:41:59.999999 sync failed"),
+        ('user "alice@example.com" denied', 'user "bob" denied'),
+        ("user 'alice' denied", "user 'bob smith' denied"),
+        ("retry 3 of 5 after 120ms", "retry 4 of 5 after 95ms"),
+        ("took 1.25s", "took 30.5s"),
+    ],
+)
+def test_lines_differing_only_in_variable_parts_share_a_signature(first: str, second: str) -> None:
+    assert signature(first) == signature(second)
+
+
+@pytest.mark.parametrize(
+    ("first", "second"),
+    [
+        ("connection refused", "connection reset"),
+        ("ERROR order failed", "ERROR payment failed"),
+        ("decade accepted facade", "decade rejected facade"),  # hex-letter words are not ids
+    ],
+)
+def test_different_errors_keep_different_signatures(first: str, second: str) -> None:
+    assert signature(first) != signature(second)
+
+
+def test_signature_masks_each_kind_with_its_own_placeholder() -> None:
+    line = (
+        "id=1b4e28ba-2fa1-11d2-883f-0016d3cca427 at 2026-11-22T03:00:01Z from 10.1.2.3:80 "
+        'obj 5f3a9c2d11 ptr 0xff user "x" n=42'
+    )
+    assert signature(line) == "id=<uuid> at <ts> from <ip> obj <hex> ptr <hex> user <str> n=<num>"
+
+
+# --------------------------------------------------------------------------- streaming
+
+
+class Streaming:
+    """A botocore StreamingBody stand-in that records how it is read."""
+
+    def __init__(self, payload: bytes) -> None:
+        self._io = io.BytesIO(payload)
+        self.reads: list[int | None] = []
+
+    def read(self, amt: int | None = None) -> bytes:
+        self.reads.append(amt)
+        return self._io.read(amt)
+
+
+def all_lines(payload: bytes) -> list[bytes]:
+    out: list[bytes] = []
+    for batch in iter_line_batches(Streaming(payload)):
+        assert isinstance(batch, list)
+        out.extend(line for line in batch if line)
+    return out
+
+
+def test_reads_the_object_in_bounded_chunks_never_whole(monkeypatch: pytest.MonkeyPatch) -> None:
+    from lambdas.log_report import reader
+
+    # Small steps so a modest object crosses many chunk and output boundaries.
+    monkeypatch.setattr(reader, "READ_CHUNK", 16 * 1024)
+    monkeypatch.setattr(reader, "MAX_OUTPUT", 64 * 1024)
+    rng = random.Random(7)
+    lines = [record(f"ERROR {rng.getrandbits(64):x}", ts=T0 + i) for i in range(20_000)]
+    payload = gzip.compress(b"\n".join(lines) + b"\n", compresslevel=1)
+    assert len(payload) > 10 * 16 * 1024
+    body = Streaming(payload)
+    got = [line for batch in iter_line_batches(body) if isinstance(batch, list) for line in batch if line]
+    assert got == lines
+    assert len(body.reads) > 10
+    assert all(amt == 16 * 1024 for amt in body.reads)
+
+
+def test_concatenated_gzip_members_are_read_in_full() -> None:
+    payload = gzip.compress(b"a\nb\n") + gzip.compress(b"c\n") + gzip.compress(b"d")
+    assert all_lines(payload) == [b"a", b"b", b"c", b"d"]
+
+
+def test_a_truncated_object_is_an_error_not_a_short_report() -> None:
+    payload = gzip.compress(b"x" * 10_000 + b"\n")
+    with pytest.raises(TruncatedObjectError):
+        all_lines(payload[:-12])
+
+
+def test_an_over_long_line_is_counted_as_malformed_and_skipped(monkeypatch: pytest.MonkeyPatch) -> None:
+    from lambdas.log_report import reader
+
+    monkeypatch.setattr(reader, "MAX_LINE", 1000)
+    payload = export([record("ERROR before"), b"{" + b"x" * 5000, record("ERROR after")])
+    agg = aggregate(iter_line_batches(Streaming(payload)))
+    assert agg.malformed == 1
+    assert agg.errors == 2
+    assert agg.lines == 3
+
+
+# --------------------------------------------------------------------------- aggregation
+
+
+@dataclass
+class Generated:
+    payload: bytes
+    lines: int
+    malformed: int
+    per_group: dict[tuple[str, str, str], int]
+
+
+def generated_export(seed: int = 11) -> Generated:
+    """Three errors repeated with random ids across two apps and two namespaces, plus bad lines."""
+    rng = random.Random(seed)
+    templates = {
+        ("prod", "api", "payment <uuid> declined by <ip>"): 517,
+        ("prod", "worker", "job <num> failed after <num>ms: <str>"): 233,
+        ("common", "api", "cache <hex> evicted"): 9,
+    }
+    out: list[bytes] = []
+    for (namespace, app, _), count in templates.items():
+        for i in range(count):
+            if app == "api" and namespace == "prod":
+                request = uuid.UUID(int=rng.getrandbits(128))
+                text = f"payment {request} declined by 10.0.{rng.randint(0, 255)}.{i % 256}"
+            elif app == "worker":
+                text = f"job {rng.randint(1, 10**6)} failed after {rng.randint(1, 9999)}ms: 'reason {i}'"
+            else:
+                text = f"cache {rng.getrandbits(48):012x}{rng.randint(1, 9)} evicted"
+            out.append(record(text, ts=T0 + rng.randint(0, 599) * 10**9, namespace=namespace, app=app))
+    rng.shuffle(out)
+    malformed = [
+        b"not json at all",
+        b'["a", "list"]',
+        b'{"ts": 1, "namespace": "prod", "app": "api"}',  # no line
+        b'{"ts": "yesterday", "namespace": "prod", "app": "api", "line": "x"}',  # ts not an int
+        b'{"ts": 1, "namespace": "prod", "app": "api", "line": "cut off',
+    ]
+    for i, bad in enumerate(malformed):
+        out.insert(100 * (i + 1), bad)
+    out.insert(50, b"")  # a blank line is neither an error nor malformed
+    return Generated(export(out), sum(templates.values()) + len(malformed), len(malformed), templates)
+
+
+def test_counts_are_exact_and_malformed_lines_are_counted_and_skipped() -> None:
+    gen = generated_export()
+    agg = aggregate(iter_line_batches(Streaming(gen.payload)))
+    assert agg.lines == gen.lines
+    assert agg.malformed == gen.malformed
+    assert {key: group.count for key, group in agg.groups.items()} == gen.per_group
+    assert agg.per_namespace == {"prod": 750, "common": 9}
+
+
+def test_first_and_last_seen_and_sample_are_kept() -> None:
+    payload = export(
+        [
+            record("ERROR id 7 lost", ts=T0 + 5),
+            record("ERROR id 8 lost", ts=T0 + 1),
+            record("ERROR id 9 lost", ts=T0 + 9),
+            record("ERROR id 10 lost", ts=T0 + 3),
+        ]
+    )
+    agg = aggregate(iter_line_batches(Streaming(payload)))
+    (group,) = agg.groups.values()
+    assert (group.count, group.first_ns, group.last_ns, group.sample) == (
+        4,
+        T0 + 1,
+        T0 + 9,
+        "ERROR id 7 lost",
+    )
+
+
+def test_the_group_limit_folds_new_signatures_without_losing_counts(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(aggregate_module, "MAX_GROUPS", 3)
+    payload = export([record(f"ERROR kind-{chr(97 + i)} broke") for i in range(6)] * 2)
+    agg = aggregate(iter_line_batches(Streaming(payload)))
+    assert len(agg.groups) == 4
+    assert agg.groups[("prod", "api", OTHER_SIGNATURE)].count == 6
+    assert agg.errors == 12
+
+
+# --------------------------------------------------------------------------- the handler
+
+
+@dataclass
+class Context:
+    function_name: str = "log-report"
+    memory_limit_in_mb: int = 256
+    invoked_function_arn: str = "arn:aws:lambda:ap-northeast-2:123456789012:function:log-report"
+    aws_request_id: str = "00000000-0000-0000-0000-000000000001"
+
+
+def s3_event(bucket: str, key: str) -> dict[str, Any]:
+    from urllib.parse import quote_plus
+
+    return {
+        "Records": [
+            {
+                "eventVersion": "2.1",
+                "eventSource": "aws:s3",
+                "awsRegion": "ap-northeast-2",
+                "eventName": "ObjectCreated:Put",
+                "s3": {
+                    "s3SchemaVersion": "1.0",
+                    "bucket": {"name": bucket, "arn": f"arn:aws:s3:::{bucket}"},
+                    "object": {"key": quote_plus(key), "size": 1, "sequencer": "0A1B2C3D4E5F678901"},
+                },
+            }
+        ]
+    }
+
+
+@pytest.fixture
+def buckets(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+    for name, value in {
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_DEFAULT_REGION": "ap-northeast-2",
+        "PROCESSED_BUCKET": PROCESSED,
+        "REPORT_PREFIX": "reports",
+        "METRICS_NAMESPACE": "Kubeboard/LogReports",
+    }.items():
+        monkeypatch.setenv(name, value)
+    with mock_aws():
+        s3 = boto3.client("s3", region_name="ap-northeast-2")
+        for bucket in (RAW, PROCESSED):
+            s3.create_bucket(
+                Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": "ap-northeast-2"}
+            )
+        monkeypatch.setattr(handler_module, "_s3", s3)
+        yield s3
+
+
+def emf_lines(out: str) -> list[dict[str, Any]]:
+    return [
+        doc
+        for doc in (json.loads(line) for line in out.splitlines() if line.startswith("{"))
+        if "_aws" in doc
+    ]
+
+
+def test_handler_writes_json_and_html_reports_and_emits_metrics(
+    buckets: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    gen = generated_export()
+    buckets.put_object(
+        Bucket=RAW,
+        Key=KEY,
+        Body=gen.payload,
+        Metadata={"window-start": "2026-11-22T03:00:00+00:00", "window-end": "2026-11-22T03:10:00+00:00"},
+    )
+
+    result = lambda_handler(s3_event(RAW, KEY), Context())
+
+    assert result["processed"][0]["errors"] == 759
+    report = json.loads(
+        buckets.get_object(Bucket=PROCESSED, Key="reports/prod/2026/11/22/0300.json")["Body"].read()
+    )
+    assert report["totals"] == {"lines": gen.lines, "errors": 759, "malformed": 5, "groups": 3}
+    assert report["window"] == {
+        "namespace": "prod",
+        "start": "2026-11-22T03:00:00+00:00",
+        "end": "2026-11-22T03:10:00+00:00",
+    }
+    assert [(g["namespace"], g["app"], g["signature"], g["count"]) for g in report["groups"]] == [
+        ("prod", "api", "payment <uuid> declined by <ip>", 517),
+        ("prod", "worker", "job <num> failed after <num>ms: <str>", 233),
+        ("common", "api", "cache <hex> evicted", 9),
+    ]
+    assert report["groups"][0]["firstSeen"] >= "2026-11-22T03:00:00"
+    assert report["groups"][0]["lastSeen"] < "2026-11-22T03:10:00"
+    html = buckets.get_object(Bucket=PROCESSED, Key="reports/prod/2026/11/22/0300.html")
+    assert html["ContentType"].startswith("text/html")
+
+    metrics = {
+        (doc["_aws"]["CloudWatchMetrics"][0]["Metrics"][0]["Name"], doc["namespace"]): doc
+        for doc in emf_lines(capsys.readouterr().out)
+    }
+    assert metrics[("ErrorLines", "prod")]["ErrorLines"] == [750.0]
+    assert metrics[("ErrorLines", "common")]["ErrorLines"] == [9.0]
+    assert metrics[("MalformedLines", "prod")]["MalformedLines"] == [5.0]
+    assert (
+        metrics[("ErrorLines", "prod")]["_aws"]["CloudWatchMetrics"][0]["Namespace"] == "Kubeboard/LogReports"
+    )
+    assert metrics[("ErrorLines", "prod")]["_aws"]["CloudWatchMetrics"][0]["Dimensions"] == [["namespace"]]
+
+
+def test_an_empty_window_reports_zero_errors_for_its_namespace(
+    buckets: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    key = "errors/dev/2026/11/22/0310.jsonl.gz"
+    buckets.put_object(Bucket=RAW, Key=key, Body=gzip.compress(b""))
+    lambda_handler(s3_event(RAW, key), Context())
+    report = json.loads(
+        buckets.get_object(Bucket=PROCESSED, Key="reports/dev/2026/11/22/0310.json")["Body"].read()
+    )
+    assert report["totals"]["errors"] == 0
+    assert report["window"]["start"] == "2026-11-22T03:10:00+00:00"
+    errors = [doc for doc in emf_lines(capsys.readouterr().out) if "ErrorLines" in doc]
+    assert [(doc["namespace"], doc["ErrorLines"]) for doc in errors] == [("dev", [0.0])]
+
+
+def test_html_report_escapes_everything_from_the_logs(buckets: Any) -> None:
+    hostile = '<script>alert("x")</script><img src=x onerror=alert(1)> & "quoted" \'single\''
+    payload = export([record(hostile, app='<b onmouseover="steal()">api</b>')])
+    key = "errors/prod/2026/11/22/0320.jsonl.gz"
+    buckets.put_object(Bucket=RAW, Key=key, Body=payload)
+    lambda_handler(s3_event(RAW, key), Context())
+
+    html = (
+        buckets.get_object(Bucket=PROCESSED, Key="reports/prod/2026/11/22/0320.html")["Body"].read().decode()
+    )
+    assert "<script" not in html.lower()
+    assert "<img" not in html
+    assert "<b " not in html
+    assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;&lt;img src=x onerror=alert(1)&gt; &amp;" in html
+    assert "&lt;b onmouseover=&quot;steal()&quot;&gt;api&lt;/b&gt;" in html
+    assert "default-src 'none'" in html  # nothing may load or run even if something slipped through
+    assert "http://" not in html and "https://" not in html  # self-contained
+
+
+def test_keys_arrive_url_encoded_and_other_keys_are_ignored(buckets: Any) -> None:
+    key = "errors/my-app/2026/11/22/0330.jsonl.gz"
+    buckets.put_object(Bucket=RAW, Key=key, Body=export([record("ERROR x", namespace="my-app")]))
+    assert lambda_handler(s3_event(RAW, key), Context())["processed"][0]["errors"] == 1
+
+    buckets.put_object(Bucket=RAW, Key="errors/readme+notes.txt", Body=b"hello")
+    assert lambda_handler(s3_event(RAW, "errors/readme+notes.txt"), Context()) == {"processed": []}
+
+
+def test_report_keys_mirror_the_export_layout() -> None:
+    assert report_keys("errors/prod/2026/11/22/0300.jsonl.gz", "reports") == (
+        "reports/prod/2026/11/22/0300.json",
+        "reports/prod/2026/11/22/0300.html",
+    )
+    assert report_keys("errors/prod/2026/11/22/0300.json", "reports") is None

@@ -1,0 +1,603 @@
+"""The scan_findings Lambda against moto (ECR with custom scan findings, S3, SNS -> SQS), EMF from stdout."""
+
+from __future__ import annotations
+
+import contextlib
+import copy
+import json
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+import requests
+from botocore.exceptions import ClientError
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from moto import mock_aws
+from moto.core.responses import ActionResult
+from moto.ecr.responses import ECRResponse
+
+from lambdas.scan_findings import handler
+from lambdas.scan_findings.config import ConfigurationError, load_config
+from lambdas.scan_findings.events import MalformedEvent, ScanType, parse_event
+
+DATA = Path(__file__).parent.parent / "data" / "scan_findings"
+REGION = "us-east-1"
+ACCOUNT = "123456789012"
+BUCKET = "kubeboard-scan-findings-test"
+NAMESPACE = "Kubeboard/ImageScanTest"
+MANAGED = ("kubeboard/api", "kubeboard/web")
+OUTCOMES = {outcome.value for outcome in handler.Outcome}
+
+
+@dataclass
+class LambdaContext:
+    function_name: str = "scan-findings"
+    memory_limit_in_mb: int = 256
+    invoked_function_arn: str = f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:scan-findings"
+    aws_request_id: str = "00000000-0000-0000-0000-000000000000"
+
+
+SAMPLES = {path.name: json.loads(path.read_text()) for path in DATA.glob("*.json")}
+
+
+def sample(name: str) -> dict[str, Any]:
+    return copy.deepcopy(SAMPLES[name])
+
+
+def basic_event(repository: str, digest: str, tags: list[str], status: str = "COMPLETE") -> dict[str, Any]:
+    event = sample("ecr_image_scan.json")
+    event["region"] = REGION
+    event["resources"] = [f"arn:aws:ecr:{REGION}:{ACCOUNT}:repository/{repository}"]
+    event["detail"].update({"repository-name": repository, "image-digest": digest, "image-tags": tags})
+    event["detail"]["scan-status"] = status
+    return event
+
+
+def enhanced_event(repository: str, digest: str, tags: list[str]) -> dict[str, Any]:
+    event = sample("inspector2_scan.json")
+    arn = f"arn:aws:ecr:{REGION}:{ACCOUNT}:repository/{repository}"
+    event["region"] = REGION
+    event["resources"] = [arn]
+    event["detail"].update({"repository-name": arn, "image-digest": digest, "image-tags": tags})
+    return event
+
+
+def basic_finding(index: int, severity: str) -> dict[str, Any]:
+    return {
+        "name": f"CVE-2026-{index:05d}",
+        "description": f"Vulnerability {index} in libexample.",
+        "uri": f"https://security-tracker.debian.org/tracker/CVE-2026-{index:05d}",
+        "severity": severity,
+        "attributes": [
+            {"key": "package_name", "value": "libexample"},
+            {"key": "package_version", "value": f"1.{index}"},
+            {"key": "CVSS3_SCORE", "value": "9.8" if severity == "CRITICAL" else "5.0"},
+        ],
+    }
+
+
+def enhanced_finding(index: int, severity: str) -> dict[str, Any]:
+    return {
+        "awsAccountId": ACCOUNT,
+        "description": f"Inspector finding {index}.",
+        "findingArn": f"arn:aws:inspector2:{REGION}:{ACCOUNT}:finding/{index:032x}",
+        "severity": severity,
+        "score": 9.1 if severity == "CRITICAL" else 7.4,
+        "status": "ACTIVE",
+        "title": f"CVE-2026-{index:05d} - openssl",
+        "type": "PACKAGE_VULNERABILITY",
+        "packageVulnerabilityDetails": {
+            "vulnerabilityId": f"CVE-2026-{index:05d}",
+            "source": "NVD",
+            "sourceUrl": f"https://nvd.nist.gov/vuln/detail/CVE-2026-{index:05d}",
+            "vulnerablePackages": [
+                {"name": "openssl", "version": "3.0.1", "fixedInVersion": "3.0.15", "packageManager": "OS"}
+            ],
+        },
+    }
+
+
+class Registry:
+    """A moto ECR registry whose images carry the scan results a test asks for."""
+
+    def __init__(self) -> None:
+        self.ecr = boto3.client("ecr", region_name=REGION)
+
+    def push(self, repository: str, tag: str) -> str:
+        with contextlib.suppress(self.ecr.exceptions.RepositoryAlreadyExistsException):
+            self.ecr.create_repository(repositoryName=repository)
+        manifest = json.dumps(
+            {
+                "schemaVersion": 2,
+                "mediaType": "application/vnd.docker.distribution.manifest.v2+json",
+                "config": {"digest": f"sha256:{uuid.uuid4().hex * 2}"},
+            }
+        )
+        image = self.ecr.put_image(repositoryName=repository, imageManifest=manifest, imageTag=tag)["image"]
+        digest = image["imageId"]["imageDigest"]
+        self.ecr.start_image_scan(repositoryName=repository, imageId={"imageDigest": digest})
+        return digest
+
+    def set_findings(
+        self,
+        repository: str,
+        digest: str,
+        *,
+        basic: list[dict[str, Any]] | None = None,
+        enhanced: list[dict[str, Any]] | None = None,
+        status: str = "COMPLETE",
+    ) -> None:
+        counts: dict[str, int] = {}
+        for finding in (basic or []) + (enhanced or []):
+            counts[finding["severity"]] = counts.get(finding["severity"], 0) + 1
+        body: dict[str, Any] = {"findingSeverityCounts": counts, "imageScanCompletedAt": 1767225600}
+        if basic is not None:
+            body["findings"] = basic
+        if enhanced is not None:
+            body["enhancedFindings"] = enhanced
+        result = {
+            "registryId": ACCOUNT,
+            "repositoryName": repository,
+            "imageId": {"imageDigest": digest},
+            "imageScanStatus": {"status": status, "description": f"scan {status.lower()}"},
+            "imageScanFindings": body,
+        }
+        # moto's documented way to configure custom scan findings.
+        response = requests.post(
+            "http://motoapi.amazonaws.com/moto-api/static/ecr/scan-finding-results",
+            json={"results": [result], "region": REGION},
+            timeout=5,
+        )
+        response.raise_for_status()
+
+
+@pytest.fixture
+def paged_requests(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
+    """moto returns every finding at once; serve them in pages by maxResults/nextToken like ECR does."""
+    seen: list[dict[str, Any]] = []
+
+    def describe_image_scan_findings(self: ECRResponse) -> ActionResult:
+        full = self.ecr_backend.describe_image_scan_findings(
+            registry_id=self._get_param("registryId"),
+            repository_name=self._get_param("repositoryName"),
+            image_id=self._get_param("imageId"),
+        )
+        start = int(self._get_param("nextToken") or 0)
+        size = int(self._get_param("maxResults") or 100)
+        seen.append({"start": start, "size": size})
+        page = copy.deepcopy(full)
+        body = page["imageScanFindings"]
+        total = 0
+        for key in ("findings", "enhancedFindings"):
+            if key in body:
+                total = max(total, len(body[key]))
+                body[key] = body[key][start : start + size]
+        if start + size < total:
+            page["nextToken"] = str(start + size)
+        return ActionResult(page)
+
+    monkeypatch.setattr(ECRResponse, "describe_image_scan_findings", describe_image_scan_findings)
+    return seen
+
+
+@pytest.fixture
+def aws(monkeypatch: pytest.MonkeyPatch, paged_requests: list[dict[str, Any]]) -> Any:
+    for name, value in {
+        "AWS_DEFAULT_REGION": REGION,
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "FINDINGS_BUCKET": BUCKET,
+        "FINDINGS_PREFIX": "scan-findings/",
+        "CRITICAL_THRESHOLD": "1",
+        "HIGH_THRESHOLD": "3",
+        "MANAGED_REPOSITORIES": ",".join(MANAGED),
+        "FINDINGS_PAGE_SIZE": "1000",
+        "POWERTOOLS_METRICS_NAMESPACE": NAMESPACE,
+    }.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.delenv("POWERTOOLS_SERVICE_NAME", raising=False)
+    with mock_aws():
+        s3 = boto3.client("s3", region_name=REGION)
+        s3.create_bucket(Bucket=BUCKET)
+        sns = boto3.client("sns", region_name=REGION)
+        topic = sns.create_topic(Name="image-scan-alerts")["TopicArn"]
+        sqs = boto3.client("sqs", region_name=REGION)
+        queue_url = sqs.create_queue(QueueName="alert-inbox")["QueueUrl"]
+        queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"][
+            "QueueArn"
+        ]
+        sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=queue_arn)
+        monkeypatch.setenv("ALERT_TOPIC_ARN", topic)
+        handler.aws_clients.cache_clear()
+
+        class World:
+            registry = Registry()
+            pages = paged_requests
+
+            @staticmethod
+            def invoke(event: Any) -> dict[str, Any]:
+                return handler.lambda_handler(event, LambdaContext())
+
+            @staticmethod
+            def report(key: str) -> dict[str, Any]:
+                return json.loads(s3.get_object(Bucket=BUCKET, Key=key)["Body"].read())
+
+            @staticmethod
+            def report_keys() -> list[str]:
+                return [o["Key"] for o in s3.list_objects_v2(Bucket=BUCKET).get("Contents", [])]
+
+            @staticmethod
+            def notifications() -> list[dict[str, Any]]:
+                messages = sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10).get("Messages", [])
+                return [json.loads(m["Body"]) for m in messages]
+
+        yield World
+        handler.aws_clients.cache_clear()
+
+
+def emf_records(output: str) -> list[dict[str, Any]]:
+    records = []
+    for line in output.splitlines():
+        if line.startswith("{") and '"_aws"' in line:
+            records.append(json.loads(line))
+    return records
+
+
+def finding_metrics(records: list[dict[str, Any]]) -> dict[tuple[str, str], int]:
+    """(repository, severity) -> value of ImageFindings, checking namespace and dimension sets."""
+    values = {}
+    for record in records:
+        (directive,) = record["_aws"]["CloudWatchMetrics"]
+        if directive["Metrics"][0]["Name"] != "ImageFindings":
+            continue
+        assert directive["Namespace"] == NAMESPACE
+        assert directive["Dimensions"] == [["Repository", "Severity"], ["Severity"]]
+        value = record["ImageFindings"]  # Powertools writes a list of values
+        (values[(record["Repository"], record["Severity"])],) = value if isinstance(value, list) else [value]
+    return values
+
+
+def outcome_metrics(records: list[dict[str, Any]]) -> list[str]:
+    return [r["Outcome"] for r in records if "ScanEvents" in r]
+
+
+# --- event parsing -----------------------------------------------------------------------------------
+
+
+def test_parses_aws_basic_scan_sample() -> None:
+    event = parse_event(sample("ecr_image_scan.json"))
+    assert event.scan_type is ScanType.BASIC
+    assert (event.repository, event.registry_id, event.scan_status) == (
+        "my-repository-name",
+        ACCOUNT,
+        "COMPLETE",
+    )
+    # Only severities above zero are present in the event; missing ones are simply absent.
+    assert event.reported_counts == {"CRITICAL": 10, "MEDIUM": 9}
+    assert event.image_tags == ()
+
+
+def test_parses_aws_inspector_sample_with_repository_arn() -> None:
+    event = parse_event(sample("inspector2_scan.json"))
+    assert event.scan_type is ScanType.ENHANCED
+    assert event.repository == "amazon/amazon-ecs-sample"
+    assert event.registry_id == ACCOUNT
+    assert event.image_tags == ("latest",)
+    assert event.reported_counts["TOTAL"] == 158
+
+
+@pytest.mark.parametrize(
+    ("mutate", "message"),
+    [
+        (lambda e: e.update(source="aws.s3"), "unsupported source/detail-type"),
+        (lambda e: e["detail"].pop("image-digest"), "detail.image-digest: missing"),
+        (lambda e: e["detail"].update({"repository-name": "../etc"}), "detail.repository-name"),
+        (lambda e: e["detail"].update({"finding-severity-counts": {"HIGH": -1}}), "not a count"),
+        (lambda e: e["detail"].update({"image-tags": "latest"}), "detail.image-tags"),
+        (lambda e: e.update(account=None), "account"),
+    ],
+)
+def test_malformed_events_name_the_field(mutate: Any, message: str) -> None:
+    event = sample("ecr_image_scan.json")
+    mutate(event)
+    with pytest.raises(MalformedEvent, match=message.replace(".", r"\.")):
+        parse_event(event)
+
+
+def test_inspector_event_rejects_short_name_where_an_arn_is_expected() -> None:
+    event = sample("inspector2_scan.json")
+    event["detail"]["repository-name"] = "amazon/amazon-ecs-sample"
+    with pytest.raises(MalformedEvent, match=r"detail\.repository-name"):
+        parse_event(event)
+
+
+# --- configuration -----------------------------------------------------------------------------------
+
+
+def test_configuration_errors_name_the_variable() -> None:
+    env = {
+        "FINDINGS_BUCKET": BUCKET,
+        "ALERT_TOPIC_ARN": f"arn:aws:sns:{REGION}:{ACCOUNT}:alerts",
+        "MANAGED_REPOSITORIES": "kubeboard/api",
+    }
+    assert load_config(env).critical_threshold == 1
+    with pytest.raises(ConfigurationError, match="FINDINGS_BUCKET: required"):
+        load_config({**env, "FINDINGS_BUCKET": ""})
+    with pytest.raises(ConfigurationError, match="HIGH_THRESHOLD: must be an integer"):
+        load_config({**env, "HIGH_THRESHOLD": "many"})
+    with pytest.raises(ConfigurationError, match="FINDINGS_PAGE_SIZE: must be between 1 and 1000"):
+        load_config({**env, "FINDINGS_PAGE_SIZE": "5000"})
+    with pytest.raises(ConfigurationError, match="MANAGED_REPOSITORIES: invalid repository names"):
+        load_config({**env, "MANAGED_REPOSITORIES": "Kubeboard/API"})
+
+
+# --- full handler against moto -------------------------------------------------------------------------
+
+
+def test_basic_scan_writes_report_emits_metrics_and_alerts(
+    aws: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    digest = aws.registry.push("kubeboard/api", "1.4.2")
+    findings = [basic_finding(1, "CRITICAL"), basic_finding(2, "CRITICAL")]
+    findings += [basic_finding(i, "HIGH") for i in range(3, 6)] + [basic_finding(6, "MEDIUM")]
+    aws.registry.set_findings("kubeboard/api", digest, basic=findings)
+
+    result = aws.invoke(basic_event("kubeboard/api", digest, ["1.4.2"]))
+
+    key = f"scan-findings/kubeboard/api/{digest}.json"
+    assert result["outcome"] == "processed"
+    assert result["report_key"] == key
+    stored = aws.report(key)
+    assert stored["repository"] == "kubeboard/api"
+    assert stored["imageDigest"] == digest
+    assert stored["imageTags"] == ["1.4.2"]
+    assert stored["scanType"] == "basic"
+    assert stored["findingCount"] == 6
+    assert {k: v for k, v in stored["severityCounts"].items() if v} == {"CRITICAL": 2, "HIGH": 3, "MEDIUM": 1}
+    assert stored["findings"][0]["package"] == "libexample"
+
+    records = emf_records(capsys.readouterr().out)
+    metrics = finding_metrics(records)
+    assert metrics[("kubeboard/api", "CRITICAL")] == 2
+    assert metrics[("kubeboard/api", "HIGH")] == 3
+    assert metrics[("kubeboard/api", "LOW")] == 0  # zeros are emitted so alarms can recover
+    assert outcome_metrics(records) == ["processed"]
+
+    (notification,) = aws.notifications()
+    assert notification["Subject"] == "Image scan: 2 CRITICAL, 3 HIGH in kubeboard/api"
+    assert digest in notification["Message"]
+    assert "Image tags:  1.4.2" in notification["Message"]
+    assert "[CRITICAL score 9.8] CVE-2026-00001 libexample 1.1" in notification["Message"]
+    assert notification["MessageAttributes"]["critical"]["Value"] == "2"
+
+
+def test_inspector_scan_reads_every_page_of_enhanced_findings(aws: Any) -> None:
+    digest = aws.registry.push("kubeboard/web", "latest")
+    enhanced = [enhanced_finding(i, "CRITICAL" if i % 500 == 0 else "MEDIUM") for i in range(2500)]
+    aws.registry.set_findings("kubeboard/web", digest, enhanced=enhanced, status="ACTIVE")
+
+    result = aws.invoke(enhanced_event("kubeboard/web", digest, ["latest"]))
+
+    assert result["outcome"] == "processed"
+    assert [request["start"] for request in aws.pages] == [0, 1000, 2000]
+    assert result["pages"] == 3
+    stored = aws.report(f"scan-findings/kubeboard/web/{digest}.json")
+    assert stored["scanType"] == "enhanced"
+    assert stored["findingCount"] == 2500
+    assert len({f["id"] for f in stored["findings"]}) == 2500  # no page read twice or skipped
+    assert stored["severityCounts"]["CRITICAL"] == 5
+    assert stored["findings"][0]["fixedInVersion"] == "3.0.15"
+    (notification,) = aws.notifications()
+    assert "5 CRITICAL, 0 HIGH" in notification["Subject"]
+
+
+def test_below_thresholds_reports_without_alerting(aws: Any) -> None:
+    digest = aws.registry.push("kubeboard/api", "quiet")
+    aws.registry.set_findings(
+        "kubeboard/api", digest, basic=[basic_finding(1, "HIGH"), basic_finding(2, "LOW")]
+    )
+
+    result = aws.invoke(basic_event("kubeboard/api", digest, ["quiet"]))
+
+    assert result["outcome"] == "processed"
+    assert result["alerted"] is False
+    assert aws.report_keys() == [f"scan-findings/kubeboard/api/{digest}.json"]
+    assert aws.notifications() == []
+
+
+def test_retried_event_overwrites_the_report_and_alerts_once(aws: Any) -> None:
+    digest = aws.registry.push("kubeboard/api", "retry")
+    aws.registry.set_findings("kubeboard/api", digest, basic=[basic_finding(1, "CRITICAL")])
+    event = basic_event("kubeboard/api", digest, ["retry"])
+
+    first, second = aws.invoke(event), aws.invoke(event)
+
+    assert (first["alerted"], second["alerted"]) == (True, False)
+    assert aws.report_keys() == [f"scan-findings/kubeboard/api/{digest}.json"]
+    assert len(aws.notifications()) == 1
+
+
+def test_failed_scan_event_is_a_counted_outcome(aws: Any, capsys: pytest.CaptureFixture[str]) -> None:
+    digest = aws.registry.push("kubeboard/api", "broken")
+    result = aws.invoke(basic_event("kubeboard/api", digest, ["broken"], status="FAILED"))
+    assert result["outcome"] == "scan_failed"
+    assert outcome_metrics(emf_records(capsys.readouterr().out)) == ["scan_failed"]
+    assert aws.report_keys() == []
+    assert aws.notifications() == []
+
+
+def test_failed_status_from_the_api_is_a_counted_outcome(aws: Any) -> None:
+    digest = aws.registry.push("kubeboard/api", "unsupported")
+    aws.registry.set_findings("kubeboard/api", digest, basic=[], status="UNSUPPORTED_IMAGE")
+    result = aws.invoke(basic_event("kubeboard/api", digest, ["unsupported"]))
+    assert result["outcome"] == "scan_failed"
+    assert result["reason"].startswith("UNSUPPORTED_IMAGE")
+    assert aws.report_keys() == []
+
+
+def test_unmanaged_repository_is_not_read(aws: Any, capsys: pytest.CaptureFixture[str]) -> None:
+    digest = aws.registry.push("someone-else/app", "1")
+    result = aws.invoke(basic_event("someone-else/app", digest, ["1"]))
+    assert result["outcome"] == "unknown_repository"
+    assert aws.pages == []  # the function never asked ECR about it
+    assert outcome_metrics(emf_records(capsys.readouterr().out)) == ["unknown_repository"]
+
+
+def test_managed_repository_missing_from_the_registry(aws: Any) -> None:
+    digest = "sha256:" + "ab" * 32
+    result = aws.invoke(basic_event("kubeboard/web", digest, []))
+    assert result["outcome"] == "unknown_repository"
+    assert result["reason"] == "RepositoryNotFoundException"
+
+
+def test_image_missing_from_the_registry(aws: Any) -> None:
+    aws.registry.push("kubeboard/web", "present")
+    result = aws.invoke(basic_event("kubeboard/web", "sha256:" + "cd" * 32, []))
+    assert result["outcome"] == "image_not_found"
+
+
+def test_malformed_event_is_a_counted_outcome(aws: Any, capsys: pytest.CaptureFixture[str]) -> None:
+    result = aws.invoke({"source": "aws.ecr", "detail-type": "ECR Image Scan", "detail": []})
+    assert result == {"outcome": "malformed_event", "reason": "detail: expected an object"}
+    assert outcome_metrics(emf_records(capsys.readouterr().out)) == ["malformed_event"]
+
+
+class ThrottledEcr:
+    def get_paginator(self, name: str) -> Any:
+        raise ClientError({"Error": {"Code": "ThrottlingException", "Message": "Rate exceeded"}}, name)
+
+
+def test_transient_aws_errors_are_raised_for_retry_and_dead_letter() -> None:
+    config = load_config(
+        {
+            "FINDINGS_BUCKET": BUCKET,
+            "ALERT_TOPIC_ARN": f"arn:aws:sns:{REGION}:{ACCOUNT}:alerts",
+            "MANAGED_REPOSITORIES": "kubeboard/api",
+        }
+    )
+    clients = handler.Clients(ecr=ThrottledEcr(), s3=None, sns=None)
+    with pytest.raises(ClientError, match="ThrottlingException"):
+        handler.process(basic_event("kubeboard/api", "sha256:" + "ef" * 32, []), config, clients)
+
+
+# --- fuzzing -------------------------------------------------------------------------------------------
+
+json_scalars = st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=30)
+json_values = st.recursive(
+    json_scalars,
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=12), inner, max_size=4),
+    max_leaves=12,
+)
+DETAIL_KEYS = ["scan-status", "repository-name", "image-digest", "image-tags", "finding-severity-counts"]
+TOP_KEYS = ["source", "detail-type", "account", "region", "detail"]
+interesting_strings = st.sampled_from(
+    [
+        "",
+        "COMPLETE",
+        "FAILED",
+        "INITIAL_SCAN_COMPLETE",
+        "kubeboard/api",
+        "Kubeboard/API",
+        "../../etc/passwd",
+        "arn:aws:ecr:us-east-1:123456789012:repository/kubeboard/api",
+        "arn:aws:ecr:us-east-1:123456789012:repository/",
+        "sha256:" + "0" * 64,
+        "sha256:",
+        "aws.ecr",
+        "aws.inspector2",
+        "ECR Image Scan",
+        "Inspector2 Scan",
+        "\x00",
+        "é" * 300,
+    ]
+)
+
+
+@st.composite
+def mutated_events(draw: st.DrawFn) -> Any:
+    """Valid samples with fields deleted, retyped or replaced; sometimes anything at all."""
+    if draw(st.integers(0, 9)) == 0:
+        return draw(json_values)
+    base = sample(draw(st.sampled_from(["ecr_image_scan.json", "inspector2_scan.json"])))
+    for _ in range(draw(st.integers(1, 4))):
+        in_detail = draw(st.booleans()) and isinstance(base.get("detail"), dict)
+        target = base["detail"] if in_detail else base
+        key = draw(st.sampled_from(DETAIL_KEYS if in_detail else TOP_KEYS))
+        action = draw(st.sampled_from(["delete", "value", "string"]))
+        if action == "delete":
+            target.pop(key, None)
+        elif action == "value":
+            target[key] = draw(json_values)
+        else:
+            target[key] = draw(interesting_strings)
+    return base
+
+
+@settings(max_examples=5000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(mutated_events())
+def test_fuzz_event_parsing_raises_only_malformed_event(event: Any) -> None:
+    try:
+        parsed = parse_event(event)
+    except MalformedEvent:
+        return
+    # Whatever got through is safe to use in an API call and an S3 key.
+    assert ".." not in parsed.repository and not parsed.repository.startswith("/")
+    assert parsed.image_digest.startswith("sha256:")
+    assert all(isinstance(v, int) and v >= 0 for v in parsed.reported_counts.values())
+
+
+class FakeEcr:
+    """One page with one finding for any image: the fuzzed handler runs its whole path in-process."""
+
+    class _Paginator:
+        def paginate(self, **_: Any) -> list[dict[str, Any]]:
+            return [
+                {
+                    "imageScanStatus": {"status": "COMPLETE"},
+                    "imageScanFindings": {"findings": [basic_finding(1, "CRITICAL")]},
+                }
+            ]
+
+    def get_paginator(self, _name: str) -> Any:
+        return self._Paginator()
+
+
+class FakeS3:
+    def __init__(self) -> None:
+        self.objects: dict[str, bytes] = {}
+
+    def head_object(self, **_: Any) -> dict[str, Any]:
+        raise ClientError({"Error": {"Code": "404", "Message": "Not Found"}}, "HeadObject")
+
+    def put_object(self, *, Key: str, Body: bytes, **_: Any) -> None:  # boto3's parameter names
+        self.objects[Key] = Body
+
+
+class FakeSns:
+    def publish(self, **_: Any) -> dict[str, str]:
+        return {"MessageId": "fake"}
+
+
+def test_fuzz_full_handler_never_raises(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("FINDINGS_BUCKET", BUCKET)
+    monkeypatch.setenv("ALERT_TOPIC_ARN", f"arn:aws:sns:{REGION}:{ACCOUNT}:alerts")
+    monkeypatch.setenv("MANAGED_REPOSITORIES", "kubeboard/api,my-repository-name,amazon/amazon-ecs-sample")
+    monkeypatch.setenv("POWERTOOLS_METRICS_NAMESPACE", NAMESPACE)
+    clients = handler.Clients(ecr=FakeEcr(), s3=FakeS3(), sns=FakeSns())
+    monkeypatch.setattr(handler, "aws_clients", lambda: clients)
+    seen: set[str] = set()
+
+    @settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    @given(mutated_events())
+    def invoke(event: Any) -> None:
+        result = handler.lambda_handler(event, LambdaContext())
+        assert result["outcome"] in OUTCOMES
+        seen.add(result["outcome"])
+
+    invoke()
+    # The fuzzer reached both the rejection path and the full processing path.
+    assert {"malformed_event", "processed"} <= seen

@@ -1,0 +1,482 @@
+"""For every policy: plans that must violate it and plans that must pass it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from tests.policy.plans import BUCKET, bucket_with, doc, res
+
+
+@dataclass(frozen=True)
+class Case:
+    policy: str
+    label: str
+    resources: list[dict[str, Any]]
+    violates: bool
+    stack: str = "dev"
+
+    @property
+    def id(self) -> str:
+        return f"{self.policy}:{'fail' if self.violates else 'pass'}:{self.label}"
+
+
+CASES: list[Case] = []
+
+
+def fails(policy: str, label: str, resources: list[dict[str, Any]], stack: str = "dev") -> None:
+    CASES.append(Case(policy, label, resources, True, stack))
+
+
+def passes(policy: str, label: str, resources: list[dict[str, Any]], stack: str = "dev") -> None:
+    CASES.append(Case(policy, label, resources, False, stack))
+
+
+# --- S3 ---------------------------------------------------------------------------------------------
+P = "aws-s3-bucket-disallow-public-read"
+fails(P, "public-read acl", [res(BUCKET, "b", {"acl": "public-read"})])
+fails(P, "BucketAcl authenticated-read", [res("aws:s3/bucketAcl:BucketAcl", "a", {"acl": "authenticated-read"})])
+passes(P, "private acl", [res(BUCKET, "b", {"acl": "private"})])
+passes(P, "no acl", [res(BUCKET, "b", {})])
+
+P = "aws-s3-bucket-enable-public-access-block"
+fails(P, "no block", bucket_with(public_block=False))
+weak = bucket_with()
+weak[1]["inputs"]["restrictPublicBuckets"] = False
+fails(P, "one flag off", weak)
+passes(P, "all four on", bucket_with())
+
+P = "aws-s3-bucket-enable-server-side-encryption"
+fails(P, "no encryption config", bucket_with(encryption=None))
+fails(P, "unknown algorithm", bucket_with(encryption="none"))
+passes(P, "kms", bucket_with(encryption="aws:kms"))
+passes(P, "sse-s3", bucket_with(encryption="AES256"))
+
+P = "aws-s3-bucket-enforce-ssl-requests-only"
+fails(P, "no TLS deny", bucket_with(tls_only=False))
+passes(P, "deny without TLS", bucket_with())
+
+P = "aws-s3-bucket-enable-versioning"
+fails(P, "data bucket unversioned", bucket_with(versioning=None))
+fails(P, "suspended", bucket_with(versioning="Suspended"))
+passes(P, "versioned", bucket_with())
+passes(P, "log bucket opted out", bucket_with(versioning=None, tags={"kubeboard.io/data-class": "logs"}))
+
+# --- EKS --------------------------------------------------------------------------------------------
+EKS = "eks:index:Cluster"
+RAW_EKS = "aws:eks/cluster:Cluster"
+LOGS = ["api", "audit", "authenticator", "controllerManager", "scheduler"]
+GOOD_EKS = {
+    "authenticationMode": "API",
+    "endpointPublicAccess": False,
+    "endpointPrivateAccess": True,
+    "enabledClusterLogTypes": LOGS,
+    "encryptionConfigKeyArn": "arn:aws:kms:ap-northeast-2:111122223333:key/abc",
+}
+
+P = "aws-eks-cluster-require-api-authentication-mode"
+fails(P, "config map", [res(EKS, "c", {**GOOD_EKS, "authenticationMode": "CONFIG_MAP"})])
+fails(P, "raw cluster unset", [res(RAW_EKS, "c", {})])
+passes(P, "API", [res(EKS, "c", GOOD_EKS)])
+passes(P, "raw cluster API", [res(RAW_EKS, "c", {"accessConfig": {"authenticationMode": "API"}})])
+
+P = "aws-eks-cluster-disallow-api-endpoint-public-access"
+fails(P, "public by default in prod", [res(EKS, "c", {"authenticationMode": "API"})], stack="prod")
+fails(
+    P,
+    "public to world in prod",
+    [res(EKS, "c", {**GOOD_EKS, "endpointPublicAccess": True, "publicAccessCidrs": ["0.0.0.0/0"]})],
+    stack="prod",
+)
+fails(P, "raw cluster public in prod", [res(RAW_EKS, "c", {"vpcConfig": {"endpointPublicAccess": True}})], "prod")
+passes(P, "private in prod", [res(EKS, "c", GOOD_EKS)], stack="prod")
+passes(
+    P,
+    "allow-listed in prod",
+    [res(EKS, "c", {**GOOD_EKS, "endpointPublicAccess": True, "publicAccessCidrs": ["203.0.113.0/24"]})],
+    stack="prod",
+)
+passes(P, "public in dev", [res(EKS, "c", {**GOOD_EKS, "endpointPublicAccess": True})], stack="dev")
+
+P = "aws-eks-cluster-enable-control-plane-logging"
+fails(P, "api only", [res(EKS, "c", {**GOOD_EKS, "enabledClusterLogTypes": ["api"]})])
+passes(P, "all five", [res(EKS, "c", GOOD_EKS)])
+
+P = "aws-eks-cluster-enable-cluster-encryption-config"
+fails(P, "no key", [res(EKS, "c", {k: v for k, v in GOOD_EKS.items() if k != "encryptionConfigKeyArn"})])
+fails(P, "raw cluster no secrets", [res(RAW_EKS, "c", {"encryptionConfig": {"resources": ["other"]}})])
+passes(P, "key", [res(EKS, "c", GOOD_EKS)])
+passes(
+    P,
+    "raw cluster secrets",
+    [res(RAW_EKS, "c", {"encryptionConfig": {"resources": ["secrets"], "provider": {"keyArn": "arn:k"}}})],
+)
+
+# --- Node groups ------------------------------------------------------------------------------------
+SUBNET = "aws:ec2/subnet:Subnet"
+NODE_GROUP = "aws:eks/nodeGroup:NodeGroup"
+LT = "aws:ec2/launchTemplate:LaunchTemplate"
+public_a = res(SUBNET, "public-a", {"availabilityZone": "ap-northeast-2a", "tags": {"kubernetes.io/role/elb": "1"}})
+private_a = res(SUBNET, "private-a", {"availabilityZone": "ap-northeast-2a", "mapPublicIpOnLaunch": False})
+private_b = res(SUBNET, "private-b", {"availabilityZone": "ap-northeast-2b"})
+GOOD_NG = {"clusterName": "c", "launchTemplate": {"id": "lt-id", "version": "1"}}
+
+P = "aws-eks-nodegroup-private-subnets-only"
+fails(P, "public subnet", [public_a, private_a, res(NODE_GROUP, "ng", {**GOOD_NG, "subnetIds": ["public-a-id"]})])
+passes(P, "private subnets", [public_a, private_a, res(NODE_GROUP, "ng", {**GOOD_NG, "subnetIds": ["private-a-id"]})])
+
+P = "aws-eks-nodegroup-require-launch-template"
+fails(P, "no template", [res(NODE_GROUP, "ng", {"clusterName": "c"})])
+passes(P, "template", [res(NODE_GROUP, "ng", GOOD_NG)])
+
+P = "aws-eks-nodegroup-disallow-remote-access"
+fails(P, "ssh", [res(NODE_GROUP, "ng", {**GOOD_NG, "remoteAccess": {"ec2SshKey": "ops"}})])
+passes(P, "no ssh", [res(NODE_GROUP, "ng", GOOD_NG)])
+
+GOOD_LT = {
+    "metadataOptions": {"httpEndpoint": "enabled", "httpTokens": "required", "httpPutResponseHopLimit": 1},
+    "blockDeviceMappings": [{"deviceName": "/dev/xvda", "ebs": {"encrypted": "true", "volumeType": "gp3"}}],
+}
+P = "aws-ec2-launchtemplate-enforce-imdsv2"
+fails(P, "optional tokens", [res(LT, "lt", {**GOOD_LT, "metadataOptions": {"httpTokens": "optional"}})])
+fails(P, "unset", [res(LT, "lt", {})])
+passes(P, "required", [res(LT, "lt", GOOD_LT)])
+
+P = "aws-ec2-launchtemplate-imds-hop-limit-one"
+fails(P, "hop limit 2", [res(LT, "lt", {"metadataOptions": {"httpTokens": "required", "httpPutResponseHopLimit": 2}})])
+fails(P, "hop limit unset", [res(LT, "lt", {"metadataOptions": {"httpTokens": "required"}})])
+passes(P, "hop limit 1", [res(LT, "lt", GOOD_LT)])
+
+P = "aws-ec2-launchtemplate-disallow-unencrypted-block-device"
+fails(P, "unencrypted", [res(LT, "lt", {"blockDeviceMappings": [{"deviceName": "/dev/xvda", "ebs": {"encrypted": "false"}}]})])
+fails(P, "no mapping", [res(LT, "lt", {"metadataOptions": GOOD_LT["metadataOptions"]})])
+passes(P, "encrypted", [res(LT, "lt", GOOD_LT)])
+
+# --- ECR --------------------------------------------------------------------------------------------
+REPO = "aws:ecr/repository:Repository"
+GOOD_REPO = {
+    "imageScanningConfiguration": {"scanOnPush": True},
+    "imageTagMutability": "IMMUTABLE",
+    "encryptionConfigurations": [{"encryptionType": "KMS", "kmsKey": "arn:k"}],
+}
+P = "aws-ecr-repository-enable-image-scan"
+fails(P, "no scan", [res(REPO, "r", {**GOOD_REPO, "imageScanningConfiguration": {"scanOnPush": False}})])
+passes(P, "scan on push", [res(REPO, "r", GOOD_REPO)])
+
+P = "aws-ecr-repository-disallow-mutable-image"
+fails(P, "mutable", [res(REPO, "r", {**GOOD_REPO, "imageTagMutability": "MUTABLE"})])
+fails(P, "default", [res(REPO, "r", {k: v for k, v in GOOD_REPO.items() if k != "imageTagMutability"})])
+passes(P, "immutable", [res(REPO, "r", GOOD_REPO)])
+
+P = "aws-ecr-repository-disallow-unencrypted-repository"
+fails(P, "aes256", [res(REPO, "r", {**GOOD_REPO, "encryptionConfigurations": [{"encryptionType": "AES256"}]})])
+fails(P, "default", [res(REPO, "r", {"imageTagMutability": "IMMUTABLE"})])
+passes(P, "kms", [res(REPO, "r", GOOD_REPO)])
+
+# --- EFS --------------------------------------------------------------------------------------------
+FS = "aws:efs/fileSystem:FileSystem"
+MT = "aws:efs/mountTarget:MountTarget"
+P = "aws-efs-filesystem-disallow-unencrypted-file-system"
+fails(P, "unencrypted", [res(FS, "fs", {"encrypted": False})])
+passes(P, "encrypted", [res(FS, "fs", {"encrypted": True, "kmsKeyId": "arn:k"})])
+
+P = "aws-efs-filesystem-configure-customer-managed-key"
+fails(P, "aws-managed key", [res(FS, "fs", {"encrypted": True})])
+passes(P, "customer key", [res(FS, "fs", {"encrypted": True, "kmsKeyId": "arn:k"})])
+
+P = "aws-efs-filesystem-mount-targets-multi-az"
+fs = res(FS, "fs", {"encrypted": True})
+fails(P, "one zone", [fs, private_a, res(MT, "mt-a", {"fileSystemId": "fs-id", "subnetId": "private-a-id"}, deps=(fs,))])
+fails(P, "no mount target", [fs])
+passes(
+    P,
+    "two zones",
+    [
+        fs,
+        private_a,
+        private_b,
+        res(MT, "mt-a", {"fileSystemId": "fs-id", "subnetId": "private-a-id"}, deps=(fs,)),
+        res(MT, "mt-b", {"fileSystemId": "fs-id", "subnetId": "private-b-id"}, deps=(fs,)),
+    ],
+)
+
+# --- WAF --------------------------------------------------------------------------------------------
+ACL = "aws:wafv2/webAcl:WebAcl"
+VIS = {"cloudwatchMetricsEnabled": True, "sampledRequestsEnabled": True, "metricName": "m"}
+
+
+def managed(name: str, *, count: bool = False) -> dict[str, Any]:
+    return {
+        "name": name,
+        "priority": 1,
+        "overrideAction": {"count": {}} if count else {"none": {}},
+        "statement": {"managedRuleGroupStatement": {"vendorName": "AWS", "name": name}},
+        "visibilityConfig": VIS,
+    }
+
+
+RATE = {
+    "name": "rate",
+    "priority": 0,
+    "action": {"block": {}},
+    "statement": {"rateBasedStatement": {"limit": 2000, "aggregateKeyType": "IP"}},
+    "visibilityConfig": VIS,
+}
+GOOD_RULES = [RATE, managed("AWSManagedRulesCommonRuleSet"), managed("AWSManagedRulesKnownBadInputsRuleSet")]
+GOOD_ACL = {"scope": "REGIONAL", "defaultAction": {"allow": {}}, "visibilityConfig": VIS, "rules": GOOD_RULES}
+
+P = "aws-wafv2-webacl-enable-managed-rule-groups"
+fails(P, "missing known bad inputs", [res(ACL, "acl", {**GOOD_ACL, "rules": [RATE, managed("AWSManagedRulesCommonRuleSet")]})])
+fails(
+    P,
+    "count mode",
+    [res(ACL, "acl", {**GOOD_ACL, "rules": [managed("AWSManagedRulesCommonRuleSet", count=True), GOOD_RULES[2]]})],
+)
+passes(P, "both groups", [res(ACL, "acl", GOOD_ACL)])
+
+P = "aws-wafv2-webacl-require-rate-based-rule"
+fails(P, "no rate rule", [res(ACL, "acl", {**GOOD_ACL, "rules": GOOD_RULES[1:]})])
+fails(P, "rate rule counts only", [res(ACL, "acl", {**GOOD_ACL, "rules": [{**RATE, "action": {"count": {}}}]})])
+passes(P, "rate rule blocks", [res(ACL, "acl", GOOD_ACL)])
+
+P = "aws-wafv2-webacl-enable-logging"
+acl = res(ACL, "acl", {**GOOD_ACL}, id="arn:aws:wafv2:ap-northeast-2:111122223333:regional/webacl/acl/1")
+LOGCFG = "aws:wafv2/webAclLoggingConfiguration:WebAclLoggingConfiguration"
+fails(P, "no logging", [acl])
+fails(P, "logging without destination", [acl, res(LOGCFG, "log", {"resourceArn": acl["id"], "logDestinationConfigs": []})])
+passes(P, "logging", [acl, res(LOGCFG, "log", {"resourceArn": acl["id"], "logDestinationConfigs": ["arn:lg"]})])
+
+P = "aws-wafv2-webacl-enable-metrics"
+fails(P, "no metrics", [res(ACL, "acl", {**GOOD_ACL, "visibilityConfig": {"cloudwatchMetricsEnabled": False}})])
+passes(P, "metrics", [res(ACL, "acl", GOOD_ACL)])
+
+# --- Ingress ----------------------------------------------------------------------------------------
+ING = "kubernetes:networking.k8s.io/v1:Ingress"
+REL = "kubernetes:helm.sh/v3:Release"
+WAF = {"alb.ingress.kubernetes.io/wafv2-acl-arn": "arn:acl", "alb.ingress.kubernetes.io/group.name": "kb"}
+P = "kubernetes-ingress-require-waf"
+fails(P, "ingress without waf", [res(ING, "i", {"metadata": {"annotations": {}}, "spec": {"ingressClassName": "alb"}})])
+fails(
+    P,
+    "grafana values without waf",
+    [
+        res(
+            REL,
+            "kps",
+            {
+                "chart": "kube-prometheus-stack",
+                "values": {"grafana": {"ingress": {"enabled": True, "ingressClassName": "alb", "annotations": {}}}},
+            },
+        )
+    ],
+)
+passes(P, "ingress with waf", [res(ING, "i", {"metadata": {"annotations": WAF}, "spec": {"ingressClassName": "alb"}})])
+passes(
+    P,
+    "internal alb",
+    [
+        res(
+            ING,
+            "i",
+            {"metadata": {"annotations": {"alb.ingress.kubernetes.io/scheme": "internal"}}, "spec": {"ingressClassName": "alb"}},
+        )
+    ],
+)
+passes(
+    P,
+    "values with waf and disabled ingress",
+    [
+        res(
+            REL,
+            "kps",
+            {
+                "chart": "kube-prometheus-stack",
+                "values": {
+                    "grafana": {"ingress": {"enabled": True, "ingressClassName": "alb", "annotations": WAF}},
+                    "prometheus": {"ingress": {"enabled": False, "ingressClassName": "alb"}},
+                },
+            },
+        )
+    ],
+)
+
+# --- Lambda -----------------------------------------------------------------------------------------
+FN = "aws:lambda/function:Function"
+LG = "aws:cloudwatch/logGroup:LogGroup"
+GOOD_FN = {
+    "runtime": "python3.12",
+    "deadLetterConfig": {"targetArn": "arn:aws:sqs:ap-northeast-2:111122223333:dlq"},
+    "reservedConcurrentExecutions": 5,
+    "loggingConfig": {"logFormat": "JSON", "logGroup": "/aws/lambda/report"},
+}
+P = "aws-lambda-function-configure-dead-letter-queue"
+fails(P, "no dlq", [res(FN, "f", {k: v for k, v in GOOD_FN.items() if k != "deadLetterConfig"})])
+passes(P, "dlq", [res(FN, "f", GOOD_FN)])
+
+P = "aws-lambda-function-configure-log-retention"
+fails(P, "no log group", [res(FN, "f", GOOD_FN)])
+fails(P, "log group kept forever", [res(LG, "lg", {"name": "/aws/lambda/report"}), res(FN, "f", GOOD_FN)])
+passes(P, "log group with retention", [res(LG, "lg", {"name": "/aws/lambda/report", "retentionInDays": 30}), res(FN, "f", GOOD_FN)])
+passes(
+    P,
+    "default log group name",
+    [res(LG, "lg", {"name": "/aws/lambda/f-id", "retentionInDays": 14}), res(FN, "f", {"runtime": "python3.12"})],
+)
+
+P = "aws-lambda-function-configure-reserved-concurrency"
+fails(P, "unreserved", [res(FN, "f", {k: v for k, v in GOOD_FN.items() if k != "reservedConcurrentExecutions"})])
+fails(P, "zero", [res(FN, "f", {**GOOD_FN, "reservedConcurrentExecutions": 0})])
+passes(P, "reserved", [res(FN, "f", GOOD_FN)])
+passes(
+    P,
+    "documented reason",
+    [res(FN, "f", {"tags": {"kubeboard.io/unreserved-concurrency-reason": "bounded by the S3 event rate"}})],
+)
+
+# --- IAM --------------------------------------------------------------------------------------------
+ROLE = "aws:iam/role:Role"
+RP = "aws:iam/rolePolicy:RolePolicy"
+POL = "aws:iam/policy:Policy"
+READ_ANY = {"Effect": "Allow", "Action": ["ec2:DescribeInstances"], "Resource": "*"}
+PUT_ONE = {"Effect": "Allow", "Action": ["s3:PutObject"], "Resource": "arn:aws:s3:::kb-data/*"}
+
+P = "aws-iam-policy-disallow-wildcard-actions"
+fails(P, "star", [res(RP, "p", {"policy": doc({"Effect": "Allow", "Action": "*", "Resource": "*"})})])
+fails(P, "service star", [res(POL, "p", {"policy": doc({"Effect": "Allow", "Action": ["s3:*"], "Resource": "arn:aws:s3:::b"})})])
+fails(
+    P,
+    "inline policy",
+    [res(ROLE, "r", {"inlinePolicies": [{"name": "x", "policy": doc({"Effect": "Allow", "NotAction": "iam:*", "Resource": "*"})}]})],
+)
+passes(P, "named actions", [res(RP, "p", {"policy": doc(READ_ANY, PUT_ONE)})])
+passes(P, "deny star", [res(RP, "p", {"policy": doc({"Effect": "Deny", "Action": "*", "Resource": "*"})})])
+
+P = "aws-iam-policy-disallow-wildcard-resource-on-write"
+fails(P, "put on star", [res(RP, "p", {"policy": doc({"Effect": "Allow", "Action": ["s3:PutObject"], "Resource": "*"})})])
+passes(P, "read on star, write scoped", [res(RP, "p", {"policy": doc(READ_ANY, PUT_ONE)})])
+
+TRUST = {
+    "Effect": "Allow",
+    "Principal": {"Federated": "arn:aws:iam::111122223333:oidc-provider/oidc.eks.ap-northeast-2.amazonaws.com/id/ABC"},
+    "Action": "sts:AssumeRoleWithWebIdentity",
+}
+ISSUER = "oidc.eks.ap-northeast-2.amazonaws.com/id/ABC"
+
+
+def irsa(condition: dict[str, Any]) -> dict[str, Any]:
+    return res(ROLE, "irsa", {"assumeRolePolicy": doc({**TRUST, "Condition": condition})})
+
+
+P = "aws-iam-role-irsa-trust-scoped-to-service-account"
+fails(P, "no aud", [irsa({"StringEquals": {f"{ISSUER}:sub": "system:serviceaccount:loki:loki"}})])
+fails(P, "wildcard sub", [irsa({"StringLike": {f"{ISSUER}:sub": "system:serviceaccount:*"}, "StringEquals": {f"{ISSUER}:aud": "sts.amazonaws.com"}})])
+fails(
+    P,
+    "two service accounts",
+    [
+        irsa(
+            {
+                "StringEquals": {
+                    f"{ISSUER}:sub": ["system:serviceaccount:a:x", "system:serviceaccount:b:y"],
+                    f"{ISSUER}:aud": "sts.amazonaws.com",
+                }
+            }
+        )
+    ],
+)
+passes(
+    P,
+    "one service account",
+    [irsa({"StringEquals": {f"{ISSUER}:sub": "system:serviceaccount:loki:loki", f"{ISSUER}:aud": "sts.amazonaws.com"}})],
+)
+passes(
+    P,
+    "service principal is not IRSA",
+    [res(ROLE, "lambda", {"assumeRolePolicy": doc({"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"})})],
+)
+
+P = "aws-iam-role-disallow-wildcard-trust-principal"
+fails(P, "anyone", [res(ROLE, "r", {"assumeRolePolicy": doc({"Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "sts:AssumeRole"})})])
+passes(
+    P,
+    "account root",
+    [res(ROLE, "r", {"assumeRolePolicy": doc({"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::111122223333:root"}, "Action": "sts:AssumeRole"})})],
+)
+
+# --- VPC --------------------------------------------------------------------------------------------
+VPC = "aws:ec2/vpc:Vpc"
+SG = "aws:ec2/securityGroup:SecurityGroup"
+vpc = res(VPC, "vpc", {"cidrBlock": "10.0.0.0/16"})
+P = "aws-vpc-enable-flow-logs"
+fails(P, "no flow log", [vpc])
+passes(P, "flow log", [vpc, res("aws:ec2/flowLog:FlowLog", "fl", {"vpcId": "vpc-id", "trafficType": "ALL"}, deps=(vpc,))])
+
+DSG = "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup"
+P = "aws-vpc-default-security-group-closed"
+fails(P, "unmanaged", [vpc])
+fails(P, "has rules", [vpc, res(DSG, "dsg", {"vpcId": "vpc-id", "egress": [{"protocol": "-1", "fromPort": 0, "toPort": 0, "cidrBlocks": ["0.0.0.0/0"]}]})])
+passes(P, "closed", [vpc, res(DSG, "dsg", {"vpcId": "vpc-id"})])
+
+WORLD_443 = {"protocol": "tcp", "fromPort": 443, "toPort": 443, "cidrBlocks": ["0.0.0.0/0"]}
+alb_sg = res(SG, "edge-alb", {"vpcId": "vpc-id", "ingress": [WORLD_443, {**WORLD_443, "fromPort": 80, "toPort": 80}]})
+P = "aws-vpc-sg-open-only-to-authorized-ports"
+fails(P, "ssh from world", [res(SG, "nodes", {"ingress": [{**WORLD_443, "fromPort": 22, "toPort": 22}]})])
+fails(P, "443 to a non-alb group", [res(SG, "nodes", {"ingress": [WORLD_443]})])
+fails(
+    P,
+    "alb on all ports via rule",
+    [alb_sg, res("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule", "all", {"securityGroupId": "edge-alb-id", "cidrIpv4": "0.0.0.0/0", "ipProtocol": "-1"})],
+)
+passes(P, "alb on 80/443", [alb_sg])
+passes(
+    P,
+    "alb via rule resource",
+    [
+        alb_sg,
+        res(
+            "aws:ec2/securityGroupRule:SecurityGroupRule",
+            "v6",
+            {"type": "ingress", "securityGroupId": "edge-alb-id", "ipv6CidrBlocks": ["::/0"], "protocol": "tcp", "fromPort": 443, "toPort": 443},
+        ),
+    ],
+)
+passes(P, "private source", [res(SG, "efs", {"ingress": [{"protocol": "tcp", "fromPort": 2049, "toPort": 2049, "cidrBlocks": ["10.0.0.0/16"]}]})])
+
+# --- Logs, KMS, Helm --------------------------------------------------------------------------------
+P = "aws-cloudwatch-loggroup-configure-retention"
+fails(P, "forever", [res(LG, "lg", {"name": "/x"})])
+passes(P, "30 days", [res(LG, "lg", {"name": "/x", "retentionInDays": 30})])
+
+KEY = "aws:kms/key:Key"
+P = "aws-kms-key-enable-key-rotation"
+fails(P, "no rotation", [res(KEY, "k", {"enableKeyRotation": False})])
+passes(P, "rotation", [res(KEY, "k", {"enableKeyRotation": True})])
+passes(P, "asymmetric key cannot rotate", [res(KEY, "k", {"customerMasterKeySpec": "RSA_2048"})])
+
+P = "aws-kms-key-disallow-bypass-policy-lockout-safety-check"
+fails(P, "bypassed", [res(KEY, "k", {"enableKeyRotation": True, "bypassPolicyLockoutSafetyCheck": True})])
+passes(P, "kept", [res(KEY, "k", {"enableKeyRotation": True})])
+
+P = "kubernetes-helm-release-require-pinned-version"
+REPO_OPTS = {"repo": "https://grafana-community.github.io/helm-charts"}
+fails(P, "no version", [res(REL, "loki", {"chart": "loki", "repositoryOpts": REPO_OPTS})])
+fails(P, "range", [res(REL, "loki", {"chart": "loki", "version": "^6.0.0", "repositoryOpts": REPO_OPTS})])
+passes(P, "exact", [res(REL, "loki", {"chart": "loki", "version": "6.29.0", "repositoryOpts": REPO_OPTS})])
+passes(P, "local chart", [res(REL, "kubeboard", {"chart": "./charts/kubeboard"})])
+
+P = "kubernetes-helm-release-require-https-repository"
+fails(P, "http", [res(REL, "x", {"chart": "x", "version": "1.0.0", "repositoryOpts": {"repo": "http://charts.example.com"}})])
+passes(P, "https", [res(REL, "x", {"chart": "x", "version": "1.0.0", "repositoryOpts": REPO_OPTS})])
+
+# --- Stack ------------------------------------------------------------------------------------------
+P = "kubeboard-stateful-resources-protected-in-prod"
+fails(P, "unprotected efs in prod", [res(FS, "fs", {"encrypted": True})], stack="prod")
+fails(P, "unprotected data bucket in prod", [res(BUCKET, "b", {})], stack="prod")
+passes(
+    P,
+    "protected in prod",
+    [res(FS, "fs", {}, protect=True), res(REPO, "r", {}, protect=True), res(KEY, "k", {}, protect=True), res(BUCKET, "b", {}, protect=True)],
+    stack="prod",
+)
+passes(P, "log bucket unprotected in prod", [res(BUCKET, "b", {"tags": {"kubeboard.io/data-class": "logs"}})], stack="prod")
+passes(P, "unprotected in dev", [res(FS, "fs", {})], stack="dev")

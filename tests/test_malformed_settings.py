@@ -1,0 +1,82 @@
+"""Every malformed stack file in tests/data/malformed is refused: exit 2, file and key named, no traceback."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from kubeboard_infra.cli import EXIT_CONFIG, main
+
+from .conftest import PROJECT_DIR, stack_file
+
+CASES_DIR = Path(__file__).parent / "data" / "malformed"
+CASES = sorted(CASES_DIR.glob("*.yaml"))
+
+
+def _merge(base: Any, overlay: Any) -> Any:
+    if isinstance(base, dict) and isinstance(overlay, dict):
+        merged = dict(base)
+        for key, value in overlay.items():
+            if value is None:
+                merged.pop(key, None)
+            else:
+                merged[key] = _merge(base.get(key), value)
+        return merged
+    return overlay
+
+
+def materialise(case: Path, project: Path) -> tuple[str, str]:
+    """Write the case as ``Pulumi.<case>.yaml`` in a copy of the project; returns (stack, expected)."""
+    spec = yaml.safe_load(case.read_text(encoding="utf-8"))
+    stack = case.stem
+    if "raw" in spec:
+        text = spec["raw"]
+    else:
+        base = stack_file(spec.get("base", "dev"))
+        text = yaml.safe_dump({"config": _merge(base["config"], spec["config"])}, sort_keys=False)
+    (project / f"Pulumi.{stack}.yaml").write_text(text, encoding="utf-8")
+    return stack, spec["expect"]
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    copy = tmp_path_factory.mktemp("project")
+    for name in ("Pulumi.yaml", "__main__.py"):
+        shutil.copy(PROJECT_DIR / name, copy / name)
+    return copy
+
+
+def test_corpus_is_large_enough() -> None:
+    assert len(CASES) >= 15
+
+
+@pytest.mark.parametrize("case", CASES, ids=[case.stem for case in CASES])
+def test_malformed_stack_file_is_refused(case: Path, project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    stack, expected = materialise(case, project)
+
+    code = main(["plan", stack, "--cwd", str(project), "--out", str(project / "out")])
+
+    err = capsys.readouterr().err
+    assert code == EXIT_CONFIG
+    assert f"Pulumi.{stack}.yaml" in err
+    assert expected in err
+    assert not (project / "out" / "plan.json").exists()
+
+
+def test_refusal_from_the_command_line_has_no_traceback(project: Path) -> None:
+    stack, expected = materialise(CASES_DIR / "network-subnets-overlap.yaml", project)
+
+    result = subprocess.run(
+        [sys.executable, "-m", "kubeboard_infra.cli", "plan", stack, "--cwd", str(project)],
+        capture_output=True, text=True, check=False, timeout=300,
+    )
+
+    assert result.returncode == EXIT_CONFIG, result.stderr
+    assert expected in result.stderr
+    assert "Traceback" not in result.stderr + result.stdout
