@@ -129,7 +129,9 @@ class Observability(pulumi.ComponentResource):
             oidc_issuer=args["oidc_issuer"],
             namespace=namespace,
             service_account=kube_prometheus_stack.GRAFANA_SERVICE_ACCOUNT,
-            policy_documents={"cloudwatch-read": kube_prometheus_stack.cloudwatch_read_policy()},
+            policy_documents={
+                "cloudwatch-read": kube_prometheus_stack.cloudwatch_read_policy(args["region"])
+            },
             description="Grafana's read-only CloudWatch data source (IRSA)",
             tags=tags,
             opts=child,
@@ -231,7 +233,7 @@ class Observability(pulumi.ComponentResource):
         )
 
     def _loki_bucket(self, name: str, *, protect: bool, tags: dict[str, str]) -> aws.s3.Bucket:
-        """Private, SSE-S3-encrypted, TLS-only; Loki's compactor enforces retention inside it."""
+        """Private, SSE-S3-encrypted, versioned, TLS-only; Loki's compactor enforces retention inside it."""
         bucket = aws.s3.Bucket(
             name,
             force_destroy=not protect,
@@ -265,18 +267,25 @@ class Observability(pulumi.ComponentResource):
             ],
             opts=after,
         )
+        # Versioning guards against a mistaken delete; chunks the compactor removes for retention
+        # linger as noncurrent versions for a week only.
+        versioning = aws.s3.BucketVersioning(
+            f"{name}-versioning", bucket=bucket.id, versioning_configuration={"status": "Enabled"}, opts=after
+        )
         aws.s3.BucketLifecycleConfiguration(
             f"{name}-lifecycle",
             bucket=bucket.id,
             rules=[
                 {
-                    "id": "abort-incomplete-uploads",
+                    "id": "expire-deleted-chunks",
                     "status": "Enabled",
                     "filter": {"prefix": ""},
+                    "noncurrent_version_expiration": {"noncurrent_days": 7},
+                    "expiration": {"expired_object_delete_marker": True},
                     "abort_incomplete_multipart_upload": {"days_after_initiation": 1},
                 }
             ],
-            opts=after,
+            opts=pulumi.ResourceOptions(parent=bucket, depends_on=[versioning]),
         )
         aws.s3.BucketPolicy(
             f"{name}-tls-only",

@@ -43,8 +43,11 @@ def sns_publish_policy(topic_arn: pulumi.Input[str]) -> PolicyDocument:
     }
 
 
-def cloudwatch_read_policy() -> PolicyDocument:
-    """Read-only access Grafana's CloudWatch data source needs (metrics, logs insights, tags)."""
+def cloudwatch_read_policy(region: str) -> PolicyDocument:
+    """Read-only access Grafana's CloudWatch data source needs (metrics, logs insights, tags).
+
+    Logs Insights queries are scoped to log groups of the stack's region; StopQuery is left out
+    because IAM only grants it on "*" (queries time out by themselves)."""
     return {
         "Version": "2012-10-17",
         "Statement": [
@@ -62,17 +65,16 @@ def cloudwatch_read_policy() -> PolicyDocument:
                 "Resource": "*",
             },
             {
-                "Sid": "ReadLogs",
+                "Sid": "ListLogs",
                 "Effect": "Allow",
-                "Action": [
-                    "logs:DescribeLogGroups",
-                    "logs:GetLogGroupFields",
-                    "logs:StartQuery",
-                    "logs:StopQuery",
-                    "logs:GetQueryResults",
-                    "logs:GetLogEvents",
-                ],
+                "Action": ["logs:DescribeLogGroups", "logs:GetQueryResults"],
                 "Resource": "*",
+            },
+            {
+                "Sid": "QueryLogGroups",
+                "Effect": "Allow",
+                "Action": ["logs:GetLogGroupFields", "logs:StartQuery", "logs:GetLogEvents"],
+                "Resource": [f"arn:aws:logs:{region}:*:log-group:*"],
             },
             {
                 "Sid": "ResolveNamesAndTags",

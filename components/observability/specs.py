@@ -94,20 +94,23 @@ def addon_specs(inputs: StackInputs) -> list[AddOnSpec]:
         ),
         depends_on=(kps.name,),
     )
-    common = {"chart": alloy.CHART, "version": alloy.CHART_VERSION, "repository": alloy.REPOSITORY}
     logs = AddOnSpec(
         name=alloy.NAME_LOGS,
+        chart=alloy.CHART,
+        version=alloy.CHART_VERSION,
+        repository=alloy.REPOSITORY,
         namespace=namespace,
         values=alloy.logs_values(push_url),
         depends_on=(loki_spec.name,),
-        **common,
     )
     events = AddOnSpec(
         name=alloy.NAME_EVENTS,
+        chart=alloy.CHART,
+        version=alloy.CHART_VERSION,
+        repository=alloy.REPOSITORY,
         namespace=namespace,
         values=alloy.events_values(push_url),
         # After the DaemonSet release, which owns the chart's CRDs.
         depends_on=(logs.name,),
-        **common,
     )
     return [kps, loki_spec, logs, events]

@@ -8,7 +8,6 @@ from typing import Any
 
 import jsonschema
 import pytest
-
 from kubeboard_infra.addons.contract import AddOnSpec, deep_merge
 from kubeboard_infra.addons.release import IRSA_ANNOTATION
 from kubeboard_infra.observability import (
@@ -21,6 +20,7 @@ from kubeboard_infra.observability import (
 )
 from kubeboard_infra.observability.specs import StackInputs, addon_specs
 from kubeboard_infra.settings.observability import ObservabilitySettings
+
 from tests.helpers.chart_values import DATA_DIR, ChartValues
 
 SLACK_URL = "https://hooks.slack.com/services/T000/B000/very-secret-token"
@@ -256,7 +256,7 @@ def test_grafana_has_loki_and_cloudwatch_datasources_with_the_dashboard_uids() -
 def test_grafanas_cloudwatch_role_is_read_only() -> None:
     actions = [
         action
-        for statement in kube_prometheus_stack.cloudwatch_read_policy()["Statement"]
+        for statement in kube_prometheus_stack.cloudwatch_read_policy("ap-northeast-2")["Statement"]
         for action in statement["Action"]
     ]
     writes = ("Put", "Delete", "Create", "Update", "Set", "Tag", "Untag", "Disable", "Enable")
