@@ -10,6 +10,11 @@ VENV="${CHECKOV_VENV:-$ROOT/build/checkov-venv}"
 PYTHON="${PYTHON:-$ROOT/.venv/bin/python}"
 [ -x "$PYTHON" ] || PYTHON="$(command -v python3.12 || command -v python3)"
 
+mkdir -p "$(dirname "$VENV")"
+# Parallel test workers may ask at once: one builds, the others wait and reuse it.
+exec 9>"$VENV.lock"
+flock 9
+
 installed_version() {
     "$VENV/bin/python" -c 'import importlib.metadata as m; print(m.version("checkov"))' 2>/dev/null || true
 }

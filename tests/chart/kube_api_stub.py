@@ -19,7 +19,12 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-KUBERNETES_VERSION = {"major": "1", "minor": "33", "gitVersion": "v1.33.5-eks-3025e55", "platform": "linux/amd64"}
+KUBERNETES_VERSION = {
+    "major": "1",
+    "minor": "33",
+    "gitVersion": "v1.33.5-eks-3025e55",
+    "platform": "linux/amd64",
+}
 
 # (group, version) -> [(plural, kind, namespaced)]: what the chart and Helm's own storage use.
 RESOURCES: dict[tuple[str, str], list[tuple[str, str, bool]]] = {
@@ -74,7 +79,9 @@ class ApiStub:
             "kind": "Config",
             "clusters": [{"name": "stub", "cluster": {"server": self.url}}],
             "users": [{"name": "stub", "user": {"token": "stub-token"}}],
-            "contexts": [{"name": "stub", "context": {"cluster": "stub", "user": "stub", "namespace": namespace}}],
+            "contexts": [
+                {"name": "stub", "context": {"cluster": "stub", "user": "stub", "namespace": namespace}}
+            ],
             "current-context": "stub",
         }
         path.write_text(json.dumps(config), encoding="utf-8")
@@ -109,7 +116,13 @@ def _discovery(path: str) -> dict[str, Any] | None:
                 "apiVersion": "v1",
                 "groupVersion": _group_version(group, version),
                 "resources": [
-                    {"name": plural, "singularName": kind.lower(), "namespaced": namespaced, "kind": kind, "verbs": VERBS}
+                    {
+                        "name": plural,
+                        "singularName": kind.lower(),
+                        "namespaced": namespaced,
+                        "kind": kind,
+                        "verbs": VERBS,
+                    }
                     for plural, kind, namespaced in resources
                 ],
             }
@@ -138,12 +151,19 @@ def _kind(group: str, version: str, plural: str) -> str:
 
 
 def _status(code: int, reason: str, message: str) -> dict[str, Any]:
-    return {"kind": "Status", "apiVersion": "v1", "status": "Failure", "message": message, "reason": reason, "code": code}
+    return {
+        "kind": "Status",
+        "apiVersion": "v1",
+        "status": "Failure",
+        "message": message,
+        "reason": reason,
+        "code": code,
+    }
 
 
 def _handler(stub: ApiStub) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
-        def log_message(self, format: str, *args: Any) -> None:  # quiet
+        def log_message(self, *_: Any) -> None:  # keep test output quiet
             return
 
         def _send(self, code: int, body: dict[str, Any]) -> None:

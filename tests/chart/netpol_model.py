@@ -62,7 +62,7 @@ def _port_matches(ports: list[dict[str, Any]] | None, port: int, protocol: str) 
 
 
 def _allowed(
-    policies: list[dict[str, Any]], subject: Pod, peer: Peer, port: int, protocol: str, direction: str
+    policies: list[dict[str, Any]], subject: Pod, peer: Peer, *, port: int, protocol: str, direction: str
 ) -> bool:
     kind, peers_key = ("ingress", "from") if direction == "Ingress" else ("egress", "to")
     selecting = [
@@ -83,7 +83,13 @@ def _allowed(
     return False
 
 
-def can_connect(policies: list[dict[str, Any]], source: Peer, target: Peer, port: int, protocol: str = "TCP") -> bool:
-    egress_ok = not isinstance(source, Pod) or _allowed(policies, source, target, port, protocol, "Egress")
-    ingress_ok = not isinstance(target, Pod) or _allowed(policies, target, source, port, protocol, "Ingress")
+def can_connect(
+    policies: list[dict[str, Any]], source: Peer, target: Peer, port: int, protocol: str = "TCP"
+) -> bool:
+    egress_ok = not isinstance(source, Pod) or _allowed(
+        policies, source, target, port=port, protocol=protocol, direction="Egress"
+    )
+    ingress_ok = not isinstance(target, Pod) or _allowed(
+        policies, target, source, port=port, protocol=protocol, direction="Ingress"
+    )
     return egress_ok and ingress_ok

@@ -9,7 +9,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import ROOT, STACKS, Rendered
+
+from tests.chart.chart_render import ROOT, STACKS, Rendered
 
 pytestmark = pytest.mark.slow
 
@@ -30,11 +31,20 @@ def checkov() -> Path:
     return Path(built.stdout.strip().splitlines()[-1])
 
 
-def scan(checkov: Path, rendered: Rendered, workdir: Path) -> dict[str, Any]:
-    manifest = workdir / "kubeboard.yaml"
-    manifest.write_text(rendered.manifest, encoding="utf-8")
+def scan(checkov: Path, manifests: dict[str, str], workdir: Path) -> dict[str, Any]:
+    for name, manifest in manifests.items():
+        (workdir / f"{name}.yaml").write_text(manifest, encoding="utf-8")
     result = subprocess.run(
-        [str(checkov), "--file", str(manifest), "--framework", "kubernetes", "--skip-download", "--output", "json"],
+        [
+            str(checkov),
+            "--directory",
+            str(workdir),
+            "--framework",
+            "kubernetes",
+            "--skip-download",
+            "--output",
+            "json",
+        ],
         capture_output=True,
         text=True,
         timeout=600,
@@ -46,25 +56,49 @@ def scan(checkov: Path, rendered: Rendered, workdir: Path) -> dict[str, Any]:
     return report
 
 
-@pytest.mark.parametrize("which", ["default", *STACKS])
-def test_checkov_reports_no_failed_check(
-    checkov: Path, all_renders: dict[str, Rendered], which: str, tmp_path: Path
-) -> None:
-    report = scan(checkov, all_renders[which], tmp_path)
-    summary = report["summary"]
+@pytest.fixture(scope="module")
+def report(
+    checkov: Path, all_renders: dict[str, Rendered], tmp_path_factory: pytest.TempPathFactory
+) -> dict[str, Any]:
+    """One scan over the chart rendered with its defaults and with each stack's values."""
+    return scan(
+        checkov, {name: r.manifest for name, r in all_renders.items()}, tmp_path_factory.mktemp("checkov")
+    )
+
+
+def test_checkov_reports_no_failed_check(report: dict[str, Any]) -> None:
     failed = [
-        f"{c['check_id']} {c['resource']}: {c['check_name']}" for c in report["results"].get("failed_checks", [])
+        f"{c['file_path']} {c['check_id']} {c['resource']}: {c['check_name']}"
+        for c in report["results"].get("failed_checks", [])
     ]
     assert failed == []
-    assert summary["parsing_errors"] == 0
-    assert summary["passed"] > 200, summary  # the checks really ran over every object
-    for skipped in report["results"].get("skipped_checks", []):
-        reason = skipped["check_result"].get("suppress_comment") or ""
-        assert len(reason) >= 20, f"{skipped['check_id']} on {skipped['resource']} is skipped without a reason"
+    assert report["summary"]["parsing_errors"] == 0
 
 
-def test_checkov_would_fail_an_unhardened_container(checkov: Path, rendered_default: Rendered, tmp_path: Path) -> None:
-    # The same scan flags a privileged container: a clean result above means something.
-    weak = rendered_default.manifest.replace("allowPrivilegeEscalation: false", "allowPrivilegeEscalation: true")
-    report = scan(checkov, Rendered(weak, []), tmp_path)
-    assert "CKV_K8S_20" in {c["check_id"] for c in report["results"]["failed_checks"]}
+def test_checkov_checked_every_rendering(report: dict[str, Any]) -> None:
+    passed_per_file: dict[str, int] = {}
+    for check in report["results"]["passed_checks"]:
+        passed_per_file[Path(check["file_path"]).stem] = (
+            passed_per_file.get(Path(check["file_path"]).stem, 0) + 1
+        )
+    assert set(passed_per_file) == {"default", *STACKS}
+    assert min(passed_per_file.values()) > 200, passed_per_file
+
+
+def test_every_exemption_carries_a_written_reason(report: dict[str, Any]) -> None:
+    skipped = report["results"].get("skipped_checks", [])
+    assert {c["check_id"] for c in skipped} <= {"CKV_K8S_38", "CKV_K8S_43"}
+    for check in skipped:
+        reason = check["check_result"].get("suppress_comment") or ""
+        assert len(reason) >= 20, f"{check['check_id']} on {check['resource']} is skipped without a reason"
+
+
+def test_checkov_would_fail_an_unhardened_container(
+    checkov: Path, rendered_default: Rendered, tmp_path: Path
+) -> None:
+    # The same scan flags a container allowed to escalate: the clean result above means something.
+    weak = rendered_default.manifest.replace(
+        "allowPrivilegeEscalation: false", "allowPrivilegeEscalation: true"
+    )
+    failed = scan(checkov, {"weak": weak}, tmp_path)["results"]["failed_checks"]
+    assert "CKV_K8S_20" in {c["check_id"] for c in failed}

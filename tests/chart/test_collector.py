@@ -14,8 +14,9 @@ from types import ModuleType
 from typing import Any
 
 import pytest
-from conftest import CHART
-from kube_api_stub import ApiStub, running_stub
+
+from tests.chart.chart_render import CHART
+from tests.chart.kube_api_stub import ApiStub, running_stub
 
 SCRIPT = CHART / "files" / "collect.py"
 NOW = dt.datetime(2026, 11, 1, 12, 0, tzinfo=dt.UTC)
@@ -40,7 +41,10 @@ def node(name: str, ready: bool) -> dict[str, Any]:
     return {
         "metadata": {
             "name": name,
-            "labels": {"eks.amazonaws.com/nodegroup": "general", "topology.kubernetes.io/zone": "ap-northeast-2a"},
+            "labels": {
+                "eks.amazonaws.com/nodegroup": "general",
+                "topology.kubernetes.io/zone": "ap-northeast-2a",
+            },
         },
         "status": {
             "conditions": [{"type": "Ready", "status": "True" if ready else "False"}],
@@ -117,7 +121,9 @@ def test_snapshot_summarises_nodes_workloads_and_recent_warnings() -> None:
         "pods": 3,
     }
     unhealthy = [w for w in snapshot["workloads"] if not w["healthy"]]
-    assert [(w["namespace"], w["name"], w["ready"], w["desired"]) for w in unhealthy] == [("dev", "api", 1, 2)]
+    assert [(w["namespace"], w["name"], w["ready"], w["desired"]) for w in unhealthy] == [
+        ("dev", "api", 1, 2)
+    ]
     # Newest first, older than the window dropped, Normal events never included, messages capped.
     assert [e["reason"] for e in snapshot["events"]] == ["BackOff", "FailedScheduling"]
     assert all(len(e["message"]) <= 500 for e in snapshot["events"])
@@ -138,7 +144,7 @@ def test_lists_are_paged_with_continue_tokens(monkeypatch: pytest.MonkeyPatch) -
     ]
     seen: list[dict[str, str] | None] = []
 
-    def fake_get(self: Any, path: str, params: dict[str, str] | None = None) -> dict[str, Any]:
+    def fake_get(_self: Any, _path: str, params: dict[str, str] | None = None) -> dict[str, Any]:
         seen.append(params)
         return pages[len(seen) - 1]
 
@@ -165,7 +171,9 @@ def test_script_writes_the_snapshot_file_atomically(tmp_path: Path) -> None:
     (sa_dir / "token").write_text("stub-token\n")
     target = tmp_path / "data" / "snapshot.json"
     with running_stub(seeded_stub()) as stub:
-        result = run_script({"API_SERVER": stub.url, "SERVICE_ACCOUNT_DIR": str(sa_dir), "SNAPSHOT_PATH": str(target)})
+        result = run_script(
+            {"API_SERVER": stub.url, "SERVICE_ACCOUNT_DIR": str(sa_dir), "SNAPSHOT_PATH": str(target)}
+        )
     assert result.returncode == 0, result.stderr
     snapshot = json.loads(target.read_text())
     assert snapshot["summary"]["nodes"] == 2
@@ -178,7 +186,11 @@ def test_script_fails_with_one_clear_line_when_the_api_is_unreachable(tmp_path: 
     sa_dir.mkdir()
     (sa_dir / "token").write_text("stub-token")
     result = run_script(
-        {"API_SERVER": "http://127.0.0.1:9", "SERVICE_ACCOUNT_DIR": str(sa_dir), "SNAPSHOT_PATH": str(tmp_path / "s")}
+        {
+            "API_SERVER": "http://127.0.0.1:9",
+            "SERVICE_ACCOUNT_DIR": str(sa_dir),
+            "SNAPSHOT_PATH": str(tmp_path / "s"),
+        }
     )
     assert result.returncode == 1
     assert result.stderr.startswith("kubeboard-collector: GET /version:")

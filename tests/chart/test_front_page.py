@@ -3,10 +3,12 @@ published on the shared ALB exactly as the Edge ingress contract says."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
-from conftest import STACKS, Rendered, stack_values
+
+from tests.chart.chart_render import STACKS, Rendered, stack_values
 
 ALB = "alb.ingress.kubernetes.io/"
 
@@ -57,7 +59,11 @@ def test_service_hpa_and_pdb_select_the_web_pods(rendered_default: Rendered) -> 
     pdb = rendered_default.one("PodDisruptionBudget", "kubeboard-web")
     assert pdb["spec"]["selector"]["matchLabels"].items() <= pod_labels.items()
     hpa = rendered_default.one("HorizontalPodAutoscaler", "kubeboard-web")
-    assert hpa["spec"]["scaleTargetRef"] == {"apiVersion": "apps/v1", "kind": "Deployment", "name": "kubeboard-web"}
+    assert hpa["spec"]["scaleTargetRef"] == {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "name": "kubeboard-web",
+    }
     assert hpa["spec"]["minReplicas"] > pdb["spec"]["minAvailable"]
 
 
@@ -71,7 +77,7 @@ def test_ingress_follows_the_edge_contract(rendered_stacks: dict[str, Rendered],
     assert annotations[f"{ALB}certificate-arn"] == edge["certificateArn"]
     assert annotations[f"{ALB}wafv2-acl-arn"] == edge["wafAclArn"]
     assert annotations[f"{ALB}ssl-policy"] == edge["sslPolicy"]
-    assert annotations[f"{ALB}listen-ports"] == '[{"HTTP": 80}, {"HTTPS": 443}]'
+    assert annotations[f"{ALB}listen-ports"] == '[{"HTTP":80},{"HTTPS":443}]'
     assert annotations[f"{ALB}ssl-redirect"] == "443"
     assert annotations[f"{ALB}target-type"] == "ip"
     assert annotations[f"{ALB}healthcheck-path"] == "/healthz"
@@ -87,7 +93,9 @@ def test_ingress_follows_the_edge_contract(rendered_stacks: dict[str, Rendered],
 
 
 @pytest.mark.parametrize("stack", STACKS)
-def test_nginx_serves_the_snapshot_and_redirects_to_grafana(rendered_stacks: dict[str, Rendered], stack: str) -> None:
+def test_nginx_serves_the_snapshot_and_redirects_to_grafana(
+    rendered_stacks: dict[str, Rendered], stack: str
+) -> None:
     grafana = stack_values(stack)["frontPage"]["grafana"]
     conf = rendered_stacks[stack].one("ConfigMap", "kubeboard-web-nginx")["data"]["nginx.conf"]
     assert "listen 8080;" in conf
@@ -98,8 +106,6 @@ def test_nginx_serves_the_snapshot_and_redirects_to_grafana(rendered_stacks: dic
 
 
 def test_page_config_carries_the_links(rendered_stacks: dict[str, Rendered]) -> None:
-    import json
-
     site = rendered_stacks["dev"].one("ConfigMap", "kubeboard-web-site")["data"]
     config = json.loads(site["config.json"])
     assert config["title"] == "Kubeboard (dev)"
@@ -107,3 +113,15 @@ def test_page_config_carries_the_links(rendered_stacks: dict[str, Rendered]) -> 
     assert {"index.html", "app.js", "style.css"} <= set(site)
     # The page renders data as text only: no HTML injection from event messages.
     assert "innerHTML" not in site["app.js"]
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_ingress_carries_every_annotation_of_the_edge_contract(
+    rendered_stacks: dict[str, Rendered], stack: str
+) -> None:
+    from kubeboard_infra.edge.ingress import CONTRACT_ANNOTATIONS, INGRESS_CLASS, SSL_POLICY
+
+    ingress = rendered_stacks[stack].one("Ingress", "kubeboard-web", "common")
+    assert set(ingress["metadata"]["annotations"]) >= CONTRACT_ANNOTATIONS
+    assert ingress["spec"]["ingressClassName"] == INGRESS_CLASS
+    assert ingress["metadata"]["annotations"][f"{ALB}ssl-policy"] == SSL_POLICY

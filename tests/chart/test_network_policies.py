@@ -5,14 +5,17 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from conftest import STACKS, Rendered, stack_values
-from netpol_model import External, Pod, can_connect
+
+from tests.chart.chart_render import STACKS, Rendered, stack_values
+from tests.chart.netpol_model import External, Pod, can_connect
 
 DEV_APP = Pod("dev", {"app": "api"})
 PROD_APP = Pod("prod", {"app": "api"})
 COMMON_SVC = Pod("common", {"app": "shared-cache"})
 WEB = Pod("common", {"app.kubernetes.io/name": "kubeboard-web", "app.kubernetes.io/instance": "kubeboard"})
-COLLECTOR = Pod("common", {"app.kubernetes.io/name": "kubeboard-collector", "app.kubernetes.io/instance": "kubeboard"})
+COLLECTOR = Pod(
+    "common", {"app.kubernetes.io/name": "kubeboard-collector", "app.kubernetes.io/instance": "kubeboard"}
+)
 COREDNS = Pod("kube-system", {"k8s-app": "kube-dns"})
 OTHER_KUBE_SYSTEM = Pod("kube-system", {"k8s-app": "metrics-server"})
 INTERNET = External("203.0.113.10")
@@ -23,7 +26,9 @@ def policies(rendered: Rendered) -> list[dict[str, Any]]:
 
 
 @pytest.fixture(params=STACKS)
-def stack(request: pytest.FixtureRequest, rendered_stacks: dict[str, Rendered]) -> tuple[str, list[dict[str, Any]]]:
+def stack(
+    request: pytest.FixtureRequest, rendered_stacks: dict[str, Rendered]
+) -> tuple[str, list[dict[str, Any]]]:
     return request.param, policies(rendered_stacks[request.param])
 
 

@@ -11,7 +11,8 @@ from typing import Any
 import helm_sdkpy
 import kubernetes_validate
 import pytest
-from conftest import CHART, KUBERNETES_VERSION, RELEASE_NAMESPACE, STACKS, Rendered, Renderer
+
+from tests.chart.chart_render import CHART, KUBERNETES_VERSION, RELEASE_NAMESPACE, STACKS, Rendered, Renderer
 
 # What the platform needs from the chart (K2, K6, K11, O4, O5, O6, O8, H3), per kind.
 EXPECTED_KINDS = {
@@ -54,7 +55,9 @@ def test_objects_land_in_the_platform_namespaces(all_renders: dict[str, Rendered
             if doc["kind"] in cluster_scoped:
                 assert namespace is None, f"{name}: {doc['kind']} {doc['metadata']['name']}"
             else:
-                assert namespace in {"dev", "prod", "common"}, f"{name}: {doc['kind']} {doc['metadata']['name']}"
+                assert namespace in {"dev", "prod", "common"}, (
+                    f"{name}: {doc['kind']} {doc['metadata']['name']}"
+                )
 
 
 @pytest.mark.parametrize("which", ["default", *STACKS])

@@ -8,7 +8,8 @@ from typing import Any
 import jsonschema
 import pytest
 import yaml
-from conftest import CHART, STACKS, Renderer, default_values, stack_values, with_change
+
+from tests.chart.chart_render import CHART, STACKS, Renderer, default_values, stack_values, with_change
 
 SCHEMA = json.loads((CHART / "values.schema.json").read_text(encoding="utf-8"))
 
@@ -26,7 +27,11 @@ BAD_VALUES: list[tuple[str, Any, str]] = [
     ("ingress.certificateArn", "", "/ingress/certificateArn"),
     ("ingress.wafAclArn", "arn:aws:acm:ap-northeast-2:123456789012:certificate/x", "/ingress/wafAclArn"),
     ("ingress.host", "", "/ingress/host"),
-    ("ingress.extraAnnotations", {"alb.ingress.kubernetes.io/ssl-redirect": "false"}, "/ingress/extraAnnotations"),
+    (
+        "ingress.extraAnnotations",
+        {"alb.ingress.kubernetes.io/ssl-redirect": "false"},
+        "/ingress/extraAnnotations",
+    ),
     ("ingress.extraAnnotations", {"nginx.ingress.kubernetes.io/x": "y"}, "nginx.ingress.kubernetes.io/x"),
     ("podSecurityContext.runAsUser", 0, "/podSecurityContext/runAsUser"),
     ("web.autoscaling.minReplicas", 1, "/web/autoscaling/minReplicas"),
@@ -42,13 +47,20 @@ BAD_VALUES: list[tuple[str, Any, str]] = [
 # Rules across keys, checked by templates/validate.yaml.
 BAD_COMBINATIONS: list[tuple[dict[str, Any], str]] = [
     ({"rbac.viewerGroup": "kubeboard:developers"}, "rbac.viewerGroup: must differ from rbac.developerGroup"),
-    ({"web.autoscaling.maxReplicas": 2, "web.autoscaling.minReplicas": 4}, "web.autoscaling.maxReplicas: must be >="),
+    (
+        {"web.autoscaling.maxReplicas": 2, "web.autoscaling.minReplicas": 4},
+        "web.autoscaling.maxReplicas: must be >=",
+    ),
     ({"web.podDisruptionBudget.minAvailable": 2}, "web.podDisruptionBudget.minAvailable: must be <"),
 ]
 
 
-@pytest.mark.parametrize(("key", "value", "fragment"), BAD_VALUES, ids=[f"{k}={v!r}" for k, v, _ in BAD_VALUES])
-def test_helm_refuses_bad_values_naming_the_key(render: Renderer, key: str, value: Any, fragment: str) -> None:
+@pytest.mark.parametrize(
+    ("key", "value", "fragment"), BAD_VALUES, ids=[f"{k}={v!r}" for k, v, _ in BAD_VALUES]
+)
+def test_helm_refuses_bad_values_naming_the_key(
+    render: Renderer, key: str, value: Any, fragment: str
+) -> None:
     message = render.error(with_change(stack_values("dev"), key, value))
     assert "values don't meet the specifications of the schema" in message
     assert fragment in message
@@ -91,7 +103,9 @@ def test_schema_is_valid_draft7_and_strict_on_objects() -> None:
 @pytest.mark.parametrize("source", ["chart-defaults", *STACKS])
 def test_shipped_values_satisfy_the_schema(source: str) -> None:
     # Helm validates the stack's values coalesced over the chart's defaults.
-    values = default_values() if source == "chart-defaults" else merged(default_values(), stack_values(source))
+    values = (
+        default_values() if source == "chart-defaults" else merged(default_values(), stack_values(source))
+    )
     jsonschema.Draft7Validator(SCHEMA).validate(values)
 
 
@@ -117,5 +131,7 @@ def test_every_default_is_documented_in_the_schema() -> None:
         return found
 
     free_form = ("network.dns.podLabels.", "ingress.extraAnnotations.")
-    defaults = {k for k in keys(yaml.safe_load((CHART / "values.yaml").read_text())) if not k.startswith(free_form)}
+    defaults = {
+        k for k in keys(yaml.safe_load((CHART / "values.yaml").read_text())) if not k.startswith(free_form)
+    }
     assert defaults <= schema_keys(SCHEMA)

@@ -6,7 +6,8 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from conftest import STACKS, Rendered, stack_values
+
+from tests.chart.chart_render import STACKS, Rendered, stack_values
 
 PSA_LABELS = {
     "pod-security.kubernetes.io/enforce": "restricted",
@@ -28,7 +29,10 @@ def pod_specs(rendered: Rendered) -> Iterator[tuple[str, dict[str, Any]]]:
 
 def test_workloads_exist_to_check(all_renders: dict[str, Rendered]) -> None:
     for rendered in all_renders.values():
-        assert {name for name, _ in pod_specs(rendered)} == {"CronJob/kubeboard-collector", "Deployment/kubeboard-web"}
+        assert {name for name, _ in pod_specs(rendered)} == {
+            "CronJob/kubeboard-collector",
+            "Deployment/kubeboard-web",
+        }
 
 
 @pytest.mark.parametrize("which", ["default", *STACKS])
@@ -62,7 +66,9 @@ def test_images_pin_by_digest_when_one_is_given(render: Any) -> None:
     values = stack_values("dev")
     values["web"]["image"]["digest"] = digest
     web = render(values).one("Deployment", "kubeboard-web")
-    assert web["spec"]["template"]["spec"]["containers"][0]["image"] == f"nginxinc/nginx-unprivileged@{digest}"
+    assert (
+        web["spec"]["template"]["spec"]["containers"][0]["image"] == f"nginxinc/nginx-unprivileged@{digest}"
+    )
     # Pinned by digest, the checkov digest exemption is no longer needed and disappears.
     assert "checkov.io/skip1" not in (web["metadata"].get("annotations") or {})
 
@@ -87,7 +93,9 @@ def test_only_the_collector_mounts_an_api_token(rendered_default: Rendered) -> N
 
 
 def test_namespaces_enforce_audit_and_warn_restricted(rendered_default: Rendered) -> None:
-    namespaces = {ns["metadata"]["name"]: ns["metadata"]["labels"] for ns in rendered_default.of_kind("Namespace")}
+    namespaces = {
+        ns["metadata"]["name"]: ns["metadata"]["labels"] for ns in rendered_default.of_kind("Namespace")
+    }
     assert set(namespaces) == {"dev", "prod", "common"}
     for name, labels in namespaces.items():
         assert PSA_LABELS.items() <= labels.items(), name
@@ -150,4 +158,6 @@ def test_the_collector_role_is_read_only_and_blind_to_secrets(rendered_default: 
     assert not resources & {"secrets", "configmaps", "pods/exec", "serviceaccounts/token"}
     binding = rendered_default.one("ClusterRoleBinding", "kubeboard-collector")
     assert binding["roleRef"]["name"] == "kubeboard-collector"
-    assert binding["subjects"] == [{"kind": "ServiceAccount", "name": "kubeboard-collector", "namespace": "common"}]
+    assert binding["subjects"] == [
+        {"kind": "ServiceAccount", "name": "kubeboard-collector", "namespace": "common"}
+    ]

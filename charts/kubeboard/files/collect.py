@@ -88,7 +88,9 @@ def node_summary(node: dict[str, Any]) -> dict[str, Any]:
         "instanceType": labels.get("node.kubernetes.io/instance-type"),
         "zone": labels.get("topology.kubernetes.io/zone"),
         "kubeletVersion": (status.get("nodeInfo") or {}).get("kubeletVersion"),
-        "allocatable": {k: v for k, v in (status.get("allocatable") or {}).items() if k in ("cpu", "memory", "pods")},
+        "allocatable": {
+            k: v for k, v in (status.get("allocatable") or {}).items() if k in ("cpu", "memory", "pods")
+        },
         "unschedulable": bool((node.get("spec") or {}).get("unschedulable")),
         "createdAt": meta.get("creationTimestamp"),
     }
@@ -169,7 +171,9 @@ WORKLOAD_PATHS = {
 }
 
 
-def build_snapshot(client: ApiClient, now: dt.datetime, window_minutes: int, max_events: int) -> dict[str, Any]:
+def build_snapshot(
+    client: ApiClient, now: dt.datetime, window_minutes: int, max_events: int
+) -> dict[str, Any]:
     version = client.get("/version")
     nodes = [node_summary(n) for n in client.list_all("/api/v1/nodes")]
     workloads = [
@@ -220,7 +224,10 @@ def client_from_environment() -> ApiClient:
     sa_dir = Path(os.environ.get("SERVICE_ACCOUNT_DIR", "/var/run/secrets/kubernetes.io/serviceaccount"))
     base = os.environ.get("API_SERVER")
     if not base:
-        host, port = os.environ.get("KUBERNETES_SERVICE_HOST"), os.environ.get("KUBERNETES_SERVICE_PORT", "443")
+        host, port = (
+            os.environ.get("KUBERNETES_SERVICE_HOST"),
+            os.environ.get("KUBERNETES_SERVICE_PORT", "443"),
+        )
         if not host:
             raise CollectorError("not in a cluster: set API_SERVER or KUBERNETES_SERVICE_HOST")
         base = f"https://{host}:{port}"

@@ -36,7 +36,7 @@ app.kubernetes.io/version: {{ (index . 0).Chart.AppVersion | quote }}
 {{/* checkov skip for digest pinning, emitted only while an image is pinned by tag alone. */}}
 {{- define "kubeboard.digestSkip" -}}
 {{- if not .digest -}}
-CKV_K8S_43=Pinned by an immutable release tag of a well-kept public image; set image.digest to pin by digest
+CKV_K8S_43=Pinned to an exact release tag of a well-kept public image; set image.digest to pin by digest
 {{- end -}}
 {{- end -}}
 
