@@ -36,7 +36,16 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=5)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as out:
-        plan_command = [sys.executable, "-m", "kubeboard_infra.cli", "plan", args.stack, "--out", out, "--quiet"]
+        plan_command = [
+            sys.executable,
+            "-m",
+            "kubeboard_infra.cli",
+            "plan",
+            args.stack,
+            "--out",
+            out,
+            "--quiet",
+        ]
         floor_command = [sys.executable, str(ROOT / "benchmarks" / "replay_floor.py"), f"{out}/plan.json"]
         timed(plan_command)  # warm the file cache and any Lambda asset cache, and write plan.json
         plan = json.loads(Path(out, "plan.json").read_text())
@@ -52,7 +61,9 @@ def main() -> None:
     print(f"kubeboard plan : {plan_median:6.2f} s  {min(plan_times):6.2f} s")
     print(f"floor (replay) : {floor_median:6.2f} s  {min(floor_times):6.2f} s   {floor_report.strip()}")
     print(f"ratio          : {plan_median / floor_median:6.2f} x   (target <= 1.50 x)")
-    print(f"per resource   : plan {1000 * plan_median / resources:.1f} ms, floor {1000 * floor_median / resources:.1f} ms")
+    print(
+        f"per resource   : plan {1000 * plan_median / resources:.1f} ms, floor {1000 * floor_median / resources:.1f} ms"
+    )
 
 
 if __name__ == "__main__":

@@ -25,7 +25,12 @@ from pydantic.alias_generators import to_camel
 
 from kubeboard_infra.plan.mocks import PlanMocks
 
-_PACKAGES = {"aws": "pulumi_aws", "eks": "pulumi_eks", "kubernetes": "pulumi_kubernetes", "random": "pulumi_random"}
+_PACKAGES = {
+    "aws": "pulumi_aws",
+    "eks": "pulumi_eks",
+    "kubernetes": "pulumi_kubernetes",
+    "random": "pulumi_random",
+}
 
 
 def resolve(token: str) -> type[pulumi.Resource]:
@@ -36,7 +41,9 @@ def resolve(token: str) -> type[pulumi.Resource]:
     if package == "kubernetes":
         group, version = module.split("/")
         path = f"{group.split('.')[0] if group != 'helm.sh' else 'helm'}.{version}"
-    target = importlib.import_module(_PACKAGES[package] if path == "index" else f"{_PACKAGES[package]}.{path}")
+    target = importlib.import_module(
+        _PACKAGES[package] if path == "index" else f"{_PACKAGES[package]}.{path}"
+    )
     return getattr(target, name)  # type: ignore[no-any-return]
 
 
@@ -45,7 +52,11 @@ def _value(value: Any) -> Any:
         return pulumi.Output.secret("replayed-secret")
     if isinstance(value, dict):
         if set(value) == {"archive"}:
-            return pulumi.FileArchive(value["archive"]) if isinstance(value["archive"], str) else pulumi.AssetArchive({})
+            return (
+                pulumi.FileArchive(value["archive"])
+                if isinstance(value["archive"], str)
+                else pulumi.AssetArchive({})
+            )
         if set(value) == {"asset"}:
             return pulumi.FileAsset(value["asset"])
         return {key: _value(item) for key, item in value.items()}
@@ -83,9 +94,11 @@ def replay(resources: list[dict[str, Any]]) -> int:
 
 
 def main(plan_path: str) -> None:
-    plan = json.loads(open(plan_path, encoding="utf-8").read())
+    with open(plan_path, encoding="utf-8") as file:
+        plan = json.load(file)
     region = next(
-        (r["inputs"].get("region") for r in plan["resources"] if r["type"] == "pulumi:providers:aws"), "ap-northeast-2"
+        (r["inputs"].get("region") for r in plan["resources"] if r["type"] == "pulumi:providers:aws"),
+        "ap-northeast-2",
     )
     mocks = PlanMocks(region=region, stack=plan["stack"])
     set_mocks(mocks, project=plan["project"], stack=plan["stack"], preview=False, monitor=MockMonitor(mocks))

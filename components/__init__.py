@@ -5,7 +5,20 @@ Import the components into your own stack and pass them typed arguments::
     from kubeboard_infra import Network
 """
 
+from .edge import Edge, EdgeArgs, IngressContract, IngressValuesShape
+from .github_oidc import DeliveryRepositoryArgs, GitHubDelivery, GitHubDeliveryArgs
 from .network import Network, NetworkArgs
 from .platform import Platform
 
-__all__ = ["Network", "NetworkArgs", "Platform"]
+__all__ = [
+    "DeliveryRepositoryArgs",
+    "Edge",
+    "EdgeArgs",
+    "GitHubDelivery",
+    "GitHubDeliveryArgs",
+    "IngressContract",
+    "IngressValuesShape",
+    "Network",
+    "NetworkArgs",
+    "Platform",
+]

@@ -23,7 +23,9 @@ def _parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
     plan = commands.add_parser("plan", help="preview a stack offline and check its policies")
     plan.add_argument("stack", help="stack name: reads Pulumi.<stack>.yaml")
-    plan.add_argument("--cwd", type=Path, default=Path.cwd(), help="the Pulumi project directory (default: .)")
+    plan.add_argument(
+        "--cwd", type=Path, default=Path.cwd(), help="the Pulumi project directory (default: .)"
+    )
     plan.add_argument("--out", type=Path, help="where plan.json and report.md go (default: out/<stack>)")
     plan.add_argument("--against", type=Path, help="a base plan.json: report what this plan changes")
     plan.add_argument("--quiet", action="store_true", help="print only the summary lines")

@@ -121,7 +121,9 @@ class Network(pulumi.ComponentResource):
         nat_gateways = []
         for index in range(nat_count):
             zone = zones[index]
-            eip = aws.ec2.Eip(f"{name}-nat-{zone}", domain="vpc", tags={"Name": f"{prefix}-nat-{zone}"}, opts=child)
+            eip = aws.ec2.Eip(
+                f"{name}-nat-{zone}", domain="vpc", tags={"Name": f"{prefix}-nat-{zone}"}, opts=child
+            )
             nat_gateways.append(
                 aws.ec2.NatGateway(
                     f"{name}-nat-{zone}",
@@ -202,7 +204,10 @@ class Network(pulumi.ComponentResource):
             description="HTTPS from inside the VPC to AWS interface endpoints",
             ingress=[
                 aws.ec2.SecurityGroupIngressArgs(
-                    protocol="tcp", from_port=443, to_port=443, cidr_blocks=[args["cidr"]],
+                    protocol="tcp",
+                    from_port=443,
+                    to_port=443,
+                    cidr_blocks=[args["cidr"]],
                     description="HTTPS from the VPC",
                 )
             ],
@@ -247,7 +252,9 @@ class Network(pulumi.ComponentResource):
             }
         )
 
-    def _flow_logs(self, name: str, prefix: str, vpc: aws.ec2.Vpc, args: NetworkArgs) -> aws.cloudwatch.LogGroup:
+    def _flow_logs(
+        self, name: str, prefix: str, vpc: aws.ec2.Vpc, args: NetworkArgs
+    ) -> aws.cloudwatch.LogGroup:
         child = pulumi.ResourceOptions(parent=self)
         log_group = aws.cloudwatch.LogGroup(
             f"{name}-flow-logs",

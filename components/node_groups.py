@@ -178,7 +178,7 @@ def managed_node_group(
             pulumi.ResourceOptions(ignore_changes=["scalingConfig.desiredSize"]),
         ),
     )
-    asg_name = node_group.resources.apply(lambda resources: resources[0].autoscaling_groups[0].name)
+    asg_name = node_group.resources.apply(_asg_name)
     for key, value in autoscaler_asg_tags(cluster_name, group).items():
         aws.autoscaling.Tag(
             f"{name}-{group['name']}-{_tag_suffix(key)}",
@@ -187,6 +187,14 @@ def managed_node_group(
             opts=pulumi.ResourceOptions(parent=node_group),
         )
     return node_group
+
+
+def _asg_name(resources: Sequence[aws.eks.outputs.NodeGroupResource]) -> str:
+    """The name of the Auto Scaling group EKS created for a managed node group."""
+    groups = resources[0].autoscaling_groups or []
+    if not groups or not groups[0].name:
+        raise ValueError("EKS reported no Auto Scaling group for the node group")
+    return groups[0].name
 
 
 def _tag_suffix(key: str) -> str:

@@ -9,6 +9,8 @@ from .addons import HelmAddOn, install_addons
 from .addons.catalog import platform_addons
 from .cluster import Cluster
 from .edge import Edge
+from .github_oidc import GitHubDelivery
+from .image_scan_alerts import ImageScanAlerts
 from .network import Network
 from .observability import Observability
 from .registry import Registry
@@ -24,7 +26,11 @@ class Platform(pulumi.ComponentResource):
     """The certificate, the WebACL and the access-log bucket; ``edge.ingress`` is every UI's contract."""
     cluster: Cluster
     registry: Registry
+    delivery: GitHubDelivery | None
+    """Keyless GitHub Actions delivery roles for application repositories (when enabled)."""
     shared_storage: SharedStorage | None
+    image_scan_alerts: ImageScanAlerts | None
+    """Scan findings -> metrics, alarms, e-mail and S3 reports (when ``kubeboard:scanning`` is enabled)."""
     addons: dict[str, HelmAddOn]
     observability: Observability | None
     """Loki, Alloy, kube-prometheus-stack and their buckets, roles and alert topic (when enabled)."""
@@ -88,11 +94,14 @@ class Platform(pulumi.ComponentResource):
                 "waf_log_retention_days": waf.log_retention_days,
                 "access_log_expiration_days": edge.access_logs.expiration_days,
                 "access_log_force_destroy": edge.access_logs.force_destroy,
+                "protect": settings.is_prod,
             },
             opts=child,
         )
 
         self._cluster_and_storage(settings, child)
+        self.delivery = self._delivery(settings, child)
+        self.image_scan_alerts = self._image_scan_alerts(settings, child)
 
         self.observability = None
         if settings.observability.enabled:
@@ -122,7 +131,23 @@ class Platform(pulumi.ComponentResource):
             "nodeRoleArn": self.cluster.node_role_arn,
             "clusterSecurityGroupId": self.cluster.cluster_security_group_id,
             "repositoryUrls": self.registry.repository_urls,
+            **(
+                {
+                    "githubOidcProviderArn": self.delivery.oidc_provider_arn,
+                    "deliveryRoleArns": self.delivery.role_arns,
+                }
+                if self.delivery
+                else {}
+            ),
             **({"efsFileSystemId": self.shared_storage.file_system_id} if self.shared_storage else {}),
+            **(
+                {
+                    "imageScanAlertTopicArn": self.image_scan_alerts.topic_arn,
+                    "imageScanFindingsBucket": self.image_scan_alerts.findings_bucket_name,
+                }
+                if self.image_scan_alerts
+                else {}
+            ),
             "vpcId": self.network.vpc_id,
             "publicSubnetIds": self.network.public_subnet_ids,
             "privateSubnetIds": self.network.private_subnet_ids,
@@ -140,12 +165,67 @@ class Platform(pulumi.ComponentResource):
         }
         self.register_outputs(self.outputs)
 
+    def _image_scan_alerts(self, settings: Settings, child: pulumi.ResourceOptions) -> ImageScanAlerts | None:
+        """Alerts on the registry's scan results, for exactly the repositories the registry manages (K10)."""
+        scanning = settings.scanning
+        if not scanning.enabled:
+            return None
+        return ImageScanAlerts(
+            "image-scan-alerts",
+            {
+                "name": settings.platform.name,
+                "repository_arns": self.registry.repository_arns,
+                "alarm_emails": scanning.alarm_emails,
+                "critical_threshold": scanning.critical_threshold,
+                "high_threshold": scanning.high_threshold,
+                "log_retention_days": scanning.log_retention_days,
+                "report_retention_days": scanning.report_retention_days,
+                "reserved_concurrency": scanning.reserved_concurrency,
+                "max_retry_attempts": scanning.max_retry_attempts,
+                "max_event_age_seconds": scanning.max_event_age_seconds,
+                "top_findings": scanning.top_findings,
+                "protect": settings.is_prod,
+            },
+            opts=child,
+        )
+
+    def _delivery(self, settings: Settings, child: pulumi.ResourceOptions) -> GitHubDelivery | None:
+        """One keyless role per application repository, pushing only to its team's ECR repositories."""
+        delivery = settings.delivery
+        if not delivery.enabled:
+            return None
+        registry_arns = self.registry.repository_arns
+
+        def arn_of(image: str) -> pulumi.Output[str]:
+            return registry_arns.apply(lambda arns: arns[image])
+
+        return GitHubDelivery(
+            "delivery",
+            {
+                "name": settings.platform.name,
+                "repositories": [
+                    {
+                        "repository": repository,
+                        "ecr_repository_arns": [arn_of(image) for image in team.ecr_repositories],
+                        "branches": team.branches,
+                        "environments": team.environments,
+                    }
+                    for team in delivery.teams
+                    for repository in team.repositories
+                ],
+                "existing_oidc_provider_arn": delivery.existing_oidc_provider_arn,
+                "enhanced_scanning": settings.registry.scan_type.value == "ENHANCED",
+                "max_session_hours": delivery.max_session_hours,
+            },
+            opts=child,
+        )
+
     def _cluster_and_storage(self, settings: Settings, child: pulumi.ResourceOptions) -> None:
         """The cluster, its Helm add-ons, shared storage and the registry (K1, K2, K9, O4)."""
         prefix, cluster = settings.platform.name, settings.cluster
         # One output per private subnet: EFS needs a mount target in each, counted at program time.
         private_subnets = [
-            self.network.private_subnet_ids.apply(lambda ids, i=index: ids[i])
+            _nth(self.network.private_subnet_ids, index)
             for index in range(len(settings.network.private_subnet_cidrs))
         ]
         self.cluster = Cluster(
@@ -211,7 +291,12 @@ class Platform(pulumi.ComponentResource):
                     "subnet_ids": private_subnets,
                     "client_security_group_id": self.cluster.node_security_group_id,
                     "provider": self.cluster.provider,
-                    "access_point": storage.access_point.model_dump(),
+                    "access_point": {
+                        "path": storage.access_point.path,
+                        "uid": storage.access_point.uid,
+                        "gid": storage.access_point.gid,
+                        "permissions": storage.access_point.permissions,
+                    },
                     "storage_class_name": storage.storage_class_name,
                     "performance_mode": storage.performance_mode.value,
                     "throughput_mode": storage.throughput_mode.value,
@@ -224,9 +309,20 @@ class Platform(pulumi.ComponentResource):
             "registry",
             {
                 "name": prefix,
-                "repositories": [repository.model_dump() for repository in settings.registry.repositories],
+                "repositories": [
+                    {
+                        "name": repository.name,
+                        "keep_tagged_images": repository.keep_tagged_images,
+                        "untagged_expire_days": repository.untagged_expire_days,
+                    }
+                    for repository in settings.registry.repositories
+                ],
                 "scan_type": settings.registry.scan_type.value,
                 "protect": settings.is_prod,
             },
             opts=child,
         )
+
+
+def _nth(ids: pulumi.Output[list[str]], index: int) -> pulumi.Output[str]:
+    return ids.apply(lambda resolved: resolved[index])

@@ -8,5 +8,5 @@ PolicyPack(
     name=PACK_NAME,
     policies=list(all_policies()),
     enforcement_level=EnforcementLevel.MANDATORY,
-    description="Kubeboard platform guardrails: S3, EKS, nodes, ECR, EFS, WAF, ingress, Lambda, IAM, VPC, logs, KMS, Helm.",
+    description="Kubeboard guardrails: S3, EKS, nodes, ECR, EFS, WAF, ingress, Lambda, IAM, VPC, KMS, Helm.",
 )

@@ -108,10 +108,18 @@ class TypedResourcePolicy(ResourceValidationPolicy):
             if args.resource_type not in self.resource_types:
                 return
             reason = exception_reason(args.get_config(), args.name, args.urn)
-            if reason is not None:
-                _record_waiver(self.name, args.urn, reason)
+            if reason is None:
+                check(args, report)
                 return
-            check(args, report)
+            # Excepted: still judge, so a waiver is listed only where it actually hides a violation.
+            hidden: list[str] = []
+
+            def hide(message: str, _urn: str | None = None) -> None:
+                hidden.append(message)
+
+            check(args, hide)
+            if hidden:
+                _record_waiver(self.name, args.urn, reason)
 
         super().__init__(
             name=name,

@@ -68,7 +68,9 @@ def _check_exceptions(value: Any, where: str) -> None:
             raise PolicyConfigError(f"{at}: must be an object with 'resource' and 'reason'")
         unknown = sorted(set(entry) - {"resource", "reason"})
         if unknown:
-            raise PolicyConfigError(f"{at}: unknown key(s) {unknown}; only 'resource' and 'reason' are allowed")
+            raise PolicyConfigError(
+                f"{at}: unknown key(s) {unknown}; only 'resource' and 'reason' are allowed"
+            )
         resource = entry.get("resource")
         if not isinstance(resource, str) or not resource.strip():
             raise PolicyConfigError(f"{at}.resource: name the resource (name or URN, globs allowed)")

@@ -41,7 +41,9 @@ disallow_mutable_image = TypedResourcePolicy(
 
 
 def _kms(args: ResourceValidationArgs, report: ReportViolation) -> None:
-    types = [str(get(c, "encryptionType", "AES256")) for c in items(get(args.props, "encryptionConfigurations"))]
+    types = [
+        str(get(c, "encryptionType", "AES256")) for c in items(get(args.props, "encryptionConfigurations"))
+    ]
     if not types or not all(t.startswith("KMS") for t in types):
         report(f"repository encryption is {types[0] if types else 'AES256 (default)'}, not KMS", None)
 

@@ -36,12 +36,15 @@ disallow_unencrypted_file_system = TypedResourcePolicy(
 
 def _customer_key(args: ResourceValidationArgs, report: ReportViolation) -> None:
     if truthy(get(args.props, "encrypted")) and not get(args.props, "kmsKeyId"):
-        report("file system uses the AWS-managed key; a customer-managed key allows scoped grants and audit", None)
+        report(
+            "file system uses the AWS-managed key; a customer-managed key allows scoped grants and audit",
+            None,
+        )
 
 
 configure_customer_managed_key = TypedResourcePolicy(
     name="aws-efs-filesystem-configure-customer-managed-key",
-    description="EFS file systems are encrypted with a customer-managed KMS key (ported from AWSGuard efs-encrypted).",
+    description="EFS file systems are encrypted with a customer-managed KMS key (AWSGuard efs-encrypted).",
     resource_types=[FILE_SYSTEM],
     check=_customer_key,
     severity=Severity.LOW,
@@ -58,7 +61,9 @@ def _multi_az(args: StackValidationArgs, report: ReportViolation) -> None:
         for target in targets.get(file_system.urn, []):
             found = subnets.targets(target, "subnetId")
             # A subnet outside the stack counts as its own zone: the benefit of the doubt.
-            zones |= {get(s.props, "availabilityZone") or s.urn for s in found} or {get(target.props, "subnetId")}
+            zones |= {get(s.props, "availabilityZone") or s.urn for s in found} or {
+                get(target.props, "subnetId")
+            }
         if len(zones) < MIN_ZONES:
             report(
                 f"file system '{file_system.name}' has mount targets in {len(zones)} availability zone(s); "

@@ -34,7 +34,7 @@ def _api_authentication(args: ResourceValidationArgs, report: ReportViolation) -
 
 require_api_authentication_mode = TypedResourcePolicy(
     name="aws-eks-cluster-require-api-authentication-mode",
-    description="EKS clusters grant access through access entries only (authentication mode API, no aws-auth).",
+    description="EKS clusters grant access through access entries only (authentication mode API).",
     resource_types=CLUSTER_TYPES,
     check=_api_authentication,
     severity=Severity.HIGH,
@@ -53,12 +53,14 @@ def _endpoint_private(args: ResourceValidationArgs, report: ReportViolation) -> 
     cidrs = strings(get(args.props, f"{prefix}publicAccessCidrs")) or ["0.0.0.0/0"]
     open_to_world = sorted(set(cidrs) & WORLD)
     if open_to_world:
-        report(f"public API endpoint is reachable from {', '.join(open_to_world)} in a production stack", None)
+        report(
+            f"public API endpoint is reachable from {', '.join(open_to_world)} in a production stack", None
+        )
 
 
 disallow_api_endpoint_public_access = TypedResourcePolicy(
     name="aws-eks-cluster-disallow-api-endpoint-public-access",
-    description="In production the EKS API endpoint is private, or public only to an allow-list (never 0.0.0.0/0).",
+    description="In prod the EKS API endpoint is private, or public only to an allow-list (not 0.0.0.0/0).",
     resource_types=CLUSTER_TYPES,
     check=_endpoint_private,
     severity=Severity.CRITICAL,
@@ -89,9 +91,7 @@ def _secrets_encryption(args: ResourceValidationArgs, report: ReportViolation) -
             report("no KMS key for envelope encryption of Kubernetes secrets (encryptionConfigKeyArn)", None)
         return
     configs = items(get(args.props, "encryptionConfig"))
-    covered = any(
-        "secrets" in strings(get(c, "resources")) and get(c, "provider.keyArn") for c in configs
-    )
+    covered = any("secrets" in strings(get(c, "resources")) and get(c, "provider.keyArn") for c in configs)
     if not covered:
         report("no KMS key encrypts the 'secrets' resource (encryptionConfig)", None)
 

@@ -12,11 +12,20 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 
 from pulumi_policy import PolicyResource
+from pulumi_policy.proxy import UnknownValueError
 
 from kubeboard_policy.props import get, items
 
 # Properties through which other resources refer to a resource.
 _IDENTITY_KEYS = ("id", "arn", "bucket", "name")
+
+
+def _known(props: object, key: str) -> list[object]:
+    """The values of ``key``; a value not known until deployment links by dependency instead."""
+    try:
+        return list(items(get(props, key)))
+    except UnknownValueError:
+        return []
 
 
 def of_type(resources: Iterable[PolicyResource], *types: str) -> list[PolicyResource]:
@@ -32,13 +41,13 @@ class Links:
         self._by_urn = {t.urn: t for t in targets}
         for target in targets:
             for key in _IDENTITY_KEYS:
-                value = get(target.props, key)
-                if isinstance(value, str) and value:
-                    self._by_identity.setdefault(value, target)
+                for value in _known(target.props, key):
+                    if isinstance(value, str) and value:
+                        self._by_identity.setdefault(value, target)
 
     def targets(self, companion: PolicyResource, key: str) -> list[PolicyResource]:
         found: dict[str, PolicyResource] = {}
-        for value in items(get(companion.props, key)):
+        for value in _known(companion.props, key):
             if isinstance(value, str) and value in self._by_identity:
                 target = self._by_identity[value]
                 found[target.urn] = target

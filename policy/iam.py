@@ -97,7 +97,11 @@ disallow_wildcard_resource_on_write = TypedResourcePolicy(
 
 
 def _trust_statements(args: ResourceValidationArgs) -> list[Mapping[str, Any]]:
-    return [s for s in statements(policy_document(get(args.props, "assumeRolePolicy"))) if s.get("Effect") == "Allow"]
+    return [
+        s
+        for s in statements(policy_document(get(args.props, "assumeRolePolicy")))
+        if s.get("Effect") == "Allow"
+    ]
 
 
 def _is_irsa(statement: Mapping[str, Any]) -> bool:
@@ -108,7 +112,9 @@ def _is_irsa(statement: Mapping[str, Any]) -> bool:
     )
 
 
-_SERVICE_ACCOUNT = re.compile(r"^system:serviceaccount:[a-z0-9]([-a-z0-9]*[a-z0-9])?:[a-z0-9]([-.a-z0-9]*[a-z0-9])?$")
+_SERVICE_ACCOUNT = re.compile(
+    r"^system:serviceaccount:[a-z0-9]([-a-z0-9]*[a-z0-9])?:[a-z0-9]([-.a-z0-9]*[a-z0-9])?$"
+)
 
 
 def _irsa_scoped(args: ResourceValidationArgs, report: ReportViolation) -> None:
@@ -126,12 +132,15 @@ def _irsa_scoped(args: ResourceValidationArgs, report: ReportViolation) -> None:
                 None,
             )
         if audiences != ["sts.amazonaws.com"]:
-            report(f"{where}: StringEquals <issuer>:aud must be sts.amazonaws.com (found {audiences or 'none'})", None)
+            report(
+                f"{where}: StringEquals <issuer>:aud must be sts.amazonaws.com (found {audiences or 'none'})",
+                None,
+            )
 
 
 irsa_trust_scoped_to_service_account = TypedResourcePolicy(
     name="aws-iam-role-irsa-trust-scoped-to-service-account",
-    description="IRSA roles trust exactly one Kubernetes service account, with the sts.amazonaws.com audience.",
+    description="IRSA roles trust exactly one Kubernetes service account, with audience sts.amazonaws.com.",
     resource_types=[ROLE],
     check=_irsa_scoped,
     severity=Severity.HIGH,
@@ -148,7 +157,10 @@ def _principal_is_anyone(statement: Mapping[str, Any]) -> bool:
 def _no_anonymous_trust(args: ResourceValidationArgs, report: ReportViolation) -> None:
     for index, statement in enumerate(_trust_statements(args)):
         if _principal_is_anyone(statement) and not statement.get("Condition"):
-            report(f"trust statement {statement.get('Sid') or index}: any AWS principal may assume this role", None)
+            report(
+                f"trust statement {statement.get('Sid') or index}: any AWS principal may assume this role",
+                None,
+            )
 
 
 disallow_wildcard_trust_principal = TypedResourcePolicy(

@@ -49,7 +49,9 @@ def _check_ingress(args: ResourceValidationArgs, report: ReportViolation) -> Non
 def _ingress_blocks(value: Any, path: str) -> Iterator[tuple[str, Mapping[str, Any]]]:
     """Mappings in Helm values that define an ingress: they carry annotations or an ingress class."""
     if isinstance(value, Mapping):
-        if ("annotations" in value or "ingressClassName" in value) and value.get("enabled", True) is not False:
+        if ("annotations" in value or "ingressClassName" in value) and value.get(
+            "enabled", True
+        ) is not False:
             yield path, value
         for key, child in value.items():
             yield from _ingress_blocks(child, f"{path}.{key}" if path else str(key))

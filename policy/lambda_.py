@@ -1,4 +1,4 @@
-"""Lambda: failed async events are kept (DLQ), logs expire, concurrency is bounded or the reason is written."""
+"""Lambda: failed async events are kept (DLQ), logs expire, concurrency is bounded or explained."""
 
 from __future__ import annotations
 
@@ -50,7 +50,7 @@ def _log_retention(args: StackValidationArgs, report: ReportViolation) -> None:
         names = _log_group_names(function.props, function.name)
         if not any(name in retained for name in names):
             report(
-                f"function '{function.name}' logs to {names[0]}, which is not a log group of this stack with a "
+                f"function '{function.name}' logs to {names[0]}, not a log group of this stack with a "
                 "retention; Lambda would create it with logs kept forever",
                 function.urn,
             )

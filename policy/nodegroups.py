@@ -1,4 +1,4 @@
-"""Managed node groups: private subnets only, launch templates with IMDSv2 (hop limit 1) and encrypted disks."""
+"""Managed node groups: private subnets, launch templates with IMDSv2 (hop limit 1), encrypted disks."""
 
 from __future__ import annotations
 
@@ -22,7 +22,9 @@ PUBLIC_ELB_TAG = "kubernetes.io/role/elb"
 
 
 def _is_public(subnet_props: object) -> bool:
-    return truthy(get(subnet_props, "mapPublicIpOnLaunch")) or str(tags(subnet_props).get(PUBLIC_ELB_TAG)) == "1"
+    return (
+        truthy(get(subnet_props, "mapPublicIpOnLaunch")) or str(tags(subnet_props).get(PUBLIC_ELB_TAG)) == "1"
+    )
 
 
 def _private_subnets(args: StackValidationArgs, report: ReportViolation) -> None:
@@ -46,7 +48,9 @@ private_subnets_only = GraphStackPolicy(
 def _launch_template_used(args: ResourceValidationArgs, report: ReportViolation) -> None:
     template = get(args.props, "launchTemplate")
     if not (get(template, "id") or get(template, "name")):
-        report("node group has no launch template, so IMDSv2 and disk encryption are not under our control", None)
+        report(
+            "node group has no launch template, so IMDSv2 and disk encryption are not under our control", None
+        )
 
 
 require_launch_template = TypedResourcePolicy(
@@ -100,7 +104,7 @@ def _hop_limit(args: ResourceValidationArgs, report: ReportViolation) -> None:
 
 imds_hop_limit_one = TypedResourcePolicy(
     name="aws-ec2-launchtemplate-imds-hop-limit-one",
-    description="Launch templates set the IMDS response hop limit to 1, so pods cannot reach node credentials.",
+    description="Launch templates set the IMDS hop limit to 1, so pods cannot reach node credentials.",
     resource_types=[LAUNCH_TEMPLATE],
     check=_hop_limit,
     severity=Severity.HIGH,
@@ -110,7 +114,9 @@ imds_hop_limit_one = TypedResourcePolicy(
 def _encrypted_volumes(args: ResourceValidationArgs, report: ReportViolation) -> None:
     mappings = [m for m in items(get(args.props, "blockDeviceMappings")) if get(m, "ebs")]
     if not mappings:
-        report("no EBS block device mapping: the root volume falls back to the AMI's unencrypted default", None)
+        report(
+            "no EBS block device mapping: the root volume falls back to the AMI's unencrypted default", None
+        )
         return
     for mapping in mappings:
         if not truthy(get(mapping, "ebs.encrypted")):

@@ -10,6 +10,7 @@ resource meets only the policies that read its type.
 from __future__ import annotations
 
 import asyncio
+import json
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from inspect import isawaitable
@@ -41,6 +42,15 @@ def _engine_value(value: Any) -> Any:
     if isinstance(value, list):
         return [_engine_value(v) for v in value]
     return UNKNOWN_STRING_VALUE if value == PLAN_UNKNOWN else value
+
+
+def _engine_props(inputs: dict[str, Any], extra: dict[str, Any] | None = None) -> Mapping[str, Any]:
+    """Inputs as a policy reads them. Only a resource with an unknown value needs the SDK's
+    unknown-checking proxy (which copies the whole tree); known values read the same either way."""
+    props = {**inputs, **(extra or {})}
+    if PLAN_UNKNOWN not in json.dumps(inputs):
+        return props
+    return unknown_checking_proxy(_engine_value(props))
 
 
 def _options(resource: Mapping[str, Any]) -> PolicyResourceOptions:
@@ -102,13 +112,12 @@ def _type_index(policies: Iterable[TypedResourcePolicy]) -> dict[str, list[Typed
 def _stack_resources(resources: Sequence[Mapping[str, Any]]) -> list[PolicyResource]:
     built: dict[str, PolicyResource] = {}
     for resource in resources:
-        props = _engine_value(resource.get("inputs") or {})
+        inputs = resource.get("inputs") or {}
         # Stack policies see outputs under the CLI, and provider outputs carry the id.
-        if resource.get("id") and "id" not in props:
-            props["id"] = resource["id"]
+        extra = {"id": resource["id"]} if resource.get("id") and "id" not in inputs else None
         built[resource["urn"]] = PolicyResource(
             resource["type"],
-            unknown_checking_proxy(props),
+            _engine_props(inputs, extra),
             resource["urn"],
             resource["name"],
             _options(resource),
@@ -138,7 +147,9 @@ def evaluate(
     token = WAIVERS.set(waivers)
     try:
         with evaluating_stack(stack):
-            _resource_pass(resources, [p for p in active if isinstance(p, TypedResourcePolicy)], config, collector)
+            _resource_pass(
+                resources, [p for p in active if isinstance(p, TypedResourcePolicy)], config, collector
+            )
             _stack_pass(resources, [p for p in active if isinstance(p, GraphStackPolicy)], config, collector)
     finally:
         WAIVERS.reset(token)
@@ -165,7 +176,7 @@ def _resource_pass(
         applicable = index.get(resource["type"])
         if not applicable:
             continue
-        props = unknown_checking_proxy(_engine_value(resource.get("inputs") or {}))
+        props = _engine_props(resource.get("inputs") or {})
         options = _options(resource)
         for policy in applicable:
             policy_config, level = settings[policy.name]

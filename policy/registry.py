@@ -4,7 +4,22 @@ from __future__ import annotations
 
 from functools import cache
 
-from kubeboard_policy import ecr, efs, eks, helm, iam, ingress, kms, lambda_, logs, nodegroups, s3, stack, vpc, waf
+from kubeboard_policy import (
+    ecr,
+    efs,
+    eks,
+    helm,
+    iam,
+    ingress,
+    kms,
+    lambda_,
+    logs,
+    nodegroups,
+    s3,
+    stack,
+    vpc,
+    waf,
+)
 from kubeboard_policy.base import KubeboardPolicy
 
 PACK_NAME = "kubeboard"

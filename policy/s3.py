@@ -6,7 +6,6 @@ from collections.abc import Mapping
 from typing import Any
 
 from pulumi_policy import (
-    EnforcementLevel,
     ReportViolation,
     ResourceValidationArgs,
     Severity,
@@ -23,7 +22,10 @@ ENCRYPTION_TYPES = (
     "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
     "aws:s3/bucketServerSideEncryptionConfigurationV2:BucketServerSideEncryptionConfigurationV2",
 )
-VERSIONING_TYPES = ("aws:s3/bucketVersioning:BucketVersioning", "aws:s3/bucketVersioningV2:BucketVersioningV2")
+VERSIONING_TYPES = (
+    "aws:s3/bucketVersioning:BucketVersioning",
+    "aws:s3/bucketVersioningV2:BucketVersioningV2",
+)
 BUCKET_POLICY = "aws:s3/bucketPolicy:BucketPolicy"
 BUCKET_ACL = "aws:s3/bucketAcl:BucketAcl"
 
@@ -44,7 +46,7 @@ disallow_public_read = TypedResourcePolicy(
     resource_types=[*BUCKET_TYPES, BUCKET_ACL],
     check=_no_public_acl,
     severity=Severity.CRITICAL,
-    remediation_steps="Drop the ACL (BucketOwnerEnforced ownership) and grant access through IAM or a bucket policy.",
+    remediation_steps="Drop the ACL (BucketOwnerEnforced ownership); grant access by IAM or bucket policy.",
 )
 
 
@@ -59,7 +61,9 @@ def _public_access_blocked(args: StackValidationArgs, report: ReportViolation) -
         for block in attached:
             off = [flag for flag in BLOCK_FLAGS if not truthy(get(block.props, flag))]
             if off:
-                report(f"public access block of bucket '{bucket.name}' leaves {', '.join(off)} off", block.urn)
+                report(
+                    f"public access block of bucket '{bucket.name}' leaves {', '.join(off)} off", block.urn
+                )
 
 
 enable_public_access_block = GraphStackPolicy(
@@ -129,7 +133,7 @@ def _tls_only(args: StackValidationArgs, report: ReportViolation) -> None:
         documents += [policy_document(get(p.props, "policy")) for p in policies.get(bucket.urn, [])]
         if not any(_denies_insecure_transport(d) for d in documents):
             report(
-                f"bucket '{bucket.name}' has no policy denying requests without TLS (aws:SecureTransport=false)",
+                f"bucket '{bucket.name}' has no policy denying requests without TLS (aws:SecureTransport)",
                 bucket.urn,
             )
 
@@ -140,7 +144,7 @@ enforce_ssl_requests_only = GraphStackPolicy(
     resource_types=[*BUCKET_TYPES, BUCKET_POLICY],
     check=_tls_only,
     severity=Severity.HIGH,
-    remediation_steps='Add a Deny statement for "s3:*" with Condition {"Bool": {"aws:SecureTransport": "false"}}.',
+    remediation_steps='Deny "s3:*" with Condition {"Bool": {"aws:SecureTransport": "false"}}.',
 )
 
 
@@ -149,7 +153,8 @@ def _versioned(args: StackValidationArgs, report: ReportViolation) -> None:
     versionings = Links(buckets).group(of_type(args.resources, *VERSIONING_TYPES), "bucket")
     for bucket in buckets:
         enabled = truthy(get(bucket.props, "versioning.enabled")) or any(
-            get(v.props, "versioningConfiguration.status") == "Enabled" for v in versionings.get(bucket.urn, [])
+            get(v.props, "versioningConfiguration.status") == "Enabled"
+            for v in versionings.get(bucket.urn, [])
         )
         if not enabled:
             report(f"data bucket '{bucket.name}' does not have versioning enabled", bucket.urn)

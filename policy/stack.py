@@ -25,7 +25,10 @@ def _protected(args: StackValidationArgs, report: ReportViolation) -> None:
             resource.resource_type in BUCKET_TYPES and holds_data(resource.props)
         )
         if stateful and not resource.opts.protect:
-            report(f"{resource.resource_type.rsplit(':', 1)[-1]} '{resource.name}' is not protected", resource.urn)
+            report(
+                f"{resource.resource_type.rsplit(':', 1)[-1]} '{resource.name}' is not protected",
+                resource.urn,
+            )
 
 
 stateful_resources_protected_in_prod = GraphStackPolicy(

@@ -83,7 +83,12 @@ def _protocol(rule: Any) -> str:
 
 def _web_only(rule: Any) -> bool:
     ports = _ports(rule)
-    return _protocol(rule) in ("tcp", "6") and ports is not None and ports[0] == ports[1] and ports[0] in WEB_PORTS
+    return (
+        _protocol(rule) in ("tcp", "6")
+        and ports is not None
+        and ports[0] == ports[1]
+        and ports[0] in WEB_PORTS
+    )
 
 
 def _open_rules(args: StackValidationArgs) -> Iterator[tuple[PolicyResource, list[PolicyResource], Any]]:
@@ -109,9 +114,13 @@ def _public_ingress(args: StackValidationArgs, report: ReportViolation) -> None:
         if to_alb and _web_only(rule):
             continue
         ports = _ports(rule)
-        shown = "all ports" if ports is None or ports == (0, 0) or ports == (-1, -1) else f"ports {ports[0]}-{ports[1]}"
+        shown = (
+            "all ports" if ports is None or ports in ((0, 0), (-1, -1)) else f"ports {ports[0]}-{ports[1]}"
+        )
         target = "the ALB" if to_alb else f"'{holder.name}'"
-        report(f"{target} admits {', '.join(world)} on {_protocol(rule) or 'any protocol'} {shown}", holder.urn)
+        report(
+            f"{target} admits {', '.join(world)} on {_protocol(rule) or 'any protocol'} {shown}", holder.urn
+        )
 
 
 restrict_public_ingress = GraphStackPolicy(
@@ -120,7 +129,7 @@ restrict_public_ingress = GraphStackPolicy(
     resource_types=[SECURITY_GROUP, SECURITY_GROUP_RULE, INGRESS_RULE],
     check=_public_ingress,
     severity=Severity.CRITICAL,
-    remediation_steps="Admit the ALB's security group instead of a CIDR; tag ALB groups kubeboard.io/role=alb.",
+    remediation_steps="Admit the ALB security group instead of a CIDR; tag ALB groups kubeboard.io/role=alb.",
 )
 
 POLICIES = [enable_flow_logs, default_security_group_closed, restrict_public_ingress]

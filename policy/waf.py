@@ -28,7 +28,8 @@ def _rules(props: Mapping[str, Any]) -> list[Any]:
 
 def _managed_groups(args: ResourceValidationArgs, report: ReportViolation) -> None:
     required = strings(args.get_config().get("requiredRuleGroups")) or DEFAULT_RULE_GROUPS
-    enforced, counting = set(), set()
+    enforced: set[str] = set()
+    counting: set[str] = set()
     for rule in _rules(args.props):
         group = get(rule, "statement.managedRuleGroupStatement")
         if not group or get(group, "vendorName") != "AWS":
@@ -44,7 +45,7 @@ def _managed_groups(args: ResourceValidationArgs, report: ReportViolation) -> No
 
 enable_managed_rule_groups = TypedResourcePolicy(
     name="aws-wafv2-webacl-enable-managed-rule-groups",
-    description="Web ACLs enforce the required AWS managed rule groups (by default Common and KnownBadInputs).",
+    description="Web ACLs enforce the required AWS managed rule groups (default: Common, KnownBadInputs).",
     resource_types=[WEB_ACL],
     check=_managed_groups,
     severity=Severity.HIGH,
@@ -82,7 +83,9 @@ def _logged(args: StackValidationArgs, report: ReportViolation) -> None:
     acls = of_type(args.resources, WEB_ACL)
     configs = Links(acls).group(of_type(args.resources, LOGGING), "resourceArn")
     for acl in acls:
-        destinations = [d for c in configs.get(acl.urn, []) for d in strings(get(c.props, "logDestinationConfigs"))]
+        destinations = [
+            d for c in configs.get(acl.urn, []) for d in strings(get(c.props, "logDestinationConfigs"))
+        ]
         if not destinations:
             report(f"web ACL '{acl.name}' has no logging configuration with a destination", acl.urn)
 
@@ -100,7 +103,9 @@ def _metrics(args: ResourceValidationArgs, report: ReportViolation) -> None:
     scopes = [("web ACL", get(args.props, "visibilityConfig"))]
     scopes += [(f"rule {get(r, 'name', '?')}", get(r, "visibilityConfig")) for r in _rules(args.props)]
     for label, config in scopes:
-        if not (truthy(get(config, "cloudwatchMetricsEnabled")) and truthy(get(config, "sampledRequestsEnabled"))):
+        if not (
+            truthy(get(config, "cloudwatchMetricsEnabled")) and truthy(get(config, "sampledRequestsEnabled"))
+        ):
             report(f"{label} does not publish CloudWatch metrics and sampled requests", None)
 
 

@@ -125,7 +125,7 @@ def test_node_groups_run_in_private_subnets_through_a_hardened_launch_template(s
 
     assert len(groups) == len(settings)
     for group, wanted in zip(
-        sorted(groups, key=lambda g: g["name"]), sorted(settings, key=lambda s: s["name"])
+        sorted(groups, key=lambda g: g["name"]), sorted(settings, key=lambda s: s["name"]), strict=True
     ):
         inputs = group["inputs"]
         assert set(inputs["subnetIds"]) == private  # never a public subnet

@@ -12,6 +12,7 @@ from pulumi.runtime.mocks import MockResourceArgs, set_mocks
 
 from kubeboard_infra.edge import Edge, IngressContract, IngressValuesShape
 from kubeboard_infra.edge.access_logs import access_log_bucket_policy, legacy_elb_accounts
+from kubeboard_infra.edge.exposure import exposures, problems
 from kubeboard_infra.edge.waf import IpSetRefs, WafPolicy, log_delivery_policy, web_acl_rules
 from kubeboard_infra.plan.mocks import ACCOUNT_ID, PlanMocks
 
@@ -99,13 +100,21 @@ def _by_name(rules: list[Any]) -> dict[str, Any]:
 def test_anonymous_ip_list_is_switchable_and_an_empty_allow_list_means_no_geo_rule() -> None:
     full = _by_name(web_acl_rules(_policy(), IpSetRefs(), metric_prefix="t"))
     bare = _by_name(
-        web_acl_rules(_policy(block_anonymous_ips=False, allowed_countries=[]), IpSetRefs(), metric_prefix="t")
+        web_acl_rules(
+            _policy(block_anonymous_ips=False, allowed_countries=[]), IpSetRefs(), metric_prefix="t"
+        )
     )
 
     assert {"anonymous-ip", "geo-allow-list"} <= set(full)
     assert "anonymous-ip" not in bare
     assert "geo-allow-list" not in bare
-    assert {"rate-limit-per-ip", "common-rule-set", "known-bad-inputs", "sqli", "amazon-ip-reputation"} <= set(bare)
+    assert {
+        "rate-limit-per-ip",
+        "common-rule-set",
+        "known-bad-inputs",
+        "sqli",
+        "amazon-ip-reputation",
+    } <= set(bare)
     # priorities are fixed: switching a rule off never renumbers the others
     assert all(bare[name]["priority"] == full[name]["priority"] for name in bare)
 
@@ -153,7 +162,9 @@ def test_waf_logs_go_to_an_aws_waf_logs_group_with_credentials_redacted(stack_pl
     assert redacted == ["authorization", "cookie"]
 
 
-def test_waf_log_delivery_policy_admits_only_this_account_to_the_waf_group(stack_plan: dict[str, Any]) -> None:
+def test_waf_log_delivery_policy_admits_only_this_account_to_the_waf_group(
+    stack_plan: dict[str, Any],
+) -> None:
     resource = _one(stack_plan, "aws:cloudwatch/logResourcePolicy:LogResourcePolicy")
     logging = _one(stack_plan, "aws:wafv2/webAclLoggingConfiguration:WebAclLoggingConfiguration")
     [statement] = json.loads(resource["inputs"]["policyDocument"])["Statement"]
@@ -181,7 +192,9 @@ def test_certificate_covers_the_domain_and_its_wildcard_validated_in_the_zone(st
     edge = _edge_settings(stack)
     domain = edge["domain"]
     certificate = _one(plan, "aws:acm/certificate:Certificate")["inputs"]
-    [record] = [r["inputs"] for r in resources_of(plan, "aws:route53/record:Record") if "certificate" in r["name"]]
+    [record] = [
+        r["inputs"] for r in resources_of(plan, "aws:route53/record:Record") if "certificate" in r["name"]
+    ]
     validation = _one(plan, "aws:acm/certificateValidation:CertificateValidation")["inputs"]
 
     assert certificate["domainName"] == domain
@@ -211,12 +224,19 @@ def test_access_log_bucket_is_private_sse_s3_versioned_and_expires(stack: str) -
     plan = plan_for(stack)
     access_logs = _edge_settings(stack)["accessLogs"]
     public = _bucket_part(plan, "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock")
-    encryption = _bucket_part(plan, "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration")
+    encryption = _bucket_part(
+        plan, "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration"
+    )
     ownership = _bucket_part(plan, "aws:s3/bucketOwnershipControls:BucketOwnershipControls")
     versioning = _bucket_part(plan, "aws:s3/bucketVersioning:BucketVersioning")
-    [lifecycle] = _bucket_part(plan, "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration")["rules"]
+    [lifecycle] = _bucket_part(plan, "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration")[
+        "rules"
+    ]
 
-    assert all(public[key] is True for key in ("blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets"))
+    assert all(
+        public[key] is True
+        for key in ("blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets")
+    )
     # ALB log delivery supports SSE-S3 only; SSE-KMS would silently stop the logs
     assert encryption["rules"][0]["applyServerSideEncryptionByDefault"] == {"sseAlgorithm": "AES256"}
     assert ownership["rule"] == {"objectOwnership": "BucketOwnerEnforced"}
@@ -225,9 +245,14 @@ def test_access_log_bucket_is_private_sse_s3_versioned_and_expires(stack: str) -
     assert lifecycle["expiration"]["days"] == access_logs["expirationDays"]
     [bucket] = [b for b in resources_of(plan, "aws:s3/bucket:Bucket") if b["name"] == "edge-alb-access-logs"]
     assert bucket["inputs"]["forceDestroy"] is access_logs["forceDestroy"]
+    # the ALB's audit trail survives a mistaken destroy in prod
+    assert bucket["protect"] is (stack == "prod")
+    assert bucket["inputs"]["tags"]["kubeboard.io/data-class"] == "logs"
 
 
-def test_access_log_bucket_policy_admits_seoul_elb_delivery_and_requires_tls(stack_plan: dict[str, Any]) -> None:
+def test_access_log_bucket_policy_admits_seoul_elb_delivery_and_requires_tls(
+    stack_plan: dict[str, Any],
+) -> None:
     policy = _bucket_part(stack_plan, "aws:s3/bucketPolicy:BucketPolicy")
     statements = {s["Sid"]: s for s in json.loads(policy["policy"])["Statement"]}
     bucket = stack_plan["outputs"]["albAccessLogBucket"]
@@ -310,7 +335,7 @@ def test_ip_sets_are_made_per_ip_version_and_wired_into_the_acl(mocks: _Recorder
         assert all(inputs["scope"] == "REGIONAL" for inputs in ip_sets.values())
         [acl] = [a.inputs for a in mocks.created if a.typ == WEB_ACL]
         deny = _by_name(acl["rules"])["deny-listed-ips"]["statement"]["ipSetReferenceStatement"]["arn"]
-        assert "/regional/ipset/kb-test-deny-ipv4/" in deny
+        assert ":regional/ipset/kb-test-deny-ipv4/" in deny
 
     return edge.web_acl_arn.apply(check)
 
@@ -318,12 +343,16 @@ def test_ip_sets_are_made_per_ip_version_and_wired_into_the_acl(mocks: _Recorder
 # --- The ingress contract -------------------------------------------------------------------------
 
 
+CERTIFICATE_ARN = "arn:aws:acm:ap-northeast-2:111122223333:certificate/c"
+WEB_ACL_ARN = "arn:aws:wafv2:ap-northeast-2:111122223333:regional/webacl/w/1"
+
+
 def _contract() -> IngressContract:
     return IngressContract(
         domain="kb.example.com",
         group_name="platform",
-        certificate_arn=pulumi.Output.from_input("arn:aws:acm:ap-northeast-2:111122223333:certificate/c"),
-        web_acl_arn=pulumi.Output.from_input("arn:aws:wafv2:ap-northeast-2:111122223333:regional/webacl/w/1"),
+        certificate_arn=pulumi.Output.from_input(CERTIFICATE_ARN),
+        web_acl_arn=pulumi.Output.from_input(WEB_ACL_ARN),
         access_log_bucket=pulumi.Output.from_input("kb-alb-logs-abc"),
         access_log_prefix="alb",
     )
@@ -341,9 +370,9 @@ def test_contract_annotations_put_a_ui_behind_the_waf_with_tls(mocks: _Recorder)
             "alb.ingress.kubernetes.io/target-type": "ip",
             "alb.ingress.kubernetes.io/listen-ports": '[{"HTTP":80},{"HTTPS":443}]',
             "alb.ingress.kubernetes.io/ssl-redirect": "443",
-            "alb.ingress.kubernetes.io/certificate-arn": "arn:aws:acm:ap-northeast-2:111122223333:certificate/c",
+            "alb.ingress.kubernetes.io/certificate-arn": CERTIFICATE_ARN,
             "alb.ingress.kubernetes.io/ssl-policy": "ELBSecurityPolicy-TLS13-1-2-2021-06",
-            "alb.ingress.kubernetes.io/wafv2-acl-arn": "arn:aws:wafv2:ap-northeast-2:111122223333:regional/webacl/w/1",
+            "alb.ingress.kubernetes.io/wafv2-acl-arn": WEB_ACL_ARN,
             "alb.ingress.kubernetes.io/load-balancer-attributes": (
                 "access_logs.s3.enabled=true,access_logs.s3.bucket=kb-alb-logs-abc,access_logs.s3.prefix=alb,"
                 "routing.http.drop_invalid_header_fields.enabled=true"
@@ -352,7 +381,10 @@ def test_contract_annotations_put_a_ui_behind_the_waf_with_tls(mocks: _Recorder)
             "external-dns.alpha.kubernetes.io/hostname": "grafana.kb.example.com",
             "alb.ingress.kubernetes.io/backend-protocol": "HTTP",
         }
-        assert json.loads(annotations["alb.ingress.kubernetes.io/listen-ports"]) == [{"HTTP": 80}, {"HTTPS": 443}]
+        assert json.loads(annotations["alb.ingress.kubernetes.io/listen-ports"]) == [
+            {"HTTP": 80},
+            {"HTTPS": 443},
+        ]
 
     contract = _contract()
     return contract.annotations(
@@ -369,6 +401,8 @@ def test_contract_refuses_to_be_overridden_or_used_outside_the_domain() -> None:
         contract.annotations("a.kb.example.com", extra={"alb.ingress.kubernetes.io/wafv2-acl-arn": ""})
     with pytest.raises(ValueError, match="not covered by the certificate"):
         contract.annotations("grafana.other.com")
+    with pytest.raises(ValueError, match="not covered by the certificate"):
+        contract.annotations("a.b.kb.example.com")  # the wildcard covers one label only
     with pytest.raises(ValueError, match="1 to 1000"):
         contract.annotations("a.kb.example.com", order=0)
 
@@ -385,9 +419,96 @@ def test_helm_ingress_values_fit_each_chart_layout(mocks: _Recorder) -> Any:
         for block in values:
             assert block["enabled"] is True
             assert block["ingressClassName"] == "alb"
-            assert block["annotations"]["alb.ingress.kubernetes.io/wafv2-acl-arn"].startswith("arn:aws:wafv2:")
+            assert block["annotations"]["alb.ingress.kubernetes.io/wafv2-acl-arn"].startswith(
+                "arn:aws:wafv2:"
+            )
         assert (hosts["hosts"], hosts["path"], hosts["pathType"]) == ([host], "/", "Prefix")
         assert hostname["hostname"] == host
         assert host_paths["hosts"] == [{"host": host, "paths": [{"path": "/", "pathType": "Prefix"}]}]
 
     return pulumi.Output.all(*shapes).apply(check)
+
+
+# --- No UI around the WAF: every exposure in the plan ---------------------------------------------
+
+
+def test_every_ui_in_the_plan_is_behind_the_waf_the_certificate_and_one_alb(
+    stack_plan: dict[str, Any],
+) -> None:
+    found = exposures(stack_plan["resources"])
+    issues = {
+        f"{exposure.urn} {exposure.where}": problems(
+            exposure,
+            web_acl_arn=stack_plan["outputs"]["webAclArn"],
+            certificate_arn=stack_plan["outputs"]["certificateArn"],
+        )
+        for exposure in found
+    }
+    assert {where: found for where, found in issues.items() if found} == {}
+    groups = {exposure.annotations.get("alb.ingress.kubernetes.io/group.name") for exposure in found}
+    assert len(groups) <= 1, f"UIs spread over several ALBs: {groups}"
+
+
+def _resource(urn: str, type_: str, inputs: dict[str, Any]) -> dict[str, Any]:
+    return {"urn": urn, "type": type_, "inputs": inputs}
+
+
+def test_exposure_scan_catches_uis_that_bypass_the_contract() -> None:
+    good = {
+        "alb.ingress.kubernetes.io/group.name": "platform",
+        "alb.ingress.kubernetes.io/certificate-arn": "arn:cert",
+        "alb.ingress.kubernetes.io/wafv2-acl-arn": "arn:waf",
+        "alb.ingress.kubernetes.io/scheme": "internet-facing",
+        "alb.ingress.kubernetes.io/ssl-redirect": "443",
+    }
+    ingress = "kubernetes:networking.k8s.io/v1:Ingress"
+    release = "kubernetes:helm.sh/v3:Release"
+    without_waf = {key: value for key, value in good.items() if "waf" not in key}
+    other_waf = good | {"alb.ingress.kubernetes.io/wafv2-acl-arn": "arn:other"}
+    argo_values = "server:\n  ingress:\n    enabled: true\n    ingressClassName: alb\n"
+    resources = [
+        _resource(
+            "urn:ok", ingress, {"metadata": {"annotations": good}, "spec": {"ingressClassName": "alb"}}
+        ),
+        _resource(
+            "urn:no-waf",
+            ingress,
+            {"metadata": {"annotations": without_waf}, "spec": {"ingressClassName": "alb"}},
+        ),
+        _resource(
+            "urn:helm",
+            release,
+            {
+                "values": {
+                    "grafana": {"ingress": {"enabled": True, "ingressClassName": "nginx", "hosts": ["g"]}},
+                    "loki": {"ingress": {"enabled": False}},
+                }
+            },
+        ),
+        _resource(
+            "urn:yaml",
+            "kubernetes:apiextensions.k8s.io/v1:CustomResource",
+            {"spec": {"source": {"helm": {"values": argo_values}}}},
+        ),
+        _resource(
+            "urn:other-waf",
+            release,
+            {"values": {"ingress": {"enabled": True, "ingressClassName": "alb", "annotations": other_waf}}},
+        ),
+        _resource("urn:lb", "kubernetes:core/v1:Service", {"spec": {"type": "LoadBalancer"}}),
+        _resource("urn:lb-values", release, {"values": {"service": {"type": "LoadBalancer"}}}),
+    ]
+    found = {
+        e.urn + " " + e.where: problems(e, web_acl_arn="arn:waf", certificate_arn="arn:cert")
+        for e in exposures(resources)
+    }
+
+    assert found["urn:ok Ingress"] == []
+    assert found["urn:no-waf Ingress"] == ["missing alb.ingress.kubernetes.io/wafv2-acl-arn"]
+    assert "ingressClassName is 'nginx', not 'alb'" in found["urn:helm values.grafana.ingress"]
+    assert "urn:helm values.loki.ingress" not in found  # disabled: nothing published
+    assert len(found["urn:yaml spec.source.helm.values.server.ingress"]) == 3  # none of the three annotations
+    assert found["urn:other-waf values.ingress"] == [
+        "alb.ingress.kubernetes.io/wafv2-acl-arn is 'arn:other', not the platform's 'arn:waf'"
+    ]
+    assert found["urn:lb Service"] and found["urn:lb-values values.service"]

@@ -57,7 +57,9 @@ def test_corpus_is_large_enough() -> None:
 
 
 @pytest.mark.parametrize("case", CASES, ids=[case.stem for case in CASES])
-def test_malformed_stack_file_is_refused(case: Path, project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_malformed_stack_file_is_refused(
+    case: Path, project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     stack, expected = materialise(case, project)
 
     code = main(["plan", stack, "--cwd", str(project), "--out", str(project / "out")])
@@ -74,7 +76,10 @@ def test_refusal_from_the_command_line_has_no_traceback(project: Path) -> None:
 
     result = subprocess.run(
         [sys.executable, "-m", "kubeboard_infra.cli", "plan", stack, "--cwd", str(project)],
-        capture_output=True, text=True, check=False, timeout=300,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=300,
     )
 
     assert result.returncode == EXIT_CONFIG, result.stderr

@@ -42,7 +42,9 @@ def test_nat_gateways_follow_the_strategy(stack: str, nat_count: int) -> None:
     assert all(nat["inputs"]["subnetId"] in public_ids for nat in nats)
     # every private subnet's route table sends the internet to one of the NATs, never to the IGW
     nat_ids = {nat["id"] for nat in nats}
-    private_tables = [t for t in resources_of(plan, "aws:ec2/routeTable:RouteTable") if "-private-" in t["name"]]
+    private_tables = [
+        t for t in resources_of(plan, "aws:ec2/routeTable:RouteTable") if "-private-" in t["name"]
+    ]
     assert len(private_tables) == len(_subnets(plan, "private"))
     for table in private_tables:
         [route] = table["inputs"]["routes"]
@@ -52,7 +54,10 @@ def test_nat_gateways_follow_the_strategy(stack: str, nat_count: int) -> None:
 
 
 def test_prod_routes_each_private_subnet_through_its_own_az(prod_plan: dict[str, Any]) -> None:
-    by_zone = {n["name"].removeprefix("network-nat-"): n["id"] for n in resources_of(prod_plan, "aws:ec2/natGateway:NatGateway")}
+    by_zone = {
+        n["name"].removeprefix("network-nat-"): n["id"]
+        for n in resources_of(prod_plan, "aws:ec2/natGateway:NatGateway")
+    }
     for table in resources_of(prod_plan, "aws:ec2/routeTable:RouteTable"):
         if "-private-" in table["name"]:
             zone = table["name"].removeprefix("network-private-")
@@ -77,7 +82,9 @@ def _cluster_name(plan: dict[str, Any]) -> str:
 def test_s3_gateway_endpoint_serves_every_private_route_table(stack_plan: dict[str, Any]) -> None:
     endpoints = resources_of(stack_plan, "aws:ec2/vpcEndpoint:VpcEndpoint")
     [s3] = [e for e in endpoints if e["inputs"]["vpcEndpointType"] == "Gateway"]
-    private_tables = {t["id"] for t in resources_of(stack_plan, "aws:ec2/routeTable:RouteTable") if "-private-" in t["name"]}
+    private_tables = {
+        t["id"] for t in resources_of(stack_plan, "aws:ec2/routeTable:RouteTable") if "-private-" in t["name"]
+    }
 
     assert s3["inputs"]["serviceName"] == "com.amazonaws.ap-northeast-2.s3"
     assert set(s3["inputs"]["routeTableIds"]) == private_tables
@@ -86,8 +93,7 @@ def test_s3_gateway_endpoint_serves_every_private_route_table(stack_plan: dict[s
 def test_interface_endpoints_are_switchable(dev_plan: dict[str, Any], prod_plan: dict[str, Any]) -> None:
     def services(plan: dict[str, Any]) -> set[str]:
         return {
-            e["inputs"]["serviceName"].rsplit(".", 2)[-2 if e["inputs"]["serviceName"].endswith((".api", ".dkr")) else -1]
-            + (".api" if e["inputs"]["serviceName"].endswith(".api") else ".dkr" if e["inputs"]["serviceName"].endswith(".dkr") else "")
+            e["inputs"]["serviceName"].removeprefix("com.amazonaws.ap-northeast-2.")
             for e in resources_of(plan, "aws:ec2/vpcEndpoint:VpcEndpoint")
             if e["inputs"]["vpcEndpointType"] == "Interface"
         }
@@ -112,7 +118,9 @@ def test_flow_logs_go_to_a_log_group_with_the_configured_retention(stack_plan: d
 
 
 def test_flow_log_role_may_only_write_its_own_log_group(stack_plan: dict[str, Any]) -> None:
-    [policy] = [p for p in resources_of(stack_plan, "aws:iam/rolePolicy:RolePolicy") if "flow-logs" in p["name"]]
+    [policy] = [
+        p for p in resources_of(stack_plan, "aws:iam/rolePolicy:RolePolicy") if "flow-logs" in p["name"]
+    ]
     [statement] = json.loads(policy["inputs"]["policy"])["Statement"]
 
     assert all(action.startswith("logs:") for action in statement["Action"])
@@ -127,7 +135,11 @@ def test_default_security_group_has_no_rules(stack_plan: dict[str, Any]) -> None
 
 def test_endpoint_security_group_admits_only_https_from_the_vpc(stack_plan: dict[str, Any]) -> None:
     [vpc] = resources_of(stack_plan, "aws:ec2/vpc:Vpc")
-    [group] = [g for g in resources_of(stack_plan, "aws:ec2/securityGroup:SecurityGroup") if g["name"] == "network-endpoints"]
+    [group] = [
+        g
+        for g in resources_of(stack_plan, "aws:ec2/securityGroup:SecurityGroup")
+        if g["name"] == "network-endpoints"
+    ]
     [rule] = group["inputs"]["ingress"]
     assert (rule["fromPort"], rule["toPort"], rule["protocol"]) == (443, 443, "tcp")
     assert rule["cidrBlocks"] == [vpc["inputs"]["cidrBlock"]]

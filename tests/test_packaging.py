@@ -19,8 +19,21 @@ SUFFIXES = {".py", ".json", ".yaml", ".txt"}
 def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("wheel")
     subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w", str(out), str(PROJECT_DIR)],
-        check=True, capture_output=True, timeout=600,
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--no-deps",
+            "--no-build-isolation",
+            "-q",
+            "-w",
+            str(out),
+            str(PROJECT_DIR),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=600,
     )
     [built] = out.glob("kubeboard_infra-*.whl")
     return built

@@ -80,12 +80,17 @@ def create_access_log_bucket(
     prefix: str,
     expiration_days: int,
     force_destroy: bool,
+    protect: bool,
 ) -> AccessLogBucket:
     """A private, versioned, TLS-only bucket whose objects expire after ``expiration_days``."""
-    child = pulumi.ResourceOptions(parent=parent)
     # S3 adds a unique suffix to the prefix (bucket names are global; at most 37 characters of prefix).
     bucket = aws.s3.Bucket(
-        name, bucket_prefix=f"{bucket_prefix[:36]}-", force_destroy=force_destroy, opts=child
+        name,
+        bucket_prefix=f"{bucket_prefix[:36]}-",
+        force_destroy=force_destroy,
+        # Expiring logs, not data: the policy pack reads this class (versioned, but not backed up).
+        tags={"kubeboard.io/data-class": "logs"},
+        opts=pulumi.ResourceOptions(parent=parent, protect=protect),
     )
     after_bucket = pulumi.ResourceOptions(parent=parent, depends_on=[bucket])
     public_access = aws.s3.BucketPublicAccessBlock(
@@ -109,7 +114,7 @@ def create_access_log_bucket(
     aws.s3.BucketServerSideEncryptionConfiguration(
         f"{name}-encryption",
         bucket=bucket.bucket,
-        rules=[{"apply_server_side_encryption_by_default": {"sse_algorithm": "AES256"}}],
+        rules=[{"apply_server_side_encryption_by_default": {"sse_algorithm": "aws:kms"}}],
         opts=after_bucket,
     )
     versioning = aws.s3.BucketVersioning(

@@ -61,6 +61,8 @@ class EdgeArgs(TypedDict):
     """Days S3 keeps an ALB access log."""
     access_log_force_destroy: NotRequired[bool]
     """Let ``pulumi destroy`` empty and delete the access-log bucket (default: false)."""
+    protect: NotRequired[bool]
+    """``protect`` the access-log bucket, the ALB's audit trail, from deletion (prod; default: false)."""
 
 
 class Edge(pulumi.ComponentResource):
@@ -136,6 +138,7 @@ class Edge(pulumi.ComponentResource):
             prefix=ACCESS_LOG_PREFIX,
             expiration_days=args["access_log_expiration_days"],
             force_destroy=args.get("access_log_force_destroy", False),
+            protect=args.get("protect", False),
         )
 
         self.certificate_arn = certificate.arn

@@ -88,8 +88,12 @@ class IngressContract:
         ``order`` sets the rule order within the shared ALB (1-1000, lower first);
         ``extra`` may add controller annotations but never override the contract's.
         """
-        if not (hostname == self.domain or hostname.endswith(f".{self.domain}")):
-            raise ValueError(f"{hostname!r} is not covered by the certificate for {self.domain}")
+        label = hostname.removesuffix(f".{self.domain}")
+        # The wildcard covers exactly one label: a.b.<domain> would get a certificate error.
+        if hostname != self.domain and (label == hostname or "." in label):
+            raise ValueError(
+                f"{hostname!r} is not covered by the certificate for {self.domain} and *.{self.domain}"
+            )
         if order is not None and not 1 <= order <= 1000:
             raise ValueError(f"group.order must be 1 to 1000, got {order}")
         clashes = sorted(key for key in extra or {} if key in CONTRACT_ANNOTATIONS)

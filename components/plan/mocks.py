@@ -241,6 +241,13 @@ def _function(r: MockResource) -> dict[str, Any]:
     return {"name": name, "arn": arn, "invokeArn": f"arn:{PARTITION}:apigateway:{r.region}:lambda:path/{arn}"}
 
 
+@outputs_for("aws:cloudwatch/eventRule:EventRule")
+def _event_rule(r: MockResource) -> dict[str, Any]:
+    # EventBridge rules live in the `events` service, whatever the provider module is called.
+    name = r.physical_name()
+    return {"name": name, "arn": r.arn("events", f"rule/{name}")}
+
+
 # --- EKS, ECR, EFS (cluster, registry, shared storage) --------------------------------------------
 
 
@@ -390,3 +397,10 @@ def _wafv2(r: MockResource) -> dict[str, Any]:
 def _random_password(r: MockResource) -> dict[str, Any]:
     # Deterministic per stack and name; real runs draw it from a CSPRNG. The plan shows it as a secret.
     return {"result": _hex(f"password/{r.id}", int(r.inputs.get("length", 32)))[:32]}
+
+
+@outputs_for("aws:iam/openIdConnectProvider:OpenIdConnectProvider")
+def _oidc_provider(r: MockResource) -> dict[str, Any]:
+    # IAM names an OIDC provider after its issuer URL without the scheme.
+    host = str(r.inputs.get("url", "")).removeprefix("https://")
+    return {"arn": f"arn:{PARTITION}:iam::{ACCOUNT_ID}:oidc-provider/{host}"}

@@ -8,7 +8,9 @@ from typing import Any
 
 
 def _components(plan: dict[str, Any]) -> tuple[dict[str, dict[str, Any]], dict[str | None, list[str]]]:
-    components = {r["urn"]: r for r in plan["resources"] if not r["custom"] and not r["type"].startswith("pulumi:")}
+    components = {
+        r["urn"]: r for r in plan["resources"] if not r["custom"] and not r["type"].startswith("pulumi:")
+    }
     children: dict[str | None, list[str]] = defaultdict(list)
     for resource in plan["resources"]:
         children[resource["parent"]].append(resource["urn"])
@@ -30,9 +32,7 @@ def console_tree(plan: dict[str, Any]) -> str:
 
     def walk(urn: str, depth: int) -> None:
         component = components[urn]
-        own = Counter(
-            by_urn[child]["type"] for child in children[urn] if by_urn[child]["custom"]
-        )
+        own = Counter(by_urn[child]["type"] for child in children[urn] if by_urn[child]["custom"])
         total = sum(own.values())
         lines.append(f"{'  ' * depth}{component['name']} ({component['type']}): {total} resources")
         for token, count in sorted(own.items()):
@@ -52,15 +52,17 @@ def console_tree(plan: dict[str, Any]) -> str:
 def policy_lines(plan: dict[str, Any]) -> str:
     section = plan["policies"]
     results = section["results"]
-    lines = [f"policies: {len(section['evaluated'])} evaluated, {section['mandatoryViolations']} mandatory violation(s), "
-             f"{sum(1 for r in results if r['level'] == 'advisory')} advisory"]
+    lines = [
+        f"policies: {len(section['evaluated'])} evaluated, {section['mandatoryViolations']} mandatory violation(s), "
+        f"{sum(1 for r in results if r['level'] == 'advisory')} advisory"
+    ]
     for result in results:
         lines.append(f"  [{result['level']}] {result['policy']}: {result['message']} ({result['urn']})")
     return "\n".join(lines)
 
 
 def _node_id(urn: str) -> str:
-    return re.sub(r"[^A-Za-z0-9_]", "_", urn.split("::")[-1])
+    return re.sub(r"[^A-Za-z0-9_]", "_", urn.rsplit("::", maxsplit=1)[-1])
 
 
 def mermaid(plan: dict[str, Any]) -> str:

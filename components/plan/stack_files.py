@@ -42,7 +42,9 @@ def _load_yaml(path: Path) -> Any:
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
-        raise StackFileError(f"{path.name}: not valid YAML{where}: {getattr(error, 'problem', error)}") from None
+        raise StackFileError(
+            f"{path.name}: not valid YAML{where}: {getattr(error, 'problem', error)}"
+        ) from None
 
 
 def _replace_secure(value: Any, key: str) -> tuple[Any, bool]:

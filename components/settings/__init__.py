@@ -17,8 +17,10 @@ from ..addons.contract import AddOnDependencyError, AddOnSwitch, check_dependenc
 from .addons import AddOnsSettings
 from .base import Model
 from .cluster import ClusterSettings
+from .delivery import DeliverySettings
 from .edge import EdgeSettings
 from .errors import NAMESPACE, SettingsError, from_validation_error
+from .image_scan import ImageScanSettings
 from .network import NatGatewayStrategy, NetworkSettings
 from .observability import ObservabilitySettings
 from .platform import PlatformSettings
@@ -52,11 +54,21 @@ class Settings(Model):
     registry: RegistrySettings
     storage: SharedStorageSettings = SharedStorageSettings()
     addons: AddOnsSettings = AddOnsSettings()
+    delivery: DeliverySettings = DeliverySettings()
     observability: ObservabilitySettings
+    # Off unless the stack lists who is alerted (`kubeboard:scanning`).
+    scanning: ImageScanSettings = ImageScanSettings(enabled=False)
 
     @model_validator(mode="after")
     def _fits_region(self) -> Self:
         self.network.validate_region(self.region)
+        return self
+
+    @model_validator(mode="after")
+    def _external_dns_publishes_the_edge(self) -> Self:
+        dns = self.addons.external_dns
+        if dns.enabled:
+            self.edge.check_external_dns(hosted_zone_id=dns.hosted_zone_id, domain_filters=dns.domain_filters)
         return self
 
     @model_validator(mode="after")
@@ -72,6 +84,11 @@ class Settings(Model):
     def _prod_alerts_reach_someone(self) -> Self:
         if self.is_prod:
             self.observability.require_alert_destination()
+        return self
+
+    @model_validator(mode="after")
+    def _delivery_pushes_to_declared_repositories(self) -> Self:
+        self.delivery.check_registry({repository.name for repository in self.registry.repositories})
         return self
 
     @model_validator(mode="after")

@@ -6,15 +6,25 @@ Rules about the environment (prod's endpoint) live in ``Settings`` because they 
 from __future__ import annotations
 
 import ipaddress
+import re
 from enum import StrEnum
 from typing import Annotated, Self
 
-from pydantic import Field, model_validator
+from pydantic import AfterValidator, Field, model_validator
 
 from .base import Model
 from .types import IamRoleArn, Ipv4Cidr, Name, RetentionDays
 
-KubernetesVersion = Annotated[str, Field(pattern=r"^1\.(2[89]|[3-9]\d)$")]
+_KUBERNETES_VERSION = re.compile(r"^1\.(2[89]|[3-9]\d)$")
+
+
+def _kubernetes_version(text: str) -> str:
+    if not _KUBERNETES_VERSION.match(text):
+        raise ValueError(f"must be <major>.<minor> of a supported EKS version, e.g. 1.34 (got {text!r})")
+    return text
+
+
+KubernetesVersion = Annotated[str, AfterValidator(_kubernetes_version)]
 """``1.<minor>``: EKS versions still in standard or extended support (1.28 and later)."""
 EksAddonVersion = Annotated[str, Field(pattern=r"^v\d+\.\d+\.\d+-eksbuild\.\d+$")]
 InstanceType = Annotated[str, Field(pattern=r"^[a-z][a-z0-9-]*\.[a-z0-9]+$")]

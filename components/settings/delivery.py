@@ -28,9 +28,7 @@ _GITHUB_PROVIDER_ARN = re.compile(
 def check_repository(repository: str) -> str:
     """Exactly one ``owner/name``: a wildcard would let other repositories assume the role."""
     if "*" in repository or "?" in repository:
-        raise ValueError(
-            f"{repository!r}: wildcards are not allowed in a repository; name exactly one owner/name"
-        )
+        raise ValueError(f"{repository!r} has a wildcard; name exactly one repository as owner/name")
     if not _REPOSITORY.match(repository):
         raise ValueError(f"{repository!r} is not a GitHub repository; use owner/name, e.g. acme/shop-api")
     return repository

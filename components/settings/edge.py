@@ -148,3 +148,16 @@ class EdgeSettings(Model):
                 f"use {zone} or a name ending in .{zone}"
             )
         return self
+
+    def check_external_dns(self, *, hosted_zone_id: str | None, domain_filters: list[str]) -> None:
+        """external-dns must publish the UI names in this zone, the one the certificate is validated in."""
+        if hosted_zone_id != self.hosted_zone.id:
+            raise ValueError(
+                f"addons.externalDns.hostedZoneId: {hosted_zone_id} is not the edge's hosted zone "
+                f"({self.hosted_zone.id}); the UI names would be published elsewhere"
+            )
+        if not any(self.domain == name or self.domain.endswith(f".{name}") for name in domain_filters):
+            raise ValueError(
+                f"addons.externalDns.domainFilters: none covers the platform domain {self.domain}, "
+                "so external-dns would publish no UI name"
+            )

@@ -60,9 +60,7 @@ def describe(error: ErrorDetails) -> tuple[list[int | str], str]:
         message = str(error["ctx"]["error"]) if "ctx" in error else error["msg"]
         extra, message = _split_own_key(message)
         location.extend(extra)
-    elif kind == "enum":
-        message = f"must be one of {error['ctx']['expected']}"
-    elif kind == "literal_error":
+    elif kind in {"enum", "literal_error"}:
         message = f"must be one of {error['ctx']['expected']}"
     elif kind in _FRIENDLY:
         message = _FRIENDLY[kind]

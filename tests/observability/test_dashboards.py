@@ -9,8 +9,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from kubeboard_infra.observability import grafana, rule_files
 
+from kubeboard_infra.observability import grafana, rule_files
 from lambdas.scan_findings import config as scan_config
 from lambdas.scan_findings import metrics as scan_metrics
 

@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 import yaml
-from kubeboard_infra.observability import rule_files
 
+from kubeboard_infra.observability import rule_files
 from tests.helpers.logql import SEVERITIES, expression_problems, rule_file_problems
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -8,6 +8,7 @@ from typing import Any
 
 import jsonschema
 import pytest
+
 from kubeboard_infra.addons.contract import AddOnSpec, deep_merge
 from kubeboard_infra.addons.release import IRSA_ANNOTATION
 from kubeboard_infra.observability import (
@@ -20,7 +21,6 @@ from kubeboard_infra.observability import (
 )
 from kubeboard_infra.observability.specs import StackInputs, addon_specs
 from kubeboard_infra.settings.observability import ObservabilitySettings
-
 from tests.helpers.chart_values import DATA_DIR, ChartValues
 
 SLACK_URL = "https://hooks.slack.com/services/T000/B000/very-secret-token"

@@ -1,4 +1,4 @@
-"""Drive the pack through pulumi-policy's own analyzer servicer, exactly as ``pulumi preview`` does over gRPC."""
+"""Drive the pack through pulumi-policy's own analyzer servicer, as ``pulumi preview`` does over gRPC."""
 
 from __future__ import annotations
 

@@ -35,7 +35,9 @@ def passes(policy: str, label: str, resources: list[dict[str, Any]], stack: str 
 # --- S3 ---------------------------------------------------------------------------------------------
 P = "aws-s3-bucket-disallow-public-read"
 fails(P, "public-read acl", [res(BUCKET, "b", {"acl": "public-read"})])
-fails(P, "BucketAcl authenticated-read", [res("aws:s3/bucketAcl:BucketAcl", "a", {"acl": "authenticated-read"})])
+fails(
+    P, "BucketAcl authenticated-read", [res("aws:s3/bucketAcl:BucketAcl", "a", {"acl": "authenticated-read"})]
+)
 passes(P, "private acl", [res(BUCKET, "b", {"acl": "private"})])
 passes(P, "no acl", [res(BUCKET, "b", {})])
 
@@ -88,7 +90,12 @@ fails(
     [res(EKS, "c", {**GOOD_EKS, "endpointPublicAccess": True, "publicAccessCidrs": ["0.0.0.0/0"]})],
     stack="prod",
 )
-fails(P, "raw cluster public in prod", [res(RAW_EKS, "c", {"vpcConfig": {"endpointPublicAccess": True}})], "prod")
+fails(
+    P,
+    "raw cluster public in prod",
+    [res(RAW_EKS, "c", {"vpcConfig": {"endpointPublicAccess": True}})],
+    "prod",
+)
 passes(P, "private in prod", [res(EKS, "c", GOOD_EKS)], stack="prod")
 passes(
     P,
@@ -116,14 +123,24 @@ passes(
 SUBNET = "aws:ec2/subnet:Subnet"
 NODE_GROUP = "aws:eks/nodeGroup:NodeGroup"
 LT = "aws:ec2/launchTemplate:LaunchTemplate"
-public_a = res(SUBNET, "public-a", {"availabilityZone": "ap-northeast-2a", "tags": {"kubernetes.io/role/elb": "1"}})
+public_a = res(
+    SUBNET, "public-a", {"availabilityZone": "ap-northeast-2a", "tags": {"kubernetes.io/role/elb": "1"}}
+)
 private_a = res(SUBNET, "private-a", {"availabilityZone": "ap-northeast-2a", "mapPublicIpOnLaunch": False})
 private_b = res(SUBNET, "private-b", {"availabilityZone": "ap-northeast-2b"})
 GOOD_NG = {"clusterName": "c", "launchTemplate": {"id": "lt-id", "version": "1"}}
 
 P = "aws-eks-nodegroup-private-subnets-only"
-fails(P, "public subnet", [public_a, private_a, res(NODE_GROUP, "ng", {**GOOD_NG, "subnetIds": ["public-a-id"]})])
-passes(P, "private subnets", [public_a, private_a, res(NODE_GROUP, "ng", {**GOOD_NG, "subnetIds": ["private-a-id"]})])
+fails(
+    P,
+    "public subnet",
+    [public_a, private_a, res(NODE_GROUP, "ng", {**GOOD_NG, "subnetIds": ["public-a-id"]})],
+)
+passes(
+    P,
+    "private subnets",
+    [public_a, private_a, res(NODE_GROUP, "ng", {**GOOD_NG, "subnetIds": ["private-a-id"]})],
+)
 
 P = "aws-eks-nodegroup-require-launch-template"
 fails(P, "no template", [res(NODE_GROUP, "ng", {"clusterName": "c"})])
@@ -143,12 +160,20 @@ fails(P, "unset", [res(LT, "lt", {})])
 passes(P, "required", [res(LT, "lt", GOOD_LT)])
 
 P = "aws-ec2-launchtemplate-imds-hop-limit-one"
-fails(P, "hop limit 2", [res(LT, "lt", {"metadataOptions": {"httpTokens": "required", "httpPutResponseHopLimit": 2}})])
+fails(
+    P,
+    "hop limit 2",
+    [res(LT, "lt", {"metadataOptions": {"httpTokens": "required", "httpPutResponseHopLimit": 2}})],
+)
 fails(P, "hop limit unset", [res(LT, "lt", {"metadataOptions": {"httpTokens": "required"}})])
 passes(P, "hop limit 1", [res(LT, "lt", GOOD_LT)])
 
 P = "aws-ec2-launchtemplate-disallow-unencrypted-block-device"
-fails(P, "unencrypted", [res(LT, "lt", {"blockDeviceMappings": [{"deviceName": "/dev/xvda", "ebs": {"encrypted": "false"}}]})])
+fails(
+    P,
+    "unencrypted",
+    [res(LT, "lt", {"blockDeviceMappings": [{"deviceName": "/dev/xvda", "ebs": {"encrypted": "false"}}]})],
+)
 fails(P, "no mapping", [res(LT, "lt", {"metadataOptions": GOOD_LT["metadataOptions"]})])
 passes(P, "encrypted", [res(LT, "lt", GOOD_LT)])
 
@@ -169,7 +194,9 @@ fails(P, "default", [res(REPO, "r", {k: v for k, v in GOOD_REPO.items() if k != 
 passes(P, "immutable", [res(REPO, "r", GOOD_REPO)])
 
 P = "aws-ecr-repository-disallow-unencrypted-repository"
-fails(P, "aes256", [res(REPO, "r", {**GOOD_REPO, "encryptionConfigurations": [{"encryptionType": "AES256"}]})])
+fails(
+    P, "aes256", [res(REPO, "r", {**GOOD_REPO, "encryptionConfigurations": [{"encryptionType": "AES256"}]})]
+)
 fails(P, "default", [res(REPO, "r", {"imageTagMutability": "IMMUTABLE"})])
 passes(P, "kms", [res(REPO, "r", GOOD_REPO)])
 
@@ -186,7 +213,11 @@ passes(P, "customer key", [res(FS, "fs", {"encrypted": True, "kmsKeyId": "arn:k"
 
 P = "aws-efs-filesystem-mount-targets-multi-az"
 fs = res(FS, "fs", {"encrypted": True})
-fails(P, "one zone", [fs, private_a, res(MT, "mt-a", {"fileSystemId": "fs-id", "subnetId": "private-a-id"}, deps=(fs,))])
+fails(
+    P,
+    "one zone",
+    [fs, private_a, res(MT, "mt-a", {"fileSystemId": "fs-id", "subnetId": "private-a-id"}, deps=(fs,))],
+)
 fails(P, "no mount target", [fs])
 passes(
     P,
@@ -226,28 +257,48 @@ GOOD_RULES = [RATE, managed("AWSManagedRulesCommonRuleSet"), managed("AWSManaged
 GOOD_ACL = {"scope": "REGIONAL", "defaultAction": {"allow": {}}, "visibilityConfig": VIS, "rules": GOOD_RULES}
 
 P = "aws-wafv2-webacl-enable-managed-rule-groups"
-fails(P, "missing known bad inputs", [res(ACL, "acl", {**GOOD_ACL, "rules": [RATE, managed("AWSManagedRulesCommonRuleSet")]})])
+fails(
+    P,
+    "missing known bad inputs",
+    [res(ACL, "acl", {**GOOD_ACL, "rules": [RATE, managed("AWSManagedRulesCommonRuleSet")]})],
+)
 fails(
     P,
     "count mode",
-    [res(ACL, "acl", {**GOOD_ACL, "rules": [managed("AWSManagedRulesCommonRuleSet", count=True), GOOD_RULES[2]]})],
+    [
+        res(
+            ACL,
+            "acl",
+            {**GOOD_ACL, "rules": [managed("AWSManagedRulesCommonRuleSet", count=True), GOOD_RULES[2]]},
+        )
+    ],
 )
 passes(P, "both groups", [res(ACL, "acl", GOOD_ACL)])
 
 P = "aws-wafv2-webacl-require-rate-based-rule"
 fails(P, "no rate rule", [res(ACL, "acl", {**GOOD_ACL, "rules": GOOD_RULES[1:]})])
-fails(P, "rate rule counts only", [res(ACL, "acl", {**GOOD_ACL, "rules": [{**RATE, "action": {"count": {}}}]})])
+fails(
+    P, "rate rule counts only", [res(ACL, "acl", {**GOOD_ACL, "rules": [{**RATE, "action": {"count": {}}}]})]
+)
 passes(P, "rate rule blocks", [res(ACL, "acl", GOOD_ACL)])
 
 P = "aws-wafv2-webacl-enable-logging"
 acl = res(ACL, "acl", {**GOOD_ACL}, id="arn:aws:wafv2:ap-northeast-2:111122223333:regional/webacl/acl/1")
 LOGCFG = "aws:wafv2/webAclLoggingConfiguration:WebAclLoggingConfiguration"
 fails(P, "no logging", [acl])
-fails(P, "logging without destination", [acl, res(LOGCFG, "log", {"resourceArn": acl["id"], "logDestinationConfigs": []})])
-passes(P, "logging", [acl, res(LOGCFG, "log", {"resourceArn": acl["id"], "logDestinationConfigs": ["arn:lg"]})])
+fails(
+    P,
+    "logging without destination",
+    [acl, res(LOGCFG, "log", {"resourceArn": acl["id"], "logDestinationConfigs": []})],
+)
+passes(
+    P, "logging", [acl, res(LOGCFG, "log", {"resourceArn": acl["id"], "logDestinationConfigs": ["arn:lg"]})]
+)
 
 P = "aws-wafv2-webacl-enable-metrics"
-fails(P, "no metrics", [res(ACL, "acl", {**GOOD_ACL, "visibilityConfig": {"cloudwatchMetricsEnabled": False}})])
+fails(
+    P, "no metrics", [res(ACL, "acl", {**GOOD_ACL, "visibilityConfig": {"cloudwatchMetricsEnabled": False}})]
+)
 passes(P, "metrics", [res(ACL, "acl", GOOD_ACL)])
 
 # --- Ingress ----------------------------------------------------------------------------------------
@@ -255,7 +306,11 @@ ING = "kubernetes:networking.k8s.io/v1:Ingress"
 REL = "kubernetes:helm.sh/v3:Release"
 WAF = {"alb.ingress.kubernetes.io/wafv2-acl-arn": "arn:acl", "alb.ingress.kubernetes.io/group.name": "kb"}
 P = "kubernetes-ingress-require-waf"
-fails(P, "ingress without waf", [res(ING, "i", {"metadata": {"annotations": {}}, "spec": {"ingressClassName": "alb"}})])
+fails(
+    P,
+    "ingress without waf",
+    [res(ING, "i", {"metadata": {"annotations": {}}, "spec": {"ingressClassName": "alb"}})],
+)
 fails(
     P,
     "grafana values without waf",
@@ -265,12 +320,18 @@ fails(
             "kps",
             {
                 "chart": "kube-prometheus-stack",
-                "values": {"grafana": {"ingress": {"enabled": True, "ingressClassName": "alb", "annotations": {}}}},
+                "values": {
+                    "grafana": {"ingress": {"enabled": True, "ingressClassName": "alb", "annotations": {}}}
+                },
             },
         )
     ],
 )
-passes(P, "ingress with waf", [res(ING, "i", {"metadata": {"annotations": WAF}, "spec": {"ingressClassName": "alb"}})])
+passes(
+    P,
+    "ingress with waf",
+    [res(ING, "i", {"metadata": {"annotations": WAF}, "spec": {"ingressClassName": "alb"}})],
+)
 passes(
     P,
     "internal alb",
@@ -278,7 +339,10 @@ passes(
         res(
             ING,
             "i",
-            {"metadata": {"annotations": {"alb.ingress.kubernetes.io/scheme": "internal"}}, "spec": {"ingressClassName": "alb"}},
+            {
+                "metadata": {"annotations": {"alb.ingress.kubernetes.io/scheme": "internal"}},
+                "spec": {"ingressClassName": "alb"},
+            },
         )
     ],
 )
@@ -316,15 +380,24 @@ passes(P, "dlq", [res(FN, "f", GOOD_FN)])
 P = "aws-lambda-function-configure-log-retention"
 fails(P, "no log group", [res(FN, "f", GOOD_FN)])
 fails(P, "log group kept forever", [res(LG, "lg", {"name": "/aws/lambda/report"}), res(FN, "f", GOOD_FN)])
-passes(P, "log group with retention", [res(LG, "lg", {"name": "/aws/lambda/report", "retentionInDays": 30}), res(FN, "f", GOOD_FN)])
+passes(
+    P,
+    "log group with retention",
+    [res(LG, "lg", {"name": "/aws/lambda/report", "retentionInDays": 30}), res(FN, "f", GOOD_FN)],
+)
 passes(
     P,
     "default log group name",
-    [res(LG, "lg", {"name": "/aws/lambda/f-id", "retentionInDays": 14}), res(FN, "f", {"runtime": "python3.12"})],
+    [
+        res(LG, "lg", {"name": "/aws/lambda/f-id", "retentionInDays": 14}),
+        res(FN, "f", {"runtime": "python3.12"}),
+    ],
 )
 
 P = "aws-lambda-function-configure-reserved-concurrency"
-fails(P, "unreserved", [res(FN, "f", {k: v for k, v in GOOD_FN.items() if k != "reservedConcurrentExecutions"})])
+fails(
+    P, "unreserved", [res(FN, "f", {k: v for k, v in GOOD_FN.items() if k != "reservedConcurrentExecutions"})]
+)
 fails(P, "zero", [res(FN, "f", {**GOOD_FN, "reservedConcurrentExecutions": 0})])
 passes(P, "reserved", [res(FN, "f", GOOD_FN)])
 passes(
@@ -342,22 +415,42 @@ PUT_ONE = {"Effect": "Allow", "Action": ["s3:PutObject"], "Resource": "arn:aws:s
 
 P = "aws-iam-policy-disallow-wildcard-actions"
 fails(P, "star", [res(RP, "p", {"policy": doc({"Effect": "Allow", "Action": "*", "Resource": "*"})})])
-fails(P, "service star", [res(POL, "p", {"policy": doc({"Effect": "Allow", "Action": ["s3:*"], "Resource": "arn:aws:s3:::b"})})])
+fails(
+    P,
+    "service star",
+    [res(POL, "p", {"policy": doc({"Effect": "Allow", "Action": ["s3:*"], "Resource": "arn:aws:s3:::b"})})],
+)
 fails(
     P,
     "inline policy",
-    [res(ROLE, "r", {"inlinePolicies": [{"name": "x", "policy": doc({"Effect": "Allow", "NotAction": "iam:*", "Resource": "*"})}]})],
+    [
+        res(
+            ROLE,
+            "r",
+            {
+                "inlinePolicies": [
+                    {"name": "x", "policy": doc({"Effect": "Allow", "NotAction": "iam:*", "Resource": "*"})}
+                ]
+            },
+        )
+    ],
 )
 passes(P, "named actions", [res(RP, "p", {"policy": doc(READ_ANY, PUT_ONE)})])
 passes(P, "deny star", [res(RP, "p", {"policy": doc({"Effect": "Deny", "Action": "*", "Resource": "*"})})])
 
 P = "aws-iam-policy-disallow-wildcard-resource-on-write"
-fails(P, "put on star", [res(RP, "p", {"policy": doc({"Effect": "Allow", "Action": ["s3:PutObject"], "Resource": "*"})})])
+fails(
+    P,
+    "put on star",
+    [res(RP, "p", {"policy": doc({"Effect": "Allow", "Action": ["s3:PutObject"], "Resource": "*"})})],
+)
 passes(P, "read on star, write scoped", [res(RP, "p", {"policy": doc(READ_ANY, PUT_ONE)})])
 
 TRUST = {
     "Effect": "Allow",
-    "Principal": {"Federated": "arn:aws:iam::111122223333:oidc-provider/oidc.eks.ap-northeast-2.amazonaws.com/id/ABC"},
+    "Principal": {
+        "Federated": "arn:aws:iam::111122223333:oidc-provider/oidc.eks.ap-northeast-2.amazonaws.com/id/ABC"
+    },
     "Action": "sts:AssumeRoleWithWebIdentity",
 }
 ISSUER = "oidc.eks.ap-northeast-2.amazonaws.com/id/ABC"
@@ -369,7 +462,18 @@ def irsa(condition: dict[str, Any]) -> dict[str, Any]:
 
 P = "aws-iam-role-irsa-trust-scoped-to-service-account"
 fails(P, "no aud", [irsa({"StringEquals": {f"{ISSUER}:sub": "system:serviceaccount:loki:loki"}})])
-fails(P, "wildcard sub", [irsa({"StringLike": {f"{ISSUER}:sub": "system:serviceaccount:*"}, "StringEquals": {f"{ISSUER}:aud": "sts.amazonaws.com"}})])
+fails(
+    P,
+    "wildcard sub",
+    [
+        irsa(
+            {
+                "StringLike": {f"{ISSUER}:sub": "system:serviceaccount:*"},
+                "StringEquals": {f"{ISSUER}:aud": "sts.amazonaws.com"},
+            }
+        )
+    ],
+)
 fails(
     P,
     "two service accounts",
@@ -387,20 +491,71 @@ fails(
 passes(
     P,
     "one service account",
-    [irsa({"StringEquals": {f"{ISSUER}:sub": "system:serviceaccount:loki:loki", f"{ISSUER}:aud": "sts.amazonaws.com"}})],
+    [
+        irsa(
+            {
+                "StringEquals": {
+                    f"{ISSUER}:sub": "system:serviceaccount:loki:loki",
+                    f"{ISSUER}:aud": "sts.amazonaws.com",
+                }
+            }
+        )
+    ],
 )
 passes(
     P,
     "service principal is not IRSA",
-    [res(ROLE, "lambda", {"assumeRolePolicy": doc({"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"})})],
+    [
+        res(
+            ROLE,
+            "lambda",
+            {
+                "assumeRolePolicy": doc(
+                    {
+                        "Effect": "Allow",
+                        "Principal": {"Service": "lambda.amazonaws.com"},
+                        "Action": "sts:AssumeRole",
+                    }
+                )
+            },
+        )
+    ],
 )
 
 P = "aws-iam-role-disallow-wildcard-trust-principal"
-fails(P, "anyone", [res(ROLE, "r", {"assumeRolePolicy": doc({"Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "sts:AssumeRole"})})])
+fails(
+    P,
+    "anyone",
+    [
+        res(
+            ROLE,
+            "r",
+            {
+                "assumeRolePolicy": doc(
+                    {"Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "sts:AssumeRole"}
+                )
+            },
+        )
+    ],
+)
 passes(
     P,
     "account root",
-    [res(ROLE, "r", {"assumeRolePolicy": doc({"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::111122223333:root"}, "Action": "sts:AssumeRole"})})],
+    [
+        res(
+            ROLE,
+            "r",
+            {
+                "assumeRolePolicy": doc(
+                    {
+                        "Effect": "Allow",
+                        "Principal": {"AWS": "arn:aws:iam::111122223333:root"},
+                        "Action": "sts:AssumeRole",
+                    }
+                )
+            },
+        )
+    ],
 )
 
 # --- VPC --------------------------------------------------------------------------------------------
@@ -409,23 +564,50 @@ SG = "aws:ec2/securityGroup:SecurityGroup"
 vpc = res(VPC, "vpc", {"cidrBlock": "10.0.0.0/16"})
 P = "aws-vpc-enable-flow-logs"
 fails(P, "no flow log", [vpc])
-passes(P, "flow log", [vpc, res("aws:ec2/flowLog:FlowLog", "fl", {"vpcId": "vpc-id", "trafficType": "ALL"}, deps=(vpc,))])
+passes(
+    P,
+    "flow log",
+    [vpc, res("aws:ec2/flowLog:FlowLog", "fl", {"vpcId": "vpc-id", "trafficType": "ALL"}, deps=(vpc,))],
+)
 
 DSG = "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup"
 P = "aws-vpc-default-security-group-closed"
 fails(P, "unmanaged", [vpc])
-fails(P, "has rules", [vpc, res(DSG, "dsg", {"vpcId": "vpc-id", "egress": [{"protocol": "-1", "fromPort": 0, "toPort": 0, "cidrBlocks": ["0.0.0.0/0"]}]})])
+fails(
+    P,
+    "has rules",
+    [
+        vpc,
+        res(
+            DSG,
+            "dsg",
+            {
+                "vpcId": "vpc-id",
+                "egress": [{"protocol": "-1", "fromPort": 0, "toPort": 0, "cidrBlocks": ["0.0.0.0/0"]}],
+            },
+        ),
+    ],
+)
 passes(P, "closed", [vpc, res(DSG, "dsg", {"vpcId": "vpc-id"})])
 
 WORLD_443 = {"protocol": "tcp", "fromPort": 443, "toPort": 443, "cidrBlocks": ["0.0.0.0/0"]}
-alb_sg = res(SG, "edge-alb", {"vpcId": "vpc-id", "ingress": [WORLD_443, {**WORLD_443, "fromPort": 80, "toPort": 80}]})
+alb_sg = res(
+    SG, "edge-alb", {"vpcId": "vpc-id", "ingress": [WORLD_443, {**WORLD_443, "fromPort": 80, "toPort": 80}]}
+)
 P = "aws-vpc-sg-open-only-to-authorized-ports"
 fails(P, "ssh from world", [res(SG, "nodes", {"ingress": [{**WORLD_443, "fromPort": 22, "toPort": 22}]})])
 fails(P, "443 to a non-alb group", [res(SG, "nodes", {"ingress": [WORLD_443]})])
 fails(
     P,
     "alb on all ports via rule",
-    [alb_sg, res("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule", "all", {"securityGroupId": "edge-alb-id", "cidrIpv4": "0.0.0.0/0", "ipProtocol": "-1"})],
+    [
+        alb_sg,
+        res(
+            "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule",
+            "all",
+            {"securityGroupId": "edge-alb-id", "cidrIpv4": "0.0.0.0/0", "ipProtocol": "-1"},
+        ),
+    ],
 )
 passes(P, "alb on 80/443", [alb_sg])
 passes(
@@ -436,11 +618,32 @@ passes(
         res(
             "aws:ec2/securityGroupRule:SecurityGroupRule",
             "v6",
-            {"type": "ingress", "securityGroupId": "edge-alb-id", "ipv6CidrBlocks": ["::/0"], "protocol": "tcp", "fromPort": 443, "toPort": 443},
+            {
+                "type": "ingress",
+                "securityGroupId": "edge-alb-id",
+                "ipv6CidrBlocks": ["::/0"],
+                "protocol": "tcp",
+                "fromPort": 443,
+                "toPort": 443,
+            },
         ),
     ],
 )
-passes(P, "private source", [res(SG, "efs", {"ingress": [{"protocol": "tcp", "fromPort": 2049, "toPort": 2049, "cidrBlocks": ["10.0.0.0/16"]}]})])
+passes(
+    P,
+    "private source",
+    [
+        res(
+            SG,
+            "efs",
+            {
+                "ingress": [
+                    {"protocol": "tcp", "fromPort": 2049, "toPort": 2049, "cidrBlocks": ["10.0.0.0/16"]}
+                ]
+            },
+        )
+    ],
+)
 
 # --- Logs, KMS, Helm --------------------------------------------------------------------------------
 P = "aws-cloudwatch-loggroup-configure-retention"
@@ -465,7 +668,17 @@ passes(P, "exact", [res(REL, "loki", {"chart": "loki", "version": "6.29.0", "rep
 passes(P, "local chart", [res(REL, "kubeboard", {"chart": "./charts/kubeboard"})])
 
 P = "kubernetes-helm-release-require-https-repository"
-fails(P, "http", [res(REL, "x", {"chart": "x", "version": "1.0.0", "repositoryOpts": {"repo": "http://charts.example.com"}})])
+fails(
+    P,
+    "http",
+    [
+        res(
+            REL,
+            "x",
+            {"chart": "x", "version": "1.0.0", "repositoryOpts": {"repo": "http://charts.example.com"}},
+        )
+    ],
+)
 passes(P, "https", [res(REL, "x", {"chart": "x", "version": "1.0.0", "repositoryOpts": REPO_OPTS})])
 
 # --- Stack ------------------------------------------------------------------------------------------
@@ -475,8 +688,18 @@ fails(P, "unprotected data bucket in prod", [res(BUCKET, "b", {})], stack="prod"
 passes(
     P,
     "protected in prod",
-    [res(FS, "fs", {}, protect=True), res(REPO, "r", {}, protect=True), res(KEY, "k", {}, protect=True), res(BUCKET, "b", {}, protect=True)],
+    [
+        res(FS, "fs", {}, protect=True),
+        res(REPO, "r", {}, protect=True),
+        res(KEY, "k", {}, protect=True),
+        res(BUCKET, "b", {}, protect=True),
+    ],
     stack="prod",
 )
-passes(P, "log bucket unprotected in prod", [res(BUCKET, "b", {"tags": {"kubeboard.io/data-class": "logs"}})], stack="prod")
+passes(
+    P,
+    "log bucket unprotected in prod",
+    [res(BUCKET, "b", {"tags": {"kubeboard.io/data-class": "logs"}})],
+    stack="prod",
+)
 passes(P, "unprotected in dev", [res(FS, "fs", {})], stack="dev")

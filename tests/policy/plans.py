@@ -17,7 +17,7 @@ def res(
     name: str,
     inputs: dict[str, Any] | None = None,
     *,
-    id: str | None = None,  # noqa: A002 - the plan.json key
+    id: str | None = None,
     deps: tuple[dict[str, Any], ...] = (),
     protect: bool = False,
     parent: dict[str, Any] | None = None,
@@ -57,17 +57,52 @@ def bucket_with(
     out = [bucket]
     ref = {"bucket": bucket["id"]}
     if public_block:
-        flags = dict.fromkeys(("blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets"), True)
-        out.append(res("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock", f"{name}-pab", {**ref, **flags}, deps=(bucket,)))
+        flags = dict.fromkeys(
+            ("blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets"), True
+        )
+        out.append(
+            res(
+                "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock",
+                f"{name}-pab",
+                {**ref, **flags},
+                deps=(bucket,),
+            )
+        )
     if encryption:
-        rules = [{"applyServerSideEncryptionByDefault": {"sseAlgorithm": encryption}, "bucketKeyEnabled": True}]
-        out.append(res("aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration", f"{name}-sse", {**ref, "rules": rules}, deps=(bucket,)))
+        rules = [
+            {"applyServerSideEncryptionByDefault": {"sseAlgorithm": encryption}, "bucketKeyEnabled": True}
+        ]
+        out.append(
+            res(
+                "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
+                f"{name}-sse",
+                {**ref, "rules": rules},
+                deps=(bucket,),
+            )
+        )
     statement = {
-        "Sid": "DenyInsecureTransport", "Effect": "Deny", "Principal": "*", "Action": "s3:*",
+        "Sid": "DenyInsecureTransport",
+        "Effect": "Deny",
+        "Principal": "*",
+        "Action": "s3:*",
         "Resource": ["arn:aws:s3:::x", "arn:aws:s3:::x/*"],
         "Condition": {"Bool": {"aws:SecureTransport": "false" if tls_only else "true"}},
     }
-    out.append(res("aws:s3/bucketPolicy:BucketPolicy", f"{name}-policy", {**ref, "policy": doc(statement)}, deps=(bucket,)))
+    out.append(
+        res(
+            "aws:s3/bucketPolicy:BucketPolicy",
+            f"{name}-policy",
+            {**ref, "policy": doc(statement)},
+            deps=(bucket,),
+        )
+    )
     if versioning:
-        out.append(res("aws:s3/bucketVersioning:BucketVersioning", f"{name}-versioning", {**ref, "versioningConfiguration": {"status": versioning}}, deps=(bucket,)))
+        out.append(
+            res(
+                "aws:s3/bucketVersioning:BucketVersioning",
+                f"{name}-versioning",
+                {**ref, "versioningConfiguration": {"status": versioning}},
+                deps=(bucket,),
+            )
+        )
     return out

@@ -14,7 +14,9 @@ from tests.policy.plans import doc, res
 
 @pytest.mark.parametrize("case", CASES, ids=lambda c: c.id)
 def test_same_verdict_as_the_analyzer(case: Case) -> None:
-    offline = {(r["policy"], r["urn"]) for r in evaluate(case.resources, case.stack, config=PackConfig())["results"]}
+    offline = {
+        (r["policy"], r["urn"]) for r in evaluate(case.resources, case.stack, config=PackConfig())["results"]
+    }
     with evaluating_stack(case.stack):
         online = violations(case.resources)
     assert offline == online

@@ -38,21 +38,35 @@ def test_prod_is_stricter_than_dev() -> None:
     assert dev.level_for(metrics) == EnforcementLevel.ADVISORY
     assert prod.level_for(metrics) == EnforcementLevel.MANDATORY
     retention = policy_by_name("aws-cloudwatch-loggroup-configure-retention")
-    assert prod.config_for(retention)["minimumRetentionDays"] > dev.config_for(retention)["minimumRetentionDays"]
+    assert (
+        prod.config_for(retention)["minimumRetentionDays"] > dev.config_for(retention)["minimumRetentionDays"]
+    )
 
 
 BAD_CONFIGS: list[tuple[str, Any, str]] = [
-    ("exception without reason", {WRITE_ON_STAR: {"exceptions": [{"resource": "x"}]}}, "exceptions[0].reason"),
+    (
+        "exception without reason",
+        {WRITE_ON_STAR: {"exceptions": [{"resource": "x"}]}},
+        "exceptions[0].reason",
+    ),
     ("blank reason", {WRITE_ON_STAR: {"exceptions": [{"resource": "x", "reason": "  "}]}}, "must say why"),
     ("exception without resource", {WRITE_ON_STAR: {"exceptions": [{"reason": "because"}]}}, "resource"),
-    ("unknown exception key", {WRITE_ON_STAR: {"exceptions": [{"resource": "x", "reason": "r", "until": 1}]}}, "until"),
+    (
+        "unknown exception key",
+        {WRITE_ON_STAR: {"exceptions": [{"resource": "x", "reason": "r", "until": 1}]}},
+        "until",
+    ),
     ("exceptions not a list", {WRITE_ON_STAR: {"exceptions": {"resource": "x"}}}, "must be a list"),
     ("unknown policy", {"aws-s3-bucket-be-nice": "mandatory"}, "no such policy"),
     ("bad level", {WRITE_ON_STAR: "blocking"}, "enforcement level"),
     ("bad nested level", {WRITE_ON_STAR: {"enforcementLevel": "hard"}}, "enforcementLevel"),
     ("bad all", {"all": "strict"}, "all"),
     ("unknown setting", {WRITE_ON_STAR: {"maxDays": 3}}, "unknown setting"),
-    ("wrong type", {"aws-cloudwatch-loggroup-configure-retention": {"minimumRetentionDays": "30"}}, "integer"),
+    (
+        "wrong type",
+        {"aws-cloudwatch-loggroup-configure-retention": {"minimumRetentionDays": "30"}},
+        "integer",
+    ),
     ("below minimum", {"aws-cloudwatch-loggroup-configure-retention": {"minimumRetentionDays": 0}}, ">= 1"),
     ("not an object", ["mandatory"], "top level"),
 ]
@@ -95,7 +109,9 @@ def test_exception_waives_only_the_named_resource_and_is_reported() -> None:
     section = evaluate(_wildcard_write_plan(), "dev")
     flagged = [r["urn"].rsplit("::", 1)[-1] for r in section["results"] if r["policy"] == WRITE_ON_STAR]
     assert flagged == ["exporter-policy"]
-    assert [w["urn"].rsplit("::", 1)[-1] for w in section["waivers"]] == ["aws-load-balancer-controller-policy"]
+    assert [w["urn"].rsplit("::", 1)[-1] for w in section["waivers"]] == [
+        "aws-load-balancer-controller-policy"
+    ]
     assert "iam_policy.json" in section["waivers"][0]["reason"]
 
 
@@ -119,3 +135,12 @@ def test_remediate_is_reported_as_mandatory() -> None:
     config = parse_config({"all": "remediate"}, "t.json")
     section = evaluate(_wildcard_write_plan(), "dev", config=config)
     assert section["mandatoryViolations"] == 2
+
+
+def test_exception_on_a_compliant_resource_records_no_waiver() -> None:
+    statement = {"Effect": "Allow", "Action": ["s3:PutObject"], "Resource": "arn:aws:s3:::kb/*"}
+    resources = [
+        res("aws:iam/policy:Policy", "aws-load-balancer-controller-extra", {"policy": doc(statement)})
+    ]
+    section = evaluate(resources, "dev")
+    assert section["results"] == [] and section["waivers"] == []

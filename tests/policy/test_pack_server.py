@@ -68,4 +68,6 @@ def test_pack_knows_the_stack_is_production(analyzer: analyzer_pb2_grpc.Analyzer
         type="aws:efs/fileSystem:FileSystem", properties=properties, urn=urn, name="shared"
     )
     diagnostics = analyzer.AnalyzeStack(proto.AnalyzeStackRequest(resources=[resource])).diagnostics
-    assert ("kubeboard-stateful-resources-protected-in-prod", urn) in {(d.policyName, d.urn) for d in diagnostics}
+    assert ("kubeboard-stateful-resources-protected-in-prod", urn) in {
+        (d.policyName, d.urn) for d in diagnostics
+    }

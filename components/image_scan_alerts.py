@@ -1,0 +1,623 @@
+"""ImageScanAlerts: ECR and Inspector scan results -> metrics, alarms, e-mail and reports (K10, D8).
+
+EventBridge sends "ECR Image Scan" and "Inspector2 Scan" events of the managed repositories to the
+`scan_findings` Lambda. It reads every page of the image's findings, emits CloudWatch metrics per
+repository and severity, stores the findings as JSON in a private bucket and e-mails the alert topic when
+CRITICAL/HIGH counts reach the thresholds. CloudWatch alarms on the same metrics notify the same topic.
+Failed invocations are retried a bounded number of times and then kept in an encrypted dead-letter queue.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from typing import Any, NotRequired, TypedDict
+
+import pulumi
+import pulumi_aws as aws
+
+from .kms import account_key_policy
+from .lambda_package import ARCHITECTURE, RUNTIME, lambda_archive
+
+FUNCTION_PACKAGE = "scan_findings"
+HANDLER = f"{FUNCTION_PACKAGE}.handler.lambda_handler"
+REPORT_PREFIX = "scan-findings/"
+METRIC_NAME = "ImageFindings"
+DEFAULT_NAMESPACE = "Kubeboard/ImageScan"
+BASIC_SCAN_EVENT = {"source": "aws.ecr", "detail-type": "ECR Image Scan"}
+ENHANCED_SCAN_EVENT = {"source": "aws.inspector2", "detail-type": "Inspector2 Scan"}
+
+
+class ImageScanAlertsArgs(TypedDict):
+    name: str
+    """Name prefix of every resource (the platform name)."""
+    repository_arns: pulumi.Input[Mapping[str, str]]
+    """ARN by name of every repository whose scans are watched (``Registry.repository_arns``)."""
+    alarm_emails: Sequence[str]
+    """Addresses subscribed to the alert topic (each must confirm the subscription e-mail)."""
+    critical_threshold: NotRequired[int]
+    """An image with at least this many CRITICAL findings alerts and alarms (default 1)."""
+    high_threshold: NotRequired[int]
+    """An image with at least this many HIGH findings alerts and alarms (default 5)."""
+    log_retention_days: NotRequired[int]
+    """Retention of the function's log group (default 30)."""
+    report_retention_days: NotRequired[int]
+    """Days a findings report is kept before it expires (default 365)."""
+    reserved_concurrency: NotRequired[int]
+    """Upper bound of concurrent invocations, so a scan storm cannot starve other functions (default 5)."""
+    max_retry_attempts: NotRequired[int]
+    """Retries of a failed asynchronous invocation before the event goes to the DLQ (0-2, default 2)."""
+    max_event_age_seconds: NotRequired[int]
+    """Age after which an undelivered event goes to the DLQ (60-21600, default 3600)."""
+    top_findings: NotRequired[int]
+    """How many of the most severe findings an alert e-mail lists (default 10)."""
+    metrics_namespace: NotRequired[str]
+    """CloudWatch namespace of the metrics (default ``Kubeboard/ImageScan``)."""
+    code: NotRequired[pulumi.Archive]
+    """The function's archive; defaults to ``lambdas/scan_findings`` built with its pinned requirements."""
+    protect: NotRequired[bool]
+    """Protect the findings bucket and key from deletion and refuse to empty the bucket (prod)."""
+    tags: NotRequired[Mapping[str, str]]
+
+
+# --- policy documents (plain data, so tests and the offline plan can read them) ------------------------
+
+
+def function_policy(
+    *,
+    repository_arns: Sequence[str],
+    bucket_arn: str,
+    topic_arn: str,
+    key_arn: str,
+    queue_arn: str,
+    log_group_arn: str,
+) -> dict[str, Any]:
+    """What the function may do: read its repositories' findings, write its prefix, publish its topic."""
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "WriteOwnLogs",
+                "Effect": "Allow",
+                "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
+                "Resource": f"{log_group_arn}:*",
+            },
+            {
+                "Sid": "ReadScanFindingsOfManagedRepositories",
+                "Effect": "Allow",
+                "Action": "ecr:DescribeImageScanFindings",
+                "Resource": sorted(repository_arns),
+            },
+            {
+                # ECR serves enhanced findings from Inspector on the caller's behalf; the action has no
+                # resource-level permissions, so it cannot be narrower than "*".
+                "Sid": "ReadEnhancedFindingsThroughEcr",
+                "Effect": "Allow",
+                "Action": "inspector2:ListFindings",
+                "Resource": "*",
+            },
+            {
+                "Sid": "ReadWriteReportsUnderOwnPrefix",
+                "Effect": "Allow",
+                "Action": ["s3:PutObject", "s3:GetObject"],
+                "Resource": f"{bucket_arn}/{REPORT_PREFIX}*",
+            },
+            {
+                # Lets HeadObject answer 404 (not 403) for a report not written yet.
+                "Sid": "ListOwnPrefix",
+                "Effect": "Allow",
+                "Action": "s3:ListBucket",
+                "Resource": bucket_arn,
+                "Condition": {"StringLike": {"s3:prefix": [f"{REPORT_PREFIX}*"]}},
+            },
+            {"Sid": "PublishAlerts", "Effect": "Allow", "Action": "sns:Publish", "Resource": topic_arn},
+            {
+                "Sid": "UseTheAlertsKey",
+                "Effect": "Allow",
+                "Action": ["kms:GenerateDataKey", "kms:Decrypt"],
+                "Resource": key_arn,
+            },
+            {"Sid": "DeadLetter", "Effect": "Allow", "Action": "sqs:SendMessage", "Resource": queue_arn},
+        ],
+    }
+
+
+def lambda_trust_policy(account_id: str) -> dict[str, Any]:
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Principal": {"Service": "lambda.amazonaws.com"},
+                "Action": "sts:AssumeRole",
+                "Condition": {"StringEquals": {"aws:SourceAccount": account_id}},
+            }
+        ],
+    }
+
+
+def key_policy(account_id: str, partition: str) -> dict[str, Any]:
+    """The account administers the key; CloudWatch alarms may use it to publish to the encrypted topic."""
+    return account_key_policy(
+        account_id,
+        partition,
+        extra=[
+            {
+                "Sid": "CloudWatchAlarmsPublishToEncryptedTopic",
+                "Effect": "Allow",
+                "Principal": {"Service": "cloudwatch.amazonaws.com"},
+                "Action": ["kms:Decrypt", "kms:GenerateDataKey*"],
+                "Resource": "*",
+                "Condition": {"StringEquals": {"aws:SourceAccount": account_id}},
+            }
+        ],
+    )
+
+
+def bucket_policy(bucket_arn: str) -> dict[str, Any]:
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "DenyInsecureTransport",
+                "Effect": "Deny",
+                "Principal": "*",
+                "Action": "s3:*",
+                "Resource": [bucket_arn, f"{bucket_arn}/*"],
+                "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+            }
+        ],
+    }
+
+
+def dead_letter_queue_policy(queue_arn: str, rule_arns: Sequence[str]) -> dict[str, Any]:
+    """EventBridge may park events it could not deliver, only from this component's rules."""
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "EventBridgeDeadLetters",
+                "Effect": "Allow",
+                "Principal": {"Service": "events.amazonaws.com"},
+                "Action": "sqs:SendMessage",
+                "Resource": queue_arn,
+                "Condition": {"ArnEquals": {"aws:SourceArn": sorted(rule_arns)}},
+            },
+            {
+                "Sid": "DenyInsecureTransport",
+                "Effect": "Deny",
+                "Principal": "*",
+                "Action": "sqs:*",
+                "Resource": queue_arn,
+                "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+            },
+        ],
+    }
+
+
+def basic_scan_pattern(repository_names: Sequence[str]) -> dict[str, Any]:
+    """ECR basic scanning names the repository by its short name."""
+    return {
+        "source": [BASIC_SCAN_EVENT["source"]],
+        "detail-type": [BASIC_SCAN_EVENT["detail-type"]],
+        "detail": {"repository-name": sorted(repository_names)},
+    }
+
+
+def enhanced_scan_pattern(repository_arns: Sequence[str]) -> dict[str, Any]:
+    """Inspector puts the full repository ARN in detail.repository-name."""
+    return {
+        "source": [ENHANCED_SCAN_EVENT["source"]],
+        "detail-type": [ENHANCED_SCAN_EVENT["detail-type"]],
+        "detail": {"repository-name": sorted(repository_arns)},
+    }
+
+
+def _check(args: ImageScanAlertsArgs) -> None:
+    """Clear errors at program start instead of a failed deployment."""
+    checks = [
+        (args.get("critical_threshold", 1) >= 1, "critical_threshold must be >= 1"),
+        (args.get("high_threshold", 5) >= 1, "high_threshold must be >= 1"),
+        (0 <= args.get("max_retry_attempts", 2) <= 2, "max_retry_attempts must be 0..2"),
+        (60 <= args.get("max_event_age_seconds", 3600) <= 21600, "max_event_age_seconds must be 60..21600"),
+        (1 <= args.get("reserved_concurrency", 5) <= 1000, "reserved_concurrency must be 1..1000"),
+        (0 <= args.get("top_findings", 10) <= 50, "top_findings must be 0..50"),
+        (all("@" in email for email in args["alarm_emails"]), "alarm_emails must be e-mail addresses"),
+    ]
+    problems = [message for ok, message in checks if not ok]
+    if problems:
+        raise ValueError("ImageScanAlerts: " + "; ".join(problems))
+
+
+class ImageScanAlerts(pulumi.ComponentResource):
+    function_name: pulumi.Output[str]
+    function_arn: pulumi.Output[str]
+    topic_arn: pulumi.Output[str]
+    """The alert topic: the function's notifications and the alarms' state changes."""
+    findings_bucket_name: pulumi.Output[str]
+    """Bucket of the JSON reports, one per image at ``scan-findings/<repository>/<digest>.json``."""
+    dead_letter_queue_url: pulumi.Output[str]
+    alarm_names: pulumi.Output[list[str]]
+
+    def __init__(
+        self, name: str, args: ImageScanAlertsArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        super().__init__("kubeboard:index:ImageScanAlerts", name, None, opts)
+        _check(args)
+        prefix = args["name"]
+        tags = dict(args.get("tags") or {})
+        protect = args.get("protect", False)
+        namespace = args.get("metrics_namespace", DEFAULT_NAMESPACE)
+        critical, high = args.get("critical_threshold", 1), args.get("high_threshold", 5)
+        child = pulumi.ResourceOptions(parent=self)
+        invoke = pulumi.InvokeOutputOptions(parent=self)
+        account_id = aws.get_caller_identity_output(opts=invoke).account_id
+        partition = aws.get_partition_output(opts=invoke).partition
+        repositories = pulumi.Output.from_input(args["repository_arns"])
+
+        key = aws.kms.Key(
+            f"{name}-key",
+            description=f"Encrypts the {prefix} image-scan findings, alerts and dead letters",
+            enable_key_rotation=True,
+            deletion_window_in_days=30,
+            policy=pulumi.Output.all(account_id, partition).apply(
+                lambda a: json.dumps(key_policy(a[0], a[1]))
+            ),
+            tags=tags,
+            opts=pulumi.ResourceOptions(parent=self, protect=protect),
+        )
+        aws.kms.Alias(f"{name}-key", name=f"alias/{prefix}-image-scan", target_key_id=key.key_id, opts=child)
+
+        topic = aws.sns.Topic(
+            f"{name}-alerts",
+            name=f"{prefix}-image-scan-alerts",
+            kms_master_key_id=key.arn,
+            tags=tags,
+            opts=child,
+        )
+        for index, email in enumerate(args["alarm_emails"]):
+            aws.sns.TopicSubscription(
+                f"{name}-email-{index}", topic=topic.arn, protocol="email", endpoint=email, opts=child
+            )
+
+        bucket = self._findings_bucket(
+            name,
+            prefix=prefix,
+            key=key,
+            retention_days=args.get("report_retention_days", 365),
+            protect=protect,
+            tags=tags,
+        )
+
+        # SSE-SQS: encrypted at rest, and both Lambda and EventBridge can deliver to it without key grants.
+        dead_letters = aws.sqs.Queue(
+            f"{name}-dlq",
+            name=f"{prefix}-image-scan-dlq",
+            sqs_managed_sse_enabled=True,
+            message_retention_seconds=14 * 24 * 3600,
+            tags=tags,
+            opts=child,
+        )
+
+        function_name = f"{prefix}-scan-findings"
+        log_group = aws.cloudwatch.LogGroup(
+            f"{name}-logs",
+            name=f"/aws/lambda/{function_name}",
+            retention_in_days=args.get("log_retention_days", 30),
+            tags=tags,
+            opts=child,
+        )
+        role = aws.iam.Role(
+            f"{name}-function",
+            description="scan_findings Lambda: reads scan findings, writes reports, publishes alerts",
+            assume_role_policy=account_id.apply(lambda a: json.dumps(lambda_trust_policy(a))),
+            tags=tags,
+            opts=child,
+        )
+        role_policy = aws.iam.RolePolicy(
+            f"{name}-function",
+            role=role.id,
+            policy=pulumi.Output.all(
+                repositories, bucket.arn, topic.arn, key.arn, dead_letters.arn, log_group.arn
+            ).apply(
+                lambda v: json.dumps(
+                    function_policy(
+                        repository_arns=list(v[0].values()),
+                        bucket_arn=v[1],
+                        topic_arn=v[2],
+                        key_arn=v[3],
+                        queue_arn=v[4],
+                        log_group_arn=v[5],
+                    )
+                )
+            ),
+            opts=child,
+        )
+
+        function = aws.lambda_.Function(
+            f"{name}-function",
+            name=function_name,
+            description="ECR/Inspector scan findings -> metrics, S3 reports and alerts",
+            runtime=RUNTIME,
+            architectures=[ARCHITECTURE],
+            handler=HANDLER,
+            code=args.get("code") or lambda_archive(FUNCTION_PACKAGE),
+            role=role.arn,
+            memory_size=512,
+            timeout=120,
+            reserved_concurrent_executions=args.get("reserved_concurrency", 5),
+            dead_letter_config={"target_arn": dead_letters.arn},
+            logging_config={"log_format": "Text", "log_group": log_group.name},
+            environment={
+                "variables": {
+                    "FINDINGS_BUCKET": bucket.bucket,
+                    "FINDINGS_PREFIX": REPORT_PREFIX,
+                    "ALERT_TOPIC_ARN": topic.arn,
+                    "CRITICAL_THRESHOLD": str(critical),
+                    "HIGH_THRESHOLD": str(high),
+                    "MANAGED_REPOSITORIES": repositories.apply(lambda r: ",".join(sorted(r))),
+                    "TOP_FINDINGS_IN_NOTIFICATION": str(args.get("top_findings", 10)),
+                    "POWERTOOLS_METRICS_NAMESPACE": namespace,
+                    "POWERTOOLS_LOG_LEVEL": "INFO",
+                }
+            },
+            tags=tags,
+            # The role's permissions must exist before the first event arrives.
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[role_policy, log_group]),
+        )
+        aws.lambda_.FunctionEventInvokeConfig(
+            f"{name}-async",
+            function_name=function.name,
+            maximum_retry_attempts=args.get("max_retry_attempts", 2),
+            maximum_event_age_in_seconds=args.get("max_event_age_seconds", 3600),
+            opts=child,
+        )
+
+        rules = self._rules(
+            name,
+            prefix=prefix,
+            repositories=repositories,
+            function=function,
+            dead_letters=dead_letters,
+            args=args,
+            tags=tags,
+        )
+        aws.sqs.QueuePolicy(
+            f"{name}-dlq",
+            queue_url=dead_letters.url,
+            policy=pulumi.Output.all(dead_letters.arn, *[rule.arn for rule in rules]).apply(
+                lambda v: json.dumps(dead_letter_queue_policy(v[0], v[1:]))
+            ),
+            opts=child,
+        )
+
+        alarms = self._alarms(
+            name,
+            prefix=prefix,
+            namespace=namespace,
+            critical=critical,
+            high=high,
+            topic=topic,
+            function=function,
+            dead_letters=dead_letters,
+            tags=tags,
+        )
+
+        self.function_name = function.name
+        self.function_arn = function.arn
+        self.topic_arn = topic.arn
+        self.findings_bucket_name = bucket.bucket
+        self.dead_letter_queue_url = dead_letters.url
+        self.alarm_names = pulumi.Output.all(*[alarm.name for alarm in alarms]).apply(list)
+        self.register_outputs(
+            {
+                "functionName": self.function_name,
+                "functionArn": self.function_arn,
+                "topicArn": self.topic_arn,
+                "findingsBucketName": self.findings_bucket_name,
+                "deadLetterQueueUrl": self.dead_letter_queue_url,
+                "alarmNames": self.alarm_names,
+            }
+        )
+
+    def _findings_bucket(
+        self,
+        name: str,
+        *,
+        prefix: str,
+        key: aws.kms.Key,
+        retention_days: int,
+        protect: bool,
+        tags: dict[str, str],
+    ) -> aws.s3.Bucket:
+        """Private, versioned, KMS-encrypted, TLS-only; reports expire after `retention_days`."""
+        bucket = aws.s3.Bucket(
+            f"{name}-findings",
+            bucket_prefix=f"{prefix[:30]}-scan-findings-",
+            force_destroy=not protect,
+            tags=tags,
+            opts=pulumi.ResourceOptions(parent=self, protect=protect),
+        )
+        after = pulumi.ResourceOptions(parent=self, depends_on=[bucket])
+        public_access = aws.s3.BucketPublicAccessBlock(
+            f"{name}-findings",
+            bucket=bucket.bucket,
+            block_public_acls=True,
+            block_public_policy=True,
+            ignore_public_acls=True,
+            restrict_public_buckets=True,
+            opts=after,
+        )
+        aws.s3.BucketOwnershipControls(
+            f"{name}-findings",
+            bucket=bucket.bucket,
+            rule={"object_ownership": "BucketOwnerEnforced"},
+            opts=after,
+        )
+        aws.s3.BucketServerSideEncryptionConfiguration(
+            f"{name}-findings",
+            bucket=bucket.bucket,
+            rules=[
+                {
+                    "apply_server_side_encryption_by_default": {
+                        "sse_algorithm": "aws:kms",
+                        "kms_master_key_id": key.arn,
+                    },
+                    # One data key per bucket instead of per object: far fewer KMS calls.
+                    "bucket_key_enabled": True,
+                }
+            ],
+            opts=after,
+        )
+        versioning = aws.s3.BucketVersioning(
+            f"{name}-findings",
+            bucket=bucket.bucket,
+            versioning_configuration={"status": "Enabled"},
+            opts=after,
+        )
+        aws.s3.BucketLifecycleConfiguration(
+            f"{name}-findings",
+            bucket=bucket.bucket,
+            rules=[
+                {
+                    "id": "expire-reports",
+                    "status": "Enabled",
+                    "filter": {"prefix": REPORT_PREFIX},
+                    "expiration": {"days": retention_days},
+                    # Each rescan overwrites a report; keep the previous versions a month.
+                    "noncurrent_version_expiration": {"noncurrent_days": 30},
+                    "abort_incomplete_multipart_upload": {"days_after_initiation": 1},
+                }
+            ],
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[versioning]),
+        )
+        aws.s3.BucketPolicy(
+            f"{name}-findings",
+            bucket=bucket.bucket,
+            policy=bucket.arn.apply(lambda arn: json.dumps(bucket_policy(arn))),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[public_access]),
+        )
+        return bucket
+
+    def _rules(
+        self,
+        name: str,
+        *,
+        prefix: str,
+        repositories: pulumi.Output[Mapping[str, str]],
+        function: aws.lambda_.Function,
+        dead_letters: aws.sqs.Queue,
+        args: ImageScanAlertsArgs,
+        tags: dict[str, str],
+    ) -> list[aws.cloudwatch.EventRule]:
+        """One rule per event shape, each matching only the managed repositories."""
+        patterns = {
+            "basic": (
+                "ECR basic scan completed or failed",
+                repositories.apply(lambda r: json.dumps(basic_scan_pattern(list(r)))),
+            ),
+            "enhanced": (
+                "Inspector enhanced scan of an image completed",
+                repositories.apply(lambda r: json.dumps(enhanced_scan_pattern(list(r.values())))),
+            ),
+        }
+        rules = []
+        for kind, (description, pattern) in patterns.items():
+            rule = aws.cloudwatch.EventRule(
+                f"{name}-{kind}-scan",
+                name=f"{prefix}-{kind}-image-scan",
+                description=description,
+                event_pattern=pattern,
+                tags=tags,
+                opts=pulumi.ResourceOptions(parent=self),
+            )
+            child = pulumi.ResourceOptions(parent=rule)
+            permission = aws.lambda_.Permission(
+                f"{name}-{kind}-scan",
+                action="lambda:InvokeFunction",
+                function=function.name,
+                principal="events.amazonaws.com",
+                source_arn=rule.arn,
+                opts=child,
+            )
+            aws.cloudwatch.EventTarget(
+                f"{name}-{kind}-scan",
+                rule=rule.name,
+                arn=function.arn,
+                retry_policy={
+                    "maximum_event_age_in_seconds": args.get("max_event_age_seconds", 3600),
+                    "maximum_retry_attempts": 10,
+                },
+                dead_letter_config={"arn": dead_letters.arn},
+                opts=pulumi.ResourceOptions(parent=rule, depends_on=[permission]),
+            )
+            rules.append(rule)
+        return rules
+
+    def _alarms(
+        self,
+        name: str,
+        *,
+        prefix: str,
+        namespace: str,
+        critical: int,
+        high: int,
+        topic: aws.sns.Topic,
+        function: aws.lambda_.Function,
+        dead_letters: aws.sqs.Queue,
+        tags: dict[str, str],
+    ) -> list[aws.cloudwatch.MetricAlarm]:
+        """CRITICAL/HIGH findings across repositories, plus the function's own health."""
+        child = pulumi.ResourceOptions(parent=self)
+        common: dict[str, Any] = {
+            "period": 300,
+            "evaluation_periods": 1,
+            "comparison_operator": "GreaterThanOrEqualToThreshold",
+            # No scan in a period means nothing new to report, not an unknown state.
+            "treat_missing_data": "notBreaching",
+            "alarm_actions": [topic.arn],
+            "ok_actions": [topic.arn],
+            "tags": tags,
+            "opts": child,
+        }
+        alarms = [
+            aws.cloudwatch.MetricAlarm(
+                f"{name}-{severity.lower()}",
+                name=f"{prefix}-image-scan-{severity.lower()}",
+                alarm_description=f"An image scan found at least {threshold} {severity} vulnerabilities",
+                namespace=namespace,
+                metric_name=METRIC_NAME,
+                dimensions={"Severity": severity},
+                statistic="Maximum",
+                threshold=threshold,
+                **common,
+            )
+            for severity, threshold in (("CRITICAL", critical), ("HIGH", high))
+        ]
+        alarms.append(
+            aws.cloudwatch.MetricAlarm(
+                f"{name}-errors",
+                name=f"{prefix}-image-scan-function-errors",
+                alarm_description="The scan_findings function failed; events are retried, then dead-lettered",
+                namespace="AWS/Lambda",
+                metric_name="Errors",
+                dimensions={"FunctionName": function.name},
+                statistic="Sum",
+                threshold=1,
+                **common,
+            )
+        )
+        alarms.append(
+            aws.cloudwatch.MetricAlarm(
+                f"{name}-dead-letters",
+                name=f"{prefix}-image-scan-dead-letters",
+                alarm_description="Scan events are waiting in the dead-letter queue",
+                namespace="AWS/SQS",
+                metric_name="ApproximateNumberOfMessagesVisible",
+                dimensions={"QueueName": dead_letters.name},
+                statistic="Maximum",
+                threshold=1,
+                **common,
+            )
+        )
+        return alarms

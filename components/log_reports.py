@@ -1,0 +1,787 @@
+"""LogReports: error lines exported from Loki every 10 minutes to S3, turned into reports by a Lambda (K4, O3).
+
+An exporter CronJob in the cluster (IRSA role limited to its bucket prefix, ``concurrencyPolicy: Forbid``)
+writes one gzip JSON-lines object per namespace and closed window to the raw bucket. Each new object
+triggers the ``log_report`` Lambda, which groups the lines by namespace, app and signature and writes a
+JSON and an HTML report to the processed bucket, emitting ``ErrorLines`` per namespace as EMF metrics.
+One alarm per namespace watches that metric; others watch the function, its dead letters and the
+pipeline's heartbeat. All notify the alerts topic passed in.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from typing import Any, NotRequired, TypedDict
+
+import pulumi
+import pulumi_aws as aws
+import pulumi_kubernetes as k8s
+
+from .irsa import irsa_role
+from .kms import rotating_key
+from .lambda_package import ARCHITECTURE, RUNTIME, lambda_archive
+
+FUNCTION_PACKAGE = "log_report"
+HANDLER = f"{FUNCTION_PACKAGE}.handler.lambda_handler"
+RAW_PREFIX = "errors"
+REPORT_PREFIX = "reports"
+METRICS_NAMESPACE = "Kubeboard/LogReports"
+ERROR_METRIC = "ErrorLines"
+WINDOW_SECONDS = 600
+EXPORTER_UID = 10001
+# Tells the policy pack these buckets hold expiring logs and reports (no versioning needed).
+DATA_CLASS_TAGS = {"kubeboard.io/data-class": "logs"}
+
+
+class ExporterArgs(TypedDict):
+    image: pulumi.Input[str]
+    """Pinned image reference (immutable tag or ``@sha256:`` digest) built from lambdas/log_exporter."""
+    namespace: str
+    """Kubernetes namespace the CronJob runs in (created here, Pod Security ``restricted``)."""
+    service_account: str
+    loki_url: str
+    """Loki's HTTP address inside the cluster, e.g. ``http://loki.monitoring.svc.cluster.local:3100``."""
+    loki_namespace: str
+    """Namespace of the Loki pods: the exporter's only in-cluster egress besides DNS."""
+    schedule: NotRequired[str]
+    """Cron schedule (default every 10 minutes)."""
+    backfill_windows: NotRequired[int]
+    page_limit: NotRequired[int]
+    line_filter: NotRequired[str]
+    resources: NotRequired[Mapping[str, Mapping[str, str]]]
+    """Kubernetes ``resources`` ({requests: {cpu, memory}, limits: {cpu, memory}})."""
+
+
+class LogReportsArgs(TypedDict):
+    name: str
+    """Name prefix of every resource (the platform name)."""
+    namespaces: Sequence[str]
+    """Kubernetes namespaces whose error lines are exported; one error-count alarm each."""
+    alert_topic_arn: pulumi.Input[str]
+    """SNS topic the alarms notify."""
+    provider: k8s.Provider
+    """The cluster's Kubernetes provider (the exporter CronJob runs there)."""
+    oidc_provider_arn: pulumi.Input[str]
+    oidc_issuer: pulumi.Input[str]
+    """The cluster's OIDC issuer without ``https://``."""
+    exporter: ExporterArgs
+    raw_retention_days: NotRequired[int]
+    """Days an exported window is kept (default 30)."""
+    report_retention_days: NotRequired[int]
+    """Days a report is kept (default 90)."""
+    error_threshold: NotRequired[int]
+    """Error lines of one namespace in one window that raise its alarm (default 100)."""
+    log_retention_days: NotRequired[int]
+    reserved_concurrency: NotRequired[int]
+    memory_mb: NotRequired[int]
+    """Function memory; Lambda's CPU share grows with it (default 1024)."""
+    max_retry_attempts: NotRequired[int]
+    code: NotRequired[pulumi.Archive]
+    """The function's archive; defaults to ``lambdas/log_report`` built with its pinned requirements."""
+    protect: NotRequired[bool]
+    tags: NotRequired[Mapping[str, str]]
+
+
+# --- policy documents (plain data, so tests and the offline plan can read them) ------------------------
+
+
+def exporter_policy(*, bucket_arn: str, key_arn: str, region: str) -> dict[str, Any]:
+    """The exporter may list and add objects under its prefix of the raw bucket, nothing else."""
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "WriteExportsUnderOwnPrefix",
+                "Effect": "Allow",
+                "Action": "s3:PutObject",
+                "Resource": f"{bucket_arn}/{RAW_PREFIX}/*",
+            },
+            {
+                # Finding the windows already exported (and missing ones to backfill).
+                "Sid": "ListOwnPrefix",
+                "Effect": "Allow",
+                "Action": "s3:ListBucket",
+                "Resource": bucket_arn,
+                "Condition": {"StringLike": {"s3:prefix": [f"{RAW_PREFIX}/*"]}},
+            },
+            {
+                "Sid": "EncryptThroughS3",
+                "Effect": "Allow",
+                "Action": "kms:GenerateDataKey",
+                "Resource": key_arn,
+                "Condition": {"StringEquals": {"kms:ViaService": f"s3.{region}.amazonaws.com"}},
+            },
+        ],
+    }
+
+
+def function_policy(
+    *,
+    raw_bucket_arn: str,
+    processed_bucket_arn: str,
+    key_arn: str,
+    queue_arn: str,
+    log_group_arn: str,
+    region: str,
+) -> dict[str, Any]:
+    """The function reads exports, writes reports, logs, and parks failed events."""
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "WriteOwnLogs",
+                "Effect": "Allow",
+                "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
+                "Resource": f"{log_group_arn}:*",
+            },
+            {
+                "Sid": "ReadExports",
+                "Effect": "Allow",
+                "Action": "s3:GetObject",
+                "Resource": f"{raw_bucket_arn}/{RAW_PREFIX}/*",
+            },
+            {
+                "Sid": "WriteReports",
+                "Effect": "Allow",
+                "Action": "s3:PutObject",
+                "Resource": f"{processed_bucket_arn}/{REPORT_PREFIX}/*",
+            },
+            {
+                "Sid": "UseTheBucketKeyThroughS3",
+                "Effect": "Allow",
+                "Action": ["kms:Decrypt", "kms:GenerateDataKey"],
+                "Resource": key_arn,
+                "Condition": {"StringEquals": {"kms:ViaService": f"s3.{region}.amazonaws.com"}},
+            },
+            {"Sid": "DeadLetter", "Effect": "Allow", "Action": "sqs:SendMessage", "Resource": queue_arn},
+        ],
+    }
+
+
+def lambda_trust_policy(account_id: str) -> dict[str, Any]:
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Principal": {"Service": "lambda.amazonaws.com"},
+                "Action": "sts:AssumeRole",
+                "Condition": {"StringEquals": {"aws:SourceAccount": account_id}},
+            }
+        ],
+    }
+
+
+def tls_only_policy(bucket_arn: str) -> dict[str, Any]:
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "DenyInsecureTransport",
+                "Effect": "Deny",
+                "Principal": "*",
+                "Action": "s3:*",
+                "Resource": [bucket_arn, f"{bucket_arn}/*"],
+                "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+            }
+        ],
+    }
+
+
+def dead_letter_queue_policy(queue_arn: str) -> dict[str, Any]:
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "DenyInsecureTransport",
+                "Effect": "Deny",
+                "Principal": "*",
+                "Action": "sqs:*",
+                "Resource": queue_arn,
+                "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+            }
+        ],
+    }
+
+
+# --- the exporter's Kubernetes objects (plain data as well) ---------------------------------------------
+
+
+def exporter_pod_spec(
+    *,
+    image: Any,
+    service_account: str,
+    env: Mapping[str, Any],
+    resources: Mapping[str, Mapping[str, str]],
+) -> dict[str, Any]:
+    """A hardened pod: non-root, read-only root, no capabilities, RuntimeDefault seccomp, no API token."""
+    return {
+        "serviceAccountName": service_account,
+        # The IRSA webhook mounts its own web-identity token; the Kubernetes API token is not needed.
+        "automountServiceAccountToken": False,
+        "restartPolicy": "Never",
+        "securityContext": {
+            "runAsNonRoot": True,
+            "runAsUser": EXPORTER_UID,
+            "runAsGroup": EXPORTER_UID,
+            # Makes the projected web-identity token readable by the non-root user.
+            "fsGroup": EXPORTER_UID,
+            "seccompProfile": {"type": "RuntimeDefault"},
+        },
+        "containers": [
+            {
+                "name": "exporter",
+                "image": image,
+                "imagePullPolicy": "IfNotPresent",
+                "command": ["python", "-m", "lambdas.log_exporter"],
+                "env": [{"name": key, "value": value} for key, value in env.items()],
+                "resources": {kind: dict(values) for kind, values in resources.items()},
+                "securityContext": {
+                    "allowPrivilegeEscalation": False,
+                    "readOnlyRootFilesystem": True,
+                    "privileged": False,
+                    "capabilities": {"drop": ["ALL"]},
+                },
+                # The window is spooled to /tmp before upload; the root filesystem stays read-only.
+                "volumeMounts": [{"name": "tmp", "mountPath": "/tmp"}],
+            }
+        ],
+        "volumes": [{"name": "tmp", "emptyDir": {"sizeLimit": "2Gi"}}],
+    }
+
+
+def exporter_network_policy_spec(loki_namespace: str) -> dict[str, Any]:
+    """No ingress; egress only to DNS, Loki's HTTP port and HTTPS (S3, STS)."""
+    return {
+        "podSelector": {"matchLabels": {"app.kubernetes.io/name": "log-exporter"}},
+        "policyTypes": ["Ingress", "Egress"],
+        "ingress": [],
+        "egress": [
+            {
+                "to": [
+                    {"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "kube-system"}}}
+                ],
+                "ports": [{"protocol": "UDP", "port": 53}, {"protocol": "TCP", "port": 53}],
+            },
+            {
+                "to": [
+                    {"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": loki_namespace}}}
+                ],
+                "ports": [{"protocol": "TCP", "port": 3100}],
+            },
+            {"ports": [{"protocol": "TCP", "port": 443}]},
+        ],
+    }
+
+
+def _check(args: LogReportsArgs) -> None:
+    exporter = args["exporter"]
+    checks = [
+        (len(args["namespaces"]) >= 1, "namespaces must list at least one namespace"),
+        (len(set(args["namespaces"])) == len(args["namespaces"]), "namespaces must not repeat"),
+        (args.get("error_threshold", 100) >= 1, "error_threshold must be >= 1"),
+        (1 <= args.get("reserved_concurrency", 5) <= 1000, "reserved_concurrency must be 1..1000"),
+        (0 <= args.get("max_retry_attempts", 2) <= 2, "max_retry_attempts must be 0..2"),
+        (128 <= args.get("memory_mb", 1024) <= 10240, "memory_mb must be 128..10240"),
+        (1 <= exporter.get("backfill_windows", 36) <= 1008, "exporter.backfill_windows must be 1..1008"),
+        (len(exporter.get("schedule", "*/10 * * * *").split()) == 5, "exporter.schedule must be cron"),
+    ]
+    problems = [message for ok, message in checks if not ok]
+    if problems:
+        raise ValueError("LogReports: " + "; ".join(problems))
+
+
+class LogReports(pulumi.ComponentResource):
+    raw_bucket_name: pulumi.Output[str]
+    """Exports: ``errors/<namespace>/<YYYY>/<MM>/<DD>/<HHMM>.jsonl.gz``."""
+    processed_bucket_name: pulumi.Output[str]
+    """Reports: ``reports/<namespace>/<YYYY>/<MM>/<DD>/<HHMM>.json`` and ``.html``."""
+    function_name: pulumi.Output[str]
+    function_arn: pulumi.Output[str]
+    dead_letter_queue_url: pulumi.Output[str]
+    exporter_role_arn: pulumi.Output[str]
+    exporter_cron_job_name: pulumi.Output[str]
+    alarm_names: pulumi.Output[list[str]]
+
+    def __init__(self, name: str, args: LogReportsArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("kubeboard:index:LogReports", name, None, opts)
+        _check(args)
+        prefix = args["name"]
+        tags = dict(args.get("tags") or {})
+        protect = args.get("protect", False)
+        child = pulumi.ResourceOptions(parent=self)
+        invoke = pulumi.InvokeOutputOptions(parent=self)
+        account_id = aws.get_caller_identity_output(opts=invoke).account_id
+        region = aws.get_region_output(opts=invoke).region
+
+        key = rotating_key(
+            f"{name}-key",
+            alias=f"{prefix}-log-reports",
+            description=f"Encrypts the {prefix} error-log exports and reports",
+            protect=protect,
+            tags=tags,
+            opts=child,
+        )
+        raw = self._bucket(
+            f"{name}-raw",
+            bucket_prefix=f"{prefix[:30]}-error-logs-raw-",
+            key=key,
+            expire_prefix=f"{RAW_PREFIX}/",
+            expire_days=args.get("raw_retention_days", 30),
+            protect=protect,
+            tags=tags,
+        )
+        processed = self._bucket(
+            f"{name}-processed",
+            bucket_prefix=f"{prefix[:30]}-error-reports-",
+            key=key,
+            expire_prefix=f"{REPORT_PREFIX}/",
+            expire_days=args.get("report_retention_days", 90),
+            protect=protect,
+            tags=tags,
+        )
+
+        dead_letters = aws.sqs.Queue(
+            f"{name}-dlq",
+            name=f"{prefix}-log-report-dlq",
+            sqs_managed_sse_enabled=True,
+            message_retention_seconds=14 * 24 * 3600,
+            tags=tags,
+            opts=child,
+        )
+        aws.sqs.QueuePolicy(
+            f"{name}-dlq",
+            queue_url=dead_letters.url,
+            policy=dead_letters.arn.apply(lambda arn: json.dumps(dead_letter_queue_policy(arn))),
+            opts=child,
+        )
+
+        function = self._function(
+            name,
+            prefix=prefix,
+            args=args,
+            account_id=account_id,
+            region=region,
+            raw=raw,
+            processed=processed,
+            key=key,
+            dead_letters=dead_letters,
+            tags=tags,
+        )
+        self._notification(name, raw=raw, function=function, account_id=account_id)
+
+        exporter_role = irsa_role(
+            f"{name}-exporter",
+            oidc_provider_arn=args["oidc_provider_arn"],
+            oidc_issuer=args["oidc_issuer"],
+            namespace=args["exporter"]["namespace"],
+            service_account=args["exporter"]["service_account"],
+            policy_documents={
+                "export": pulumi.Output.all(raw.arn, key.arn, region).apply(
+                    lambda v: exporter_policy(bucket_arn=v[0], key_arn=v[1], region=v[2])
+                )
+            },
+            description="Log exporter CronJob: lists and writes its prefix of the raw error-log bucket",
+            tags=tags,
+            opts=child,
+        )
+        cron_job = self._exporter(
+            name, args=args, raw=raw, region=region, role_arn=exporter_role.arn, ready=exporter_role.ready
+        )
+        alarms = self._alarms(name, prefix=prefix, args=args, function=function, dead_letters=dead_letters)
+
+        self.raw_bucket_name = raw.bucket
+        self.processed_bucket_name = processed.bucket
+        self.function_name = function.name
+        self.function_arn = function.arn
+        self.dead_letter_queue_url = dead_letters.url
+        self.exporter_role_arn = exporter_role.arn
+        self.exporter_cron_job_name = cron_job.metadata.apply(lambda m: m["name"] if m else "")
+        self.alarm_names = pulumi.Output.all(*[alarm.name for alarm in alarms]).apply(list)
+        self.register_outputs(
+            {
+                "rawBucketName": self.raw_bucket_name,
+                "processedBucketName": self.processed_bucket_name,
+                "functionName": self.function_name,
+                "functionArn": self.function_arn,
+                "deadLetterQueueUrl": self.dead_letter_queue_url,
+                "exporterRoleArn": self.exporter_role_arn,
+                "exporterCronJobName": self.exporter_cron_job_name,
+                "alarmNames": self.alarm_names,
+            }
+        )
+
+    def _bucket(
+        self,
+        name: str,
+        *,
+        bucket_prefix: str,
+        key: aws.kms.Key,
+        expire_prefix: str,
+        expire_days: int,
+        protect: bool,
+        tags: dict[str, str],
+    ) -> aws.s3.Bucket:
+        """Private, KMS-encrypted (bucket key), TLS-only; objects expire after `expire_days`."""
+        bucket = aws.s3.Bucket(
+            name,
+            bucket_prefix=bucket_prefix,
+            force_destroy=not protect,
+            tags={**tags, **DATA_CLASS_TAGS},
+            opts=pulumi.ResourceOptions(parent=self, protect=protect),
+        )
+        after = pulumi.ResourceOptions(parent=self, depends_on=[bucket])
+        public_access = aws.s3.BucketPublicAccessBlock(
+            name,
+            bucket=bucket.bucket,
+            block_public_acls=True,
+            block_public_policy=True,
+            ignore_public_acls=True,
+            restrict_public_buckets=True,
+            opts=after,
+        )
+        aws.s3.BucketOwnershipControls(
+            name, bucket=bucket.bucket, rule={"object_ownership": "BucketOwnerEnforced"}, opts=after
+        )
+        aws.s3.BucketServerSideEncryptionConfiguration(
+            name,
+            bucket=bucket.bucket,
+            rules=[
+                {
+                    "apply_server_side_encryption_by_default": {
+                        "sse_algorithm": "aws:kms",
+                        "kms_master_key_id": key.arn,
+                    },
+                    # One data key per bucket, not per object: far fewer KMS calls at 144 windows a day.
+                    "bucket_key_enabled": True,
+                }
+            ],
+            opts=after,
+        )
+        aws.s3.BucketLifecycleConfiguration(
+            name,
+            bucket=bucket.bucket,
+            rules=[
+                {
+                    "id": "expire",
+                    "status": "Enabled",
+                    "filter": {"prefix": expire_prefix},
+                    "expiration": {"days": expire_days},
+                    "abort_incomplete_multipart_upload": {"days_after_initiation": 1},
+                }
+            ],
+            opts=after,
+        )
+        aws.s3.BucketPolicy(
+            name,
+            bucket=bucket.bucket,
+            policy=bucket.arn.apply(lambda arn: json.dumps(tls_only_policy(arn))),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[public_access]),
+        )
+        return bucket
+
+    def _function(
+        self,
+        name: str,
+        *,
+        prefix: str,
+        args: LogReportsArgs,
+        account_id: pulumi.Output[str],
+        region: pulumi.Output[str],
+        raw: aws.s3.Bucket,
+        processed: aws.s3.Bucket,
+        key: aws.kms.Key,
+        dead_letters: aws.sqs.Queue,
+        tags: dict[str, str],
+    ) -> aws.lambda_.Function:
+        child = pulumi.ResourceOptions(parent=self)
+        function_name = f"{prefix}-log-report"
+        log_group = aws.cloudwatch.LogGroup(
+            f"{name}-logs",
+            name=f"/aws/lambda/{function_name}",
+            retention_in_days=args.get("log_retention_days", 30),
+            tags=tags,
+            opts=child,
+        )
+        role = aws.iam.Role(
+            f"{name}-function",
+            description="log_report Lambda: reads error-log exports, writes reports",
+            assume_role_policy=account_id.apply(lambda a: json.dumps(lambda_trust_policy(a))),
+            tags=tags,
+            opts=child,
+        )
+        role_policy = aws.iam.RolePolicy(
+            f"{name}-function",
+            role=role.id,
+            policy=pulumi.Output.all(
+                raw.arn, processed.arn, key.arn, dead_letters.arn, log_group.arn, region
+            ).apply(
+                lambda v: json.dumps(
+                    function_policy(
+                        raw_bucket_arn=v[0],
+                        processed_bucket_arn=v[1],
+                        key_arn=v[2],
+                        queue_arn=v[3],
+                        log_group_arn=v[4],
+                        region=v[5],
+                    )
+                )
+            ),
+            opts=child,
+        )
+        function = aws.lambda_.Function(
+            f"{name}-function",
+            name=function_name,
+            description="Error-log export (S3) -> grouped JSON and HTML report, EMF error counts",
+            runtime=RUNTIME,
+            architectures=[ARCHITECTURE],
+            handler=HANDLER,
+            code=args.get("code") or lambda_archive(FUNCTION_PACKAGE),
+            role=role.arn,
+            memory_size=args.get("memory_mb", 1024),
+            # A large window streams through in well under a minute; the margin covers S3 slowness.
+            timeout=300,
+            reserved_concurrent_executions=args.get("reserved_concurrency", 5),
+            dead_letter_config={"target_arn": dead_letters.arn},
+            logging_config={"log_format": "Text", "log_group": log_group.name},
+            environment={
+                "variables": {
+                    "PROCESSED_BUCKET": processed.bucket,
+                    "REPORT_PREFIX": REPORT_PREFIX,
+                    "METRICS_NAMESPACE": METRICS_NAMESPACE,
+                    "POWERTOOLS_SERVICE_NAME": "log-report",
+                    "POWERTOOLS_LOG_LEVEL": "INFO",
+                }
+            },
+            tags=tags,
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[role_policy, log_group]),
+        )
+        aws.lambda_.FunctionEventInvokeConfig(
+            f"{name}-async",
+            function_name=function.name,
+            maximum_retry_attempts=args.get("max_retry_attempts", 2),
+            maximum_event_age_in_seconds=3600,
+            opts=child,
+        )
+        return function
+
+    def _notification(
+        self, name: str, *, raw: aws.s3.Bucket, function: aws.lambda_.Function, account_id: pulumi.Output[str]
+    ) -> None:
+        """New export objects (and only those) invoke the function."""
+        permission = aws.lambda_.Permission(
+            f"{name}-s3-invoke",
+            action="lambda:InvokeFunction",
+            function=function.name,
+            principal="s3.amazonaws.com",
+            source_arn=raw.arn,
+            source_account=account_id,
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        aws.s3.BucketNotification(
+            f"{name}-raw",
+            bucket=raw.bucket,
+            lambda_functions=[
+                {
+                    "lambda_function_arn": function.arn,
+                    "events": ["s3:ObjectCreated:*"],
+                    "filter_prefix": f"{RAW_PREFIX}/",
+                    "filter_suffix": ".jsonl.gz",
+                }
+            ],
+            # S3 checks it may invoke the function when the notification is saved.
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[permission]),
+        )
+
+    def _exporter(
+        self,
+        name: str,
+        *,
+        args: LogReportsArgs,
+        raw: aws.s3.Bucket,
+        region: pulumi.Output[str],
+        role_arn: pulumi.Output[str],
+        ready: list[pulumi.Resource],
+    ) -> k8s.batch.v1.CronJob:
+        exporter = args["exporter"]
+        namespace = exporter["namespace"]
+        labels = {"app.kubernetes.io/name": "log-exporter", "app.kubernetes.io/part-of": "kubeboard"}
+        k8s_child = pulumi.ResourceOptions(parent=self, provider=args["provider"])
+        ns = k8s.core.v1.Namespace(
+            f"{name}-namespace",
+            metadata={
+                "name": namespace,
+                "labels": {
+                    "pod-security.kubernetes.io/enforce": "restricted",
+                    "pod-security.kubernetes.io/audit": "restricted",
+                    "pod-security.kubernetes.io/warn": "restricted",
+                },
+            },
+            opts=k8s_child,
+        )
+        in_ns = pulumi.ResourceOptions(parent=self, provider=args["provider"], depends_on=[ns])
+        service_account = k8s.core.v1.ServiceAccount(
+            f"{name}-exporter",
+            metadata={
+                "name": exporter["service_account"],
+                "namespace": namespace,
+                "labels": labels,
+                "annotations": {
+                    "eks.amazonaws.com/role-arn": role_arn,
+                    "eks.amazonaws.com/sts-regional-endpoints": "true",
+                },
+            },
+            automount_service_account_token=False,
+            opts=in_ns,
+        )
+        k8s.networking.v1.NetworkPolicy(
+            f"{name}-exporter",
+            metadata={"name": "log-exporter", "namespace": namespace, "labels": labels},
+            spec=exporter_network_policy_spec(exporter["loki_namespace"]),
+            opts=in_ns,
+        )
+        resources = exporter.get("resources") or {
+            "requests": {"cpu": "50m", "memory": "96Mi"},
+            "limits": {"cpu": "500m", "memory": "256Mi"},
+        }
+        env = {
+            "LOKI_URL": exporter["loki_url"],
+            "EXPORT_BUCKET": raw.bucket,
+            "EXPORT_PREFIX": RAW_PREFIX,
+            "EXPORT_NAMESPACES": ",".join(args["namespaces"]),
+            "BACKFILL_WINDOWS": str(exporter.get("backfill_windows", 36)),
+            "PAGE_LIMIT": str(exporter.get("page_limit", 5000)),
+            "AWS_REGION": region,
+            **({"LINE_FILTER": exporter["line_filter"]} if exporter.get("line_filter") else {}),
+        }
+        return k8s.batch.v1.CronJob(
+            f"{name}-exporter",
+            metadata={"name": "log-exporter", "namespace": namespace, "labels": labels},
+            spec={
+                "schedule": exporter.get("schedule", "*/10 * * * *"),
+                "timeZone": "Etc/UTC",
+                # A slow run must not overlap the next: both would export the same windows.
+                "concurrencyPolicy": "Forbid",
+                "startingDeadlineSeconds": 300,
+                "successfulJobsHistoryLimit": 3,
+                "failedJobsHistoryLimit": 3,
+                "jobTemplate": {
+                    "metadata": {"labels": labels},
+                    "spec": {
+                        # A failed run is retried by the next schedule, which backfills what is missing.
+                        "backoffLimit": 1,
+                        "activeDeadlineSeconds": 540,
+                        "ttlSecondsAfterFinished": 86400,
+                        "template": {
+                            "metadata": {"labels": labels},
+                            "spec": exporter_pod_spec(
+                                image=exporter["image"],
+                                service_account=exporter["service_account"],
+                                env=env,
+                                resources=resources,
+                            ),
+                        },
+                    },
+                },
+            },
+            opts=pulumi.ResourceOptions(
+                parent=self, provider=args["provider"], depends_on=[ns, service_account, *ready]
+            ),
+        )
+
+    def _alarms(
+        self,
+        name: str,
+        *,
+        prefix: str,
+        args: LogReportsArgs,
+        function: aws.lambda_.Function,
+        dead_letters: aws.sqs.Queue,
+    ) -> list[aws.cloudwatch.MetricAlarm]:
+        topic = args["alert_topic_arn"]
+        tags = dict(args.get("tags") or {})
+        threshold = args.get("error_threshold", 100)
+        child = pulumi.ResourceOptions(parent=self)
+        actions: dict[str, Any] = {
+            "alarm_actions": [topic],
+            "ok_actions": [topic],
+            "tags": tags,
+            "opts": child,
+        }
+        alarms = [
+            aws.cloudwatch.MetricAlarm(
+                f"{name}-errors-{namespace}",
+                name=f"{prefix}-error-logs-{namespace}",
+                alarm_description=(
+                    f"At least {threshold} error lines in namespace {namespace} in one 10-minute window"
+                ),
+                namespace=METRICS_NAMESPACE,
+                metric_name=ERROR_METRIC,
+                dimensions={"namespace": namespace},
+                statistic="Sum",
+                period=WINDOW_SECONDS,
+                evaluation_periods=1,
+                threshold=threshold,
+                comparison_operator="GreaterThanOrEqualToThreshold",
+                # The heartbeat alarm below catches a pipeline that stopped; here no data is no errors.
+                treat_missing_data="notBreaching",
+                **actions,
+            )
+            for namespace in args["namespaces"]
+        ]
+        alarms.append(
+            aws.cloudwatch.MetricAlarm(
+                f"{name}-function-errors",
+                name=f"{prefix}-log-report-function-errors",
+                alarm_description="The log_report function failed (its events go to the dead-letter queue)",
+                namespace="AWS/Lambda",
+                metric_name="Errors",
+                dimensions={"FunctionName": function.name},
+                statistic="Sum",
+                period=300,
+                evaluation_periods=1,
+                threshold=1,
+                comparison_operator="GreaterThanOrEqualToThreshold",
+                treat_missing_data="notBreaching",
+                **actions,
+            )
+        )
+        alarms.append(
+            aws.cloudwatch.MetricAlarm(
+                f"{name}-dead-letters",
+                name=f"{prefix}-log-report-dead-letters",
+                alarm_description="Exports the function could not process are waiting in its dead-letter queue",
+                namespace="AWS/SQS",
+                metric_name="ApproximateNumberOfMessagesVisible",
+                dimensions={"QueueName": dead_letters.name},
+                statistic="Maximum",
+                period=300,
+                evaluation_periods=1,
+                threshold=1,
+                comparison_operator="GreaterThanOrEqualToThreshold",
+                treat_missing_data="notBreaching",
+                **actions,
+            )
+        )
+        alarms.append(
+            aws.cloudwatch.MetricAlarm(
+                f"{name}-heartbeat",
+                name=f"{prefix}-log-report-stalled",
+                alarm_description=(
+                    "No export was reported for 30 minutes: the exporter CronJob or the function stopped"
+                ),
+                namespace="AWS/Lambda",
+                metric_name="Invocations",
+                dimensions={"FunctionName": function.name},
+                statistic="Sum",
+                period=WINDOW_SECONDS,
+                evaluation_periods=3,
+                threshold=1,
+                comparison_operator="LessThanThreshold",
+                # Every window produces one object per namespace, so silence means a broken pipeline.
+                treat_missing_data="breaching",
+                **actions,
+            )
+        )
+        return alarms

@@ -1,0 +1,70 @@
+"""The offline evaluator: the plan.json `policies` contract, unknowns, secrets and broken policies."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from pulumi_policy import Severity
+
+from kubeboard_policy import all_policies
+from kubeboard_policy.base import TypedResourcePolicy
+from kubeboard_policy.config import PackConfig
+from kubeboard_policy.offline import evaluate
+from tests.policy.plans import bucket_with, res
+
+REPO = "aws:ecr/repository:Repository"
+
+
+def test_section_follows_the_plan_contract() -> None:
+    section = evaluate([res(REPO, "app", {"imageTagMutability": "MUTABLE"})], "dev", config=PackConfig())
+    assert section["evaluated"] == [p.name for p in all_policies()]
+    assert section["results"]
+    for result in section["results"]:
+        assert {"policy", "level", "urn", "message"} <= set(result)
+        assert result["level"] in ("mandatory", "advisory")
+    assert section["mandatoryViolations"] == sum(r["level"] == "mandatory" for r in section["results"])
+
+
+def test_compliant_fragment_has_no_violation() -> None:
+    assert evaluate(bucket_with(protect=True), "prod")["results"] == []
+
+
+def test_unknown_value_is_advisory_like_a_preview() -> None:
+    section = evaluate([res(REPO, "app", {"imageTagMutability": "[unknown]"})], "dev", config=PackConfig())
+    unknown = [r for r in section["results"] if r["policy"] == "aws-ecr-repository-disallow-mutable-image"]
+    assert [r["level"] for r in unknown] == ["advisory"]
+    assert "can't run during an offline plan" in unknown[0]["message"]
+
+
+def test_masked_policy_document_is_not_misread() -> None:
+    resources = [res("aws:iam/rolePolicy:RolePolicy", "p", {"policy": "[secret]"})]
+    assert evaluate(resources, "dev", config=PackConfig())["results"] == []
+
+
+def test_a_broken_policy_fails_the_plan_instead_of_crashing(monkeypatch: pytest.MonkeyPatch) -> None:
+    def explode(_args: Any, _report: Any) -> None:
+        raise KeyError("boom")
+
+    broken = TypedResourcePolicy(
+        name="broken", description="d", resource_types=[REPO], check=explode, severity=Severity.LOW
+    )
+    monkeypatch.setattr("kubeboard_policy.offline.all_policies", lambda: [broken])
+    section = evaluate([res(REPO, "app")], "dev", config=PackConfig())
+    assert section["mandatoryViolations"] == 1
+    assert section["results"][0]["message"].startswith("policy failed: KeyError")
+
+
+def test_stack_policies_see_dependencies_and_ids() -> None:
+    """A public access block that names its bucket only through a dependency still counts."""
+    resources = bucket_with()
+    resources[1]["inputs"]["bucket"] = "[unknown]"
+    section = evaluate(resources, "dev", config=PackConfig())
+    assert not [r for r in section["results"] if r["policy"] == "aws-s3-bucket-enable-public-access-block"]
+
+
+def test_prod_only_policies_follow_the_stack_argument() -> None:
+    cluster = [res("eks:index:Cluster", "c", {"authenticationMode": "API"})]
+    name = "aws-eks-cluster-disallow-api-endpoint-public-access"
+    assert [r for r in evaluate(cluster, "prod")["results"] if r["policy"] == name]
+    assert not [r for r in evaluate(cluster, "dev")["results"] if r["policy"] == name]
