@@ -52,11 +52,16 @@ def plan_command(args: argparse.Namespace) -> int:
     from .plan.runner import ProgramConfigurationError
     from .plan.stack_files import StackFileError
 
+    try:
+        from kubeboard_policy.config import PolicyConfigError
+    except ImportError:  # the pack is optional for programs that import only the components
+        PolicyConfigError = _UsageError
+
     project_dir = args.cwd.resolve()
     try:
         base = _load_base(args.against) if args.against else None
         plan = build_plan(project_dir, args.stack)
-    except (StackFileError, ProgramConfigurationError, _UsageError) as error:
+    except (StackFileError, ProgramConfigurationError, PolicyConfigError, _UsageError) as error:
         print(f"error: {error}", file=sys.stderr)
         return EXIT_CONFIG
 

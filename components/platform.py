@@ -7,9 +7,10 @@ import pulumi_aws as aws
 
 from .addons import HelmAddOn, install_addons
 from .addons.catalog import platform_addons
-from .cluster import Cluster
+from .cluster import DEVELOPER_GROUP, VIEWER_GROUP, Cluster
 from .edge import Edge
 from .github_oidc import GitHubDelivery
+from .gitops import GitOps, platform_chart_values
 from .image_scan_alerts import ImageScanAlerts
 from .network import Network
 from .observability import Observability
@@ -34,6 +35,8 @@ class Platform(pulumi.ComponentResource):
     addons: dict[str, HelmAddOn]
     observability: Observability | None
     """Loki, Alloy, kube-prometheus-stack and their buckets, roles and alert topic (when enabled)."""
+    gitops: GitOps | None
+    """Argo CD and the root Application deploying charts/kubeboard with this stack's outputs."""
     """The Helm add-ons by release name; other add-ons may ``depends_on`` these."""
     outputs: dict[str, pulumi.Input[object]]
     """What the stack exports, by output name."""
@@ -122,6 +125,8 @@ class Platform(pulumi.ComponentResource):
                 ),
             )
 
+        self.gitops = self._gitops(settings)
+
         self.outputs = {
             "clusterName": self.cluster.cluster_name,
             "clusterEndpoint": self.cluster.endpoint,
@@ -162,8 +167,44 @@ class Platform(pulumi.ComponentResource):
                 if self.observability
                 else {}
             ),
+            **({"argocdUrl": self.gitops.url} if self.gitops else {}),
         }
         self.register_outputs(self.outputs)
+
+    def _gitops(self, settings: Settings) -> GitOps | None:
+        """Argo CD, and the root Application carrying what this stack made to the platform chart."""
+        gitops = settings.gitops
+        if not gitops.enabled:
+            return None
+        observability = settings.observability
+        chart_values = platform_chart_values(
+            environment=settings.platform.environment.value,
+            ingress=self.edge.ingress,
+            # The front page lives at the platform domain itself; every other UI at <name>.<domain>.
+            hostname=settings.edge.domain,
+            vpc_cidr=settings.network.cidr,
+            grafana_hostname=(
+                self.edge.ingress.hostname(observability.grafana.hostname_prefix)
+                if observability.enabled
+                else None
+            ),
+            developer_group=DEVELOPER_GROUP,
+            viewer_group=VIEWER_GROUP,
+            storage_class_name=settings.storage.storage_class_name if settings.storage.enabled else None,
+        )
+        return GitOps(
+            "gitops",
+            {
+                "settings": gitops,
+                "is_prod": settings.is_prod,
+                "provider": self.cluster.provider,
+                "ingress": self.edge.ingress,
+                "chart_values": chart_values,
+                # The server's Ingress needs the load balancer controller's webhook to be up.
+                "depends_on": [*self.addons.values()],
+            },
+            opts=pulumi.ResourceOptions(parent=self),
+        )
 
     def _image_scan_alerts(self, settings: Settings, child: pulumi.ResourceOptions) -> ImageScanAlerts | None:
         """Alerts on the registry's scan results, for exactly the repositories the registry manages (K10)."""

@@ -54,7 +54,7 @@ def tls_only_policy(file_system_arn: str) -> dict:
                 "Action": "*",
                 "Resource": file_system_arn,
                 "Condition": {"Bool": {"aws:SecureTransport": "false"}},
-            }
+            },
         ],
     }
 

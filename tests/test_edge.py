@@ -466,6 +466,16 @@ def test_exposure_scan_catches_uis_that_bypass_the_contract() -> None:
     without_waf = {key: value for key, value in good.items() if "waf" not in key}
     other_waf = good | {"alb.ingress.kubernetes.io/wafv2-acl-arn": "arn:other"}
     argo_values = "server:\n  ingress:\n    enabled: true\n    ingressClassName: alb\n"
+    # charts/kubeboard's layout: contract fields its template turns into annotations
+    platform_chart = {
+        "enabled": True,
+        "className": "alb",
+        "host": "kb.example.com",
+        "groupName": "platform",
+        "certificateArn": "arn:cert",
+        "wafAclArn": "arn:waf",
+        "extraAnnotations": {"external-dns.alpha.kubernetes.io/hostname": "kb.example.com"},
+    }
     resources = [
         _resource(
             "urn:ok", ingress, {"metadata": {"annotations": good}, "spec": {"ingressClassName": "alb"}}
@@ -495,6 +505,16 @@ def test_exposure_scan_catches_uis_that_bypass_the_contract() -> None:
             release,
             {"values": {"ingress": {"enabled": True, "ingressClassName": "alb", "annotations": other_waf}}},
         ),
+        _resource(
+            "urn:platform-chart",
+            "kubernetes:argoproj.io/v1alpha1:Application",
+            {"spec": {"source": {"helm": {"valuesObject": {"ingress": platform_chart}}}}},
+        ),
+        _resource(
+            "urn:platform-chart-no-waf",
+            "kubernetes:argoproj.io/v1alpha1:Application",
+            {"spec": {"source": {"helm": {"valuesObject": {"ingress": platform_chart | {"wafAclArn": ""}}}}}},
+        ),
         _resource("urn:lb", "kubernetes:core/v1:Service", {"spec": {"type": "LoadBalancer"}}),
         _resource("urn:lb-values", release, {"values": {"service": {"type": "LoadBalancer"}}}),
     ]
@@ -512,3 +532,7 @@ def test_exposure_scan_catches_uis_that_bypass_the_contract() -> None:
         "alb.ingress.kubernetes.io/wafv2-acl-arn is 'arn:other', not the platform's 'arn:waf'"
     ]
     assert found["urn:lb Service"] and found["urn:lb-values values.service"]
+    assert found["urn:platform-chart spec.source.helm.valuesObject.ingress"] == []
+    assert found["urn:platform-chart-no-waf spec.source.helm.valuesObject.ingress"] == [
+        "missing alb.ingress.kubernetes.io/wafv2-acl-arn"
+    ]

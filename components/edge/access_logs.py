@@ -114,7 +114,7 @@ def create_access_log_bucket(
     aws.s3.BucketServerSideEncryptionConfiguration(
         f"{name}-encryption",
         bucket=bucket.bucket,
-        rules=[{"apply_server_side_encryption_by_default": {"sse_algorithm": "aws:kms"}}],
+        rules=[{"apply_server_side_encryption_by_default": {"sse_algorithm": "AES256"}}],
         opts=after_bucket,
     )
     versioning = aws.s3.BucketVersioning(

@@ -82,9 +82,36 @@ def exposures(resources: list[Mapping[str, Any]]) -> list[Exposure]:
             if kind == "load-balancer":
                 found.append(Exposure(urn, path, None, {}, bypasses_alb=True))
             else:
-                annotations = block.get("annotations") or {}
-                found.append(Exposure(urn, path, block.get("ingressClassName"), annotations))
+                found.append(_values_exposure(urn, path, block))
     return found
+
+
+# charts/kubeboard takes the contract as fields its Ingress template turns into annotations.
+_FIELD_ANNOTATIONS = {
+    "groupName": f"{PREFIX}/group.name",
+    "certificateArn": f"{PREFIX}/certificate-arn",
+    "wafAclArn": f"{PREFIX}/wafv2-acl-arn",
+    "scheme": f"{PREFIX}/scheme",
+    "sslPolicy": f"{PREFIX}/ssl-policy",
+}
+
+
+def _values_exposure(urn: str, path: str, block: Mapping[str, Any]) -> Exposure:
+    """A chart's ``ingress`` block: upstream charts' ``annotations`` and ``ingressClassName``, or
+    the platform chart's ``className``, contract fields and ``extraAnnotations``."""
+    annotations: dict[str, Any] = {}
+    for key in ("annotations", "extraAnnotations"):
+        if isinstance(block.get(key), Mapping):
+            annotations |= block[key]
+    platform_layout = any(field in block for field in _FIELD_ANNOTATIONS)
+    for field, annotation in _FIELD_ANNOTATIONS.items():
+        if block.get(field):
+            annotations.setdefault(annotation, block[field])
+    if platform_layout:
+        # charts/kubeboard/templates/ingress.yaml writes the HTTPS redirect unconditionally.
+        annotations.setdefault(f"{PREFIX}/ssl-redirect", "443")
+    ingress_class = block.get("ingressClassName") or block.get("className")
+    return Exposure(urn, path, ingress_class, annotations)
 
 
 def problems(exposure: Exposure, *, web_acl_arn: str | None, certificate_arn: str | None) -> list[str]:

@@ -53,9 +53,13 @@ def run_program(project_dir: Path, stack: str) -> ProgramRun:
     # set_mocks makes (and finishes) a root stack of its own; the program gets a fresh one, as under
     # the CLI, so that its exports are registered as the stack's outputs.
     ROOT.set(None)
+
+    def program() -> None:
+        runpy.run_path(str(config.main), run_name="__main__")
+
     with _inside(project_dir):
         try:
-            _sync_await(run_in_stack(lambda: runpy.run_path(str(config.main), run_name="__main__")))
+            _sync_await(run_in_stack(program))
         except pulumi.RunError as error:
             raise ProgramConfigurationError(str(error)) from None
     return ProgramRun(config, monitor.recording)

@@ -20,6 +20,7 @@ from .cluster import ClusterSettings
 from .delivery import DeliverySettings
 from .edge import EdgeSettings
 from .errors import NAMESPACE, SettingsError, from_validation_error
+from .gitops import GitOpsSettings
 from .image_scan import ImageScanSettings
 from .network import NatGatewayStrategy, NetworkSettings
 from .observability import ObservabilitySettings
@@ -31,6 +32,7 @@ from .types import Environment
 __all__ = [
     "EdgeSettings",
     "Environment",
+    "GitOpsSettings",
     "NatGatewayStrategy",
     "NetworkSettings",
     "ObservabilitySettings",
@@ -58,6 +60,8 @@ class Settings(Model):
     observability: ObservabilitySettings
     # Off unless the stack lists who is alerted (`kubeboard:scanning`).
     scanning: ImageScanSettings = ImageScanSettings(enabled=False)
+    # Argo CD and the root Application (`kubeboard:gitops`); off unless the stack names a repository.
+    gitops: GitOpsSettings = GitOpsSettings(enabled=False)
 
     @model_validator(mode="after")
     def _fits_region(self) -> Self:
@@ -84,6 +88,12 @@ class Settings(Model):
     def _prod_alerts_reach_someone(self) -> Self:
         if self.is_prod:
             self.observability.require_alert_destination()
+        return self
+
+    @model_validator(mode="after")
+    def _prod_signs_in_through_sso(self) -> Self:
+        if self.is_prod:
+            self.gitops.require_sso()
         return self
 
     @model_validator(mode="after")

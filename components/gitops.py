@@ -1,0 +1,318 @@
+"""`GitOps`: Argo CD (argo-cd chart, pinned) behind the shared ALB, and the root Application that
+deploys the platform chart with the values this stack produced (K6, D1).
+
+Infra outputs reach GitOps in one place, `platform_chart_values`: the root Application carries
+them as ``helm.valuesObject``, so the chart in git never hard-codes an ARN or a CIDR.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any, NotRequired, TypedDict
+
+import pulumi
+import pulumi_kubernetes as k8s
+import yaml
+
+from .addons.contract import AddOnSpec
+from .addons.release import HelmAddOn
+from .edge.ingress import PREFIX, IngressContract, IngressValuesShape
+from .settings.gitops import GitHubSsoSettings, GitOpsSettings
+
+CHART = "argo-cd"
+CHART_VERSION = "10.1.1"
+REPOSITORY = "https://argoproj.github.io/argo-helm"
+# The release is named "argocd" so the chart's objects are argocd-server, argocd-cm, ...
+RELEASE_NAME = "argocd"
+ROOT_APPLICATION = "kubeboard-platform"
+DEX_SECRET = "argocd-dex-github"
+DEX_SECRET_KEY = "clientSecret"
+REPOSITORY_SECRET = "kubeboard-platform-repository"
+# Where the platform chart puts its namespaced objects (charts/kubeboard: kubeboard.namespace).
+CHART_NAMESPACE = "common"
+# Dashboards the observability stack provisions (components/observability/dashboards/*.json).
+LOGGING_DASHBOARD = "kubeboard-error-logs"
+INFRA_DASHBOARD = "kubeboard-infrastructure"
+IMAGE_SCAN_DASHBOARD = "kubeboard-image-vulnerabilities"
+# Annotations the platform chart's Ingress template writes itself from its own ingress fields.
+_CHART_OWN_ANNOTATIONS = frozenset(
+    f"{PREFIX}/{name}"
+    for name in (
+        "scheme",
+        "target-type",
+        "group.name",
+        "group.order",
+        "listen-ports",
+        "ssl-redirect",
+        "certificate-arn",
+        "ssl-policy",
+        "wafv2-acl-arn",
+        "healthcheck-path",
+    )
+)
+
+
+def dex_config(github: GitHubSsoSettings) -> str:
+    """dex's GitHub connector; the client secret is a ``$secret:key`` reference, never the value."""
+    connector = {
+        "type": "github",
+        "id": "github",
+        "name": "GitHub",
+        "config": {
+            "clientID": github.client_id,
+            "clientSecret": f"${DEX_SECRET}:{DEX_SECRET_KEY}",
+            "orgs": [{"name": github.org, "teams": list(github.teams)}],
+            # Groups reach Argo CD RBAC as "<org>:<team slug>", stable across team renames.
+            "teamNameField": "slug",
+        },
+    }
+    return yaml.safe_dump({"connectors": [connector]}, sort_keys=False)
+
+
+def rbac_policy(admin_groups: Sequence[str]) -> str:
+    """``policy.csv``: each admin group gets ``role:admin``; everyone else falls back to readonly."""
+    return "".join(f"g, {group}, role:admin\n" for group in admin_groups)
+
+
+def argocd_values(
+    settings: GitOpsSettings, *, is_prod: bool, hostname: str, ingress: pulumi.Input[Mapping[str, Any]]
+) -> dict[str, Any]:
+    """The argo-cd chart's values (every key checked against the pinned chart in the tests)."""
+    workload = settings.resources.as_values()
+    cm: dict[str, Any] = {
+        # Without SSO (dev) the local admin is the only way in; prod requires SSO and drops it.
+        "admin.enabled": settings.sso is None,
+        "exec.enabled": False,
+    }
+    if settings.sso is not None:
+        cm["dex.config"] = dex_config(settings.sso.github)
+    replicas = 2 if is_prod else 1
+    # Two replicas of each stateless part in prod, never on one node, and a PDB to keep one up.
+    ha: dict[str, Any] = {"replicas": replicas}
+    if is_prod:
+        ha["pdb"] = {"enabled": True, "minAvailable": 1}
+    return {
+        "global": {"domain": hostname},
+        "configs": {
+            # TLS ends at the ALB; the server speaks plain HTTP to it inside the VPC.
+            "params": {"server.insecure": True},
+            "cm": cm,
+            "rbac": {
+                "policy.default": "role:readonly",
+                "policy.csv": rbac_policy(settings.rbac.admin_groups),
+                "scopes": "[groups]",
+            },
+        },
+        "controller": {"replicas": 1, "resources": settings.controller_resources.as_values()},
+        "server": {
+            **ha,
+            "resources": workload,
+            # The CLI reaches the server through the ALB with --grpc-web (plain HTTP/1.1 and 2).
+            "ingress": ingress,
+        },
+        "repoServer": {**ha, "resources": workload},
+        "applicationSet": {**ha, "resources": workload},
+        "dex": {"enabled": settings.sso is not None, "resources": workload},
+        # HA Redis (3 replicas with sentinels and HAProxy) in prod; the chart then drops the single one.
+        "redis": {"resources": workload},
+        "redis-ha": {"enabled": is_prod},
+    }
+
+
+def platform_chart_values(
+    *,
+    environment: str,
+    ingress: IngressContract,
+    hostname: str,
+    vpc_cidr: str,
+    grafana_hostname: str | None,
+    developer_group: str,
+    viewer_group: str,
+    storage_class_name: str | None,
+) -> pulumi.Output[dict[str, Any]]:
+    """The platform chart's values from the stack's outputs (the shape of charts/kubeboard/values.yaml)."""
+    annotations = ingress.annotations(hostname)
+
+    def build(resolved: list[Any]) -> dict[str, Any]:
+        contract, certificate_arn, web_acl_arn = resolved
+        values: dict[str, Any] = {
+            "network": {"vpcCidr": vpc_cidr},
+            "rbac": {"developerGroup": developer_group, "viewerGroup": viewer_group},
+            "frontPage": {"title": f"Kubeboard ({environment})"},
+            "ingress": {
+                "enabled": True,
+                "className": ingress.ingress_class_name,
+                "host": hostname,
+                "groupName": ingress.group_name,
+                "certificateArn": certificate_arn,
+                "wafAclArn": web_acl_arn,
+                "sslPolicy": ingress.ssl_policy,
+                "extraAnnotations": {
+                    key: value for key, value in contract.items() if key not in _CHART_OWN_ANNOTATIONS
+                },
+            },
+        }
+        if grafana_hostname is not None:
+            base = f"https://{grafana_hostname}/d"
+            values["frontPage"] |= {
+                "grafana": {
+                    "loggingUrl": f"{base}/{LOGGING_DASHBOARD}",
+                    "infraUrl": f"{base}/{INFRA_DASHBOARD}",
+                },
+                "links": [
+                    {
+                        "title": "Error-log reports",
+                        "url": f"{base}/{LOGGING_DASHBOARD}",
+                        "description": "Error lines per namespace, every 10 minutes",
+                    },
+                    {"title": "Image scan findings", "url": f"{base}/{IMAGE_SCAN_DASHBOARD}"},
+                ],
+            }
+        if storage_class_name is not None:
+            values["storage"] = {"storageClassName": storage_class_name}
+        return values
+
+    return pulumi.Output.all(annotations, ingress.certificate_arn, ingress.web_acl_arn).apply(build)
+
+
+class GitOpsArgs(TypedDict):
+    settings: GitOpsSettings
+    is_prod: bool
+    provider: k8s.Provider
+    """The cluster's Kubernetes provider."""
+    ingress: IngressContract
+    chart_values: pulumi.Input[Mapping[str, Any]]
+    """What the root Application passes to the platform chart (`platform_chart_values`)."""
+    depends_on: NotRequired[Sequence[pulumi.Resource]]
+    """Add-ons the release needs first (the load balancer controller for its Ingress)."""
+
+
+class GitOps(pulumi.ComponentResource):
+    """Argo CD and the root Application of the platform."""
+
+    release: HelmAddOn
+    root_application: k8s.apiextensions.CustomResource
+    url: str
+
+    def __init__(self, name: str, args: GitOpsArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("kubeboard:index:GitOps", name, None, opts)
+        settings = args["settings"]
+        repository = settings.repository
+        if repository is None:
+            raise ValueError("gitops: a repository is required (settings validation lets none through)")
+        namespace = settings.namespace
+        contract = args["ingress"]
+        hostname = contract.hostname(settings.hostname_prefix)
+        self.url = f"https://{hostname}"
+        k8s_child = pulumi.ResourceOptions(parent=self, provider=args["provider"])
+
+        # redis-ha's HAProxy and init containers are not `restricted`-clean: enforce baseline, warn restricted.
+        ns = k8s.core.v1.Namespace(
+            f"{name}-namespace",
+            metadata={
+                "name": namespace,
+                "labels": {
+                    "pod-security.kubernetes.io/enforce": "baseline",
+                    "pod-security.kubernetes.io/warn": "restricted",
+                    "pod-security.kubernetes.io/audit": "restricted",
+                },
+            },
+            opts=k8s_child,
+        )
+        in_ns = pulumi.ResourceOptions(parent=self, provider=args["provider"], depends_on=[ns])
+
+        ready: list[pulumi.Resource] = [ns, *args.get("depends_on", ())]
+        if settings.sso is not None:
+            # Argo CD resolves "$argocd-dex-github:clientSecret" only in secrets labelled part-of argocd.
+            ready.append(
+                k8s.core.v1.Secret(
+                    f"{name}-dex-github",
+                    metadata={
+                        "name": DEX_SECRET,
+                        "namespace": namespace,
+                        "labels": {"app.kubernetes.io/part-of": "argocd"},
+                    },
+                    type="Opaque",
+                    string_data={
+                        DEX_SECRET_KEY: pulumi.Output.secret(
+                            settings.sso.github.client_secret.get_secret_value()
+                        )
+                    },
+                    opts=in_ns,
+                )
+            )
+
+        spec = AddOnSpec(
+            name=RELEASE_NAME,
+            chart=CHART,
+            version=CHART_VERSION,
+            repository=REPOSITORY,
+            namespace=namespace,
+            values=argocd_values(
+                settings,
+                is_prod=args["is_prod"],
+                hostname=hostname,
+                ingress=contract.helm_ingress_values(
+                    hostname, shape=IngressValuesShape.HOSTNAME, healthcheck_path="/healthz"
+                ),
+            ),
+        )
+        self.release = HelmAddOn(
+            f"{name}-argocd",
+            {"spec": spec, "provider": args["provider"]},
+            opts=pulumi.ResourceOptions(parent=self, depends_on=ready),
+        )
+
+        app_ready: list[pulumi.Resource] = [self.release]
+        if repository.token is not None:
+            app_ready.append(
+                k8s.core.v1.Secret(
+                    f"{name}-repository",
+                    metadata={
+                        "name": REPOSITORY_SECRET,
+                        "namespace": namespace,
+                        "labels": {"argocd.argoproj.io/secret-type": "repository"},
+                    },
+                    type="Opaque",
+                    string_data={
+                        "type": "git",
+                        "url": repository.url,
+                        "username": repository.username,
+                        "password": pulumi.Output.secret(repository.token.get_secret_value()),
+                    },
+                    opts=in_ns,
+                )
+            )
+
+        self.root_application = k8s.apiextensions.CustomResource(
+            f"{name}-root-application",
+            api_version="argoproj.io/v1alpha1",
+            kind="Application",
+            metadata={
+                "name": ROOT_APPLICATION,
+                "namespace": namespace,
+                # Deleting the root Application deletes what it deployed, not leaves it orphaned.
+                "finalizers": ["resources-finalizer.argocd.argoproj.io"],
+            },
+            spec={
+                "project": "default",
+                "source": {
+                    "repoURL": repository.url,
+                    "targetRevision": repository.target_revision,
+                    "path": repository.path,
+                    "helm": {"releaseName": "kubeboard", "valuesObject": args["chart_values"]},
+                },
+                "destination": {"server": "https://kubernetes.default.svc", "namespace": CHART_NAMESPACE},
+                "syncPolicy": {
+                    "automated": {"prune": True, "selfHeal": True},
+                    "syncOptions": ["ServerSideApply=true"],
+                    "retry": {
+                        "limit": 5,
+                        "backoff": {"duration": "10s", "factor": 2, "maxDuration": "5m"},
+                    },
+                },
+            },
+            # The Application CRD comes with the release; the repository credential must be there first.
+            opts=pulumi.ResourceOptions(parent=self, provider=args["provider"], depends_on=app_ready),
+        )
+        self.register_outputs({"url": self.url})
