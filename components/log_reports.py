@@ -1,4 +1,4 @@
-"""LogReports: error lines exported from Loki every 10 minutes to S3, turned into reports by a Lambda (K4, O3).
+"""LogReports: Loki error lines exported to S3 every 10 minutes, turned into reports by a Lambda (K4, O3).
 
 An exporter CronJob in the cluster (IRSA role limited to its bucket prefix, ``concurrencyPolicy: Forbid``)
 writes one gzip JSON-lines object per namespace and closed window to the raw bucket. Each new object
@@ -751,7 +751,7 @@ class LogReports(pulumi.ComponentResource):
             aws.cloudwatch.MetricAlarm(
                 f"{name}-dead-letters",
                 name=f"{prefix}-log-report-dead-letters",
-                alarm_description="Exports the function could not process are waiting in its dead-letter queue",
+                alarm_description="Exports the function could not process wait in its dead-letter queue",
                 namespace="AWS/SQS",
                 metric_name="ApproximateNumberOfMessagesVisible",
                 dimensions={"QueueName": dead_letters.name},

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import runpy
 import sys
@@ -46,6 +47,8 @@ def _inside(project_dir: Path) -> Iterator[None]:
 
 def run_program(project_dir: Path, stack: str) -> ProgramRun:
     config = read_stack_config(project_dir, stack)
+    # A fresh event loop per run: an earlier asyncio.run() in the same process leaves none behind.
+    asyncio.set_event_loop(asyncio.new_event_loop())
     pulumi.runtime.set_all_config(dict(config.values), list(config.secret_keys))
     mocks = PlanMocks(region=config.region or "us-east-1", stack=stack)
     monitor = RecordingMonitor(mocks)
