@@ -12,8 +12,10 @@ from .edge import Edge
 from .github_oidc import GitHubDelivery
 from .gitops import GitOps, platform_chart_values
 from .image_scan_alerts import ImageScanAlerts
+from .log_reports import LogReports
 from .network import Network
 from .observability import Observability
+from .observability.loki import service_url as loki_service_url
 from .registry import Registry
 from .settings import Settings
 from .shared_storage import SharedStorage
@@ -37,6 +39,8 @@ class Platform(pulumi.ComponentResource):
     """Loki, Alloy, kube-prometheus-stack and their buckets, roles and alert topic (when enabled)."""
     gitops: GitOps | None
     """Argo CD and the root Application deploying charts/kubeboard with this stack's outputs."""
+    log_reports: LogReports | None
+    """10-minute error-log exports from Loki and their reports (when ``kubeboard:logReports`` is enabled)."""
     """The Helm add-ons by release name; other add-ons may ``depends_on`` these."""
     outputs: dict[str, pulumi.Input[object]]
     """What the stack exports, by output name."""
@@ -126,6 +130,7 @@ class Platform(pulumi.ComponentResource):
             )
 
         self.gitops = self._gitops(settings)
+        self.log_reports = self._log_reports(settings, aws_provider)
 
         self.outputs = {
             "clusterName": self.cluster.cluster_name,
@@ -168,8 +173,73 @@ class Platform(pulumi.ComponentResource):
                 else {}
             ),
             **({"argocdUrl": self.gitops.url} if self.gitops else {}),
+            **(
+                {
+                    "errorLogExportBucket": self.log_reports.raw_bucket_name,
+                    "errorReportBucket": self.log_reports.processed_bucket_name,
+                }
+                if self.log_reports
+                else {}
+            ),
         }
         self.register_outputs(self.outputs)
+
+    def _log_reports(self, settings: Settings, aws_provider: aws.Provider) -> LogReports | None:
+        """Error lines per namespace from Loki to S3 every 10 minutes, reported by a Lambda (K4)."""
+        reports = settings.logReports
+        if not reports.enabled or reports.exporter is None or self.observability is None:
+            return None
+        topic = self.observability.alert_topic
+        if topic is None:  # the settings require alerting e-mails, which create the topic
+            raise ValueError("logReports needs the observability alert topic (observability.alerting.emails)")
+        exporter = reports.exporter
+        repository_url = self.registry.repository_urls.apply(lambda urls: urls[exporter.repository])
+        pin = f"@{exporter.image_digest}" if exporter.image_digest else f":{exporter.image_tag}"
+        loki_namespace = settings.observability.namespace
+        return LogReports(
+            "log-reports",
+            {
+                "name": settings.platform.name,
+                "namespaces": reports.namespaces,
+                "alert_topic_arn": topic.arn,
+                "provider": self.cluster.provider,
+                "oidc_provider_arn": self.cluster.oidc_provider_arn,
+                "oidc_issuer": self.cluster.oidc_issuer,
+                "exporter": {
+                    "image": repository_url.apply(lambda url: f"{url}{pin}"),
+                    "namespace": exporter.namespace,
+                    "service_account": exporter.service_account,
+                    "loki_url": loki_service_url(loki_namespace),
+                    "loki_namespace": loki_namespace,
+                    "schedule": exporter.schedule,
+                    "backfill_windows": exporter.backfill_windows,
+                    "page_limit": exporter.page_limit,
+                    "line_filter": exporter.line_filter,
+                    "resources": {
+                        "requests": {
+                            "cpu": exporter.resources.cpu_request,
+                            "memory": exporter.resources.memory_request,
+                        },
+                        "limits": {
+                            "cpu": exporter.resources.cpu_limit,
+                            "memory": exporter.resources.memory_limit,
+                        },
+                    },
+                },
+                "raw_retention_days": reports.raw_retention_days,
+                "report_retention_days": reports.report_retention_days,
+                "error_threshold": reports.error_threshold,
+                "log_retention_days": reports.log_retention_days,
+                "reserved_concurrency": reports.reserved_concurrency,
+                "memory_mb": reports.memory_mb,
+                "max_retry_attempts": reports.max_retry_attempts,
+                "protect": settings.is_prod,
+            },
+            # The exporter queries Loki: it starts once the observability stack is installed.
+            opts=pulumi.ResourceOptions(
+                parent=self, providers=[aws_provider], depends_on=[self.observability]
+            ),
+        )
 
     def _gitops(self, settings: Settings) -> GitOps | None:
         """Argo CD, and the root Application carrying what this stack made to the platform chart."""

@@ -22,6 +22,7 @@ from .edge import EdgeSettings
 from .errors import NAMESPACE, SettingsError, from_validation_error
 from .gitops import GitOpsSettings
 from .image_scan import ImageScanSettings
+from .log_reports import LogReportsSettings
 from .network import NatGatewayStrategy, NetworkSettings
 from .observability import ObservabilitySettings
 from .platform import PlatformSettings
@@ -62,6 +63,9 @@ class Settings(Model):
     scanning: ImageScanSettings = ImageScanSettings(enabled=False)
     # Argo CD and the root Application (`kubeboard:gitops`); off unless the stack names a repository.
     gitops: GitOpsSettings = GitOpsSettings(enabled=False)
+    # Error-log exports and reports (`kubeboard:logReports`); off unless the stack turns them on.
+    # Named as the stack key (the loader matches section names to field names).
+    logReports: LogReportsSettings = LogReportsSettings(enabled=False)
 
     @model_validator(mode="after")
     def _fits_region(self) -> Self:
@@ -94,6 +98,17 @@ class Settings(Model):
     def _prod_signs_in_through_sso(self) -> Self:
         if self.is_prod:
             self.gitops.require_sso()
+        return self
+
+    @model_validator(mode="after")
+    def _log_reports_have_loki_and_an_alert_topic(self) -> Self:
+        if self.logReports.enabled:
+            if not (self.observability.enabled and self.observability.alerting.emails):
+                raise ValueError(
+                    "logReports.enabled: needs observability enabled (Loki) with alerting.emails "
+                    "(its alarms notify that alert topic)"
+                )
+            self.logReports.check_registry({repository.name for repository in self.registry.repositories})
         return self
 
     @model_validator(mode="after")

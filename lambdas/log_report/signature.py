@@ -1,6 +1,6 @@
 """Error signatures: a log line with its variable parts masked, so repeats of one error group together.
 
-Masked, in this order: quoted values (<str>), UUIDs (<uuid>), timestamps (<ts>), IPv4 addresses with
+Masked: quoted values (<str>), UUIDs (<uuid>), timestamps (<ts>), IPv4 addresses with
 an optional port (<ip>), hex ids (<hex>: 0x-prefixed, or 8+ hex digits mixing digits and letters),
 and numbers (<num>).
 

@@ -43,7 +43,10 @@ def export(lines: list[bytes]) -> bytes:
 @pytest.mark.parametrize(
     ("first", "second"),
     [
-        ("request 602417bf-f0e7-4cd6-8b4c-3c08258a286a failed", "request b6676469-4a8b-4fd2-a218-d3503955e537 failed"),
+        (
+            "request 602417bf-f0e7-4cd6-8b4c-3c08258a286a failed",
+            "request b6676469-4a8b-4fd2-a218-d3503955e537 failed",
+        ),
         (
             "request F3A9C2D1-1234-4ABC-8DEF-0123456789AB failed",
             "request 13a9c2d1-0000-4abc-8def-aaaaaaaaaaaa failed",
