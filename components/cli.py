@@ -52,10 +52,7 @@ def plan_command(args: argparse.Namespace) -> int:
     from .plan.runner import ProgramConfigurationError
     from .plan.stack_files import StackFileError
 
-    try:
-        from kubeboard_policy.config import PolicyConfigError
-    except ImportError:  # the pack is optional for programs that import only the components
-        PolicyConfigError = _UsageError
+    from kubeboard_policy.config import PolicyConfigError
 
     project_dir = args.cwd.resolve()
     try:

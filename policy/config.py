@@ -87,7 +87,7 @@ def _check_property(policy: KubeboardPolicy, key: str, value: Any, where: str) -
     if key == "exceptions":
         _check_exceptions(value, where)
         return
-    expected = schema[key].get("type")
+    expected = str(schema[key].get("type", ""))
     python_types = _JSON_TYPES.get(expected, (object,))
     if isinstance(value, bool) and expected in ("integer", "number"):
         raise PolicyConfigError(f"{where}: must be {expected}, got {value!r}")
