@@ -47,12 +47,12 @@ class _UsageError(Exception):
 
 
 def plan_command(args: argparse.Namespace) -> int:
+    from kubeboard_policy.config import PolicyConfigError
+
     from .plan.document import build_plan
     from .plan.report import console_tree, markdown, policy_lines
     from .plan.runner import ProgramConfigurationError
     from .plan.stack_files import StackFileError
-
-    from kubeboard_policy.config import PolicyConfigError
 
     project_dir = args.cwd.resolve()
     try:
