@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from kubeboard_infra.cli import EXIT_OK, EXIT_POLICY, main
+from kubeboard_infra.cli import EXIT_CONFIG, EXIT_OK, EXIT_POLICY, main
 
 from .conftest import PROJECT_DIR
 
@@ -128,3 +128,25 @@ def test_a_secret_registered_in_clear_fails_the_plan(tmp_path: Path) -> None:
     assert code == EXIT_POLICY
     assert violation["policy"] == "secrets-never-in-clear"
     assert violation["urn"].endswith("::leaked")
+
+
+@pytest.mark.timeout(120)
+def test_outputs_left_pending_by_earlier_code_do_not_stall_a_plan(tmp_path: Path) -> None:
+    """A component built outside any run (as unit tests do) leaves outputs on a loop that never
+    runs again; the next plan, failing or not, must not wait for them."""
+    import asyncio
+
+    import pulumi
+
+    abandoned_loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(abandoned_loop)
+    pulumi.Output.from_input(abandoned_loop.create_future())
+    (tmp_path / "Pulumi.yaml").write_text("name: stall\nruntime: python\n")
+    (tmp_path / "__main__.py").write_text(
+        "import pulumi\nraise pulumi.RunError('stall: refused on purpose')\n"
+    )
+    (tmp_path / "Pulumi.test.yaml").write_text("config:\n  aws:region: ap-northeast-2\n")
+
+    code = main(["plan", "test", "--cwd", str(tmp_path), "--quiet"])
+
+    assert code == EXIT_CONFIG

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pulumi
 from pulumi.runtime.mocks import set_mocks
-from pulumi.runtime.settings import ROOT
+from pulumi.runtime.settings import ROOT, SETTINGS
 from pulumi.runtime.stack import run_in_stack
 from pulumi.runtime.sync_await import _sync_await
 
@@ -50,6 +50,10 @@ def run_program(project_dir: Path, stack: str) -> ProgramRun:
     # A fresh event loop per run: an earlier asyncio.run() in the same process leaves none behind.
     asyncio.set_event_loop(asyncio.new_event_loop())
     pulumi.runtime.set_all_config(dict(config.values), list(config.secret_keys))
+    # set_mocks keeps the process-wide set of outputs the runtime awaits before finishing; outputs
+    # left pending by an earlier run (or a component built outside any run) would be awaited on a
+    # loop that no longer runs, and the plan would hang. Each run tracks its own.
+    SETTINGS.outputs = set()
     mocks = PlanMocks(region=config.region or "us-east-1", stack=stack)
     monitor = RecordingMonitor(mocks)
     set_mocks(mocks, project=config.project, stack=stack, preview=False, monitor=monitor)
