@@ -17,7 +17,8 @@ import pulumi
 import pulumi_aws as aws
 
 from .kms import account_key_policy
-from .lambda_package import ARCHITECTURE, RUNTIME, lambda_archive
+from .queued_function import FunctionSpec, QueuedFunction, health_alarms, queued_function
+from .secure_bucket import secure_bucket
 
 FUNCTION_PACKAGE = "scan_findings"
 HANDLER = f"{FUNCTION_PACKAGE}.handler.lambda_handler"
@@ -122,20 +123,6 @@ def function_policy(
     }
 
 
-def lambda_trust_policy(account_id: str) -> dict[str, Any]:
-    return {
-        "Version": "2012-10-17",
-        "Statement": [
-            {
-                "Effect": "Allow",
-                "Principal": {"Service": "lambda.amazonaws.com"},
-                "Action": "sts:AssumeRole",
-                "Condition": {"StringEquals": {"aws:SourceAccount": account_id}},
-            }
-        ],
-    }
-
-
 def key_policy(account_id: str, partition: str) -> dict[str, Any]:
     """The account administers the key; CloudWatch alarms may use it to publish to the encrypted topic."""
     return account_key_policy(
@@ -152,22 +139,6 @@ def key_policy(account_id: str, partition: str) -> dict[str, Any]:
             }
         ],
     )
-
-
-def bucket_policy(bucket_arn: str) -> dict[str, Any]:
-    return {
-        "Version": "2012-10-17",
-        "Statement": [
-            {
-                "Sid": "DenyInsecureTransport",
-                "Effect": "Deny",
-                "Principal": "*",
-                "Action": "s3:*",
-                "Resource": [bucket_arn, f"{bucket_arn}/*"],
-                "Condition": {"Bool": {"aws:SecureTransport": "false"}},
-            }
-        ],
-    }
 
 
 def dead_letter_queue_policy(queue_arn: str, rule_arns: Sequence[str]) -> dict[str, Any]:
@@ -289,36 +260,11 @@ class ImageScanAlerts(pulumi.ComponentResource):
             tags=tags,
         )
 
-        # SSE-SQS: encrypted at rest, and both Lambda and EventBridge can deliver to it without key grants.
-        dead_letters = aws.sqs.Queue(
-            f"{name}-dlq",
-            name=f"{prefix}-image-scan-dlq",
-            sqs_managed_sse_enabled=True,
-            message_retention_seconds=14 * 24 * 3600,
-            tags=tags,
-            opts=child,
-        )
-
-        function_name = f"{prefix}-scan-findings"
-        log_group = aws.cloudwatch.LogGroup(
-            f"{name}-logs",
-            name=f"/aws/lambda/{function_name}",
-            retention_in_days=args.get("log_retention_days", 30),
-            tags=tags,
-            opts=child,
-        )
-        role = aws.iam.Role(
-            f"{name}-function",
-            description="scan_findings Lambda: reads scan findings, writes reports, publishes alerts",
-            assume_role_policy=account_id.apply(lambda a: json.dumps(lambda_trust_policy(a))),
-            tags=tags,
-            opts=child,
-        )
-        role_policy = aws.iam.RolePolicy(
-            f"{name}-function",
-            role=role.id,
-            policy=pulumi.Output.all(
-                repositories, bucket.arn, topic.arn, key.arn, dead_letters.arn, log_group.arn
+        def role_policy(
+            queue_arn: pulumi.Output[str], log_group_arn: pulumi.Output[str]
+        ) -> pulumi.Output[str]:
+            return pulumi.Output.all(
+                repositories, bucket.arn, topic.arn, key.arn, queue_arn, log_group_arn
             ).apply(
                 lambda v: json.dumps(
                     function_policy(
@@ -330,26 +276,24 @@ class ImageScanAlerts(pulumi.ComponentResource):
                         log_group_arn=v[5],
                     )
                 )
-            ),
-            opts=child,
-        )
+            )
 
-        function = aws.lambda_.Function(
-            f"{name}-function",
-            name=function_name,
-            description="ECR/Inspector scan findings -> metrics, S3 reports and alerts",
-            runtime=RUNTIME,
-            architectures=[ARCHITECTURE],
-            handler=HANDLER,
-            code=args.get("code") or lambda_archive(FUNCTION_PACKAGE),
-            role=role.arn,
-            memory_size=512,
-            timeout=120,
-            reserved_concurrent_executions=args.get("reserved_concurrency", 5),
-            dead_letter_config={"target_arn": dead_letters.arn},
-            logging_config={"log_format": "Text", "log_group": log_group.name},
-            environment={
-                "variables": {
+        queued = queued_function(
+            name,
+            FunctionSpec(
+                function_name=f"{prefix}-scan-findings",
+                description="ECR/Inspector scan findings -> metrics, S3 reports and alerts",
+                role_description="scan_findings Lambda: reads scan findings, writes reports, publishes alerts",
+                package=FUNCTION_PACKAGE,
+                handler=HANDLER,
+                code=args.get("code"),
+                memory_mb=512,
+                timeout_seconds=120,
+                reserved_concurrency=args.get("reserved_concurrency", 5),
+                log_retention_days=args.get("log_retention_days", 30),
+                max_retry_attempts=args.get("max_retry_attempts", 2),
+                max_event_age_seconds=args.get("max_event_age_seconds", 3600),
+                environment={
                     "FINDINGS_BUCKET": bucket.bucket,
                     "FINDINGS_PREFIX": REPORT_PREFIX,
                     "ALERT_TOPIC_ARN": topic.arn,
@@ -359,19 +303,14 @@ class ImageScanAlerts(pulumi.ComponentResource):
                     "TOP_FINDINGS_IN_NOTIFICATION": str(args.get("top_findings", 10)),
                     "POWERTOOLS_METRICS_NAMESPACE": namespace,
                     "POWERTOOLS_LOG_LEVEL": "INFO",
-                }
-            },
+                },
+                role_policy=role_policy,
+            ),
+            parent=self,
+            account_id=account_id,
             tags=tags,
-            # The role's permissions must exist before the first event arrives.
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[role_policy, log_group]),
         )
-        aws.lambda_.FunctionEventInvokeConfig(
-            f"{name}-async",
-            function_name=function.name,
-            maximum_retry_attempts=args.get("max_retry_attempts", 2),
-            maximum_event_age_in_seconds=args.get("max_event_age_seconds", 3600),
-            opts=child,
-        )
+        function, dead_letters = queued.function, queued.dead_letters
 
         rules = self._rules(
             name,
@@ -398,8 +337,7 @@ class ImageScanAlerts(pulumi.ComponentResource):
             critical=critical,
             high=high,
             topic=topic,
-            function=function,
-            dead_letters=dead_letters,
+            queued=queued,
             tags=tags,
         )
 
@@ -431,54 +369,12 @@ class ImageScanAlerts(pulumi.ComponentResource):
         tags: dict[str, str],
     ) -> aws.s3.Bucket:
         """Private, versioned, KMS-encrypted, TLS-only; reports expire after `retention_days`."""
-        bucket = aws.s3.Bucket(
+        return secure_bucket(
             f"{name}-findings",
+            parent=self,
             bucket_prefix=f"{prefix[:30]}-scan-findings-",
-            force_destroy=not protect,
-            tags=tags,
-            opts=pulumi.ResourceOptions(parent=self, protect=protect),
-        )
-        after = pulumi.ResourceOptions(parent=self, depends_on=[bucket])
-        public_access = aws.s3.BucketPublicAccessBlock(
-            f"{name}-findings",
-            bucket=bucket.bucket,
-            block_public_acls=True,
-            block_public_policy=True,
-            ignore_public_acls=True,
-            restrict_public_buckets=True,
-            opts=after,
-        )
-        aws.s3.BucketOwnershipControls(
-            f"{name}-findings",
-            bucket=bucket.bucket,
-            rule={"object_ownership": "BucketOwnerEnforced"},
-            opts=after,
-        )
-        aws.s3.BucketServerSideEncryptionConfiguration(
-            f"{name}-findings",
-            bucket=bucket.bucket,
-            rules=[
-                {
-                    "apply_server_side_encryption_by_default": {
-                        "sse_algorithm": "aws:kms",
-                        "kms_master_key_id": key.arn,
-                    },
-                    # One data key per bucket instead of per object: far fewer KMS calls.
-                    "bucket_key_enabled": True,
-                }
-            ],
-            opts=after,
-        )
-        versioning = aws.s3.BucketVersioning(
-            f"{name}-findings",
-            bucket=bucket.bucket,
-            versioning_configuration={"status": "Enabled"},
-            opts=after,
-        )
-        aws.s3.BucketLifecycleConfiguration(
-            f"{name}-findings",
-            bucket=bucket.bucket,
-            rules=[
+            kms_key_arn=key.arn,
+            lifecycle_rules=[
                 {
                     "id": "expire-reports",
                     "status": "Enabled",
@@ -489,15 +385,9 @@ class ImageScanAlerts(pulumi.ComponentResource):
                     "abort_incomplete_multipart_upload": {"days_after_initiation": 1},
                 }
             ],
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[versioning]),
-        )
-        aws.s3.BucketPolicy(
-            f"{name}-findings",
-            bucket=bucket.bucket,
-            policy=bucket.arn.apply(lambda arn: json.dumps(bucket_policy(arn))),
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[public_access]),
-        )
-        return bucket
+            protect=protect,
+            tags=tags,
+        ).bucket
 
     def _rules(
         self,
@@ -563,8 +453,7 @@ class ImageScanAlerts(pulumi.ComponentResource):
         critical: int,
         high: int,
         topic: aws.sns.Topic,
-        function: aws.lambda_.Function,
-        dead_letters: aws.sqs.Queue,
+        queued: QueuedFunction,
         tags: dict[str, str],
     ) -> list[aws.cloudwatch.MetricAlarm]:
         """CRITICAL/HIGH findings across repositories, plus the function's own health."""
@@ -594,30 +483,13 @@ class ImageScanAlerts(pulumi.ComponentResource):
             )
             for severity, threshold in (("CRITICAL", critical), ("HIGH", high))
         ]
-        alarms.append(
-            aws.cloudwatch.MetricAlarm(
-                f"{name}-errors",
-                name=f"{prefix}-image-scan-function-errors",
-                alarm_description="The scan_findings function failed; events are retried, then dead-lettered",
-                namespace="AWS/Lambda",
-                metric_name="Errors",
-                dimensions={"FunctionName": function.name},
-                statistic="Sum",
-                threshold=1,
-                **common,
-            )
-        )
-        alarms.append(
-            aws.cloudwatch.MetricAlarm(
-                f"{name}-dead-letters",
-                name=f"{prefix}-image-scan-dead-letters",
-                alarm_description="Scan events are waiting in the dead-letter queue",
-                namespace="AWS/SQS",
-                metric_name="ApproximateNumberOfMessagesVisible",
-                dimensions={"QueueName": dead_letters.name},
-                statistic="Maximum",
-                threshold=1,
-                **common,
-            )
+        alarms += health_alarms(
+            name,
+            queued,
+            alarm_prefix=f"{prefix}-image-scan",
+            what="scan events",
+            topic_arn=topic.arn,
+            parent=self,
+            tags=tags,
         )
         return alarms

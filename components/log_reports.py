@@ -20,7 +20,8 @@ import pulumi_kubernetes as k8s
 
 from .irsa import irsa_role
 from .kms import rotating_key
-from .lambda_package import ARCHITECTURE, RUNTIME, lambda_archive
+from .queued_function import FunctionSpec, QueuedFunction, health_alarms, queued_function
+from .secure_bucket import secure_bucket
 
 FUNCTION_PACKAGE = "log_report"
 HANDLER = f"{FUNCTION_PACKAGE}.handler.lambda_handler"
@@ -155,36 +156,6 @@ def function_policy(
                 "Condition": {"StringEquals": {"kms:ViaService": f"s3.{region}.amazonaws.com"}},
             },
             {"Sid": "DeadLetter", "Effect": "Allow", "Action": "sqs:SendMessage", "Resource": queue_arn},
-        ],
-    }
-
-
-def lambda_trust_policy(account_id: str) -> dict[str, Any]:
-    return {
-        "Version": "2012-10-17",
-        "Statement": [
-            {
-                "Effect": "Allow",
-                "Principal": {"Service": "lambda.amazonaws.com"},
-                "Action": "sts:AssumeRole",
-                "Condition": {"StringEquals": {"aws:SourceAccount": account_id}},
-            }
-        ],
-    }
-
-
-def tls_only_policy(bucket_arn: str) -> dict[str, Any]:
-    return {
-        "Version": "2012-10-17",
-        "Statement": [
-            {
-                "Sid": "DenyInsecureTransport",
-                "Effect": "Deny",
-                "Principal": "*",
-                "Action": "s3:*",
-                "Resource": [bucket_arn, f"{bucket_arn}/*"],
-                "Condition": {"Bool": {"aws:SecureTransport": "false"}},
-            }
         ],
     }
 
@@ -342,22 +313,7 @@ class LogReports(pulumi.ComponentResource):
             tags=tags,
         )
 
-        dead_letters = aws.sqs.Queue(
-            f"{name}-dlq",
-            name=f"{prefix}-log-report-dlq",
-            sqs_managed_sse_enabled=True,
-            message_retention_seconds=14 * 24 * 3600,
-            tags=tags,
-            opts=child,
-        )
-        aws.sqs.QueuePolicy(
-            f"{name}-dlq",
-            queue_url=dead_letters.url,
-            policy=dead_letters.arn.apply(lambda arn: json.dumps(dead_letter_queue_policy(arn))),
-            opts=child,
-        )
-
-        function = self._function(
+        queued = self._function(
             name,
             prefix=prefix,
             args=args,
@@ -366,9 +322,16 @@ class LogReports(pulumi.ComponentResource):
             raw=raw,
             processed=processed,
             key=key,
-            dead_letters=dead_letters,
             tags=tags,
         )
+        function, dead_letters = queued.function, queued.dead_letters
+        aws.sqs.QueuePolicy(
+            f"{name}-dlq",
+            queue_url=dead_letters.url,
+            policy=dead_letters.arn.apply(lambda arn: json.dumps(dead_letter_queue_policy(arn))),
+            opts=child,
+        )
+
         self._notification(name, raw=raw, function=function, account_id=account_id)
 
         exporter_role = irsa_role(
@@ -389,7 +352,7 @@ class LogReports(pulumi.ComponentResource):
         cron_job = self._exporter(
             name, args=args, raw=raw, region=region, role_arn=exporter_role.arn, ready=exporter_role.ready
         )
-        alarms = self._alarms(name, prefix=prefix, args=args, function=function, dead_letters=dead_letters)
+        alarms = self._alarms(name, prefix=prefix, args=args, queued=queued)
 
         self.raw_bucket_name = raw.bucket
         self.processed_bucket_name = processed.bucket
@@ -423,46 +386,17 @@ class LogReports(pulumi.ComponentResource):
         protect: bool,
         tags: dict[str, str],
     ) -> aws.s3.Bucket:
-        """Private, KMS-encrypted (bucket key), TLS-only; objects expire after `expire_days`."""
-        bucket = aws.s3.Bucket(
+        """Private, KMS-encrypted (bucket key), TLS-only; objects expire after `expire_days`.
+
+        Not versioned: windows are written once (conditional puts) and expire whole.
+        """
+        return secure_bucket(
             name,
+            parent=self,
             bucket_prefix=bucket_prefix,
-            force_destroy=not protect,
-            tags={**tags, **DATA_CLASS_TAGS},
-            opts=pulumi.ResourceOptions(parent=self, protect=protect),
-        )
-        after = pulumi.ResourceOptions(parent=self, depends_on=[bucket])
-        public_access = aws.s3.BucketPublicAccessBlock(
-            name,
-            bucket=bucket.bucket,
-            block_public_acls=True,
-            block_public_policy=True,
-            ignore_public_acls=True,
-            restrict_public_buckets=True,
-            opts=after,
-        )
-        aws.s3.BucketOwnershipControls(
-            name, bucket=bucket.bucket, rule={"object_ownership": "BucketOwnerEnforced"}, opts=after
-        )
-        aws.s3.BucketServerSideEncryptionConfiguration(
-            name,
-            bucket=bucket.bucket,
-            rules=[
-                {
-                    "apply_server_side_encryption_by_default": {
-                        "sse_algorithm": "aws:kms",
-                        "kms_master_key_id": key.arn,
-                    },
-                    # One data key per bucket, not per object: far fewer KMS calls at 144 windows a day.
-                    "bucket_key_enabled": True,
-                }
-            ],
-            opts=after,
-        )
-        aws.s3.BucketLifecycleConfiguration(
-            name,
-            bucket=bucket.bucket,
-            rules=[
+            kms_key_arn=key.arn,
+            versioned=False,
+            lifecycle_rules=[
                 {
                     "id": "expire",
                     "status": "Enabled",
@@ -471,15 +405,9 @@ class LogReports(pulumi.ComponentResource):
                     "abort_incomplete_multipart_upload": {"days_after_initiation": 1},
                 }
             ],
-            opts=after,
-        )
-        aws.s3.BucketPolicy(
-            name,
-            bucket=bucket.bucket,
-            policy=bucket.arn.apply(lambda arn: json.dumps(tls_only_policy(arn))),
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[public_access]),
-        )
-        return bucket
+            protect=protect,
+            tags={**tags, **DATA_CLASS_TAGS},
+        ).bucket
 
     def _function(
         self,
@@ -492,31 +420,12 @@ class LogReports(pulumi.ComponentResource):
         raw: aws.s3.Bucket,
         processed: aws.s3.Bucket,
         key: aws.kms.Key,
-        dead_letters: aws.sqs.Queue,
         tags: dict[str, str],
-    ) -> aws.lambda_.Function:
-        child = pulumi.ResourceOptions(parent=self)
-        function_name = f"{prefix}-log-report"
-        log_group = aws.cloudwatch.LogGroup(
-            f"{name}-logs",
-            name=f"/aws/lambda/{function_name}",
-            retention_in_days=args.get("log_retention_days", 30),
-            tags=tags,
-            opts=child,
-        )
-        role = aws.iam.Role(
-            f"{name}-function",
-            description="log_report Lambda: reads error-log exports, writes reports",
-            assume_role_policy=account_id.apply(lambda a: json.dumps(lambda_trust_policy(a))),
-            tags=tags,
-            opts=child,
-        )
-        role_policy = aws.iam.RolePolicy(
-            f"{name}-function",
-            role=role.id,
-            policy=pulumi.Output.all(
-                raw.arn, processed.arn, key.arn, dead_letters.arn, log_group.arn, region
-            ).apply(
+    ) -> QueuedFunction:
+        def role_policy(
+            queue_arn: pulumi.Output[str], log_group_arn: pulumi.Output[str]
+        ) -> pulumi.Output[str]:
+            return pulumi.Output.all(raw.arn, processed.arn, key.arn, queue_arn, log_group_arn, region).apply(
                 lambda v: json.dumps(
                     function_policy(
                         raw_bucket_arn=v[0],
@@ -527,44 +436,36 @@ class LogReports(pulumi.ComponentResource):
                         region=v[5],
                     )
                 )
-            ),
-            opts=child,
-        )
-        function = aws.lambda_.Function(
-            f"{name}-function",
-            name=function_name,
-            description="Error-log export (S3) -> grouped JSON and HTML report, EMF error counts",
-            runtime=RUNTIME,
-            architectures=[ARCHITECTURE],
-            handler=HANDLER,
-            code=args.get("code") or lambda_archive(FUNCTION_PACKAGE),
-            role=role.arn,
-            memory_size=args.get("memory_mb", 1024),
-            # A large window streams through in well under a minute; the margin covers S3 slowness.
-            timeout=300,
-            reserved_concurrent_executions=args.get("reserved_concurrency", 5),
-            dead_letter_config={"target_arn": dead_letters.arn},
-            logging_config={"log_format": "Text", "log_group": log_group.name},
-            environment={
-                "variables": {
+            )
+
+        return queued_function(
+            name,
+            FunctionSpec(
+                function_name=f"{prefix}-log-report",
+                description="Error-log export (S3) -> grouped JSON and HTML report, EMF error counts",
+                role_description="log_report Lambda: reads error-log exports, writes reports",
+                package=FUNCTION_PACKAGE,
+                handler=HANDLER,
+                code=args.get("code"),
+                memory_mb=args.get("memory_mb", 1024),
+                # A large window streams through in well under a minute; the margin covers S3 slowness.
+                timeout_seconds=300,
+                reserved_concurrency=args.get("reserved_concurrency", 5),
+                log_retention_days=args.get("log_retention_days", 30),
+                max_retry_attempts=args.get("max_retry_attempts", 2),
+                environment={
                     "PROCESSED_BUCKET": processed.bucket,
                     "REPORT_PREFIX": REPORT_PREFIX,
                     "METRICS_NAMESPACE": METRICS_NAMESPACE,
                     "POWERTOOLS_SERVICE_NAME": "log-report",
                     "POWERTOOLS_LOG_LEVEL": "INFO",
-                }
-            },
+                },
+                role_policy=role_policy,
+            ),
+            parent=self,
+            account_id=account_id,
             tags=tags,
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[role_policy, log_group]),
         )
-        aws.lambda_.FunctionEventInvokeConfig(
-            f"{name}-async",
-            function_name=function.name,
-            maximum_retry_attempts=args.get("max_retry_attempts", 2),
-            maximum_event_age_in_seconds=3600,
-            opts=child,
-        )
-        return function
 
     def _notification(
         self, name: str, *, raw: aws.s3.Bucket, function: aws.lambda_.Function, account_id: pulumi.Output[str]
@@ -696,8 +597,7 @@ class LogReports(pulumi.ComponentResource):
         *,
         prefix: str,
         args: LogReportsArgs,
-        function: aws.lambda_.Function,
-        dead_letters: aws.sqs.Queue,
+        queued: QueuedFunction,
     ) -> list[aws.cloudwatch.MetricAlarm]:
         topic = args["alert_topic_arn"]
         tags = dict(args.get("tags") or {})
@@ -730,39 +630,14 @@ class LogReports(pulumi.ComponentResource):
             )
             for namespace in args["namespaces"]
         ]
-        alarms.append(
-            aws.cloudwatch.MetricAlarm(
-                f"{name}-function-errors",
-                name=f"{prefix}-log-report-function-errors",
-                alarm_description="The log_report function failed (its events go to the dead-letter queue)",
-                namespace="AWS/Lambda",
-                metric_name="Errors",
-                dimensions={"FunctionName": function.name},
-                statistic="Sum",
-                period=300,
-                evaluation_periods=1,
-                threshold=1,
-                comparison_operator="GreaterThanOrEqualToThreshold",
-                treat_missing_data="notBreaching",
-                **actions,
-            )
-        )
-        alarms.append(
-            aws.cloudwatch.MetricAlarm(
-                f"{name}-dead-letters",
-                name=f"{prefix}-log-report-dead-letters",
-                alarm_description="Exports the function could not process wait in its dead-letter queue",
-                namespace="AWS/SQS",
-                metric_name="ApproximateNumberOfMessagesVisible",
-                dimensions={"QueueName": dead_letters.name},
-                statistic="Maximum",
-                period=300,
-                evaluation_periods=1,
-                threshold=1,
-                comparison_operator="GreaterThanOrEqualToThreshold",
-                treat_missing_data="notBreaching",
-                **actions,
-            )
+        alarms += health_alarms(
+            name,
+            queued,
+            alarm_prefix=f"{prefix}-log-report",
+            what="exports",
+            topic_arn=topic,
+            parent=self,
+            tags=tags,
         )
         alarms.append(
             aws.cloudwatch.MetricAlarm(
@@ -773,7 +648,7 @@ class LogReports(pulumi.ComponentResource):
                 ),
                 namespace="AWS/Lambda",
                 metric_name="Invocations",
-                dimensions={"FunctionName": function.name},
+                dimensions={"FunctionName": queued.function.name},
                 statistic="Sum",
                 period=WINDOW_SECONDS,
                 evaluation_periods=3,

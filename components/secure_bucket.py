@@ -44,6 +44,7 @@ def secure_bucket(
     bucket_prefix: str | None = None,
     policy: Callable[[pulumi.Output[str]], pulumi.Input[str]] | None = None,
     protect: bool = False,
+    force_destroy: bool | None = None,
     tags: Mapping[str, str] | None = None,
 ) -> SecureBucket:
     """A private bucket: public access blocked, ACLs off, encrypted by default, TLS-only.
@@ -51,12 +52,12 @@ def secure_bucket(
     ``kms_key_arn`` chooses SSE-KMS with a bucket key (one data key per bucket, far fewer KMS
     calls); without it the bucket uses SSE-S3, which is what ALB log delivery requires.
     ``policy`` turns the bucket ARN into the policy JSON; it defaults to :func:`tls_only_policy`.
-    A protected bucket is never force-destroyed.
+    ``force_destroy`` (empty the bucket on delete) defaults to the opposite of ``protect``.
     """
     bucket = aws.s3.Bucket(
         name,
         bucket_prefix=bucket_prefix,
-        force_destroy=not protect,
+        force_destroy=not protect if force_destroy is None else force_destroy,
         tags=dict(tags or {}),
         opts=pulumi.ResourceOptions(parent=parent, protect=protect),
     )

@@ -128,7 +128,7 @@ def test_rules_match_both_scan_events_of_the_managed_repositories_only(stack: st
         assert permission["function"] == function["inputs"]["name"]
         assert target["rule"] == rule["inputs"]["name"]
         assert target["arn"] == function_arn
-        assert target["deadLetterConfig"]["arn"].endswith("-image-scan-dlq")
+        assert target["deadLetterConfig"]["arn"].endswith("-scan-findings-dlq")
 
 
 def test_documented_sample_events_match_the_rule_patterns() -> None:

@@ -38,7 +38,9 @@ def _one(plan: dict[str, Any], token: str, name: str) -> dict[str, Any]:
 
 def _bucket_name(plan: dict[str, Any], kind: str) -> str:
     """The bucket's name (from a resource that takes it as input: the mock id is not the name)."""
-    block = _one(plan, "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock", f"{PREFIX}-{kind}")
+    block = _one(
+        plan, "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock", f"{PREFIX}-{kind}-public-access"
+    )
     return str(block["inputs"]["bucket"])
 
 
@@ -64,7 +66,9 @@ def test_both_buckets_are_private_encrypted_tls_only_and_expire_per_settings(sta
         bucket = _one(plan, "aws:s3/bucket:Bucket", name)
         assert bucket["inputs"]["forceDestroy"] is (stack != "prod")
         assert bucket["protect"] is (stack == "prod")
-        block = _one(plan, "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock", name)["inputs"]
+        block = _one(plan, "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock", f"{name}-public-access")[
+            "inputs"
+        ]
         assert all(
             block[k]
             for k in ("blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets")
@@ -72,15 +76,17 @@ def test_both_buckets_are_private_encrypted_tls_only_and_expire_per_settings(sta
         [rule] = _one(
             plan,
             "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
-            name,
+            f"{name}-encryption",
         )["inputs"]["rules"]
         assert rule["applyServerSideEncryptionByDefault"]["sseAlgorithm"] == "aws:kms"
         key_arns.add(rule["applyServerSideEncryptionByDefault"]["kmsMasterKeyId"])
-        [lifecycle] = _one(plan, "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration", name)[
-            "inputs"
-        ]["rules"]
+        [lifecycle] = _one(
+            plan, "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration", f"{name}-lifecycle"
+        )["inputs"]["rules"]
         assert (lifecycle["filter"]["prefix"], lifecycle["expiration"]["days"]) == (prefix, days)
-        policy = json.loads(_one(plan, "aws:s3/bucketPolicy:BucketPolicy", name)["inputs"]["policy"])
+        policy = json.loads(
+            _one(plan, "aws:s3/bucketPolicy:BucketPolicy", f"{name}-policy")["inputs"]["policy"]
+        )
         [deny] = policy["Statement"]
         assert (deny["Effect"], deny["Action"], deny["Condition"]) == (
             "Deny",

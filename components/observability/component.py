@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from typing import Any, NotRequired, TypedDict
+from typing import NotRequired, TypedDict
 
 import pulumi
 import pulumi_aws as aws
@@ -15,6 +15,7 @@ import pulumi_random as random
 from ..addons.release import HelmAddOn, install_addons
 from ..edge.ingress import IngressContract
 from ..irsa import irsa_role
+from ..secure_bucket import secure_bucket
 from ..settings.observability import ObservabilitySettings
 from . import alertmanager, grafana, kube_prometheus_stack, loki, rule_files
 from .specs import StackInputs, addon_specs
@@ -38,23 +39,6 @@ class ObservabilityArgs(TypedDict):
     protect: NotRequired[bool]
     """Protect stateful resources (the Loki bucket) from deletion; prod sets it."""
     tags: NotRequired[Mapping[str, str]]
-
-
-def tls_only_bucket_policy(bucket_arn: str) -> dict[str, Any]:
-    """Deny every request to the bucket that does not use TLS."""
-    return {
-        "Version": "2012-10-17",
-        "Statement": [
-            {
-                "Sid": "DenyInsecureTransport",
-                "Effect": "Deny",
-                "Principal": "*",
-                "Action": "s3:*",
-                "Resource": [bucket_arn, f"{bucket_arn}/*"],
-                "Condition": {"Bool": {"aws:SecureTransport": "false"}},
-            }
-        ],
-    }
 
 
 class Observability(pulumi.ComponentResource):
@@ -234,48 +218,12 @@ class Observability(pulumi.ComponentResource):
 
     def _loki_bucket(self, name: str, *, protect: bool, tags: dict[str, str]) -> aws.s3.Bucket:
         """Private, SSE-S3-encrypted, versioned, TLS-only; Loki's compactor enforces retention inside it."""
-        bucket = aws.s3.Bucket(
+        return secure_bucket(
             name,
-            force_destroy=not protect,
-            tags=tags,
-            opts=pulumi.ResourceOptions(parent=self, protect=protect),
-        )
-        after = pulumi.ResourceOptions(parent=bucket)
-        public_access = aws.s3.BucketPublicAccessBlock(
-            f"{name}-public-access",
-            bucket=bucket.id,
-            block_public_acls=True,
-            block_public_policy=True,
-            ignore_public_acls=True,
-            restrict_public_buckets=True,
-            opts=after,
-        )
-        aws.s3.BucketOwnershipControls(
-            f"{name}-ownership",
-            bucket=bucket.id,
-            rule={"object_ownership": "BucketOwnerEnforced"},
-            opts=after,
-        )
-        aws.s3.BucketServerSideEncryptionConfiguration(
-            f"{name}-encryption",
-            bucket=bucket.id,
-            rules=[
-                {
-                    "apply_server_side_encryption_by_default": {"sse_algorithm": "AES256"},
-                    "bucket_key_enabled": True,
-                }
-            ],
-            opts=after,
-        )
-        # Versioning guards against a mistaken delete; chunks the compactor removes for retention
-        # linger as noncurrent versions for a week only.
-        versioning = aws.s3.BucketVersioning(
-            f"{name}-versioning", bucket=bucket.id, versioning_configuration={"status": "Enabled"}, opts=after
-        )
-        aws.s3.BucketLifecycleConfiguration(
-            f"{name}-lifecycle",
-            bucket=bucket.id,
-            rules=[
+            parent=self,
+            # Versioning guards against a mistaken delete; chunks the compactor removes for
+            # retention linger as noncurrent versions for a week only.
+            lifecycle_rules=[
                 {
                     "id": "expire-deleted-chunks",
                     "status": "Enabled",
@@ -285,15 +233,9 @@ class Observability(pulumi.ComponentResource):
                     "abort_incomplete_multipart_upload": {"days_after_initiation": 1},
                 }
             ],
-            opts=pulumi.ResourceOptions(parent=bucket, depends_on=[versioning]),
-        )
-        aws.s3.BucketPolicy(
-            f"{name}-tls-only",
-            bucket=bucket.id,
-            policy=bucket.arn.apply(lambda arn: json.dumps(tls_only_bucket_policy(arn))),
-            opts=pulumi.ResourceOptions(parent=bucket, depends_on=[public_access]),
-        )
-        return bucket
+            protect=protect,
+            tags=tags,
+        ).bucket
 
     def _notifier_secret(
         self, name: str, settings: ObservabilitySettings, opts: pulumi.ResourceOptions

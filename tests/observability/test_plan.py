@@ -39,7 +39,7 @@ def test_releases_are_pinned_and_from_the_right_repositories(stack: str) -> None
 def test_loki_bucket_is_private_encrypted_tls_only_and_reached_through_irsa(stack: str) -> None:
     plan = plan_for(stack)
     [bucket] = [r for r in resources_of(plan, "aws:s3/bucket:Bucket") if r["name"].endswith("-loki")]
-    children = [r for r in plan["resources"] if r["parent"] == bucket["urn"]]
+    children = [r for r in plan["resources"] if r["name"].startswith(f"{bucket['name']}-")]
     kinds = {r["type"].split(":")[-1] for r in children}
     assert {"BucketPublicAccessBlock", "BucketServerSideEncryptionConfiguration", "BucketPolicy"} <= kinds
     [policy] = [r for r in children if r["type"].endswith("BucketPolicy")]
