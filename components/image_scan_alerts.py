@@ -16,7 +16,7 @@ from typing import Any, NotRequired, TypedDict
 import pulumi
 import pulumi_aws as aws
 
-from .kms import account_key_policy
+from .kms import rotating_key
 from .queued_function import FunctionSpec, QueuedFunction, health_alarms, queued_function
 from .secure_bucket import secure_bucket
 
@@ -123,24 +123,6 @@ def function_policy(
     }
 
 
-def key_policy(account_id: str, partition: str) -> dict[str, Any]:
-    """The account administers the key; CloudWatch alarms may use it to publish to the encrypted topic."""
-    return account_key_policy(
-        account_id,
-        partition,
-        extra=[
-            {
-                "Sid": "CloudWatchAlarmsPublishToEncryptedTopic",
-                "Effect": "Allow",
-                "Principal": {"Service": "cloudwatch.amazonaws.com"},
-                "Action": ["kms:Decrypt", "kms:GenerateDataKey*"],
-                "Resource": "*",
-                "Condition": {"StringEquals": {"aws:SourceAccount": account_id}},
-            }
-        ],
-    )
-
-
 def dead_letter_queue_policy(queue_arn: str, rule_arns: Sequence[str]) -> dict[str, Any]:
     """EventBridge may park events it could not deliver, only from this component's rules."""
     return {
@@ -223,21 +205,17 @@ class ImageScanAlerts(pulumi.ComponentResource):
         child = pulumi.ResourceOptions(parent=self)
         invoke = pulumi.InvokeOutputOptions(parent=self)
         account_id = aws.get_caller_identity_output(opts=invoke).account_id
-        partition = aws.get_partition_output(opts=invoke).partition
         repositories = pulumi.Output.from_input(args["repository_arns"])
 
-        key = aws.kms.Key(
+        key = rotating_key(
             f"{name}-key",
+            alias=f"{prefix}-image-scan",
             description=f"Encrypts the {prefix} image-scan findings, alerts and dead letters",
-            enable_key_rotation=True,
-            deletion_window_in_days=30,
-            policy=pulumi.Output.all(account_id, partition).apply(
-                lambda a: json.dumps(key_policy(a[0], a[1]))
-            ),
+            allow_cloudwatch_alarms=True,
+            protect=protect,
             tags=tags,
-            opts=pulumi.ResourceOptions(parent=self, protect=protect),
+            opts=child,
         )
-        aws.kms.Alias(f"{name}-key", name=f"alias/{prefix}-image-scan", target_key_id=key.key_id, opts=child)
 
         topic = aws.sns.Topic(
             f"{name}-alerts",

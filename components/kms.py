@@ -27,16 +27,35 @@ def account_key_policy(account_id: str, partition: str, extra: Sequence[Mapping[
     }
 
 
+def cloudwatch_alarms_statement(account_id: str) -> dict[str, Any]:
+    """CloudWatch alarms of this account may publish to an SNS topic encrypted with the key.
+
+    AWS-managed keys (``alias/aws/sns``) cannot grant this: alarms on such a topic fail silently.
+    """
+    return {
+        "Sid": "CloudWatchAlarmsPublishToEncryptedTopic",
+        "Effect": "Allow",
+        "Principal": {"Service": "cloudwatch.amazonaws.com"},
+        "Action": ["kms:Decrypt", "kms:GenerateDataKey*"],
+        "Resource": "*",
+        "Condition": {"StringEquals": {"aws:SourceAccount": account_id}},
+    }
+
+
 def rotating_key(
     name: str,
     *,
     alias: str,
     description: str,
+    allow_cloudwatch_alarms: bool = False,
     protect: bool = False,
     tags: Mapping[str, str] | None = None,
     opts: pulumi.ResourceOptions,
 ) -> aws.kms.Key:
-    """A symmetric key that rotates yearly, with a 30-day deletion window and an alias."""
+    """A symmetric key that rotates yearly, with a 30-day deletion window and an alias.
+
+    ``allow_cloudwatch_alarms`` lets the account's alarms use it, for an encrypted alert topic.
+    """
     invoke = pulumi.InvokeOutputOptions(parent=opts.parent) if opts.parent else None
     identity = aws.get_caller_identity_output(opts=invoke)
     partition = aws.get_partition_output(opts=invoke)
@@ -46,7 +65,11 @@ def rotating_key(
         enable_key_rotation=True,
         deletion_window_in_days=30,
         policy=pulumi.Output.all(identity.account_id, partition.partition).apply(
-            lambda a: json.dumps(account_key_policy(a[0], a[1]))
+            lambda a: json.dumps(
+                account_key_policy(
+                    a[0], a[1], [cloudwatch_alarms_statement(a[0])] if allow_cloudwatch_alarms else []
+                )
+            )
         ),
         tags=dict(tags or {}),
         opts=pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(protect=protect)),

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
+from importlib import resources
 from typing import Any
 
 import pytest
@@ -23,7 +25,9 @@ from kubeboard_infra.irsa import trust_policy
 
 from .conftest import PROJECT_DIR, plan_for, resources_of, stack_file
 
-REFERENCE = PROJECT_DIR.parent / "shared" / "reference"
+CHART_VALUES = PROJECT_DIR / "tests" / "data" / "chart-values"
+# sha256 of docs/install/iam_policy.json at kubernetes-sigs/aws-load-balancer-controller tag v3.5.0.
+UPSTREAM_LB_CONTROLLER_POLICY_SHA256 = "16f232c9d9f79366fe949c4550ad517a202380058a9e48d45a4e215044a20a6a"
 RELEASE = "kubernetes:helm.sh/v3:Release"
 ROLE = "aws:iam/role:Role"
 STACKS = ["dev", "prod"]
@@ -189,10 +193,16 @@ def test_service_account_annotation_is_the_role_that_trusts_it(stack: str) -> No
 
 
 def test_load_balancer_controller_policy_is_the_upstream_file_of_its_version() -> None:
-    upstream = json.loads((REFERENCE / "aws-load-balancer-controller" / "iam_policy-v3.5.0.json").read_text())
+    shipped = (
+        resources.files("kubeboard_infra.addons")
+        .joinpath("data", aws_load_balancer_controller.IAM_POLICY_FILE)
+        .read_bytes()
+    )
     assert aws_load_balancer_controller.CONTROLLER_VERSION == "v3.5.0"
     assert aws_load_balancer_controller.IAM_POLICY_FILE.endswith("-v3.5.0.json")
-    assert aws_load_balancer_controller.iam_policy() == upstream
+    # byte for byte the upstream file: a hand edit changes the digest
+    assert hashlib.sha256(shipped).hexdigest() == UPSTREAM_LB_CONTROLLER_POLICY_SHA256
+    assert aws_load_balancer_controller.iam_policy() == json.loads(shipped)
 
 
 @pytest.mark.parametrize("stack", STACKS)
@@ -256,7 +266,7 @@ def _unknown_keys(values: dict[str, Any], reference: Any, path: str = "") -> lis
 
 @pytest.mark.parametrize("spec", _specs(), ids=lambda s: s.name)
 def test_every_value_key_exists_in_the_pinned_chart(spec: AddOnSpec) -> None:
-    chart_dir = REFERENCE / "charts" / f"{spec.chart}-{spec.version}"
+    chart_dir = CHART_VALUES / f"{spec.chart}-{spec.version}"
     reference = yaml.safe_load((chart_dir / "values.yaml").read_text())
     # Helm silently ignores a misspelt key: every key we set must be one the chart reads.
     values = spec.values
@@ -280,7 +290,7 @@ def _nested(path: tuple[str, ...], leaf: dict[str, Any]) -> dict[str, Any]:
 
 
 def test_value_checker_catches_a_misspelt_key() -> None:
-    reference = yaml.safe_load((REFERENCE / "charts" / "metrics-server-3.13.1" / "values.yaml").read_text())
+    reference = yaml.safe_load((CHART_VALUES / "metrics-server-3.13.1" / "values.yaml").read_text())
     assert _unknown_keys({"replica": 2, "podDisruptionBudget": {"enable": True}}, reference) == [
         "replica",
         "podDisruptionBudget.enable",

@@ -15,6 +15,7 @@ import pulumi_random as random
 from ..addons.release import HelmAddOn, install_addons
 from ..edge.ingress import IngressContract
 from ..irsa import irsa_role
+from ..kms import rotating_key
 from ..secure_bucket import secure_bucket
 from ..settings.observability import ObservabilitySettings
 from . import alertmanager, grafana, kube_prometheus_stack, loki, rule_files
@@ -91,10 +92,22 @@ class Observability(pulumi.ComponentResource):
         self.loki_bucket = self._loki_bucket(f"{prefix}-loki", protect=bool(args.get("protect")), tags=tags)
 
         self.alert_topic = None
+        alert_key = None
         if settings.alerting.emails:
+            # A customer-managed key: CloudWatch alarms (error-log reports) publish here too, and
+            # the AWS-managed alias/aws/sns key cannot admit them.
+            alert_key = rotating_key(
+                f"{prefix}-alerts-key",
+                alias=f"{prefix}-alerts",
+                description=f"Encrypts the {prefix} alert topic",
+                allow_cloudwatch_alarms=True,
+                protect=bool(args.get("protect")),
+                tags=tags,
+                opts=child,
+            )
             self.alert_topic = aws.sns.Topic(
                 f"{prefix}-alerts",
-                kms_master_key_id="alias/aws/sns",
+                kms_master_key_id=alert_key.arn,
                 tags=tags,
                 opts=child,
             )
@@ -182,6 +195,7 @@ class Observability(pulumi.ComponentResource):
                 loki_bucket_arn=self.loki_bucket.arn,
                 grafana_role_arn=grafana_role.arn,
                 sns_topic_arn=self.alert_topic.arn if self.alert_topic else None,
+                sns_key_arn=alert_key.arn if alert_key else None,
                 grafana_ingress=grafana_ingress,
                 grafana_root_url=root_url,
             )

@@ -33,12 +33,22 @@ def retention_size(storage_size: str) -> str:
     return f"{int(quantity_bytes(storage_size) * RETENTION_SIZE_SHARE) // 2**20}MB"
 
 
-def sns_publish_policy(topic_arn: pulumi.Input[str]) -> PolicyDocument:
-    """Alertmanager may publish to the alert topic and nothing else."""
+def sns_publish_policy(
+    topic_arn: pulumi.Input[str], key_arn: pulumi.Input[str], region: str
+) -> PolicyDocument:
+    """Alertmanager may publish to the alert topic and nothing else; SNS encrypts with the topic's key
+    on its behalf, so the role may use that key through SNS only."""
     return {
         "Version": "2012-10-17",
         "Statement": [
-            {"Sid": "PublishAlerts", "Effect": "Allow", "Action": ["sns:Publish"], "Resource": [topic_arn]}
+            {"Sid": "PublishAlerts", "Effect": "Allow", "Action": ["sns:Publish"], "Resource": [topic_arn]},
+            {
+                "Sid": "EncryptForTheTopic",
+                "Effect": "Allow",
+                "Action": ["kms:GenerateDataKey*", "kms:Decrypt"],
+                "Resource": [key_arn],
+                "Condition": {"StringEquals": {"kms:ViaService": f"sns.{region}.amazonaws.com"}},
+            },
         ],
     }
 

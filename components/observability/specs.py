@@ -23,6 +23,8 @@ class StackInputs:
     loki_bucket_arn: pulumi.Input[str]
     grafana_role_arn: pulumi.Input[str]
     sns_topic_arn: pulumi.Input[str] | None = None
+    sns_key_arn: pulumi.Input[str] | None = None
+    """The alert topic's KMS key (with the topic)."""
     grafana_ingress: pulumi.Input[dict[str, Any]] | None = None
     grafana_root_url: str | None = None
 
@@ -68,10 +70,14 @@ def addon_specs(inputs: StackInputs) -> list[AddOnSpec]:
         # Alertmanager signs SNS requests (sigv4) with its IRSA role; without e-mail, no AWS access.
         irsa=IrsaSpec(
             service_account=kube_prometheus_stack.ALERTMANAGER_SERVICE_ACCOUNT,
-            policy_documents={"sns": kube_prometheus_stack.sns_publish_policy(inputs.sns_topic_arn)},
+            policy_documents={
+                "sns": kube_prometheus_stack.sns_publish_policy(
+                    inputs.sns_topic_arn, inputs.sns_key_arn, inputs.region
+                )
+            },
             service_account_path=("alertmanager", "serviceAccount"),
         )
-        if inputs.sns_topic_arn is not None
+        if inputs.sns_topic_arn is not None and inputs.sns_key_arn is not None
         else None,
         timeout_seconds=900,
     )

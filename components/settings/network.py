@@ -45,7 +45,8 @@ class VpcEndpoints(Model):
 
 
 class FlowLogs(Model):
-    enabled: bool = True
+    """Flow logs are always on (there is deliberately no switch); only what and how long are settable."""
+
     traffic_type: FlowLogTraffic = FlowLogTraffic.ALL
     retention_days: RetentionDays = 30
 

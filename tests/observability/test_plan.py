@@ -96,3 +96,31 @@ def test_slack_receiver_appears_when_configured_and_its_url_stays_masked(tmp_pat
 
     without = _release(plan_for("dev"), "kube-prometheus-stack")["inputs"]["values"]["alertmanager"]["config"]
     assert "slack" not in {receiver["name"] for receiver in without["receivers"]}
+
+
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+def test_alert_topic_key_admits_cloudwatch_alarms_and_alertmanager_through_sns_only(stack: str) -> None:
+    plan = plan_for(stack)
+    [topic] = [
+        r
+        for r in resources_of(plan, "aws:sns/topic:Topic")
+        if r["parent"].endswith("kubeboard:index:Observability::observability")
+    ]
+    [key] = [r for r in resources_of(plan, "aws:kms/key:Key") if r["name"] == f"{topic['name']}-key"]
+    # an AWS-managed key (alias/aws/sns) would silently drop every CloudWatch alarm notification
+    assert topic["inputs"]["kmsMasterKeyId"].startswith("arn:aws:kms:ap-northeast-2:111122223333:key/")
+    assert key["inputs"]["enableKeyRotation"] is True
+    statements = {s.get("Sid"): s for s in json.loads(key["inputs"]["policy"])["Statement"]}
+    alarms = statements["CloudWatchAlarmsPublishToEncryptedTopic"]
+    assert alarms["Principal"] == {"Service": "cloudwatch.amazonaws.com"}
+    assert set(alarms["Action"]) == {"kms:Decrypt", "kms:GenerateDataKey*"}
+
+    [alertmanager_policy] = [
+        r
+        for r in resources_of(plan, "aws:iam/policy:Policy")
+        if r["name"].endswith("-kube-prometheus-stack-irsa-sns")
+    ]
+    document = json.loads(alertmanager_policy["inputs"]["policy"])
+    [kms] = [s for s in document["Statement"] if s["Sid"] == "EncryptForTheTopic"]
+    assert kms["Resource"] == [topic["inputs"]["kmsMasterKeyId"]]
+    assert kms["Condition"] == {"StringEquals": {"kms:ViaService": "sns.ap-northeast-2.amazonaws.com"}}
