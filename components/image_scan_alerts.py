@@ -17,7 +17,14 @@ import pulumi
 import pulumi_aws as aws
 
 from .kms import rotating_key
-from .queued_function import FunctionSpec, QueuedFunction, health_alarms, queued_function
+from .queued_function import (
+    FunctionSpec,
+    QueuedFunction,
+    health_alarms,
+    park_dead_letters,
+    queued_function,
+    write_own_logs,
+)
 from .secure_bucket import secure_bucket
 
 FUNCTION_PACKAGE = "scan_findings"
@@ -77,12 +84,7 @@ def function_policy(
     return {
         "Version": "2012-10-17",
         "Statement": [
-            {
-                "Sid": "WriteOwnLogs",
-                "Effect": "Allow",
-                "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
-                "Resource": f"{log_group_arn}:*",
-            },
+            write_own_logs(log_group_arn),
             {
                 "Sid": "ReadScanFindingsOfManagedRepositories",
                 "Effect": "Allow",
@@ -118,7 +120,7 @@ def function_policy(
                 "Action": ["kms:GenerateDataKey", "kms:Decrypt"],
                 "Resource": key_arn,
             },
-            {"Sid": "DeadLetter", "Effect": "Allow", "Action": "sqs:SendMessage", "Resource": queue_arn},
+            park_dead_letters(queue_arn),
         ],
     }
 

@@ -20,7 +20,14 @@ import pulumi_kubernetes as k8s
 
 from .irsa import irsa_role
 from .kms import rotating_key
-from .queued_function import FunctionSpec, QueuedFunction, health_alarms, queued_function
+from .queued_function import (
+    FunctionSpec,
+    QueuedFunction,
+    health_alarms,
+    park_dead_letters,
+    queued_function,
+    write_own_logs,
+)
 from .secure_bucket import secure_bucket
 
 FUNCTION_PACKAGE = "log_report"
@@ -130,12 +137,7 @@ def function_policy(
     return {
         "Version": "2012-10-17",
         "Statement": [
-            {
-                "Sid": "WriteOwnLogs",
-                "Effect": "Allow",
-                "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
-                "Resource": f"{log_group_arn}:*",
-            },
+            write_own_logs(log_group_arn),
             {
                 "Sid": "ReadExports",
                 "Effect": "Allow",
@@ -155,7 +157,7 @@ def function_policy(
                 "Resource": key_arn,
                 "Condition": {"StringEquals": {"kms:ViaService": f"s3.{region}.amazonaws.com"}},
             },
-            {"Sid": "DeadLetter", "Effect": "Allow", "Action": "sqs:SendMessage", "Resource": queue_arn},
+            park_dead_letters(queue_arn),
         ],
     }
 

@@ -35,6 +35,21 @@ def lambda_trust_policy(account_id: str) -> dict[str, Any]:
     }
 
 
+def write_own_logs(log_group_arn: str) -> dict[str, Any]:
+    """Role statement: the function writes to its own log group only."""
+    return {
+        "Sid": "WriteOwnLogs",
+        "Effect": "Allow",
+        "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
+        "Resource": f"{log_group_arn}:*",
+    }
+
+
+def park_dead_letters(queue_arn: str) -> dict[str, Any]:
+    """Role statement: Lambda sends events that failed every retry to the function's queue."""
+    return {"Sid": "DeadLetter", "Effect": "Allow", "Action": "sqs:SendMessage", "Resource": queue_arn}
+
+
 @dataclass(frozen=True)
 class FunctionSpec:
     """What differs between the platform's functions."""
