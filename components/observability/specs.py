@@ -28,6 +28,10 @@ class StackInputs:
     grafana_ingress: pulumi.Input[dict[str, Any]] | None = None
     grafana_root_url: str | None = None
 
+    def __post_init__(self) -> None:
+        if (self.sns_topic_arn is None) != (self.sns_key_arn is None):
+            raise ValueError("sns_topic_arn and sns_key_arn: give both (an encrypted alert topic) or neither")
+
 
 def destinations(inputs: StackInputs) -> alertmanager.Destinations:
     alerting = inputs.settings.alerting
@@ -72,12 +76,12 @@ def addon_specs(inputs: StackInputs) -> list[AddOnSpec]:
             service_account=kube_prometheus_stack.ALERTMANAGER_SERVICE_ACCOUNT,
             policy_documents={
                 "sns": kube_prometheus_stack.sns_publish_policy(
-                    inputs.sns_topic_arn, inputs.sns_key_arn, inputs.region
+                    inputs.sns_topic_arn, inputs.sns_key_arn or "", inputs.region
                 )
             },
             service_account_path=("alertmanager", "serviceAccount"),
         )
-        if inputs.sns_topic_arn is not None and inputs.sns_key_arn is not None
+        if inputs.sns_topic_arn is not None
         else None,
         timeout_seconds=900,
     )

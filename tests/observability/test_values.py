@@ -75,6 +75,9 @@ FULL = _settings(
 )
 
 
+KEY_ARN = "arn:aws:kms:ap-northeast-2:123456789012:key/0b1c2d3e-alerts"
+
+
 def _specs(settings: ObservabilitySettings = FULL, *, topic: str | None = TOPIC_ARN) -> dict[str, AddOnSpec]:
     inputs = StackInputs(
         settings=settings,
@@ -84,6 +87,7 @@ def _specs(settings: ObservabilitySettings = FULL, *, topic: str | None = TOPIC_
         loki_bucket_arn="arn:aws:s3:::kubeboard-dev-loki-1a2b3c",
         grafana_role_arn="arn:aws:iam::123456789012:role/grafana",
         sns_topic_arn=topic,
+        sns_key_arn=KEY_ARN if topic else None,
         grafana_ingress={"enabled": True, "ingressClassName": "alb", "hosts": ["grafana.example.com"]},
         grafana_root_url="https://grafana.example.com",
     )
