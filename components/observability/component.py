@@ -19,7 +19,7 @@ from ..kms import rotating_key
 from ..secure_bucket import secure_bucket
 from ..settings.observability import ObservabilitySettings
 from . import alertmanager, grafana, kube_prometheus_stack, loki, rule_files
-from .specs import StackInputs, addon_specs
+from .specs import AlertTopic, StackInputs, addon_specs
 
 STORAGE_CLASS = "observability-gp3"
 GRAFANA_ADMIN_USER = "admin"
@@ -92,7 +92,7 @@ class Observability(pulumi.ComponentResource):
         self.loki_bucket = self._loki_bucket(f"{prefix}-loki", protect=bool(args.get("protect")), tags=tags)
 
         self.alert_topic = None
-        alert_key = None
+        alert_topic: AlertTopic | None = None
         if settings.alerting.emails:
             # A customer-managed key: CloudWatch alarms (error-log reports) publish here too, and
             # the AWS-managed alias/aws/sns key cannot admit them.
@@ -111,6 +111,7 @@ class Observability(pulumi.ComponentResource):
                 tags=tags,
                 opts=child,
             )
+            alert_topic = AlertTopic(self.alert_topic.arn, alert_key.arn)
             for index, email in enumerate(settings.alerting.emails):
                 aws.sns.TopicSubscription(
                     f"{prefix}-alerts-email-{index}",
@@ -194,8 +195,7 @@ class Observability(pulumi.ComponentResource):
                 loki_bucket_name=self.loki_bucket.bucket,
                 loki_bucket_arn=self.loki_bucket.arn,
                 grafana_role_arn=grafana_role.arn,
-                sns_topic_arn=self.alert_topic.arn if self.alert_topic else None,
-                sns_key_arn=alert_key.arn if alert_key else None,
+                alert_topic=alert_topic,
                 grafana_ingress=grafana_ingress,
                 grafana_root_url=root_url,
             )

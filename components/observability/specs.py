@@ -12,6 +12,14 @@ from ..settings.observability import ObservabilitySettings
 from . import alertmanager, alloy, kube_prometheus_stack, loki
 
 
+@dataclass(frozen=True)
+class AlertTopic:
+    """The encrypted SNS topic critical alerts go to; Alertmanager publishes through its key."""
+
+    arn: pulumi.Input[str]
+    key_arn: pulumi.Input[str]
+
+
 @dataclass(frozen=True, kw_only=True)
 class StackInputs:
     """What the releases need from the resources the component creates around them."""
@@ -22,22 +30,16 @@ class StackInputs:
     loki_bucket_name: pulumi.Input[str]
     loki_bucket_arn: pulumi.Input[str]
     grafana_role_arn: pulumi.Input[str]
-    sns_topic_arn: pulumi.Input[str] | None = None
-    sns_key_arn: pulumi.Input[str] | None = None
-    """The alert topic's KMS key (with the topic)."""
+    alert_topic: AlertTopic | None = None
     grafana_ingress: pulumi.Input[dict[str, Any]] | None = None
     grafana_root_url: str | None = None
-
-    def __post_init__(self) -> None:
-        if (self.sns_topic_arn is None) != (self.sns_key_arn is None):
-            raise ValueError("sns_topic_arn and sns_key_arn: give both (an encrypted alert topic) or neither")
 
 
 def destinations(inputs: StackInputs) -> alertmanager.Destinations:
     alerting = inputs.settings.alerting
     return alertmanager.Destinations(
         slack_channel=alerting.slack.channel if alerting.slack else None,
-        sns_topic_arn=inputs.sns_topic_arn,
+        sns_topic_arn=inputs.alert_topic.arn if inputs.alert_topic else None,
         region=inputs.region,
         heartbeat=alerting.heartbeat_url is not None,
         critical_repeat_hours=alerting.critical_repeat_hours,
@@ -76,12 +78,12 @@ def addon_specs(inputs: StackInputs) -> list[AddOnSpec]:
             service_account=kube_prometheus_stack.ALERTMANAGER_SERVICE_ACCOUNT,
             policy_documents={
                 "sns": kube_prometheus_stack.sns_publish_policy(
-                    inputs.sns_topic_arn, inputs.sns_key_arn or "", inputs.region
+                    inputs.alert_topic.arn, inputs.alert_topic.key_arn, inputs.region
                 )
             },
             service_account_path=("alertmanager", "serviceAccount"),
         )
-        if inputs.sns_topic_arn is not None
+        if inputs.alert_topic is not None
         else None,
         timeout_seconds=900,
     )

@@ -19,7 +19,7 @@ from kubeboard_infra.observability import (
     loki,
     rule_files,
 )
-from kubeboard_infra.observability.specs import StackInputs, addon_specs
+from kubeboard_infra.observability.specs import AlertTopic, StackInputs, addon_specs
 from kubeboard_infra.settings.observability import ObservabilitySettings
 from tests.helpers.chart_values import DATA_DIR, ChartValues
 
@@ -86,8 +86,7 @@ def _specs(settings: ObservabilitySettings = FULL, *, topic: str | None = TOPIC_
         loki_bucket_name="kubeboard-dev-loki-1a2b3c",
         loki_bucket_arn="arn:aws:s3:::kubeboard-dev-loki-1a2b3c",
         grafana_role_arn="arn:aws:iam::123456789012:role/grafana",
-        sns_topic_arn=topic,
-        sns_key_arn=KEY_ARN if topic else None,
+        alert_topic=AlertTopic(topic, KEY_ARN) if topic else None,
         grafana_ingress={"enabled": True, "ingressClassName": "alb", "hosts": ["grafana.example.com"]},
         grafana_root_url="https://grafana.example.com",
     )
