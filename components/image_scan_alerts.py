@@ -20,6 +20,7 @@ from .kms import rotating_key
 from .queued_function import (
     FunctionSpec,
     QueuedFunction,
+    function_limit_problems,
     health_alarms,
     park_dead_letters,
     queued_function,
@@ -173,13 +174,10 @@ def _check(args: ImageScanAlertsArgs) -> None:
     checks = [
         (args.get("critical_threshold", 1) >= 1, "critical_threshold must be >= 1"),
         (args.get("high_threshold", 5) >= 1, "high_threshold must be >= 1"),
-        (0 <= args.get("max_retry_attempts", 2) <= 2, "max_retry_attempts must be 0..2"),
-        (60 <= args.get("max_event_age_seconds", 3600) <= 21600, "max_event_age_seconds must be 60..21600"),
-        (1 <= args.get("reserved_concurrency", 5) <= 1000, "reserved_concurrency must be 1..1000"),
         (0 <= args.get("top_findings", 10) <= 50, "top_findings must be 0..50"),
         (all("@" in email for email in args["alarm_emails"]), "alarm_emails must be e-mail addresses"),
     ]
-    problems = [message for ok, message in checks if not ok]
+    problems = function_limit_problems(args) + [message for ok, message in checks if not ok]
     if problems:
         raise ValueError("ImageScanAlerts: " + "; ".join(problems))
 

@@ -23,6 +23,7 @@ from .kms import rotating_key
 from .queued_function import (
     FunctionSpec,
     QueuedFunction,
+    function_limit_problems,
     health_alarms,
     park_dead_letters,
     queued_function,
@@ -254,13 +255,10 @@ def _check(args: LogReportsArgs) -> None:
         (len(args["namespaces"]) >= 1, "namespaces must list at least one namespace"),
         (len(set(args["namespaces"])) == len(args["namespaces"]), "namespaces must not repeat"),
         (args.get("error_threshold", 100) >= 1, "error_threshold must be >= 1"),
-        (1 <= args.get("reserved_concurrency", 5) <= 1000, "reserved_concurrency must be 1..1000"),
-        (0 <= args.get("max_retry_attempts", 2) <= 2, "max_retry_attempts must be 0..2"),
-        (128 <= args.get("memory_mb", 1024) <= 10240, "memory_mb must be 128..10240"),
         (1 <= exporter.get("backfill_windows", 36) <= 1008, "exporter.backfill_windows must be 1..1008"),
         (len(exporter.get("schedule", "*/10 * * * *").split()) == 5, "exporter.schedule must be cron"),
     ]
-    problems = [message for ok, message in checks if not ok]
+    problems = function_limit_problems(args) + [message for ok, message in checks if not ok]
     if problems:
         raise ValueError("LogReports: " + "; ".join(problems))
 

@@ -35,6 +35,25 @@ def lambda_trust_policy(account_id: str) -> dict[str, Any]:
     }
 
 
+# Lambda's own bounds for what callers of queued_function may set (key -> (low, high)).
+FUNCTION_LIMITS: dict[str, tuple[int, int]] = {
+    "reserved_concurrency": (1, 1000),
+    "max_retry_attempts": (0, 2),
+    "max_event_age_seconds": (60, 21600),
+    "memory_mb": (128, 10240),
+}
+
+
+def function_limit_problems(args: Mapping[str, Any]) -> list[str]:
+    """One message per Lambda setting in ``args`` outside what Lambda accepts (absent keys use
+    in-range defaults)."""
+    return [
+        f"{key} must be {low}..{high}"
+        for key, (low, high) in FUNCTION_LIMITS.items()
+        if key in args and not low <= args[key] <= high
+    ]
+
+
 def write_own_logs(log_group_arn: str) -> dict[str, Any]:
     """Role statement: the function writes to its own log group only."""
     return {
