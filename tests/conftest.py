@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Iterator
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -47,3 +49,15 @@ def dev_plan() -> dict[str, Any]:
 @pytest.fixture
 def prod_plan() -> dict[str, Any]:
     return plan_for("prod")
+
+
+@pytest.fixture(autouse=True)
+def own_event_loop() -> Iterator[asyncio.AbstractEventLoop]:
+    """Every test gets a current event loop of its own: Pulumi's Outputs and mock runtime need one,
+    and an earlier test's ``asyncio.run()`` (the chart renders) leaves none behind, so no test may
+    depend on what ran before it."""
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
+    yield loop
+    asyncio.set_event_loop(None)
+    loop.close()
