@@ -2,7 +2,8 @@
 
 ``kubeboard plan <stack>`` is ``pulumi preview`` without a cloud: it runs the project's program under
 Pulumi's mock runtime, evaluates the policy pack and writes ``plan.json`` and ``report.md``.
-Exit codes: 0 no mandatory policy fails, 1 one does, 2 the configuration is wrong.
+``kubeboard check <plan.json>`` evaluates the same policies on a plan produced elsewhere.
+Exit codes: 0 no mandatory policy fails, 1 one does, 2 the configuration (or the plan file) is wrong.
 """
 
 from __future__ import annotations
@@ -29,6 +30,9 @@ def _parser() -> argparse.ArgumentParser:
     plan.add_argument("--out", type=Path, help="where plan.json and report.md go (default: out/<stack>)")
     plan.add_argument("--against", type=Path, help="a base plan.json: report what this plan changes")
     plan.add_argument("--quiet", action="store_true", help="print only the summary lines")
+    check = commands.add_parser("check", help="evaluate the policy pack on an existing plan.json")
+    check.add_argument("plan_file", type=Path, metavar="plan.json", help="a plan written by `kubeboard plan`")
+    check.add_argument("--stack", help="judge as this stack (default: the plan's own `stack`)")
     return parser
 
 
@@ -84,10 +88,27 @@ def plan_command(args: argparse.Namespace) -> int:
     return EXIT_POLICY if plan["policies"]["mandatoryViolations"] else EXIT_OK
 
 
+def check_command(args: argparse.Namespace) -> int:
+    from kubeboard_policy.config import PolicyConfigError
+
+    from .plan.check import PlanFileError, judge, load_plan
+    from .plan.report import policy_lines
+
+    try:
+        plan = judge(load_plan(args.plan_file), args.stack)
+    except (PlanFileError, PolicyConfigError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return EXIT_CONFIG
+    print(policy_lines(plan))
+    return EXIT_POLICY if plan["policies"]["mandatoryViolations"] else EXIT_OK
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.command == "plan":
         return plan_command(args)
+    if args.command == "check":
+        return check_command(args)
     return EXIT_CONFIG  # argparse rejects unknown commands before this
 
 

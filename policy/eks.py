@@ -11,6 +11,7 @@ from pulumi_policy import EnforcementLevel, ReportViolation, ResourceValidationA
 
 from kubeboard_policy.base import TypedResourcePolicy
 from kubeboard_policy.context import is_production
+from kubeboard_policy.networks import internet_wide
 from kubeboard_policy.props import get, items, strings
 
 EKS_COMPONENT = "eks:index:Cluster"
@@ -18,7 +19,6 @@ EKS_CLUSTER = "aws:eks/cluster:Cluster"
 CLUSTER_TYPES = (EKS_COMPONENT, EKS_CLUSTER)
 
 LOG_TYPES = ("api", "audit", "authenticator", "controllerManager", "scheduler")
-WORLD = frozenset({"0.0.0.0/0", "::/0"})
 
 
 def _is_component(args: ResourceValidationArgs) -> bool:
@@ -51,7 +51,7 @@ def _endpoint_private(args: ResourceValidationArgs, report: ReportViolation) -> 
     if public is False or str(public).lower() == "false":
         return
     cidrs = strings(get(args.props, f"{prefix}publicAccessCidrs")) or ["0.0.0.0/0"]
-    open_to_world = sorted(set(cidrs) & WORLD)
+    open_to_world = internet_wide(cidrs)
     if open_to_world:
         report(
             f"public API endpoint is reachable from {', '.join(open_to_world)} in a production stack", None
@@ -60,7 +60,7 @@ def _endpoint_private(args: ResourceValidationArgs, report: ReportViolation) -> 
 
 disallow_api_endpoint_public_access = TypedResourcePolicy(
     name="aws-eks-cluster-disallow-api-endpoint-public-access",
-    description="In prod the EKS API endpoint is private, or public only to an allow-list (not 0.0.0.0/0).",
+    description="In prod the EKS API endpoint is private, or public only to an allow-list that does not cover the internet.",
     resource_types=CLUSTER_TYPES,
     check=_endpoint_private,
     severity=Severity.CRITICAL,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from functools import cache
 
 from kubeboard_policy import (
+    access,
     ecr,
     efs,
     eks,
@@ -24,7 +25,7 @@ from kubeboard_policy.base import KubeboardPolicy
 
 PACK_NAME = "kubeboard"
 
-_MODULES = (s3, eks, nodegroups, ecr, efs, waf, ingress, lambda_, iam, vpc, logs, kms, helm, stack)
+_MODULES = (s3, eks, nodegroups, ecr, efs, waf, ingress, lambda_, iam, access, vpc, logs, kms, helm, stack)
 
 
 @cache

@@ -10,6 +10,7 @@ from pulumi_policy import PolicyResource, ReportViolation, Severity, StackValida
 from kubeboard_policy.base import GraphStackPolicy
 from kubeboard_policy.conventions import is_alb_security_group
 from kubeboard_policy.graph import Links, of_type
+from kubeboard_policy.networks import internet_wide
 from kubeboard_policy.props import get, items, number, strings
 
 VPC = "aws:ec2/vpc:Vpc"
@@ -18,7 +19,6 @@ DEFAULT_SECURITY_GROUP = "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup"
 SECURITY_GROUP = "aws:ec2/securityGroup:SecurityGroup"
 SECURITY_GROUP_RULE = "aws:ec2/securityGroupRule:SecurityGroupRule"
 INGRESS_RULE = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
-WORLD = frozenset({"0.0.0.0/0", "::/0"})
 WEB_PORTS = frozenset({80, 443})
 
 
@@ -67,7 +67,7 @@ default_security_group_closed = GraphStackPolicy(
 def _world_sources(rule: Any) -> list[str]:
     sources = strings(get(rule, "cidrBlocks")) + strings(get(rule, "ipv6CidrBlocks"))
     sources += strings(get(rule, "cidrIpv4")) + strings(get(rule, "cidrIpv6"))
-    return sorted(set(sources) & WORLD)
+    return sorted(set(internet_wide(sources)))
 
 
 def _ports(rule: Any) -> tuple[int, int] | None:
@@ -125,7 +125,7 @@ def _public_ingress(args: StackValidationArgs, report: ReportViolation) -> None:
 
 restrict_public_ingress = GraphStackPolicy(
     name="aws-vpc-sg-open-only-to-authorized-ports",
-    description="Security groups admit 0.0.0.0/0 or ::/0 only into the ALB, and only on TCP 80 and 443.",
+    description="Security groups admit the internet (0.0.0.0/0, ::/0 or any range as wide) only into the ALB, on TCP 80 and 443.",
     resource_types=[SECURITY_GROUP, SECURITY_GROUP_RULE, INGRESS_RULE],
     check=_public_ingress,
     severity=Severity.CRITICAL,

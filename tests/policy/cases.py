@@ -703,3 +703,513 @@ passes(
     stack="prod",
 )
 passes(P, "unprotected in dev", [res(FS, "fs", {})], stack="dev")
+
+# --- Access, by class: attachments, pivots, trust, resource policies, local admins -----------------------
+EKS_WIDE = {**GOOD_EKS, "endpointPublicAccess": True}
+P = "aws-eks-cluster-disallow-api-endpoint-public-access"
+fails(
+    P,
+    "halves of IPv4",
+    [res(EKS, "c", {**EKS_WIDE, "publicAccessCidrs": ["0.0.0.0/1", "128.0.0.0/1"]})],
+    "prod",
+)
+fails(P, "a /4", [res(EKS, "c", {**EKS_WIDE, "publicAccessCidrs": ["16.0.0.0/4"]})], "prod")
+fails(P, "IPv6 world", [res(EKS, "c", {**EKS_WIDE, "publicAccessCidrs": ["::/0"]})], "prod")
+passes(P, "an office /16", [res(EKS, "c", {**EKS_WIDE, "publicAccessCidrs": ["198.18.0.0/16"]})], "prod")
+
+P = "aws-vpc-sg-open-only-to-authorized-ports"
+fails(
+    P,
+    "ssh from half the internet",
+    [
+        res(
+            SG,
+            "n",
+            {
+                "ingress": [
+                    {**WORLD_443, "fromPort": 22, "toPort": 22, "cidrBlocks": ["0.0.0.0/1", "128.0.0.0/1"]}
+                ]
+            },
+        )
+    ],
+)
+passes(
+    P,
+    "ssh from an office",
+    [
+        res(
+            SG,
+            "n",
+            {"ingress": [{**WORLD_443, "fromPort": 22, "toPort": 22, "cidrBlocks": ["198.18.0.0/24"]}]},
+        )
+    ],
+)
+
+ROLE = "aws:iam/role:Role"
+ATTACH = "aws:iam/rolePolicyAttachment:RolePolicyAttachment"
+P = "aws-iam-disallow-admin-policy-attachment"
+fails(
+    P,
+    "AdministratorAccess",
+    [res(ATTACH, "a", {"role": "r", "policyArn": "arn:aws:iam::aws:policy/AdministratorAccess"})],
+)
+fails(
+    P,
+    "IAMFullAccess in GovCloud",
+    [res(ATTACH, "a", {"role": "r", "policyArn": "arn:aws-us-gov:iam::aws:policy/IAMFullAccess"})],
+)
+fails(
+    P,
+    "user attachment",
+    [
+        res(
+            "aws:iam/userPolicyAttachment:UserPolicyAttachment",
+            "u",
+            {"user": "u", "policyArn": "arn:aws:iam::aws:policy/PowerUserAccess"},
+        )
+    ],
+)
+fails(
+    P,
+    "managedPolicyArns on the role",
+    [res(ROLE, "r", {"managedPolicyArns": ["arn:aws:iam::aws:policy/AdministratorAccess"]})],
+)
+fails(
+    P,
+    "exclusive attachments",
+    [
+        res(
+            "aws:iam/rolePolicyAttachmentsExclusive:RolePolicyAttachmentsExclusive",
+            "x",
+            {"roleName": "r", "policyArns": ["arn:aws:iam::aws:policy/AdministratorAccess"]},
+        )
+    ],
+)
+passes(
+    P,
+    "a scoped managed policy",
+    [res(ATTACH, "a", {"role": "r", "policyArn": "arn:aws:iam::aws:policy/AmazonEKSWorkerNodePolicy"})],
+)
+passes(
+    P,
+    "a customer policy named like admin",
+    [res(ATTACH, "a", {"role": "r", "policyArn": "arn:aws:iam::111122223333:policy/AdministratorAccess"})],
+)
+
+RP = "aws:iam/rolePolicy:RolePolicy"
+P = "aws-iam-disallow-assume-or-pass-any-role"
+fails(
+    P,
+    "AssumeRole on *",
+    [
+        res(
+            RP,
+            "p",
+            {"role": "r", "policy": doc({"Effect": "Allow", "Action": "sts:AssumeRole", "Resource": "*"})},
+        )
+    ],
+)
+fails(
+    P,
+    "PassRole on *",
+    [
+        res(
+            "aws:iam/policy:Policy",
+            "p",
+            {"policy": doc({"Effect": "Allow", "Action": ["iam:PassRole"], "Resource": ["*"]})},
+        )
+    ],
+)
+fails(
+    P,
+    "pattern sts:Assume*",
+    [
+        res(
+            RP,
+            "p",
+            {"role": "r", "policy": doc({"Effect": "Allow", "Action": "sts:Assume*", "Resource": "*"})},
+        )
+    ],
+)
+fails(
+    P,
+    "NotResource",
+    [
+        res(
+            RP,
+            "p",
+            {
+                "role": "r",
+                "policy": doc(
+                    {
+                        "Effect": "Allow",
+                        "Action": "iam:PassRole",
+                        "NotResource": "arn:aws:iam::111122223333:role/x",
+                    }
+                ),
+            },
+        )
+    ],
+)
+fails(
+    P,
+    "inline on the role",
+    [
+        res(
+            ROLE,
+            "r",
+            {
+                "inlinePolicies": [
+                    {
+                        "name": "i",
+                        "policy": doc({"Effect": "Allow", "Action": "sts:AssumeRole", "Resource": "*"}),
+                    }
+                ]
+            },
+        )
+    ],
+)
+passes(
+    P,
+    "named role",
+    [
+        res(
+            RP,
+            "p",
+            {
+                "role": "r",
+                "policy": doc(
+                    {
+                        "Effect": "Allow",
+                        "Action": "sts:AssumeRole",
+                        "Resource": "arn:aws:iam::111122223333:role/deploy",
+                    }
+                ),
+            },
+        )
+    ],
+)
+passes(
+    P,
+    "deny on *",
+    [
+        res(
+            RP,
+            "p",
+            {"role": "r", "policy": doc({"Effect": "Deny", "Action": "iam:PassRole", "Resource": "*"})},
+        )
+    ],
+)
+passes(
+    P,
+    "other actions on *",
+    [
+        res(
+            RP,
+            "p",
+            {"role": "r", "policy": doc({"Effect": "Allow", "Action": "ec2:DescribeVpcs", "Resource": "*"})},
+        )
+    ],
+)
+
+GH = "arn:aws:iam::111122223333:oidc-provider/token.actions.githubusercontent.com"
+
+
+def github_trust(condition: dict[str, Any]) -> list[dict[str, Any]]:
+    statement = {"Effect": "Allow", "Principal": {"Federated": GH}, "Action": "sts:AssumeRoleWithWebIdentity"}
+    return [res(ROLE, "r", {"assumeRolePolicy": doc({**statement, "Condition": condition})})]
+
+
+AUD = {"token.actions.githubusercontent.com:aud": "sts.amazonaws.com"}
+P = "aws-iam-role-trust-scoped"
+fails(
+    P,
+    "anyone (string)",
+    [
+        res(
+            ROLE,
+            "r",
+            {"assumeRolePolicy": doc({"Effect": "Allow", "Principal": "*", "Action": "sts:AssumeRole"})},
+        )
+    ],
+)
+fails(
+    P,
+    "anyone (AWS map)",
+    [
+        res(
+            ROLE,
+            "r",
+            {
+                "assumeRolePolicy": doc(
+                    {
+                        "Effect": "Allow",
+                        "Principal": {"AWS": ["*"]},
+                        "Action": "sts:AssumeRole",
+                        "Condition": {"Bool": {"aws:MultiFactorAuthPresent": "true"}},
+                    }
+                )
+            },
+        )
+    ],
+)
+fails(
+    P,
+    "another account, no condition",
+    [
+        res(
+            ROLE,
+            "r",
+            {
+                "assumeRolePolicy": doc(
+                    {
+                        "Effect": "Allow",
+                        "Principal": {"AWS": "arn:aws:iam::444455556666:root"},
+                        "Action": "sts:AssumeRole",
+                    }
+                )
+            },
+        )
+    ],
+)
+fails(
+    P,
+    "bare account id as a string",
+    [
+        res(
+            ROLE,
+            "r",
+            {
+                "assumeRolePolicy": doc(
+                    {"Effect": "Allow", "Principal": "444455556666", "Action": "sts:AssumeRole"}
+                )
+            },
+        )
+    ],
+)
+fails(
+    P,
+    "GitHub sub wildcard",
+    github_trust(
+        {"StringEquals": AUD, "StringLike": {"token.actions.githubusercontent.com:sub": "repo:kubeboard/*"}}
+    ),
+)
+fails(
+    P,
+    "GitHub sub everything",
+    github_trust({"StringEquals": AUD, "StringLike": {"token.actions.githubusercontent.com:sub": "*"}}),
+)
+fails(P, "GitHub without sub", github_trust({"StringEquals": AUD}))
+fails(
+    P,
+    "GitHub without aud",
+    github_trust(
+        {"StringEquals": {"token.actions.githubusercontent.com:sub": "repo:o/r:ref:refs/heads/main"}}
+    ),
+)
+passes(
+    P,
+    "GitHub pinned",
+    github_trust(
+        {"StringEquals": {**AUD, "token.actions.githubusercontent.com:sub": "repo:o/r:environment:prod"}}
+    ),
+)
+passes(
+    P,
+    "GitHub branch pattern of one repo",
+    github_trust(
+        {
+            "StringEquals": AUD,
+            "StringLike": {"token.actions.githubusercontent.com:sub": "repo:o/r:ref:refs/heads/release-*"},
+        }
+    ),
+)
+passes(
+    P,
+    "another account with ExternalId",
+    [
+        res(
+            ROLE,
+            "r",
+            {
+                "assumeRolePolicy": doc(
+                    {
+                        "Effect": "Allow",
+                        "Principal": {"AWS": "arn:aws:iam::444455556666:root"},
+                        "Action": "sts:AssumeRole",
+                        "Condition": {"StringEquals": {"sts:ExternalId": "x"}},
+                    }
+                )
+            },
+        )
+    ],
+)
+passes(
+    P,
+    "a service",
+    [
+        res(
+            ROLE,
+            "r",
+            {
+                "assumeRolePolicy": doc(
+                    {
+                        "Effect": "Allow",
+                        "Principal": {"Service": "lambda.amazonaws.com"},
+                        "Action": "sts:AssumeRole",
+                    }
+                )
+            },
+        )
+    ],
+)
+
+P = "aws-resource-policy-not-public"
+OPEN = {"Effect": "Allow", "Principal": "*", "Action": "sns:Publish", "Resource": "*"}
+fails(
+    P,
+    "SNS topic policy open",
+    [res("aws:sns/topicPolicy:TopicPolicy", "t", {"arn": "a", "policy": doc(OPEN)})],
+)
+fails(
+    P,
+    "SQS queue inline policy open",
+    [
+        res(
+            "aws:sqs/queue:Queue",
+            "q",
+            {"policy": doc({**OPEN, "Principal": {"AWS": "*"}, "Action": "sqs:SendMessage"})},
+        )
+    ],
+)
+fails(
+    P,
+    "bucket policy open with an unrelated condition",
+    [
+        res(
+            "aws:s3/bucketPolicy:BucketPolicy",
+            "b",
+            {
+                "bucket": "b",
+                "policy": doc(
+                    {**OPEN, "Action": "s3:GetObject", "Condition": {"Bool": {"aws:SecureTransport": "true"}}}
+                ),
+            },
+        )
+    ],
+)
+fails(P, "KMS key open", [res("aws:kms/key:Key", "k", {"policy": doc({**OPEN, "Action": "kms:Decrypt"})})])
+fails(
+    P,
+    "log resource policy open",
+    [
+        res(
+            "aws:cloudwatch/logResourcePolicy:LogResourcePolicy",
+            "l",
+            {"policyName": "l", "policyDocument": doc({**OPEN, "Action": "logs:PutLogEvents"})},
+        )
+    ],
+)
+fails(
+    P,
+    "Lambda permission to anyone",
+    [
+        res(
+            "aws:lambda/permission:Permission",
+            "p",
+            {"function": "f", "action": "lambda:InvokeFunction", "principal": "*"},
+        )
+    ],
+)
+fails(
+    P,
+    "unauthenticated function URL",
+    [
+        res(
+            "aws:lambda/permission:Permission",
+            "p",
+            {
+                "function": "f",
+                "action": "lambda:InvokeFunctionUrl",
+                "principal": "*",
+                "sourceAccount": "111122223333",
+                "functionUrlAuthType": "NONE",
+            },
+        )
+    ],
+)
+passes(
+    P,
+    "open but pinned to the source",
+    [
+        res(
+            "aws:sns/topicPolicy:TopicPolicy",
+            "t",
+            {
+                "arn": "a",
+                "policy": doc({**OPEN, "Condition": {"StringEquals": {"AWS:SourceAccount": "111122223333"}}}),
+            },
+        )
+    ],
+)
+passes(
+    P,
+    "TLS-only deny to anyone",
+    [
+        res(
+            "aws:s3/bucketPolicy:BucketPolicy",
+            "b",
+            {
+                "bucket": "b",
+                "policy": doc(
+                    {**OPEN, "Effect": "Deny", "Condition": {"Bool": {"aws:SecureTransport": "false"}}}
+                ),
+            },
+        )
+    ],
+)
+passes(
+    P,
+    "a service principal",
+    [
+        res(
+            "aws:sns/topicPolicy:TopicPolicy",
+            "t",
+            {"arn": "a", "policy": doc({**OPEN, "Principal": {"Service": "events.amazonaws.com"}})},
+        )
+    ],
+)
+passes(
+    P,
+    "Lambda permission with source",
+    [
+        res(
+            "aws:lambda/permission:Permission",
+            "p",
+            {
+                "function": "f",
+                "action": "lambda:InvokeFunction",
+                "principal": "s3.amazonaws.com",
+                "sourceArn": "arn:aws:s3:::b",
+            },
+        )
+    ],
+)
+
+RELEASE = "kubernetes:helm.sh/v3:Release"
+P = "argocd-disallow-local-admin-in-prod"
+fails(P, "chart default", [res(RELEASE, "argocd", {"chart": "argo-cd", "values": {}})], "prod")
+fails(
+    P,
+    "explicitly on",
+    [res(RELEASE, "argocd", {"chart": "argo-cd", "values": {"configs": {"cm": {"admin.enabled": "true"}}}})],
+    "prod",
+)
+passes(
+    P,
+    "off in prod",
+    [res(RELEASE, "argocd", {"chart": "argo-cd", "values": {"configs": {"cm": {"admin.enabled": False}}}})],
+    "prod",
+)
+passes(P, "on in dev", [res(RELEASE, "argocd", {"chart": "argo-cd", "values": {}})], "dev")
+passes(P, "another chart in prod", [res(RELEASE, "loki", {"chart": "loki", "values": {}})], "prod")
