@@ -126,6 +126,7 @@ def platform_chart_values(
     hostname: str,
     vpc_cidr: str,
     grafana_hostname: str | None,
+    reserved_hosts: list[str],
     developer_group: str,
     viewer_group: str,
     storage_class_name: str | None,
@@ -151,6 +152,8 @@ def platform_chart_values(
                     key: value for key, value in contract.items() if key not in _CHART_OWN_ANNOTATIONS
                 },
             },
+            # No team Ingress may claim a platform UI's name (the front page's is added by the chart).
+            "tenancy": {"reservedHosts": sorted(set(reserved_hosts))},
         }
         if grafana_hostname is not None:
             base = f"https://{grafana_hostname}/d"

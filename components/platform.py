@@ -247,6 +247,9 @@ class Platform(pulumi.ComponentResource):
         if not gitops.enabled:
             return None
         observability = settings.observability
+        platform_uis = [self.edge.ingress.hostname(gitops.hostname_prefix)]
+        if observability.enabled:
+            platform_uis.append(self.edge.ingress.hostname(observability.grafana.hostname_prefix))
         chart_values = platform_chart_values(
             environment=settings.platform.environment.value,
             ingress=self.edge.ingress,
@@ -258,6 +261,7 @@ class Platform(pulumi.ComponentResource):
                 if observability.enabled
                 else None
             ),
+            reserved_hosts=platform_uis,
             developer_group=DEVELOPER_GROUP,
             viewer_group=VIEWER_GROUP,
             storage_class_name=settings.storage.storage_class_name if settings.storage.enabled else None,

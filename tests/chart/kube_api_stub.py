@@ -49,13 +49,23 @@ RESOURCES: dict[tuple[str, str], list[tuple[str, str, bool]]] = {
     ("batch", "v1"): [("cronjobs", "CronJob", True), ("jobs", "Job", True)],
     ("autoscaling", "v2"): [("horizontalpodautoscalers", "HorizontalPodAutoscaler", True)],
     ("policy", "v1"): [("poddisruptionbudgets", "PodDisruptionBudget", True)],
-    ("networking.k8s.io", "v1"): [("networkpolicies", "NetworkPolicy", True), ("ingresses", "Ingress", True)],
+    ("networking.k8s.io", "v1"): [
+        ("networkpolicies", "NetworkPolicy", True),
+        ("ingresses", "Ingress", True),
+        ("ingressclasses", "IngressClass", False),
+    ],
     ("rbac.authorization.k8s.io", "v1"): [
         ("clusterroles", "ClusterRole", False),
         ("clusterrolebindings", "ClusterRoleBinding", False),
         ("roles", "Role", True),
         ("rolebindings", "RoleBinding", True),
     ],
+    ("admissionregistration.k8s.io", "v1"): [
+        ("validatingadmissionpolicies", "ValidatingAdmissionPolicy", False),
+        ("validatingadmissionpolicybindings", "ValidatingAdmissionPolicyBinding", False),
+    ],
+    # The LB controller's CRD (installed by its chart before the platform chart syncs).
+    ("elbv2.k8s.aws", "v1beta1"): [("ingressclassparams", "IngressClassParams", False)],
 }
 VERBS = ["create", "delete", "get", "list", "patch", "update", "watch"]
 

@@ -13,6 +13,7 @@ import kubernetes_validate
 import pytest
 
 from tests.chart.chart_render import CHART, KUBERNETES_VERSION, RELEASE_NAMESPACE, STACKS, Rendered, Renderer
+from tests.chart.custom_resources import CUSTOM_RESOURCES, validate_custom_resource
 
 # What the platform needs from the chart (K2, K6, K11, O4, O5, O6, O8, H3), per kind.
 EXPECTED_KINDS = {
@@ -31,6 +32,20 @@ EXPECTED_KINDS = {
     "Service": 1,
     "HorizontalPodAutoscaler": 1,
     "PodDisruptionBudget": 1,
+    # Tenancy: the admission policies for team Ingresses and Services, bound to team namespaces.
+    "ValidatingAdmissionPolicy": 2,
+    "ValidatingAdmissionPolicyBinding": 2,
+}
+# With a certificate and a WAF ACL: the front page's Ingress and the teams' own class.
+PUBLISHED_KINDS = {"Ingress": 1, "IngressClass": 1, "IngressClassParams": 1}
+CLUSTER_SCOPED = {
+    "Namespace",
+    "ClusterRole",
+    "ClusterRoleBinding",
+    "IngressClass",
+    "IngressClassParams",
+    "ValidatingAdmissionPolicy",
+    "ValidatingAdmissionPolicyBinding",
 }
 
 
@@ -44,15 +59,14 @@ def test_default_values_render_every_platform_object(rendered_default: Rendered)
 @pytest.mark.parametrize("stack", STACKS)
 def test_stack_values_render_with_the_ingress(rendered_stacks: dict[str, Rendered], stack: str) -> None:
     kinds = Counter(d["kind"] for d in rendered_stacks[stack].docs)
-    assert kinds == Counter({**EXPECTED_KINDS, "Ingress": 1})
+    assert kinds == Counter({**EXPECTED_KINDS, **PUBLISHED_KINDS})
 
 
 def test_objects_land_in_the_platform_namespaces(all_renders: dict[str, Rendered]) -> None:
-    cluster_scoped = {"Namespace", "ClusterRole", "ClusterRoleBinding"}
     for name, rendered in all_renders.items():
         for doc in rendered.docs:
             namespace = doc["metadata"].get("namespace")
-            if doc["kind"] in cluster_scoped:
+            if doc["kind"] in CLUSTER_SCOPED:
                 assert namespace is None, f"{name}: {doc['kind']} {doc['metadata']['name']}"
             else:
                 assert namespace in {"dev", "prod", "common"}, (
@@ -66,6 +80,9 @@ def test_every_object_validates_strictly_against_the_cluster_version(
 ) -> None:
     failures = []
     for doc in all_renders[which].docs:
+        if doc["kind"] in CUSTOM_RESOURCES:
+            failures += validate_custom_resource(doc)
+            continue
         try:
             kubernetes_validate.validate(doc, KUBERNETES_VERSION, strict=True)
         except kubernetes_validate.ValidationError as err:
