@@ -104,6 +104,35 @@ disallow_pivot_on_any_resource = TypedResourcePolicy(
     remediation_steps="List the role ARNs the principal may assume or pass.",
 )
 
+ROUTE53_CHANGE = "route53:ChangeResourceRecordSets"
+RECORD_NAMES_CONDITION = "route53:ChangeResourceRecordSetsNormalizedRecordNames"
+
+
+def _record_changes_named(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    for label, document in _identity_documents(args):
+        for index, statement in enumerate(statements(document)):
+            patterns = strings(statement.get("Action"))
+            if statement.get("Effect") != "Allow" or not any(
+                fnmatchcase(ROUTE53_CHANGE.lower(), p.lower()) for p in patterns
+            ):
+                continue
+            if RECORD_NAMES_CONDITION.lower() not in _condition_keys(statement):
+                where = f"{label} statement {statement.get('Sid') or index}"
+                report(
+                    f"{where}: may change any record of the zone (no {RECORD_NAMES_CONDITION} condition)",
+                    None,
+                )
+
+
+route53_changes_name_their_records = TypedResourcePolicy(
+    name="aws-iam-route53-changes-name-their-records",
+    description="Whoever may change DNS records is limited to its own names by a record-name condition.",
+    resource_types=(ROLE, *IDENTITY_POLICY_TYPES),
+    check=_record_changes_named,
+    severity=Severity.HIGH,
+    remediation_steps="Add ForAllValues:StringLike route53:ChangeResourceRecordSetsNormalizedRecordNames.",
+)
+
 # --- Principals: who a statement admits ------------------------------------------------------------
 
 
@@ -290,6 +319,7 @@ disallow_argocd_local_admin = TypedResourcePolicy(
 POLICIES = [
     disallow_admin_attachments,
     disallow_pivot_on_any_resource,
+    route53_changes_name_their_records,
     trust_policies_scoped,
     resource_policies_closed,
     disallow_argocd_local_admin,

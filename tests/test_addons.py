@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from fnmatch import fnmatchcase
 from importlib import resources
 from typing import Any
 
@@ -232,14 +233,58 @@ def test_cluster_autoscaler_may_scale_only_groups_tagged_as_this_clusters() -> N
 
 
 def test_external_dns_changes_records_only_in_the_configured_zone() -> None:
-    document = external_dns.iam_policy("Z0EXAMPLE")
-    for statement in document["Statement"]:
-        if "route53:ChangeResourceRecordSets" in statement["Action"]:
-            assert statement["Resource"] == ["arn:aws:route53:::hostedzone/Z0EXAMPLE"]
+    document = external_dns.iam_policy("Z0EXAMPLE", ["kb.example.com"])
+    changes = [s for s in document["Statement"] if "route53:ChangeResourceRecordSets" in s["Action"]]
+    assert len(changes) == 1
+    assert changes[0]["Resource"] == ["arn:aws:route53:::hostedzone/Z0EXAMPLE"]
     spec = external_dns.spec(cluster_name="kb", hosted_zone_id="Z0EXAMPLE", domain_filters=["kb.example.com"])
     assert spec.values["policy"] == "upsert-only"
     assert spec.values["txtOwnerId"] == "kb"
     assert spec.values["domainFilters"] == ["kb.example.com"]
+
+
+def _change_conditions(domains: list[str], policy: str = "upsert-only") -> dict[str, Any]:
+    [change] = [
+        s
+        for s in external_dns.iam_policy("Z0", domains, policy)["Statement"]
+        if "route53:ChangeResourceRecordSets" in s["Action"]
+    ]
+    return change["Condition"]
+
+
+def test_external_dns_may_change_only_its_own_environments_names() -> None:
+    """A dev cluster must not rewrite prod's names or add ACM validation records for them."""
+    names = _change_conditions(["Dev.KB.example.com."])["ForAllValues:StringLike"][
+        "route53:ChangeResourceRecordSetsNormalizedRecordNames"
+    ]
+    # Route 53 compares normalised names: lowercase, no trailing dot.
+    assert names == [
+        "dev.kb.example.com",
+        "*.dev.kb.example.com",
+        "a-dev.kb.example.com",
+        "aaaa-dev.kb.example.com",
+        "cname-dev.kb.example.com",
+    ]
+    prod_names = ["grafana.kb.example.com", "kb.example.com", "_acm1234.kb.example.com"]
+    assert not any(fnmatchcase(name, pattern) for name in prod_names for pattern in names)
+    assert all(
+        any(fnmatchcase(name, pattern) for pattern in names)
+        for name in ["dev.kb.example.com", "grafana.dev.kb.example.com", "a-grafana.dev.kb.example.com"]
+    )
+
+
+@pytest.mark.parametrize(
+    ("policy", "actions"),
+    [
+        ("upsert-only", ["CREATE", "UPSERT"]),
+        ("create-only", ["CREATE"]),
+        ("sync", ["CREATE", "UPSERT", "DELETE"]),
+    ],
+)
+def test_external_dns_record_kinds_and_actions_follow_its_policy(policy: str, actions: list[str]) -> None:
+    exact = _change_conditions(["kb.example.com"], policy)["ForAllValues:StringEquals"]
+    assert exact["route53:ChangeResourceRecordSetsActions"] == actions
+    assert exact["route53:ChangeResourceRecordSetsRecordTypes"] == ["A", "AAAA", "CNAME", "TXT"]
 
 
 # --- values against the upstream charts ---------------------------------------------------------

@@ -15,28 +15,61 @@ NAMESPACE = "external-dns"
 SERVICE_ACCOUNT = "external-dns"
 # Ingress host names point at ALBs, which only the load balancer controller creates.
 DEPENDS_ON: tuple[str, ...] = (aws_load_balancer_controller.NAME,)
-POLICIES = ("upsert-only", "sync", "create-only")
 
 
 def hosted_zone_arn(hosted_zone_id: str) -> str:
     return f"arn:aws:route53:::hostedzone/{hosted_zone_id}"
 
 
-def iam_policy(hosted_zone_id: str) -> PolicyDocument:
-    """Change and read records in the configured zone only; listing zones has no resource scope."""
+# The record kinds external-dns writes for Ingresses and Services, and its TXT ownership records.
+RECORD_TYPES = ("A", "AAAA", "CNAME", "TXT")
+# ChangeResourceRecordSets actions each policy needs: upsert-only never deletes.
+ACTIONS = {
+    "upsert-only": ("CREATE", "UPSERT"),
+    "sync": ("CREATE", "UPSERT", "DELETE"),
+    "create-only": ("CREATE",),
+}
+# The TXT registry's ownership record of a name is "<type>-<name>" (external-dns's TXT format).
+_OWNERSHIP_PREFIXES = ("a-", "aaaa-", "cname-")
+
+
+def record_names(domain_filters: Sequence[str]) -> list[str]:
+    """The names this environment may change, normalised as Route 53 compares them (lowercase, no
+    trailing dot): each domain, every name under it, and the ownership records of the domain itself."""
+    names: list[str] = []
+    for normalised in (domain.lower().rstrip(".") for domain in domain_filters):
+        names += [normalised, f"*.{normalised}", *(f"{p}{normalised}" for p in _OWNERSHIP_PREFIXES)]
+    return names
+
+
+def iam_policy(
+    hosted_zone_id: str, domain_filters: Sequence[str], policy: str = "upsert-only"
+) -> PolicyDocument:
+    """Change only this environment's names (and record kinds) in the configured zone: a cluster must
+    not rewrite another environment's names, or add ACM validation records for them. Listing zones
+    has no resource scope."""
     return {
         "Version": "2012-10-17",
         "Statement": [
             {
-                "Sid": "ChangeRecordsInTheConfiguredZone",
+                "Sid": "ChangeOwnRecordsInTheConfiguredZone",
                 "Effect": "Allow",
-                "Action": ["route53:ChangeResourceRecordSets", "route53:ListResourceRecordSets"],
+                "Action": ["route53:ChangeResourceRecordSets"],
                 "Resource": [hosted_zone_arn(hosted_zone_id)],
+                "Condition": {
+                    "ForAllValues:StringLike": {
+                        "route53:ChangeResourceRecordSetsNormalizedRecordNames": record_names(domain_filters)
+                    },
+                    "ForAllValues:StringEquals": {
+                        "route53:ChangeResourceRecordSetsRecordTypes": list(RECORD_TYPES),
+                        "route53:ChangeResourceRecordSetsActions": list(ACTIONS[policy]),
+                    },
+                },
             },
             {
-                "Sid": "ReadTagsOfTheConfiguredZone",
+                "Sid": "ReadTheConfiguredZone",
                 "Effect": "Allow",
-                "Action": ["route53:ListTagsForResource"],
+                "Action": ["route53:ListResourceRecordSets", "route53:ListTagsForResource"],
                 "Resource": [hosted_zone_arn(hosted_zone_id)],
             },
             {
@@ -56,8 +89,8 @@ def spec(
     domain_filters: Sequence[str],
     policy: str = "upsert-only",
 ) -> AddOnSpec:
-    if policy not in POLICIES:
-        raise ValueError(f"external-dns policy {policy!r} must be one of {', '.join(POLICIES)}")
+    if policy not in ACTIONS:
+        raise ValueError(f"external-dns policy {policy!r} must be one of {', '.join(ACTIONS)}")
     if not domain_filters:
         raise ValueError("external-dns needs at least one domain filter")
     return AddOnSpec(
@@ -68,7 +101,8 @@ def spec(
         namespace=NAMESPACE,
         depends_on=DEPENDS_ON,
         irsa=IrsaSpec(
-            service_account=SERVICE_ACCOUNT, policy_documents={"route53": iam_policy(hosted_zone_id)}
+            service_account=SERVICE_ACCOUNT,
+            policy_documents={"route53": iam_policy(hosted_zone_id, domain_filters, policy)},
         ),
         values={
             "provider": {"name": "aws"},

@@ -1213,3 +1213,53 @@ passes(
 )
 passes(P, "on in dev", [res(RELEASE, "argocd", {"chart": "argo-cd", "values": {}})], "dev")
 passes(P, "another chart in prod", [res(RELEASE, "loki", {"chart": "loki", "values": {}})], "prod")
+
+P = "aws-iam-route53-changes-name-their-records"
+ZONE = "arn:aws:route53:::hostedzone/Z0"
+R53 = {"Effect": "Allow", "Action": ["route53:ChangeResourceRecordSets"], "Resource": [ZONE]}
+NAMED = {
+    "ForAllValues:StringLike": {
+        "route53:ChangeResourceRecordSetsNormalizedRecordNames": ["*.dev.kb.example.com"]
+    }
+}
+fails(P, "any record of the zone", [res("aws:iam/policy:Policy", "dns", {"policy": doc(R53)})])
+fails(
+    P,
+    "route53:* pattern",
+    [res(RP, "dns", {"role": "r", "policy": doc({**R53, "Action": "route53:Change*"})})],
+)
+fails(
+    P,
+    "types only",
+    [
+        res(
+            RP,
+            "dns",
+            {
+                "role": "r",
+                "policy": doc(
+                    {
+                        **R53,
+                        "Condition": {
+                            "ForAllValues:StringEquals": {
+                                "route53:ChangeResourceRecordSetsRecordTypes": ["A"]
+                            }
+                        },
+                    }
+                ),
+            },
+        )
+    ],
+)
+passes(P, "names pinned", [res("aws:iam/policy:Policy", "dns", {"policy": doc({**R53, "Condition": NAMED})})])
+passes(
+    P,
+    "read only",
+    [
+        res(
+            "aws:iam/policy:Policy",
+            "dns",
+            {"policy": doc({**R53, "Action": "route53:ListResourceRecordSets"})},
+        )
+    ],
+)
