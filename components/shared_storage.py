@@ -31,6 +31,8 @@ def tls_only_policy(file_system_arn: str) -> dict:
 
     The allow statement restates EFS's default (mounts through a mount target), which a file
     system policy would otherwise replace; network access is still limited by the security group.
+    Root access is granted to no one: every volume is an access point that enforces its own POSIX
+    user and directory, so no client needs to act as root on the file system.
     """
     return {
         "Version": "2012-10-17",
@@ -39,11 +41,7 @@ def tls_only_policy(file_system_arn: str) -> dict:
                 "Sid": "AllowMountsThroughMountTargets",
                 "Effect": "Allow",
                 "Principal": {"AWS": "*"},
-                "Action": [
-                    "elasticfilesystem:ClientMount",
-                    "elasticfilesystem:ClientWrite",
-                    "elasticfilesystem:ClientRootAccess",
-                ],
+                "Action": ["elasticfilesystem:ClientMount", "elasticfilesystem:ClientWrite"],
                 "Resource": file_system_arn,
                 "Condition": {"Bool": {"elasticfilesystem:AccessedViaMountTarget": "true"}},
             },

@@ -101,6 +101,18 @@ def test_clients_must_encrypt_in_transit(dev_plan: dict[str, Any]) -> None:
     assert deny["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
 
 
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+def test_no_client_gets_root_on_the_file_system(stack: str) -> None:
+    """Volumes are access points with their own POSIX user: whoever reaches a mount target mounts
+    and writes as that user, never as root."""
+    policy = json.loads(
+        _one(plan_for(stack), "aws:efs/fileSystemPolicy:FileSystemPolicy")["inputs"]["policy"]
+    )
+    [allow] = [s for s in policy["Statement"] if s["Effect"] == "Allow"]
+    assert allow["Action"] == ["elasticfilesystem:ClientMount", "elasticfilesystem:ClientWrite"]
+    assert allow["Condition"] == {"Bool": {"elasticfilesystem:AccessedViaMountTarget": "true"}}
+
+
 def test_prod_protects_the_file_system_and_its_key(
     prod_plan: dict[str, Any], dev_plan: dict[str, Any]
 ) -> None:
