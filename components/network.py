@@ -13,6 +13,7 @@ from typing import NotRequired, TypedDict
 import pulumi
 import pulumi_aws as aws
 
+from . import endpoint_policies
 from .settings.network import NatGatewayStrategy
 
 # Interface endpoints: the AWS services nodes and pods call most, kept off the NAT.
@@ -188,6 +189,7 @@ class Network(pulumi.ComponentResource):
 
         endpoints = {"s3": True, **dict.fromkeys(_INTERFACE_ENDPOINTS, True), **args.get("endpoints", {})}
         region = aws.get_region_output(opts=pulumi.InvokeOutputOptions(parent=self)).region
+        account = aws.get_caller_identity_output(opts=pulumi.InvokeOutputOptions(parent=self)).account_id
         if endpoints["s3"]:
             aws.ec2.VpcEndpoint(
                 f"{name}-s3",
@@ -195,6 +197,9 @@ class Network(pulumi.ComponentResource):
                 service_name=pulumi.Output.concat("com.amazonaws.", region, ".s3"),
                 vpc_endpoint_type="Gateway",
                 route_table_ids=[rt.id for rt in private_route_tables],
+                policy=pulumi.Output.all(account, region).apply(
+                    lambda resolved: endpoint_policies.s3_gateway(resolved[0], resolved[1])
+                ),
                 tags={"Name": f"{prefix}-s3"},
                 opts=child,
             )
@@ -225,11 +230,14 @@ class Network(pulumi.ComponentResource):
                 private_dns_enabled=True,
                 subnet_ids=[subnet.id for subnet in private_subnets],
                 security_group_ids=[endpoint_sg.id],
+                policy=account.apply(
+                    lambda account_id, service=service: endpoint_policies.interface(service, account_id)
+                ),
                 tags={"Name": f"{prefix}-{service}"},
                 opts=child,
             )
 
-        flow_log_group = self._flow_logs(name, prefix, vpc, args)
+        flow_log_group = self._flow_logs(name, prefix, vpc, args, account)
 
         self.vpc_id = vpc.id
         self.vpc_cidr = vpc.cidr_block
@@ -253,7 +261,7 @@ class Network(pulumi.ComponentResource):
         )
 
     def _flow_logs(
-        self, name: str, prefix: str, vpc: aws.ec2.Vpc, args: NetworkArgs
+        self, name: str, prefix: str, vpc: aws.ec2.Vpc, args: NetworkArgs, account: pulumi.Output[str]
     ) -> aws.cloudwatch.LogGroup:
         child = pulumi.ResourceOptions(parent=self)
         log_group = aws.cloudwatch.LogGroup(
@@ -262,7 +270,6 @@ class Network(pulumi.ComponentResource):
             retention_in_days=args.get("flow_log_retention_days", 30),
             opts=child,
         )
-        account = aws.get_caller_identity_output(opts=pulumi.InvokeOutputOptions(parent=self)).account_id
         role = aws.iam.Role(
             f"{name}-flow-logs",
             description="Lets VPC Flow Logs write to its own log group",

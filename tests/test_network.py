@@ -7,6 +7,8 @@ from typing import Any
 
 import pytest
 
+from kubeboard_infra.plan.mocks import ACCOUNT_ID
+
 from .conftest import plan_for, resources_of, stack_file
 
 SUBNET = "aws:ec2/subnet:Subnet"
@@ -143,3 +145,26 @@ def test_endpoint_security_group_admits_only_https_from_the_vpc(stack_plan: dict
     [rule] = group["inputs"]["ingress"]
     assert (rule["fromPort"], rule["toPort"], rule["protocol"]) == (443, 443, "tcp")
     assert rule["cidrBlocks"] == [vpc["inputs"]["cidrBlock"]]
+
+
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+def test_every_endpoint_admits_only_what_the_platform_uses(stack: str) -> None:
+    endpoints = resources_of(plan_for(stack), "aws:ec2/vpcEndpoint:VpcEndpoint")
+    assert endpoints
+    for endpoint in endpoints:
+        policy = json.loads(endpoint["inputs"]["policy"])
+        assert all(s["Effect"] == "Allow" for s in policy["Statement"])
+        service = endpoint["inputs"]["serviceName"].rsplit(".", 1)[-1]
+        for statement in policy["Statement"]:
+            condition = statement.get("Condition", {}).get("StringEquals", {})
+            if service == "s3" and statement["Sid"] == "ImageLayersAndOsPackages":
+                # Anyone, but only reading the AWS-owned buckets of image layers and OS packages.
+                assert statement["Action"] == "s3:GetObject"
+                assert statement["Resource"] == [
+                    "arn:aws:s3:::prod-ap-northeast-2-starport-layer-bucket/*",
+                    "arn:aws:s3:::al2023-repos-ap-northeast-2-de612dc2/*",
+                ]
+            elif service == "sts":
+                assert condition == {"aws:ResourceAccount": ACCOUNT_ID}
+            else:
+                assert condition == {"aws:PrincipalAccount": ACCOUNT_ID}
