@@ -128,7 +128,7 @@ class Observability(pulumi.ComponentResource):
             namespace=namespace,
             service_account=kube_prometheus_stack.GRAFANA_SERVICE_ACCOUNT,
             policy_documents={
-                "cloudwatch-read": kube_prometheus_stack.cloudwatch_read_policy(args["region"])
+                "cloudwatch-read": kube_prometheus_stack.cloudwatch_read_policy(args["region"], prefix)
             },
             description="Grafana's read-only CloudWatch data source (IRSA)",
             tags=tags,

@@ -53,11 +53,17 @@ def sns_publish_policy(
     }
 
 
-def cloudwatch_read_policy(region: str) -> PolicyDocument:
+def readable_log_groups(name_prefix: str) -> list[str]:
+    """The log groups Grafana may query: the platform's own functions. The control-plane audit log,
+    WAF logs (client addresses) and VPC flow logs stay with the people who hold AWS access."""
+    return [f"/aws/lambda/{name_prefix}-*"]
+
+
+def cloudwatch_read_policy(region: str, name_prefix: str) -> PolicyDocument:
     """Read-only access Grafana's CloudWatch data source needs (metrics, logs insights, tags).
 
-    Logs Insights queries are scoped to log groups of the stack's region; StopQuery is left out
-    because IAM only grants it on "*" (queries time out by themselves)."""
+    Logs Insights queries are scoped to ``readable_log_groups`` of the stack's region; StopQuery is
+    left out because IAM only grants it on "*" (queries time out by themselves)."""
     return {
         "Version": "2012-10-17",
         "Statement": [
@@ -84,7 +90,9 @@ def cloudwatch_read_policy(region: str) -> PolicyDocument:
                 "Sid": "QueryLogGroups",
                 "Effect": "Allow",
                 "Action": ["logs:GetLogGroupFields", "logs:StartQuery", "logs:GetLogEvents"],
-                "Resource": [f"arn:aws:logs:{region}:*:log-group:*"],
+                "Resource": [
+                    f"arn:aws:logs:{region}:*:log-group:{group}" for group in readable_log_groups(name_prefix)
+                ],
             },
             {
                 "Sid": "ResolveNamesAndTags",

@@ -259,11 +259,19 @@ def test_grafana_has_loki_and_cloudwatch_datasources_with_the_dashboard_uids() -
 def test_grafanas_cloudwatch_role_is_read_only() -> None:
     actions = [
         action
-        for statement in kube_prometheus_stack.cloudwatch_read_policy("ap-northeast-2")["Statement"]
+        for statement in kube_prometheus_stack.cloudwatch_read_policy("ap-northeast-2", "kb")["Statement"]
         for action in statement["Action"]
     ]
+    assert actions
     writes = ("Put", "Delete", "Create", "Update", "Set", "Tag", "Untag", "Disable", "Enable")
     assert not [action for action in actions if action.split(":")[1].startswith(writes)]
+
+
+def test_grafana_queries_only_the_platforms_function_logs() -> None:
+    """Not the control-plane audit log, WAF logs or flow logs of the region."""
+    policy = kube_prometheus_stack.cloudwatch_read_policy("ap-northeast-2", "kb")
+    [query] = [s for s in policy["Statement"] if "logs:StartQuery" in s["Action"]]
+    assert query["Resource"] == ["arn:aws:logs:ap-northeast-2:*:log-group:/aws/lambda/kb-*"]
 
 
 def test_grafana_is_exposed_only_through_the_ingress_it_is_given() -> None:
