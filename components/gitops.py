@@ -25,6 +25,20 @@ REPOSITORY = "https://argoproj.github.io/argo-helm"
 # The release is named "argocd" so the chart's objects are argocd-server, argocd-cm, ...
 RELEASE_NAME = "argocd"
 ROOT_APPLICATION = "kubeboard-platform"
+# The AppProject of the platform chart: its repository, its three namespaces, and only the
+# cluster-scoped kinds the chart itself creates (never the permissive `default` project).
+PLATFORM_PROJECT = "kubeboard-platform"
+PLATFORM_NAMESPACES = ("dev", "prod", "common")
+PLATFORM_CLUSTER_KINDS = (
+    ("", "Namespace"),
+    ("rbac.authorization.k8s.io", "ClusterRole"),
+    ("rbac.authorization.k8s.io", "ClusterRoleBinding"),
+    ("networking.k8s.io", "IngressClass"),
+    ("elbv2.k8s.aws", "IngressClassParams"),
+    ("admissionregistration.k8s.io", "ValidatingAdmissionPolicy"),
+    ("admissionregistration.k8s.io", "ValidatingAdmissionPolicyBinding"),
+)
+IN_CLUSTER = "https://kubernetes.default.svc"
 DEX_SECRET = "argocd-dex-github"
 DEX_SECRET_KEY = "clientSecret"
 REPOSITORY_SECRET = "kubeboard-platform-repository"
@@ -287,6 +301,25 @@ class GitOps(pulumi.ComponentResource):
                 )
             )
 
+        project = k8s.apiextensions.CustomResource(
+            f"{name}-platform-project",
+            api_version="argoproj.io/v1alpha1",
+            kind="AppProject",
+            metadata={"name": PLATFORM_PROJECT, "namespace": namespace},
+            spec={
+                "description": "The platform chart: team namespaces, their policies and the front page",
+                "sourceRepos": [repository.url],
+                "destinations": [{"server": IN_CLUSTER, "namespace": ns} for ns in PLATFORM_NAMESPACES],
+                "clusterResourceWhitelist": [
+                    {"group": group, "kind": kind} for group, kind in PLATFORM_CLUSTER_KINDS
+                ],
+                "orphanedResources": {"warn": True},
+            },
+            # The AppProject CRD comes with the release.
+            opts=pulumi.ResourceOptions(parent=self, provider=args["provider"], depends_on=[self.release]),
+        )
+        app_ready.append(project)
+
         self.root_application = k8s.apiextensions.CustomResource(
             f"{name}-root-application",
             api_version="argoproj.io/v1alpha1",
@@ -298,14 +331,14 @@ class GitOps(pulumi.ComponentResource):
                 "finalizers": ["resources-finalizer.argocd.argoproj.io"],
             },
             spec={
-                "project": "default",
+                "project": PLATFORM_PROJECT,
                 "source": {
                     "repoURL": repository.url,
                     "targetRevision": repository.target_revision,
                     "path": repository.path,
                     "helm": {"releaseName": "kubeboard", "valuesObject": args["chart_values"]},
                 },
-                "destination": {"server": "https://kubernetes.default.svc", "namespace": CHART_NAMESPACE},
+                "destination": {"server": IN_CLUSTER, "namespace": CHART_NAMESPACE},
                 "syncPolicy": {
                     "automated": {"prune": True, "selfHeal": True},
                     "syncOptions": ["ServerSideApply=true"],

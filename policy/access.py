@@ -1,8 +1,9 @@
 """Who may act on what, judged by class rather than by instance.
 
 Every attachment (no AWS-managed admin policy on anyone), every identity policy (no role assumption
-or role passing on any resource), every trust policy (no anonymous, unconditioned or wildcard-GitHub
-trust) and every resource policy (nothing open to ``*`` without a condition that pins the caller).
+or role passing on any resource, no DNS writes without a record-name condition), every trust policy
+(no anonymous, unconditioned or wildcard-GitHub trust) and every resource policy (nothing open to
+``*`` without a condition that pins the caller).
 Policy documents arrive as JSON strings or decoded mappings (``props.policy_document``).
 """
 
@@ -16,9 +17,8 @@ from typing import Any
 from pulumi_policy import ReportViolation, ResourceValidationArgs, Severity
 
 from kubeboard_policy.base import TypedResourcePolicy
-from kubeboard_policy.context import is_production
 from kubeboard_policy.iam import IDENTITY_POLICY_TYPES, ROLE
-from kubeboard_policy.props import get, items, policy_document, statements, strings, truthy
+from kubeboard_policy.props import get, items, policy_document, statements, strings
 
 # --- Attachments -----------------------------------------------------------------------------------
 
@@ -291,36 +291,10 @@ resource_policies_closed = TypedResourcePolicy(
     remediation_steps="Name the principal, or add aws:SourceArn / aws:SourceAccount / aws:PrincipalOrgID.",
 )
 
-# --- Local administrators next to single sign-on -----------------------------------------------------
-
-ARGO_CD_CHART = "argo-cd"
-
-
-def _argocd_local_admin(args: ResourceValidationArgs, report: ReportViolation) -> None:
-    if not is_production() or get(args.props, "chart") != ARGO_CD_CHART:
-        return
-    cm = get(args.props, "values.configs.cm")
-    admin = cm.get("admin.enabled", True) if isinstance(cm, Mapping) else True
-    if truthy(admin):
-        report(
-            "Argo CD's local admin is enabled in production (the chart's default): sign in through SSO", None
-        )
-
-
-disallow_argocd_local_admin = TypedResourcePolicy(
-    name="argocd-disallow-local-admin-in-prod",
-    description="In prod Argo CD has no local admin account: people sign in through SSO.",
-    resource_types=("kubernetes:helm.sh/v3:Release",),
-    check=_argocd_local_admin,
-    severity=Severity.HIGH,
-    remediation_steps="Set configs.cm['admin.enabled'] to false and configure dex or OIDC.",
-)
-
 POLICIES = [
     disallow_admin_attachments,
     disallow_pivot_on_any_resource,
     route53_changes_name_their_records,
     trust_policies_scoped,
     resource_policies_closed,
-    disallow_argocd_local_admin,
 ]

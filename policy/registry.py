@@ -9,6 +9,7 @@ from kubeboard_policy import (
     ecr,
     efs,
     eks,
+    gitops,
     helm,
     iam,
     ingress,
@@ -25,7 +26,24 @@ from kubeboard_policy.base import KubeboardPolicy
 
 PACK_NAME = "kubeboard"
 
-_MODULES = (s3, eks, nodegroups, ecr, efs, waf, ingress, lambda_, iam, access, vpc, logs, kms, helm, stack)
+_MODULES = (
+    s3,
+    eks,
+    nodegroups,
+    ecr,
+    efs,
+    waf,
+    ingress,
+    lambda_,
+    iam,
+    access,
+    gitops,
+    vpc,
+    logs,
+    kms,
+    helm,
+    stack,
+)
 
 
 @cache

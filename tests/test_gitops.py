@@ -114,7 +114,8 @@ def test_root_application_carries_the_stack_outputs(stack: str) -> None:
     source = spec["source"]
     assert (source["repoURL"], source["targetRevision"], source["path"]) == (
         "https://github.com/kubeboard/kubeboard-infra.git",
-        "main",
+        # dev follows main; prod follows a release tag only a reviewed promotion changes
+        {"dev": "main", "prod": "v0.1.0"}[stack],
         "charts/kubeboard",
     )
     assert spec["syncPolicy"]["automated"] == {"prune": True, "selfHeal": True}
@@ -161,3 +162,35 @@ def test_prod_without_sso_is_refused_naming_the_key() -> None:
     with pytest.raises(SettingsError) as caught:
         load_settings(config, source="Pulumi.prod.yaml")
     assert "kubeboard:gitops.sso" in str(caught.value)
+
+
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+def test_the_platform_chart_runs_in_a_project_bounded_to_its_repo_namespaces_and_kinds(stack: str) -> None:
+    plan = plan_for(stack)
+    [project] = [
+        r
+        for r in resources_of(plan, "kubernetes:argoproj.io/v1alpha1:AppProject")
+        if r["name"].endswith("-platform-project")
+    ]
+    application = _root(plan)
+    assert (
+        application["inputs"]["spec"]["project"]
+        == project["inputs"]["metadata"]["name"]
+        == "kubeboard-platform"
+    )
+    assert project["urn"] in application["dependencies"]
+    spec = project["inputs"]["spec"]
+    assert spec["sourceRepos"] == [application["inputs"]["spec"]["source"]["repoURL"]]
+    assert {d["namespace"] for d in spec["destinations"]} == {"dev", "prod", "common"}
+    assert {d["server"] for d in spec["destinations"]} == {"https://kubernetes.default.svc"}
+    kinds = {w["kind"] for w in spec["clusterResourceWhitelist"]}
+    assert kinds == {
+        "Namespace",
+        "ClusterRole",
+        "ClusterRoleBinding",
+        "IngressClass",
+        "IngressClassParams",
+        "ValidatingAdmissionPolicy",
+        "ValidatingAdmissionPolicyBinding",
+    }
+    assert "*" not in json.dumps(spec)

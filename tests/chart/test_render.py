@@ -128,3 +128,18 @@ def test_the_release_record_and_objects_reach_the_api(render: Renderer) -> None:
     assert ("GET", "/api/v1/namespaces/common/secrets") in methods
     assert ("POST", "/api/v1/namespaces/common/secrets") in methods
     assert any(obj.get("kind") == "Deployment" for obj in render.stub.created)
+
+
+def test_the_platform_project_admits_every_cluster_scoped_kind_the_chart_creates(
+    all_renders: dict[str, Rendered],
+) -> None:
+    """Argo CD refuses to sync a kind its AppProject does not list: the list follows the chart."""
+    from kubeboard_infra.gitops import PLATFORM_CLUSTER_KINDS
+
+    created = {
+        (doc["apiVersion"].rpartition("/")[0], doc["kind"])
+        for rendered in all_renders.values()
+        for doc in rendered.docs
+        if doc["kind"] in CLUSTER_SCOPED
+    }
+    assert created == set(PLATFORM_CLUSTER_KINDS)

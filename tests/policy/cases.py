@@ -1263,3 +1263,51 @@ passes(
         )
     ],
 )
+
+APP = "kubernetes:argoproj.io/v1alpha1:Application"
+
+
+def application(revision: str, project: str = "kubeboard-platform") -> list[dict[str, Any]]:
+    source = {"repoURL": "https://github.com/o/r.git", "targetRevision": revision, "path": "charts/x"}
+    return [res(APP, "root", {"spec": {"project": project, "source": source}})]
+
+
+P = "argocd-prod-application-tracks-promoted-revision"
+fails(P, "main in prod", application("main"), "prod")
+fails(P, "HEAD in prod", application("HEAD"), "prod")
+fails(P, "short SHA in prod", application("0a1b2c3"), "prod")
+fails(
+    P,
+    "no revision in prod",
+    [res(APP, "root", {"spec": {"project": "p", "source": {"repoURL": "u"}}})],
+    "prod",
+)
+fails(
+    P,
+    "one of several sources on a branch",
+    [
+        res(
+            APP,
+            "root",
+            {
+                "spec": {
+                    "project": "p",
+                    "sources": [
+                        {"repoURL": "u", "targetRevision": "v1.0.0"},
+                        {"repoURL": "u", "targetRevision": "release"},
+                    ],
+                }
+            },
+        )
+    ],
+    "prod",
+)
+passes(P, "a release tag in prod", application("v1.4.2"), "prod")
+passes(P, "a pre-release tag in prod", application("v2.0.0-rc.1"), "prod")
+passes(P, "a commit in prod", application("0a1b2c3d4e5f60718293a4b5c6d7e8f901234567"), "prod")
+passes(P, "main in dev", application("main"), "dev")
+
+P = "argocd-application-disallow-default-project"
+fails(P, "default project", application("v1.0.0", project="default"))
+fails(P, "no project", [res(APP, "root", {"spec": {"source": {"repoURL": "u", "targetRevision": "v1.0.0"}}})])
+passes(P, "own project", application("v1.0.0"))

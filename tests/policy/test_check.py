@@ -58,6 +58,11 @@ def _argocd_local_admin(plan: Plan) -> None:
     release[0]["inputs"]["values"]["configs"]["cm"]["admin.enabled"] = True
 
 
+def _root_application_on_main(plan: Plan) -> None:
+    root = _only(plan, "kubernetes:argoproj.io/v1alpha1:Application")
+    root["inputs"]["spec"]["source"]["targetRevision"] = "main"
+
+
 GITHUB = "arn:aws:iam::111122223333:oidc-provider/token.actions.githubusercontent.com"
 PLANTED: dict[str, tuple[str, Callable[[Plan], None]]] = {
     "admin attachment": (
@@ -150,6 +155,10 @@ PLANTED: dict[str, tuple[str, Callable[[Plan], None]]] = {
         ),
     ),
     "Argo CD local admin in prod": ("argocd-disallow-local-admin-in-prod", _argocd_local_admin),
+    "prod root Application on a branch": (
+        "argocd-prod-application-tracks-promoted-revision",
+        _root_application_on_main,
+    ),
 }
 
 
