@@ -139,6 +139,7 @@ def platform_chart_values(
     ingress: IngressContract,
     hostname: str,
     vpc_cidr: str,
+    alb_subnet_cidrs: list[str],
     grafana_hostname: str | None,
     reserved_hosts: list[str],
     developer_group: str,
@@ -151,7 +152,7 @@ def platform_chart_values(
     def build(resolved: list[Any]) -> dict[str, Any]:
         contract, certificate_arn, web_acl_arn = resolved
         values: dict[str, Any] = {
-            "network": {"vpcCidr": vpc_cidr},
+            "network": {"vpcCidr": vpc_cidr, "albSubnetCidrs": alb_subnet_cidrs},
             "rbac": {"developerGroup": developer_group, "viewerGroup": viewer_group},
             "frontPage": {"title": f"Kubeboard ({environment})"},
             "ingress": {

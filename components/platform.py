@@ -256,6 +256,8 @@ class Platform(pulumi.ComponentResource):
             # The front page lives at the platform domain itself; every other UI at <name>.<domain>.
             hostname=settings.edge.domain,
             vpc_cidr=settings.network.cidr,
+            # The ALB's nodes live in the public subnets: only they may reach the front page.
+            alb_subnet_cidrs=list(settings.network.public_subnet_cidrs),
             grafana_hostname=(
                 self.edge.ingress.hostname(observability.grafana.hostname_prefix)
                 if observability.enabled

@@ -73,9 +73,12 @@ def test_dns_is_allowed_to_coredns_only(stack: tuple[str, list[dict[str, Any]]])
 
 def test_the_alb_reaches_the_front_page_only(stack: tuple[str, list[dict[str, Any]]]) -> None:
     name, rules = stack
-    vpc = stack_values(name)["network"]["vpcCidr"]
-    alb = External(vpc.split("/")[0][:-1] + "25")  # an address inside the stack's VPC
+    network = stack_values(name)["network"]
+    public = network["albSubnetCidrs"][-1]
+    alb = External(public.split("/")[0][:-1] + "25")  # an ALB node in a public subnet
+    pod_in_the_vpc = External(network["vpcCidr"].split("/")[0][:-3] + "40.7")  # a private-subnet address
     assert can_connect(rules, alb, WEB, 8080)
+    assert not can_connect(rules, pod_in_the_vpc, WEB, 8080)
     assert not can_connect(rules, alb, WEB, 9090)
     assert not can_connect(rules, INTERNET, WEB, 8080)
     assert not can_connect(rules, alb, DEV_APP, 8080)
