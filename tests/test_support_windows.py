@@ -169,7 +169,10 @@ def test_the_repositorys_own_pins_are_the_ones_dated() -> None:
     assert dated[("image", "nginxinc/nginx-unprivileged (chart web)")] == chart["web"]["image"]["tag"]
 
     project = tomllib.loads((PROJECT_DIR / "pyproject.toml").read_text(encoding="utf-8"))["project"]
-    bounds = dict(re.match(r"^([\w-]+)(.*)$", dep).groups() for dep in project["dependencies"])  # type: ignore[union-attr]
+    names = [re.split(r"[<>=!~]", dependency, maxsplit=1)[0] for dependency in project["dependencies"]]
+    bounds = {
+        name: dependency[len(name) :] for name, dependency in zip(names, project["dependencies"], strict=True)
+    }
     for name in (
         "pulumi",
         "pulumi-aws",
