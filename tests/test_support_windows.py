@@ -69,6 +69,20 @@ def test_sixty_days_before_the_end_of_standard_support_the_plan_warns(stack: str
     assert addons == {"vpc-cni", "coredns", "kube-proxy", "aws-ebs-csi-driver", "aws-efs-csi-driver"}
 
 
+@pytest.mark.parametrize(
+    ("stack", "consequence"),
+    [
+        ("dev", "upgradePolicy STANDARD: EKS then upgrades the control plane itself"),
+        ("prod", "upgradePolicy EXTENDED: the cluster then runs in extended support"),
+    ],
+)
+def test_the_kubernetes_warning_says_what_the_upgrade_policy_will_do(stack: str, consequence: str) -> None:
+    warnings = support_warnings(plan_for(stack)["resources"], EKS_136_ENDS)
+
+    (kubernetes,) = [w for w in warnings if w["kind"] == "kubernetes"]
+    assert consequence in kubernetes["message"]
+
+
 def test_past_the_end_the_warning_says_it_ended() -> None:
     warnings = support_warnings(plan_for("prod")["resources"], EKS_136_ENDS + datetime.timedelta(days=1))
 

@@ -30,6 +30,12 @@ _DEPLOYED = {
     "aws:lambda/function:Function": lambda inputs: ("lambda-runtime", "aws-lambda", inputs.get("runtime")),
 }
 STACK_KINDS = frozenset({"kubernetes", "eks-addon", "helm-chart", "lambda-runtime"})
+# What the cluster's upgrade policy makes of the end of standard support.
+_AT_THE_END = {
+    "STANDARD": "upgradePolicy STANDARD: EKS then upgrades the control plane itself, and the stack file "
+    "must follow before the next up",
+    "EXTENDED": "upgradePolicy EXTENDED: the cluster then runs in extended support, billed per hour",
+}
 
 
 @dataclass(frozen=True)
@@ -78,7 +84,15 @@ def deployed_versions(resources: Iterable[dict[str, Any]]) -> set[tuple[str, str
     return found
 
 
-def _warning(window: Window, today: datetime.date) -> dict[str, Any] | None:
+def _upgrade_policy(resources: Iterable[dict[str, Any]]) -> str | None:
+    for resource in resources:
+        if resource["type"] == "eks:index:Cluster":
+            policy = (resource.get("inputs") or {}).get("upgradePolicy") or {}
+            return policy.get("supportType")
+    return None
+
+
+def _warning(window: Window, today: datetime.date, consequence: str | None = None) -> dict[str, Any] | None:
     days_left = (window.ends - today).days
     if days_left > WARN_DAYS:
         return None
@@ -86,6 +100,8 @@ def _warning(window: Window, today: datetime.date) -> dict[str, Any] | None:
     if window.published:
         when = f"ended on {window.ends}" if days_left < 0 else f"ends on {window.ends} (in {days_left} days)"
         message = f"{subject}: support {when}; {window.basis}"
+        if consequence:
+            message += f"; {consequence}"
     else:
         when = (
             f"was due on {window.ends}" if days_left < 0 else f"is due by {window.ends} (in {days_left} days)"
@@ -120,10 +136,17 @@ def support_warnings(
     resources: Iterable[dict[str, Any]], today: datetime.date, windows: list[Window] | None = None
 ) -> list[dict[str, Any]]:
     """Warnings for the plan's ``warnings`` list, soonest end first, unrecorded versions last."""
+    resources = list(resources)
     windows = load_windows() if windows is None else windows
     deployed = deployed_versions(resources)
     relevant = [w for w in windows if w.kind not in STACK_KINDS or w.key in deployed]
-    warnings = [warning for window in relevant if (warning := _warning(window, today)) is not None]
+    at_the_end = _AT_THE_END.get(_upgrade_policy(resources) or "")
+    warnings = [
+        warning
+        for window in relevant
+        if (warning := _warning(window, today, at_the_end if window.kind == "kubernetes" else None))
+        is not None
+    ]
     warnings.sort(key=lambda warning: warning["daysLeft"])
     recorded = {window.key for window in windows}
     return warnings + list(_unrecorded(deployed - recorded))
