@@ -43,7 +43,10 @@ class ClusterArgs(TypedDict):
     name: str
     """The EKS cluster name; also the prefix of its resources."""
     kubernetes_version: str
-    """``<major>.<minor>``, e.g. ``1.34``; see the README's upgrade procedure before changing it."""
+    """``<major>.<minor>``, e.g. ``1.36``; see the README's upgrade procedure before changing it."""
+    upgrade_policy: str
+    """``STANDARD`` (EKS upgrades the control plane at the end of standard support) or ``EXTENDED``
+    (12 more months on the same version, at the extended-support price)."""
     vpc_id: pulumi.Input[str]
     private_subnet_ids: pulumi.Input[Sequence[str]]
     """Control-plane ENIs and every node live here; nodes never get public subnets."""
@@ -216,7 +219,7 @@ class Cluster(pulumi.ComponentResource):
             coredns_addon_options=eks.CoreDnsAddonOptionsArgs(enabled=False),
             kube_proxy_addon_options=eks.KubeProxyAddonOptionsArgs(enabled=False),
             deletion_protection=protect,
-            upgrade_policy=aws.eks.ClusterUpgradePolicyArgs(support_type="STANDARD"),
+            upgrade_policy=aws.eks.ClusterUpgradePolicyArgs(support_type=args["upgrade_policy"]),
             tags=tags,
             opts=pulumi.ResourceOptions(parent=self, depends_on=[log_group]),
         )

@@ -145,6 +145,7 @@ def platform_chart_values(
     developer_group: str,
     viewer_group: str,
     storage_class_name: str | None,
+    kubernetes_version: str,
 ) -> pulumi.Output[dict[str, Any]]:
     """The platform chart's values from the stack's outputs (the shape of charts/kubeboard/values.yaml)."""
     annotations = ingress.annotations(hostname)
@@ -153,6 +154,8 @@ def platform_chart_values(
         contract, certificate_arn, web_acl_arn = resolved
         values: dict[str, Any] = {
             "network": {"vpcCidr": vpc_cidr, "albSubnetCidrs": alb_subnet_cidrs},
+            # Pod Security follows the cluster's minor: it moves only with a planned upgrade.
+            "podSecurity": {"version": f"v{kubernetes_version}"},
             "rbac": {"developerGroup": developer_group, "viewerGroup": viewer_group},
             "frontPage": {"title": f"Kubeboard ({environment})"},
             "ingress": {

@@ -267,6 +267,7 @@ class Platform(pulumi.ComponentResource):
             developer_group=DEVELOPER_GROUP,
             viewer_group=VIEWER_GROUP,
             storage_class_name=settings.storage.storage_class_name if settings.storage.enabled else None,
+            kubernetes_version=settings.cluster.kubernetes_version,
         )
         return GitOps(
             "gitops",
@@ -350,6 +351,7 @@ class Platform(pulumi.ComponentResource):
             {
                 "name": prefix,
                 "kubernetes_version": cluster.kubernetes_version,
+                "upgrade_policy": cluster.upgrade_policy.value,
                 "vpc_id": self.network.vpc_id,
                 "private_subnet_ids": self.network.private_subnet_ids,
                 "endpoint_public_access": cluster.endpoint.public_access,

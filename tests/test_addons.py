@@ -37,7 +37,7 @@ STACKS = ["dev", "prod"]
 def _specs() -> list[AddOnSpec]:
     return [
         aws_load_balancer_controller.spec(cluster_name="kb", region="ap-northeast-2", vpc_id="vpc-1"),
-        cluster_autoscaler.spec(cluster_name="kb", region="ap-northeast-2", kubernetes_version="1.34"),
+        cluster_autoscaler.spec(cluster_name="kb", region="ap-northeast-2", kubernetes_version="1.36"),
         metrics_server.spec(),
         external_dns.spec(cluster_name="kb", hosted_zone_id="Z123", domain_filters=["kb.example.com"]),
     ]

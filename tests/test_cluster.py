@@ -44,6 +44,8 @@ def test_cluster_uses_access_entries_kms_and_every_log_type(stack: str) -> None:
 
     assert cluster["authenticationMode"] == "API"
     assert cluster["version"] == settings["kubernetesVersion"]
+    # The stack file decides what EKS does at the end of standard support (dev STANDARD, prod EXTENDED).
+    assert cluster["upgradePolicy"] == {"supportType": settings["upgradePolicy"]}
     assert cluster["skipDefaultNodeGroup"] is True
     assert cluster["createOidcProvider"] is True
     assert sorted(cluster["enabledClusterLogTypes"]) == sorted(

@@ -133,6 +133,8 @@ def test_root_application_carries_the_stack_outputs(stack: str) -> None:
     assert values["network"]["vpcCidr"] == config["kubeboard:network"]["cidr"]
     assert values["frontPage"]["grafana"]["loggingUrl"] == f"https://grafana.{domain}/d/kubeboard-error-logs"
     assert values["rbac"] == {"developerGroup": "kubeboard:developers", "viewerGroup": "kubeboard:viewers"}
+    # Pod Security admission rules are those of the cluster's own minor version.
+    assert values["podSecurity"] == {"version": f"v{config['kubeboard:cluster']['kubernetesVersion']}"}
 
 
 def test_root_application_values_follow_the_chart_values_shape() -> None:

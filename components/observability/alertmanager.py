@@ -1,7 +1,8 @@
 """Alertmanager's routing (D2, K12, F5): severity decides who is told, inhibit rules stop
 duplicate noise, and the always-firing Watchdog proves the whole pipeline works end to end.
 
-critical -> SNS (e-mail) and Slack; warning -> Slack; info -> nowhere (visible in the UI);
+critical -> SNS (e-mail) and Slack; warning -> Slack, or SNS (e-mail) without Slack, or nowhere
+only when the stack says ``dropWarnings: true``; info -> nowhere (visible in the UI);
 Watchdog -> the heartbeat URL when set, otherwise a daily Slack message.
 """
 
@@ -33,8 +34,20 @@ class Destinations:
     sns_topic_arn: pulumi.Input[str] | None = None
     region: str
     heartbeat: bool = False
+    drop_warnings: bool = False
+    """Warnings go nowhere on purpose; without it a destination for warnings is required."""
     critical_repeat_hours: int = 4
     warning_repeat_hours: int = 12
+
+    @property
+    def warning_receiver(self) -> str:
+        if self.drop_warnings:
+            return NULL
+        if self.slack_channel:
+            return SLACK
+        if self.sns_topic_arn:
+            return SNS
+        raise ValueError("warning alerts have no destination: give Slack or an SNS topic, or drop_warnings")
 
 
 def _matchers(*expressions: str) -> list[str]:
@@ -68,7 +81,7 @@ def _sns_receiver(topic_arn: pulumi.Input[str], region: str) -> dict[str, Any]:
                 # Signed with the IRSA role of Alertmanager's service account; no keys.
                 "sigv4": {"region": region},
                 "send_resolved": True,
-                "subject": "[{{ .Status | toUpper }}] {{ .CommonLabels.alertname }}",
+                "subject": "[{{ .Status | toUpper }}] {{ .CommonLabels.severity }}: {{ .CommonLabels.alertname }}",
                 "message": "{{ range .Alerts }}{{ .Annotations.summary }}\n{{ .Annotations.description }}\n\n"
                 "{{ end }}",
             }
@@ -106,6 +119,7 @@ def config(destinations: Destinations) -> dict[str, Any]:
 
     critical_repeat = f"{destinations.critical_repeat_hours}h"
     warning_repeat = f"{destinations.warning_repeat_hours}h"
+    warning_receiver = destinations.warning_receiver
     if destinations.sns_topic_arn:
         receivers.append(_sns_receiver(destinations.sns_topic_arn, destinations.region))
         routes.append(
@@ -126,13 +140,14 @@ def config(destinations: Destinations) -> dict[str, Any]:
                 "repeat_interval": critical_repeat,
             }
         )
-        routes.append(
-            {
-                "matchers": _matchers('severity = "warning"'),
-                "receiver": SLACK,
-                "repeat_interval": warning_repeat,
-            }
-        )
+    # Explicit even when dropped, so the rendered config says where warnings go.
+    routes.append(
+        {
+            "matchers": _matchers('severity = "warning"'),
+            "receiver": warning_receiver,
+            "repeat_interval": warning_repeat,
+        }
+    )
 
     return {
         "global": {"resolve_timeout": "5m"},

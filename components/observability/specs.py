@@ -42,6 +42,7 @@ def destinations(inputs: StackInputs) -> alertmanager.Destinations:
         sns_topic_arn=inputs.alert_topic.arn if inputs.alert_topic else None,
         region=inputs.region,
         heartbeat=alerting.heartbeat_url is not None,
+        drop_warnings=alerting.drop_warnings,
         critical_repeat_hours=alerting.critical_repeat_hours,
         warning_repeat_hours=alerting.warning_repeat_hours,
     )

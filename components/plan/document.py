@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import datetime
 from collections import Counter
 from pathlib import Path
 from typing import Any
 
 from . import policies
 from .runner import run_program
+from .support import support_warnings
 
 
-def build_plan(project_dir: Path, stack: str) -> dict[str, Any]:
+def build_plan(project_dir: Path, stack: str, *, today: datetime.date | None = None) -> dict[str, Any]:
+    """``today`` is the date support windows are judged at (the day the plan runs by default)."""
     run = run_program(project_dir, stack)
     resources = [resource.to_json() for resource in run.recording.resources]
     outputs = run.recording.outputs
@@ -25,4 +28,5 @@ def build_plan(project_dir: Path, stack: str) -> dict[str, Any]:
         "resources": resources,
         "outputs": outputs,
         "policies": policies.evaluate(resources, outputs, stack),
+        "warnings": support_warnings(resources, today or datetime.date.today()),
     }

@@ -6,6 +6,8 @@ import re
 from collections import Counter, defaultdict
 from typing import Any
 
+from .support import WARN_DAYS
+
 
 def _components(plan: dict[str, Any]) -> tuple[dict[str, dict[str, Any]], dict[str | None, list[str]]]:
     components = {
@@ -59,6 +61,11 @@ def policy_lines(plan: dict[str, Any]) -> str:
     for result in results:
         lines.append(f"  [{result['level']}] {result['policy']}: {result['message']} ({result['urn']})")
     return "\n".join(lines)
+
+
+def warning_lines(plan: dict[str, Any]) -> str:
+    """One ``warning:`` line per support window that is near or past its end (empty when none)."""
+    return "\n".join(f"warning: {warning['message']}" for warning in plan.get("warnings", []))
 
 
 def _node_id(urn: str) -> str:
@@ -119,6 +126,10 @@ def markdown(plan: dict[str, Any], diff_markdown: str | None = None) -> str:
         f"({len(section['evaluated'])} policies, {section['mandatoryViolations']} mandatory violations).",
         "",
     ]
+    if plan.get("warnings"):
+        parts += ["### Support windows", "", f"Within {WARN_DAYS} days of their support end, or past it:", ""]
+        parts += [f"- {warning['message']}" for warning in plan["warnings"]]
+        parts.append("")
     if diff_markdown:
         parts += [diff_markdown, ""]
     parts += ["### Resources by type", "", "| type | count |", "|---|---:|"]

@@ -20,7 +20,7 @@ _KUBERNETES_VERSION = re.compile(r"^1\.(2[89]|[3-9]\d)$")
 
 def _kubernetes_version(text: str) -> str:
     if not _KUBERNETES_VERSION.match(text):
-        raise ValueError(f"must be <major>.<minor> of a supported EKS version, e.g. 1.34 (got {text!r})")
+        raise ValueError(f"must be <major>.<minor> of a supported EKS version, e.g. 1.36 (got {text!r})")
     return text
 
 
@@ -38,6 +38,16 @@ class CapacityType(StrEnum):
     ON_DEMAND = "ON_DEMAND"
     SPOT = "SPOT"
     """Up to 90% cheaper; nodes can be reclaimed with two minutes' notice."""
+
+
+class UpgradePolicy(StrEnum):
+    """What EKS does when ``kubernetesVersion`` reaches the end of standard support."""
+
+    STANDARD = "STANDARD"
+    """EKS upgrades the control plane to the next minor itself; the next ``up`` must then carry that
+    version (the stack file's older one would be a downgrade, which EKS refuses)."""
+    EXTENDED = "EXTENDED"
+    """The cluster stays on its version for 12 more months of extended support, billed per hour."""
 
 
 class TaintEffect(StrEnum):
@@ -159,6 +169,8 @@ class ManagedAddonVersions(Model):
 class ClusterSettings(Model):
     kubernetes_version: KubernetesVersion
     """``1.<minor>``; upgrade one minor at a time (see the README's upgrade procedure)."""
+    upgrade_policy: UpgradePolicy
+    """Required, so the choice between an automatic upgrade and extended-support charges is written down."""
     log_retention_days: RetentionDays = 90
     """Retention of the control-plane log group (``/aws/eks/<name>/cluster``)."""
     endpoint: EndpointSettings = EndpointSettings()

@@ -119,11 +119,18 @@ class AlertingSettings(Model):
     slack: SlackSettings | None = None
     """Warning and critical alerts go to Slack when set."""
     emails: list[Email] = Field(default_factory=list)
-    """Addresses subscribed to the critical-alert SNS topic (each confirms by e-mail)."""
+    """Addresses subscribed to the alert SNS topic (each confirms by e-mail): critical alerts always,
+    warnings too when there is no Slack."""
+    drop_warnings: bool = False
+    """``true`` discards every warning alert on purpose; otherwise warnings need Slack or e-mail."""
     heartbeat_url: Annotated[SecretStr, AfterValidator(_https)] | None = None
     """Dead man's switch (e.g. healthchecks.io) the always-firing Watchdog alert is sent to."""
     critical_repeat_hours: PositiveInt = 4
     warning_repeat_hours: PositiveInt = 12
+
+    @property
+    def warning_receiver_missing(self) -> bool:
+        return not self.drop_warnings and self.slack is None and not self.emails
 
     @model_validator(mode="after")
     def _unique_emails(self) -> Self:
@@ -147,6 +154,17 @@ class ObservabilitySettings(Model):
     prometheus: PrometheusSettings
     grafana: GrafanaSettings = GrafanaSettings()
     alerting: AlertingSettings = AlertingSettings()
+
+    @model_validator(mode="after")
+    def _warnings_reach_someone(self) -> Self:
+        # Warnings include the Loki error-rate rule: unrouted, they would fire into the void.
+        if self.enabled and self.alerting.warning_receiver_missing:
+            raise ValueError(
+                "alerting.dropWarnings: warning alerts would reach nobody; configure alerting.slack, "
+                "list alerting.emails (warnings then go to the SNS e-mail topic), or set "
+                "dropWarnings: true to discard them on purpose"
+            )
+        return self
 
     def require_alert_destination(self) -> None:
         """Prod stacks must page someone: called by the root settings for prod."""

@@ -100,7 +100,7 @@ def test_namespaces_enforce_audit_and_warn_restricted(rendered_default: Rendered
     for name, labels in namespaces.items():
         assert PSA_LABELS.items() <= labels.items(), name
         for mode in ("enforce", "audit", "warn"):
-            assert labels[f"pod-security.kubernetes.io/{mode}-version"] == "v1.33", name
+            assert labels[f"pod-security.kubernetes.io/{mode}-version"] == "v1.36", name
 
 
 def test_quotas_and_limit_ranges_bound_every_namespace(rendered_stacks: dict[str, Rendered]) -> None:

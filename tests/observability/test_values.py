@@ -334,7 +334,7 @@ def test_sns_receiver_signs_with_irsa_and_is_absent_without_emails() -> None:
 
 
 def test_every_routed_receiver_is_defined_and_inhibit_rules_exist() -> None:
-    for settings in (FULL, _settings()):
+    for settings in (FULL, _settings(dropWarnings=True), _settings(emails=["oncall@example.com"])):
         config = _kps(settings)["alertmanager"]["config"]
         defined = {receiver["name"] for receiver in config["receivers"]}
         routed = {route["receiver"] for route in config["route"]["routes"]} | {config["route"]["receiver"]}
