@@ -268,3 +268,97 @@ def test_example_passes_every_required_input_and_nothing_unknown() -> None:
         assert job["uses"].split("@")[0].endswith("/.github/workflows/build-push-deploy.yml"), job_id
         assert required_inputs <= set(job["with"]) <= set(call["inputs"]), job_id
         assert required_secrets <= set(job["secrets"]) <= set(call["secrets"]), job_id
+
+
+# --- The plan commenter: who gets the comment is decided by GitHub's event, not by PR code ----------
+
+COMMENTER = WORKFLOW_DIR / "plan-comment.yml"
+_HARNESS = r"""
+const fs = require('fs');
+const scenario = JSON.parse(fs.readFileSync(process.argv[2], 'utf8'));
+process.chdir(scenario.workdir);
+const posted = [];
+const github = {
+  paginate: async (fn, params) => fn(params),
+  rest: {
+    pulls: { list: (params) => scenario.pulls.filter((p) => params.head === `${p.head.repo.owner.login}:${p.head.ref}`) },
+    issues: {
+      listComments: () => [],
+      createComment: async (params) => posted.push(params),
+      updateComment: async (params) => posted.push(params),
+    },
+  },
+};
+const context = { repo: { owner: 'kubeboard', repo: 'kubeboard-infra' }, payload: { workflow_run: scenario.run } };
+const core = { info: () => {}, setFailed: (m) => { throw new Error(m); } };
+const body = fs.readFileSync(process.argv[3], 'utf8');
+(async () => {
+  await new Function('require', 'github', 'context', 'core', `return (async () => { ${body} })();`)(require, github, context, core);
+  console.log(JSON.stringify(posted));
+})().catch((e) => { console.error(e); process.exit(1); });
+"""
+
+
+def _pull(number: int, repo: str, ref: str, sha: str) -> dict[str, Any]:
+    owner = repo.split("/", maxsplit=1)[0]
+    return {
+        "number": number,
+        "head": {"sha": sha, "ref": ref, "repo": {"full_name": repo, "owner": {"login": owner}}},
+    }
+
+
+def _comment(
+    tmp_path: Path, pulls: list[dict[str, Any]], conclusion: str = "success"
+) -> list[dict[str, Any]]:
+    node = shutil.which("node")
+    if node is None:
+        pytest.skip("node is not installed")
+    [step] = [s for _, s in _steps(_load(COMMENTER)) if "github-script" in s.get("uses", "")]
+    reports = tmp_path / "reports" / "plan-dev"
+    reports.mkdir(parents=True)
+    (reports / "report.md").write_text("### dev\n0 mandatory violation(s)\n", encoding="utf-8")
+    # PR code wrote the artifact: it may claim any pull request number.
+    (reports / "pr-number").write_text("7\n", encoding="utf-8")
+    fork = {"full_name": "mallory/kubeboard-infra", "owner": {"login": "mallory"}}
+    run = {
+        "head_repository": fork,
+        "head_branch": "fix",
+        "head_sha": "a" * 40,
+        "conclusion": conclusion,
+        "html_url": "https://github.com/kubeboard/kubeboard-infra/actions/runs/1",
+    }
+    scenario = tmp_path / "scenario.json"
+    scenario.write_text(json.dumps({"workdir": str(tmp_path), "pulls": pulls, "run": run}), encoding="utf-8")
+    (tmp_path / "script.js").write_text(step["with"]["script"], encoding="utf-8")
+    (tmp_path / "harness.js").write_text(_HARNESS, encoding="utf-8")
+    result = subprocess.run(
+        [node, str(tmp_path / "harness.js"), str(scenario), str(tmp_path / "script.js")],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    posted: list[dict[str, Any]] = json.loads(result.stdout)
+    return posted
+
+
+def test_the_comment_goes_to_the_planned_pull_request_not_the_one_the_artifact_names(tmp_path: Path) -> None:
+    posted = _comment(tmp_path, [_pull(12, "mallory/kubeboard-infra", "fix", "a" * 40)])
+    assert [p["issue_number"] for p in posted] == [12]
+    assert "Verdict (from the workflow run): passed" in posted[0]["body"]
+
+
+def test_a_second_pull_request_on_the_same_commit_gets_no_comment(tmp_path: Path) -> None:
+    same_commit_elsewhere = _pull(7, "kubeboard/kubeboard-infra", "fix", "a" * 40)
+    assert _comment(tmp_path, [same_commit_elsewhere]) == []
+    ambiguous = [
+        _pull(12, "mallory/kubeboard-infra", "fix", "a" * 40),
+        _pull(13, "mallory/kubeboard-infra", "fix", "a" * 40),
+    ]
+    assert _comment(tmp_path / "two", ambiguous) == []
+
+
+def test_the_verdict_comes_from_the_run_not_from_the_report(tmp_path: Path) -> None:
+    posted = _comment(tmp_path, [_pull(12, "mallory/kubeboard-infra", "fix", "a" * 40)], conclusion="failure")
+    assert "Verdict (from the workflow run): failure" in posted[0]["body"]
