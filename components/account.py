@@ -88,6 +88,9 @@ class Account(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: AccountArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("kubeboard:index:Account", name, None, opts)
+        problems = account_problems(args)
+        if problems:
+            raise ValueError("Account: " + "; ".join(problems))
         prefix, protect = args["name"], args.get("protect", True)
         allowed = args.get("allowed_account_id")
         provider = aws.Provider(
@@ -176,6 +179,25 @@ class Account(pulumi.ComponentResource):
             ),
         }
         self.register_outputs(self.outputs)
+
+
+def account_problems(args: AccountArgs) -> list[str]:
+    """What would fail only at deploy time: say it at program start instead."""
+    problems = []
+    repositories = [repository["name"] for repository in args["registry"]["repositories"]]
+    if not repositories:
+        problems.append("registry.repositories: list at least one repository")
+    if args["registry"].get("scan_type", "BASIC") not in ("BASIC", "ENHANCED"):
+        problems.append("registry.scan_type: must be BASIC or ENHANCED")
+    delivery = args.get("delivery")
+    for t, team in enumerate(delivery["teams"] if delivery else ()):
+        for image in team["ecr_repositories"]:
+            if image not in repositories:
+                problems.append(
+                    f"delivery.teams[{t}].ecr_repositories: {image!r} is not a registry repository "
+                    f"({', '.join(repositories) or 'none'})"
+                )
+    return problems
 
 
 def _delivery_roles(

@@ -187,6 +187,22 @@ def test_scanning_watches_exactly_the_accounts_repositories(mocks: RecordingMock
     assert outputs["imageScanAlertTopicArn"].endswith(":acme-image-scan-alerts")
 
 
+def test_a_team_pushing_to_an_undeclared_repository_fails_before_any_resource(mocks: RecordingMocks) -> None:
+    args = _args(
+        delivery={
+            "teams": [
+                {"repositories": ["acme/shop"], "ecr_repositories": ["shop/db"], "environments": ["dev"]}
+            ]
+        }
+    )
+
+    with pytest.raises(
+        ValueError, match=r"delivery.teams\[0\].ecr_repositories: 'shop/db' is not a registry"
+    ):
+        Account("kubeboard", args)
+    assert mocks.created == []
+
+
 # --- settings ---------------------------------------------------------------------------------------
 
 
