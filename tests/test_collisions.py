@@ -181,3 +181,13 @@ def test_the_same_account_stack_twice_in_one_account_is_refused(
     assert (
         "IAM role 'kubeboard-gha-kubeboard-log-exporter' would be created by stacks shared and tools" in err
     )
+
+
+def test_a_base_plan_compares_one_stack_only(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    base = tmp_path / "plan.json"
+    base.write_text(json.dumps({"resources": []}))
+
+    code = main(["plan", "dev", "prod", "--cwd", str(PROJECT_DIR), "--against", str(base)])
+
+    assert code == EXIT_CONFIG
+    assert "--against compares one stack with its base plan; give one stack" in capsys.readouterr().err
