@@ -5,12 +5,15 @@ Import the components into your own stack and pass them typed arguments::
     from kubeboard_infra import Network
 """
 
+from .account import Account, AccountArgs
 from .edge import Edge, EdgeArgs, IngressContract, IngressValuesShape
 from .github_oidc import DeliveryRepositoryArgs, GitHubDelivery, GitHubDeliveryArgs
 from .network import Network, NetworkArgs
 from .platform import Platform
 
 __all__ = [
+    "Account",
+    "AccountArgs",
     "DeliveryRepositoryArgs",
     "Edge",
     "EdgeArgs",

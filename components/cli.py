@@ -1,9 +1,12 @@
 """``kubeboard``: the command line of Kubeboard Infra.
 
-``kubeboard plan <stack>`` is ``pulumi preview`` without a cloud: it runs the project's program under
-Pulumi's mock runtime, evaluates the policy pack and writes ``plan.json`` and ``report.md``.
+``kubeboard plan <stack>...`` is ``pulumi preview`` without a cloud: it runs the project's program
+under Pulumi's mock runtime, evaluates the policy pack and writes ``plan.json`` and ``report.md``.
+Several stacks (``kubeboard plan shared dev prod``) are planned together and checked for physical
+names or singletons that two of them would both create in one account and region.
 ``kubeboard check <plan.json>`` evaluates the same policies on a plan produced elsewhere.
-Exit codes: 0 no mandatory policy fails, 1 one does, 2 the configuration (or the plan file) is wrong.
+Exit codes: 0 no mandatory policy fails, 1 one does, 2 the configuration is wrong (stacks collide, or
+the plan file is not a plan).
 """
 
 from __future__ import annotations
@@ -23,11 +26,20 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="kubeboard", description=__doc__.split("\n\n")[0])
     commands = parser.add_subparsers(dest="command", required=True)
     plan = commands.add_parser("plan", help="preview a stack offline and check its policies")
-    plan.add_argument("stack", help="stack name: reads Pulumi.<stack>.yaml")
+    plan.add_argument(
+        "stacks",
+        nargs="+",
+        metavar="stack",
+        help="stack names: reads Pulumi.<stack>.yaml (several: checked together)",
+    )
     plan.add_argument(
         "--cwd", type=Path, default=Path.cwd(), help="the Pulumi project directory (default: .)"
     )
-    plan.add_argument("--out", type=Path, help="where plan.json and report.md go (default: out/<stack>)")
+    plan.add_argument(
+        "--out",
+        type=Path,
+        help="where plan.json and report.md go (default: out/<stack>; several stacks: DIR/<stack>)",
+    )
     plan.add_argument("--against", type=Path, help="a base plan.json: report what this plan changes")
     plan.add_argument("--quiet", action="store_true", help="print only the summary lines")
     check = commands.add_parser("check", help="evaluate the policy pack on an existing plan.json")
@@ -53,18 +65,47 @@ class _UsageError(Exception):
 def plan_command(args: argparse.Namespace) -> int:
     from kubeboard_policy.config import PolicyConfigError
 
-    from .plan.document import build_plan
-    from .plan.report import console_tree, markdown, policy_lines, warning_lines
+    from .plan.collisions import Placement, find_collisions
+    from .plan.document import build_plans
     from .plan.runner import ProgramConfigurationError
     from .plan.stack_files import StackFileError
 
     project_dir = args.cwd.resolve()
+    stacks: list[str] = list(dict.fromkeys(args.stacks))
     try:
+        if args.against and len(stacks) > 1:
+            raise _UsageError("--against compares one stack with its base plan; give one stack")
         base = _load_base(args.against) if args.against else None
-        plan = build_plan(project_dir, args.stack)
+        plans = build_plans(project_dir, stacks)
     except (StackFileError, ProgramConfigurationError, PolicyConfigError, _UsageError) as error:
         print(f"error: {error}", file=sys.stderr)
         return EXIT_CONFIG
+
+    for stack, plan in plans.items():
+        if args.out is None:
+            out_dir = project_dir / "out" / stack
+        else:
+            out_dir = args.out if len(stacks) == 1 else args.out / stack
+        _write(plan, out_dir.resolve(), base, quiet=args.quiet)
+
+    collisions = find_collisions(
+        plans, {stack: Placement(**_placement_fields(plan)) for stack, plan in plans.items()}
+    )
+    for collision in collisions:
+        print(f"error: {collision.message()}", file=sys.stderr)
+    if collisions:
+        return EXIT_CONFIG
+    if len(stacks) > 1:
+        print(f"no physical name or singleton is created by two of: {', '.join(stacks)}")
+    return EXIT_POLICY if any(plan["policies"]["mandatoryViolations"] for plan in plans.values()) else EXIT_OK
+
+
+def _placement_fields(plan: dict[str, Any]) -> dict[str, str]:
+    return {"account": plan["placement"]["account"], "region": plan["placement"]["region"]}
+
+
+def _write(plan: dict[str, Any], out_dir: Path, base: dict[str, Any] | None, *, quiet: bool) -> None:
+    from .plan.report import console_tree, markdown, policy_lines, warning_lines
 
     diff_markdown = None
     if base is not None:
@@ -74,12 +115,11 @@ def plan_command(args: argparse.Namespace) -> int:
         plan["diff"] = difference
         diff_markdown = render_markdown(difference)
 
-    out_dir = (args.out or project_dir / "out" / args.stack).resolve()
     out_dir.mkdir(parents=True, exist_ok=True)
     (out_dir / "plan.json").write_text(json.dumps(plan, indent=2, sort_keys=False) + "\n", encoding="utf-8")
     (out_dir / "report.md").write_text(markdown(plan, diff_markdown), encoding="utf-8")
 
-    if not args.quiet:
+    if not quiet:
         print(console_tree(plan))
         if diff_markdown:
             print(diff_markdown)
@@ -87,7 +127,6 @@ def plan_command(args: argparse.Namespace) -> int:
     if plan["warnings"]:
         print(warning_lines(plan))
     print(f"wrote {out_dir / 'plan.json'} and {out_dir / 'report.md'}")
-    return EXIT_POLICY if plan["policies"]["mandatoryViolations"] else EXIT_OK
 
 
 def check_command(args: argparse.Namespace) -> int:

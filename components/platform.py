@@ -5,18 +5,16 @@ from __future__ import annotations
 import pulumi
 import pulumi_aws as aws
 
+from .account import REPOSITORY_URLS
 from .addons import HelmAddOn, install_addons
 from .addons.catalog import platform_addons
 from .cluster import DEVELOPER_GROUP, VIEWER_GROUP, Cluster
 from .edge import Edge
-from .github_oidc import GitHubDelivery
 from .gitops import GitOps, platform_chart_values
-from .image_scan_alerts import ImageScanAlerts
 from .log_reports import LogReports
 from .network import Network
 from .observability import Observability
 from .observability.loki import service_url as loki_service_url
-from .registry import Registry
 from .settings import Settings
 from .shared_storage import SharedStorage
 
@@ -28,12 +26,9 @@ class Platform(pulumi.ComponentResource):
     edge: Edge
     """The certificate, the WebACL and the access-log bucket; ``edge.ingress`` is every UI's contract."""
     cluster: Cluster
-    registry: Registry
-    delivery: GitHubDelivery | None
-    """Keyless GitHub Actions delivery roles for application repositories (when enabled)."""
+    account: pulumi.StackReference
+    """The account stack (``kubeboard:platform.accountStack``): the registry this environment pulls from."""
     shared_storage: SharedStorage | None
-    image_scan_alerts: ImageScanAlerts | None
-    """Scan findings -> metrics, alarms, e-mail and S3 reports (when ``kubeboard:scanning`` is enabled)."""
     addons: dict[str, HelmAddOn]
     observability: Observability | None
     """Loki, Alloy, kube-prometheus-stack and their buckets, roles and alert topic (when enabled)."""
@@ -106,9 +101,11 @@ class Platform(pulumi.ComponentResource):
             opts=child,
         )
 
+        # Registry, scanning and GitHub delivery exist once per account: the account stack owns them.
+        self.account = pulumi.StackReference(
+            "account", stack_name=settings.platform.account_stack, opts=pulumi.ResourceOptions(parent=self)
+        )
         self._cluster_and_storage(settings, child)
-        self.delivery = self._delivery(settings, child)
-        self.image_scan_alerts = self._image_scan_alerts(settings, child)
 
         self.observability = None
         if settings.observability.enabled:
@@ -140,24 +137,7 @@ class Platform(pulumi.ComponentResource):
             "kubeconfig": self.cluster.kubeconfig,
             "nodeRoleArn": self.cluster.node_role_arn,
             "clusterSecurityGroupId": self.cluster.cluster_security_group_id,
-            "repositoryUrls": self.registry.repository_urls,
-            **(
-                {
-                    "githubOidcProviderArn": self.delivery.oidc_provider_arn,
-                    "deliveryRoleArns": self.delivery.role_arns,
-                }
-                if self.delivery
-                else {}
-            ),
             **({"efsFileSystemId": self.shared_storage.file_system_id} if self.shared_storage else {}),
-            **(
-                {
-                    "imageScanAlertTopicArn": self.image_scan_alerts.topic_arn,
-                    "imageScanFindingsBucket": self.image_scan_alerts.findings_bucket_name,
-                }
-                if self.image_scan_alerts
-                else {}
-            ),
             "vpcId": self.network.vpc_id,
             "publicSubnetIds": self.network.public_subnet_ids,
             "privateSubnetIds": self.network.private_subnet_ids,
@@ -193,7 +173,9 @@ class Platform(pulumi.ComponentResource):
         if topic is None:  # the settings require alerting e-mails, which create the topic
             raise ValueError("logReports needs the observability alert topic (observability.alerting.emails)")
         exporter = reports.exporter
-        repository_url = self.registry.repository_urls.apply(lambda urls: urls[exporter.repository])
+        repository_url = self.account.get_output(REPOSITORY_URLS).apply(
+            lambda urls: _repository_url(urls, exporter.repository, settings.platform.account_stack)
+        )
         pin = f"@{exporter.image_digest}" if exporter.image_digest else f":{exporter.image_tag}"
         loki_namespace = settings.observability.namespace
         return LogReports(
@@ -283,63 +265,8 @@ class Platform(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self),
         )
 
-    def _image_scan_alerts(self, settings: Settings, child: pulumi.ResourceOptions) -> ImageScanAlerts | None:
-        """Alerts on the registry's scan results, for exactly the repositories the registry manages (K10)."""
-        scanning = settings.scanning
-        if not scanning.enabled:
-            return None
-        return ImageScanAlerts(
-            "image-scan-alerts",
-            {
-                "name": settings.platform.name,
-                "repository_arns": self.registry.repository_arns,
-                "alarm_emails": scanning.alarm_emails,
-                "critical_threshold": scanning.critical_threshold,
-                "high_threshold": scanning.high_threshold,
-                "log_retention_days": scanning.log_retention_days,
-                "report_retention_days": scanning.report_retention_days,
-                "reserved_concurrency": scanning.reserved_concurrency,
-                "max_retry_attempts": scanning.max_retry_attempts,
-                "max_event_age_seconds": scanning.max_event_age_seconds,
-                "top_findings": scanning.top_findings,
-                "protect": settings.is_prod,
-            },
-            opts=child,
-        )
-
-    def _delivery(self, settings: Settings, child: pulumi.ResourceOptions) -> GitHubDelivery | None:
-        """One keyless role per application repository, pushing only to its team's ECR repositories."""
-        delivery = settings.delivery
-        if not delivery.enabled:
-            return None
-        registry_arns = self.registry.repository_arns
-
-        def arn_of(image: str) -> pulumi.Output[str]:
-            return registry_arns.apply(lambda arns: arns[image])
-
-        return GitHubDelivery(
-            "delivery",
-            {
-                "name": settings.platform.name,
-                "repositories": [
-                    {
-                        "repository": repository,
-                        "ecr_repository_arns": [arn_of(image) for image in team.ecr_repositories],
-                        "branches": team.branches,
-                        "environments": team.environments,
-                    }
-                    for team in delivery.teams
-                    for repository in team.repositories
-                ],
-                "existing_oidc_provider_arn": delivery.existing_oidc_provider_arn,
-                "enhanced_scanning": settings.registry.scan_type.value == "ENHANCED",
-                "max_session_hours": delivery.max_session_hours,
-            },
-            opts=child,
-        )
-
     def _cluster_and_storage(self, settings: Settings, child: pulumi.ResourceOptions) -> None:
-        """The cluster, its Helm add-ons, shared storage and the registry (K1, K2, K9, O4)."""
+        """The cluster, its Helm add-ons and shared storage (K1, K2, O4)."""
         prefix, cluster = settings.platform.name, settings.cluster
         # One output per private subnet: EFS needs a mount target in each, counted at program time.
         private_subnets = [
@@ -424,24 +351,19 @@ class Platform(pulumi.ComponentResource):
                 },
                 opts=child,
             )
-        self.registry = Registry(
-            "registry",
-            {
-                "name": prefix,
-                "repositories": [
-                    {
-                        "name": repository.name,
-                        "keep_tagged_images": repository.keep_tagged_images,
-                        "untagged_expire_days": repository.untagged_expire_days,
-                    }
-                    for repository in settings.registry.repositories
-                ],
-                "scan_type": settings.registry.scan_type.value,
-                "protect": settings.is_prod,
-            },
-            opts=child,
-        )
 
 
 def _nth(ids: pulumi.Output[list[str]], index: int) -> pulumi.Output[str]:
     return ids.apply(lambda resolved: resolved[index])
+
+
+def _repository_url(urls: dict[str, str] | None, repository: str, account_stack: str) -> str:
+    # Known only once the account stack's outputs are read; refused before any Kubernetes object.
+    if not urls or repository not in urls:
+        known = ", ".join(sorted(urls or {})) or "none"
+        raise pulumi.RunError(
+            f"Pulumi.{pulumi.get_stack()}.yaml: kubeboard:logReports.exporter.repository: "
+            f"{repository!r} is not a repository of the "
+            f"account stack {account_stack!r} (it has: {known}); add it under kubeboard:account.registry"
+        )
+    return urls[repository]

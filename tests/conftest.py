@@ -13,6 +13,8 @@ import yaml
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 STACKS = ("dev", "prod")
+"""The environment stacks; ``shared`` is the account stack they read (its own fixture below)."""
+ACCOUNT_STACK = "shared"
 
 
 def stack_file(stack: str) -> dict[str, Any]:
@@ -32,6 +34,12 @@ def plan_for(stack: str) -> dict[str, Any]:
     return _plan(stack)
 
 
+def account_section() -> dict[str, Any]:
+    """``kubeboard:account`` of the account stack, as written."""
+    section: dict[str, Any] = stack_file(ACCOUNT_STACK)["config"]["kubeboard:account"]
+    return section
+
+
 def resources_of(plan: dict[str, Any], token: str) -> list[dict[str, Any]]:
     return [resource for resource in plan["resources"] if resource["type"] == token]
 
@@ -49,6 +57,11 @@ def dev_plan() -> dict[str, Any]:
 @pytest.fixture
 def prod_plan() -> dict[str, Any]:
     return plan_for("prod")
+
+
+@pytest.fixture
+def shared_plan() -> dict[str, Any]:
+    return plan_for(ACCOUNT_STACK)
 
 
 @pytest.fixture(autouse=True)

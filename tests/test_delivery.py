@@ -1,4 +1,4 @@
-"""Delivery for application teams: the settings and what both stacks' plans hold."""
+"""Delivery for application teams: the settings and what the account stack's plan holds."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from pydantic import ValidationError
 
 from kubeboard_infra.settings.delivery import DeliverySettings
 
-from .conftest import resources_of, stack_file
+from .conftest import STACKS, account_section, plan_for, resources_of
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")  # parliament imports the deprecated pkg_resources
@@ -20,8 +20,9 @@ with warnings.catch_warnings():
 GITHUB = "token.actions.githubusercontent.com"
 
 
-def _delivery_section(stack: str) -> dict[str, Any]:
-    return stack_file(stack)["config"]["kubeboard:delivery"]
+def _delivery_section() -> dict[str, Any]:
+    section: dict[str, Any] = account_section()["delivery"]
+    return section
 
 
 def _team(**overrides: Any) -> dict[str, Any]:
@@ -76,10 +77,18 @@ def test_registry_check_names_the_undeclared_repository() -> None:
         settings.check_registry({"billing/worker"})
 
 
-def test_stack_files_give_prod_no_branch_trust() -> None:
-    # prod delivers only from GitHub environments, whose protection rules gate the roll-out.
-    assert all(not team.get("branches") for team in _delivery_section("prod")["teams"])
-    assert all(team["environments"] == ["prod"] for team in _delivery_section("prod")["teams"])
+def test_account_stack_gives_no_branch_trust() -> None:
+    # The images every environment runs are delivered only from GitHub environments, whose
+    # protection rules gate the roll-out; a push to a branch alone cannot deliver.
+    assert all(not team.get("branches") for team in _delivery_section()["teams"])
+    assert all(team["environments"] == ["dev", "prod"] for team in _delivery_section()["teams"])
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_environment_stacks_create_no_oidc_provider_or_delivery_role(stack: str) -> None:
+    plan = plan_for(stack)
+    assert not resources_of(plan, "aws:iam/openIdConnectProvider:OpenIdConnectProvider")
+    assert not [r for r in plan["resources"] if "kubeboard:index:GitHubDelivery" in r["urn"]]
 
 
 def _delivery_roles(plan: dict[str, Any]) -> dict[str, tuple[dict, dict]]:
@@ -102,12 +111,9 @@ def _delivery_roles(plan: dict[str, Any]) -> dict[str, tuple[dict, dict]]:
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("stack", ["dev", "prod"])
-def test_plan_holds_one_scoped_role_per_configured_repository(
-    stack: str, request: pytest.FixtureRequest
-) -> None:
-    plan = request.getfixturevalue(f"{stack}_plan")
-    section = _delivery_section(stack)
+def test_plan_holds_one_scoped_role_per_configured_repository(shared_plan: dict[str, Any]) -> None:
+    plan = shared_plan
+    section = _delivery_section()
     registry_arns = {
         r["inputs"]["name"]: f"arn:aws:ecr:ap-northeast-2:111122223333:repository/{r['inputs']['name']}"
         for r in resources_of(plan, "aws:ecr/repository:Repository")

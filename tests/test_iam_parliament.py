@@ -68,7 +68,7 @@ def _explained(issue: str, resource: dict[str, Any], key: str) -> bool:
     )
 
 
-@pytest.mark.parametrize("stack", ["dev", "prod"])
+@pytest.mark.parametrize("stack", ["shared", "dev", "prod"])
 def test_no_iam_finding_above_low_that_is_not_explained(stack: str) -> None:
     plan = plan_for(stack)
     documents = list(_documents(plan))
@@ -84,8 +84,11 @@ def test_no_iam_finding_above_low_that_is_not_explained(stack: str) -> None:
                 )
     # the documents this issue owns are all there: IRSA policies, trust policies, key and repo policies
     names = {resource["name"] for resource, _, _ in documents}
-    assert {"cluster-secrets", "shared-storage-efs", "registry-ecr"} <= names
-    assert any(name.endswith("aws-load-balancer-controller-irsa-controller") for name in names)
+    if stack == "shared":
+        assert {"registry-ecr", "image-scan-alerts-function"} <= names
+    else:
+        assert {"cluster-secrets", "shared-storage-efs"} <= names
+        assert any(name.endswith("aws-load-balancer-controller-irsa-controller") for name in names)
     assert unexplained == []
 
 

@@ -1,4 +1,4 @@
-"""ImageScanAlerts as both stacks' offline plans show it (K10, D8): function, DLQ, rules, alarms, topic,
+"""ImageScanAlerts as the account stack's offline plan shows it (K10, D8): function, DLQ, rules, alarms, topic,
 bucket, and a role that passes parliament."""
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from kubeboard_infra.image_scan_alerts import (
 )
 from kubeboard_infra.plan.mocks import ACCOUNT_ID
 
-from .conftest import PROJECT_DIR, plan_for, resources_of, stack_file
+from .conftest import ACCOUNT_STACK, PROJECT_DIR, account_section, plan_for, resources_of, stack_file
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")  # parliament imports the deprecated pkg_resources
@@ -37,8 +37,9 @@ def _one(plan: dict[str, Any], token: str, suffix: str = "") -> dict[str, Any]:
     return resource
 
 
-def _scanning(stack: str) -> dict[str, Any]:
-    return stack_file(stack)["config"]["kubeboard:scanning"]
+def _scanning() -> dict[str, Any]:
+    scanning: dict[str, Any] = account_section()["scanning"]
+    return scanning
 
 
 def _region(plan: dict[str, Any]) -> str:
@@ -53,9 +54,9 @@ def _repositories(plan: dict[str, Any]) -> dict[str, str]:
     }
 
 
-@pytest.mark.parametrize("stack", ["dev", "prod"])
+@pytest.mark.parametrize("stack", [ACCOUNT_STACK])
 def test_function_runs_the_packaged_handler_on_arm64_with_its_settings(stack: str) -> None:
-    plan, scanning = plan_for(stack), _scanning(stack)
+    plan, scanning = plan_for(stack), _scanning()
     function = _one(plan, "aws:lambda/function:Function")["inputs"]
     queue = _one(plan, "aws:sqs/queue:Queue")
 
@@ -81,22 +82,22 @@ def test_function_runs_the_packaged_handler_on_arm64_with_its_settings(stack: st
     assert not any(name.endswith(".pyc") or name.startswith("bin/") for name in files)
 
 
-@pytest.mark.parametrize("stack", ["dev", "prod"])
+@pytest.mark.parametrize("stack", [ACCOUNT_STACK])
 def test_async_invocations_retry_a_bounded_number_of_times_into_an_encrypted_dlq(stack: str) -> None:
     plan = plan_for(stack)
     invoke_config = _one(plan, "aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig")["inputs"]
     queue = _one(plan, "aws:sqs/queue:Queue")["inputs"]
 
-    assert invoke_config["maximumRetryAttempts"] == _scanning(stack).get("maxRetryAttempts", 2)
-    assert invoke_config["maximumEventAgeInSeconds"] == _scanning(stack).get("maxEventAgeSeconds", 3600)
+    assert invoke_config["maximumRetryAttempts"] == _scanning().get("maxRetryAttempts", 2)
+    assert invoke_config["maximumEventAgeInSeconds"] == _scanning().get("maxEventAgeSeconds", 3600)
     assert queue["sqsManagedSseEnabled"] is True
     assert queue["messageRetentionSeconds"] == 14 * 24 * 3600
     log_group = _one(plan, "aws:cloudwatch/logGroup:LogGroup")["inputs"]
-    assert log_group["retentionInDays"] == _scanning(stack)["logRetentionDays"]
+    assert log_group["retentionInDays"] == _scanning()["logRetentionDays"]
     assert log_group["name"] == f"/aws/lambda/{_one(plan, 'aws:lambda/function:Function')['inputs']['name']}"
 
 
-@pytest.mark.parametrize("stack", ["dev", "prod"])
+@pytest.mark.parametrize("stack", [ACCOUNT_STACK])
 def test_rules_match_both_scan_events_of_the_managed_repositories_only(stack: str) -> None:
     plan = plan_for(stack)
     repositories = _repositories(plan)
@@ -144,9 +145,9 @@ def test_documented_sample_events_match_the_rule_patterns() -> None:
         assert event["detail"]["repository-name"] in pattern["detail"]["repository-name"]
 
 
-@pytest.mark.parametrize("stack", ["dev", "prod"])
+@pytest.mark.parametrize("stack", [ACCOUNT_STACK])
 def test_critical_and_high_alarms_notify_the_topic_the_emails_subscribe_to(stack: str) -> None:
-    plan, scanning = plan_for(stack), _scanning(stack)
+    plan, scanning = plan_for(stack), _scanning()
     topic = _one(plan, "aws:sns/topic:Topic")["inputs"]
     topic_arn = _one(plan, "aws:lambda/function:Function")["inputs"]["environment"]["variables"][
         "ALERT_TOPIC_ARN"
@@ -176,7 +177,7 @@ def test_critical_and_high_alarms_notify_the_topic_the_emails_subscribe_to(stack
     assert {s["inputs"]["protocol"] for s in subscriptions} == {"email"}
 
 
-@pytest.mark.parametrize("stack", ["dev", "prod"])
+@pytest.mark.parametrize("stack", [ACCOUNT_STACK])
 def test_findings_bucket_is_private_encrypted_versioned_tls_only_and_expires_reports(stack: str) -> None:
     plan = plan_for(stack)
     bucket = _one(plan, "aws:s3/bucket:Bucket")
@@ -196,15 +197,16 @@ def test_findings_bucket_is_private_encrypted_versioned_tls_only_and_expires_rep
     assert rule["applyServerSideEncryptionByDefault"]["sseAlgorithm"] == "aws:kms"
     assert versioning["versioningConfiguration"]["status"] == "Enabled"
     [expiry] = lifecycle["rules"]
-    assert expiry["expiration"]["days"] == _scanning(stack)["reportRetentionDays"]
+    assert expiry["expiration"]["days"] == _scanning()["reportRetentionDays"]
     assert expiry["filter"]["prefix"] == "scan-findings/"
     [deny] = policy["Statement"]
     assert (deny["Effect"], deny["Condition"]) == ("Deny", {"Bool": {"aws:SecureTransport": "false"}})
-    assert bucket["protect"] is (stack == "prod")
-    assert bucket["inputs"]["forceDestroy"] is (stack != "prod")
+    # Every environment's findings live here: protected like prod's state.
+    assert bucket["protect"] is True
+    assert bucket["inputs"]["forceDestroy"] is False
 
 
-@pytest.mark.parametrize("stack", ["dev", "prod"])
+@pytest.mark.parametrize("stack", [ACCOUNT_STACK])
 def test_function_role_is_least_privilege_and_passes_parliament(stack: str) -> None:
     plan = plan_for(stack)
     document = json.loads(_one(plan, "aws:iam/rolePolicy:RolePolicy")["inputs"]["policy"])

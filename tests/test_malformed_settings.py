@@ -47,7 +47,8 @@ def materialise(case: Path, project: Path) -> tuple[str, str]:
 @pytest.fixture(scope="module")
 def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
     copy = tmp_path_factory.mktemp("project")
-    for name in ("Pulumi.yaml", "__main__.py"):
+    # Environment stacks read the account stack: it comes along.
+    for name in ("Pulumi.yaml", "__main__.py", "Pulumi.shared.yaml"):
         shutil.copy(PROJECT_DIR / name, copy / name)
     return copy
 

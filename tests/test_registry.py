@@ -1,4 +1,4 @@
-"""Registry (ECR) in both stacks' plans (K9, K10, H7)."""
+"""Registry (ECR) in the account stack's plan, and in no environment stack (K9, K10, H7)."""
 
 from __future__ import annotations
 
@@ -7,16 +7,14 @@ from typing import Any
 
 import pytest
 
-from .conftest import plan_for, resources_of, stack_file
+from .conftest import STACKS, account_section, plan_for, resources_of
 
-STACKS = ["dev", "prod"]
 REPOSITORY = "aws:ecr/repository:Repository"
 
 
-@pytest.mark.parametrize("stack", STACKS)
-def test_repositories_scan_on_push_with_immutable_tags_and_kms(stack: str) -> None:
-    plan = plan_for(stack)
-    wanted = [r["name"] for r in stack_file(stack)["config"]["kubeboard:registry"]["repositories"]]
+def test_repositories_scan_on_push_with_immutable_tags_and_kms(shared_plan: dict[str, Any]) -> None:
+    plan = shared_plan
+    wanted = [r["name"] for r in account_section()["registry"]["repositories"]]
     repositories = {r["inputs"]["name"]: r for r in resources_of(plan, REPOSITORY)}
 
     assert sorted(repositories) == sorted(wanted)
@@ -30,10 +28,10 @@ def test_repositories_scan_on_push_with_immutable_tags_and_kms(stack: str) -> No
     assert set(plan["outputs"]["repositoryUrls"]) == set(wanted)
 
 
-@pytest.mark.parametrize("stack", STACKS)
-def test_lifecycle_expires_untagged_and_keeps_the_last_n_tagged(stack: str) -> None:
-    plan = plan_for(stack)
-    settings = {r["name"]: r for r in stack_file(stack)["config"]["kubeboard:registry"]["repositories"]}
+def test_lifecycle_expires_untagged_and_keeps_the_last_n_tagged(shared_plan: dict[str, Any]) -> None:
+    plan = shared_plan
+    settings = {r["name"]: r for r in account_section()["registry"]["repositories"]}
+    assert len(resources_of(plan, "aws:ecr/lifecyclePolicy:LifecyclePolicy")) == len(settings)
     for policy in resources_of(plan, "aws:ecr/lifecyclePolicy:LifecyclePolicy"):
         rules = json.loads(policy["inputs"]["policy"])["rules"]
         untagged, tagged = sorted(rules, key=lambda rule: rule["rulePriority"])
@@ -45,9 +43,8 @@ def test_lifecycle_expires_untagged_and_keeps_the_last_n_tagged(stack: str) -> N
         )
 
 
-@pytest.mark.parametrize("stack", STACKS)
-def test_repository_policy_refuses_other_accounts(stack: str) -> None:
-    plan = plan_for(stack)
+def test_repository_policy_refuses_other_accounts(shared_plan: dict[str, Any]) -> None:
+    plan = shared_plan
     policies = resources_of(plan, "aws:ecr/repositoryPolicy:RepositoryPolicy")
     assert len(policies) == len(resources_of(plan, REPOSITORY))
     for resource in policies:
@@ -59,21 +56,25 @@ def test_repository_policy_refuses_other_accounts(stack: str) -> None:
         assert deny["Condition"]["StringNotEquals"] == {"aws:PrincipalAccount": account}
 
 
-@pytest.mark.parametrize(
-    ("stack", "scan_type", "frequency"),
-    [("dev", "BASIC", "SCAN_ON_PUSH"), ("prod", "ENHANCED", "CONTINUOUS_SCAN")],
-)
-def test_registry_scanning_follows_the_stack(stack: str, scan_type: str, frequency: str) -> None:
+def test_registry_scanning_follows_the_account_stack(shared_plan: dict[str, Any]) -> None:
     [configuration] = resources_of(
-        plan_for(stack), "aws:ecr/registryScanningConfiguration:RegistryScanningConfiguration"
+        shared_plan, "aws:ecr/registryScanningConfiguration:RegistryScanningConfiguration"
     )
-    assert configuration["inputs"]["scanType"] == scan_type
+    assert account_section()["registry"]["scanType"] == "ENHANCED"
+    assert configuration["inputs"]["scanType"] == "ENHANCED"
     [rule] = configuration["inputs"]["rules"]
-    assert rule["scanFrequency"] == frequency
+    assert rule["scanFrequency"] == "CONTINUOUS_SCAN"
     assert rule["repositoryFilters"] == [{"filter": "*", "filterType": "WILDCARD"}]
 
 
-def test_prod_repositories_are_protected_and_never_force_deleted(prod_plan: dict[str, Any]) -> None:
-    for repository in resources_of(prod_plan, REPOSITORY):
+@pytest.mark.parametrize("stack", STACKS)
+def test_environment_stacks_create_no_registry(stack: str) -> None:
+    types = {resource["type"] for resource in plan_for(stack)["resources"]}
+    assert not {t for t in types if t.startswith("aws:ecr/")}
+
+
+def test_shared_repositories_are_protected_and_never_force_deleted(shared_plan: dict[str, Any]) -> None:
+    assert resources_of(shared_plan, REPOSITORY)
+    for repository in resources_of(shared_plan, REPOSITORY):
         assert repository["protect"] is True
         assert repository["inputs"]["forceDelete"] is False

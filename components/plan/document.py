@@ -3,24 +3,111 @@
 from __future__ import annotations
 
 import datetime
+import json
 from collections import Counter
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 from . import policies
-from .runner import run_program
+from .collisions import Placement, placement
+from .runner import ACCOUNT_REFERENCE, referenced_stack, run_program
+from .stack_files import StackConfig, StackFileError, read_stack_config
 from .support import support_warnings
+
+ACCOUNT_SECTION = "kubeboard:account"
 
 
 def build_plan(project_dir: Path, stack: str, *, today: datetime.date | None = None) -> dict[str, Any]:
-    """``today`` is the date support windows are judged at (the day the plan runs by default)."""
-    run = run_program(project_dir, stack)
+    """One stack's plan; a stack it references (its account stack) is planned first, in this process.
+    ``today`` is the date support windows are judged at (the day the plan runs by default)."""
+    return build_plans(project_dir, [stack], today=today)[stack]
+
+
+def build_plans(
+    project_dir: Path, stacks: Iterable[str], *, today: datetime.date | None = None
+) -> dict[str, dict[str, Any]]:
+    """The plans of several stacks, by stack; each referenced stack is run once, before its readers."""
+    requested = list(dict.fromkeys(stacks))
+    plans: dict[str, dict[str, Any]] = {}
+
+    def plan(stack: str, readers: tuple[str, ...]) -> dict[str, Any]:
+        if stack not in plans:
+            config = read_stack_config(project_dir, stack)
+            references, reference = resolve(stack, config, readers)
+            plans[stack] = _plan(
+                project_dir, stack, references, _placement(project_dir, stack, config, reference), today
+            )
+        return plans[stack]
+
+    def resolve(
+        stack: str, config: StackConfig, readers: tuple[str, ...]
+    ) -> tuple[dict[str, dict[str, Any]], str | None]:
+        reference = referenced_stack(config)
+        if reference is None:
+            return {}, None
+        if reference == stack or reference in readers:
+            chain = " -> ".join([*readers, stack, reference])
+            raise StackFileError(f"{config.source}: stack references form a cycle ({chain})")
+        try:
+            read_stack_config(project_dir, reference)
+        except StackFileError as error:
+            section, key = ACCOUNT_REFERENCE
+            name = json.loads(config.values[section])[key]
+            raise StackFileError(f"{config.source}: {section}.{key}: {name!r}: {error}") from None
+        if reference in requested:
+            return {reference: plan(reference, (*readers, stack))["outputs"]}, reference
+        return {reference: outputs_only(reference, (*readers, stack))}, reference
+
+    def outputs_only(stack: str, readers: tuple[str, ...]) -> dict[str, Any]:
+        # A stack that is only read: its outputs are what counts, the same for the same files.
+        config = read_stack_config(project_dir, stack)
+        references, _ = resolve(stack, config, readers)
+        key = json.dumps(
+            [str(config.main), config.values, references, config.main.read_text()], sort_keys=True
+        )
+        if key not in _READ_ONLY_OUTPUTS:
+            _READ_ONLY_OUTPUTS[key] = run_program(project_dir, stack, references).recording.outputs
+        return _READ_ONLY_OUTPUTS[key]
+
+    for stack in requested:
+        plan(stack, ())
+    return {stack: plans[stack] for stack in requested}
+
+
+# Outputs of stacks that were run only to answer another stack's StackReference, by their inputs.
+_READ_ONLY_OUTPUTS: dict[str, dict[str, Any]] = {}
+
+
+def _placement(project_dir: Path, stack: str, config: StackConfig, reference: str | None) -> Placement:
+    account_stack = stack if ACCOUNT_SECTION in config.values else reference
+    account_config = config if account_stack == stack else None
+    if account_stack is not None and account_config is None:
+        account_config = read_stack_config(project_dir, account_stack)
+    account_id = None
+    if account_config is not None:
+        try:
+            account_id = json.loads(account_config.values.get(ACCOUNT_SECTION, "{}")).get("accountId")
+        except (ValueError, AttributeError):
+            account_id = None  # the settings report a malformed section with its key
+    return placement(stack, account_stack, account_id if isinstance(account_id, str) else None, config.region)
+
+
+def _plan(
+    project_dir: Path,
+    stack: str,
+    references: dict[str, dict[str, Any]],
+    where: Placement,
+    today: datetime.date | None,
+) -> dict[str, Any]:
+    run = run_program(project_dir, stack, references)
     resources = [resource.to_json() for resource in run.recording.resources]
     outputs = run.recording.outputs
     counts = Counter(resource["type"] for resource in resources)
     return {
         "project": run.config.project,
         "stack": stack,
+        "placement": {"account": where.account, "region": where.region, "references": sorted(references)},
         "summary": {
             "resources": len(resources),
             "byType": dict(sorted(counts.items())),

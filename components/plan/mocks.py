@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from pulumi.runtime.mocks import MockCallArgs, MockResourceArgs, Mocks
 
 ACCOUNT_ID = "111122223333"
+STACK_REFERENCE = "pulumi:pulumi:StackReference"
 PARTITION = "aws"
 
 
@@ -81,11 +82,16 @@ def _hex(seed: str, length: int = 17) -> str:
 class PlanMocks(Mocks):
     """Answers resource registrations and invokes the way the providers would."""
 
-    def __init__(self, *, region: str, stack: str) -> None:
+    def __init__(
+        self, *, region: str, stack: str, stack_outputs: Mapping[str, Mapping[str, Any]] | None = None
+    ) -> None:
         self.region = region
         self.stack = stack
+        self.stack_outputs = stack_outputs or {}
 
     def new_resource(self, args: MockResourceArgs) -> tuple[str, dict[str, Any]]:
+        if args.typ == STACK_REFERENCE:
+            return self._stack_reference(args)
         seed = f"{self.stack}/{args.typ}/{args.name}"
         prefix = _ID_PREFIX.get(args.typ)
         resource_id = args.resource_id or (
@@ -99,6 +105,16 @@ class PlanMocks(Mocks):
         elif args.typ.startswith("aws:"):
             state.setdefault("arn", _generic_arn(resource))
         return resource_id, state
+
+    def _stack_reference(self, args: MockResourceArgs) -> tuple[str, dict[str, Any]]:
+        # The referenced stack was planned first, in this process; its outputs answer the reference.
+        name = str(args.inputs.get("name") or args.resource_id)
+        stack = name.rsplit("/", maxsplit=1)[-1]
+        if stack not in self.stack_outputs:
+            raise LookupError(
+                f"StackReference {name!r}: stack {stack!r} was not planned before {self.stack!r}"
+            )
+        return name, {"name": name, "outputs": dict(self.stack_outputs[stack]), "secretOutputNames": []}
 
     def call(self, args: MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]] | None]:
         function = _INVOKES.get(args.token)

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import runpy
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,7 +20,10 @@ from pulumi.runtime.sync_await import _sync_await
 
 from .mocks import PlanMocks
 from .recorder import Recording, RecordingMonitor
-from .stack_files import StackConfig, read_stack_config
+from .stack_files import StackConfig, StackFileError, read_stack_config
+
+# Where an environment stack names the account stack it reads through a StackReference.
+ACCOUNT_REFERENCE = ("kubeboard:platform", "accountStack")
 
 
 class ProgramConfigurationError(Exception):
@@ -45,7 +49,34 @@ def _inside(project_dir: Path) -> Iterator[None]:
         sys.path.remove(str(project_dir))
 
 
-def run_program(project_dir: Path, stack: str) -> ProgramRun:
+def referenced_stack(config: StackConfig) -> str | None:
+    """The stack of this project that ``config`` reads through a StackReference, if any.
+
+    A reference is ``<stack>``, ``<organization>/<stack>`` or ``<organization>/<project>/<stack>``;
+    offline, only stacks of this same project can be run, from their own stack files.
+    """
+    section, key = ACCOUNT_REFERENCE
+    try:
+        reference = json.loads(config.values.get(section, "{}")).get(key)
+    except (ValueError, AttributeError):
+        return None  # the settings report a malformed section with its key
+    if not isinstance(reference, str) or not reference:
+        return None
+    parts = reference.split("/")
+    if len(parts) > 3:
+        return None  # not a stack name: the settings say so, naming the key
+    if len(parts) == 3 and parts[1] != config.project:
+        raise StackFileError(
+            f"{config.source}: {section}.{key}: {reference!r} is a stack of project {parts[1]!r}; "
+            f"the offline plan resolves stacks of {config.project!r} only"
+        )
+    return parts[-1]
+
+
+def run_program(
+    project_dir: Path, stack: str, stack_outputs: Mapping[str, Mapping[str, object]] | None = None
+) -> ProgramRun:
+    """Run one stack; ``stack_outputs`` answers its StackReferences (stack name -> outputs)."""
     config = read_stack_config(project_dir, stack)
     # A fresh event loop per run: an earlier asyncio.run() in the same process leaves none behind.
     asyncio.set_event_loop(asyncio.new_event_loop())
@@ -54,7 +85,7 @@ def run_program(project_dir: Path, stack: str) -> ProgramRun:
     # left pending by an earlier run (or a component built outside any run) would be awaited on a
     # loop that no longer runs, and the plan would hang. Each run tracks its own.
     SETTINGS.outputs = set()
-    mocks = PlanMocks(region=config.region or "us-east-1", stack=stack)
+    mocks = PlanMocks(region=config.region or "us-east-1", stack=stack, stack_outputs=stack_outputs or {})
     monitor = RecordingMonitor(mocks)
     set_mocks(mocks, project=config.project, stack=stack, preview=False, monitor=monitor)
     # set_mocks makes (and finishes) a root stack of its own; the program gets a fresh one, as under

@@ -8,29 +8,28 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from typing import Any, Self
 
 from pydantic import ValidationError, model_validator
 
 from ..addons.contract import AddOnDependencyError, AddOnSwitch, check_dependencies
+from .account import AccountSettings
 from .addons import AddOnsSettings
 from .base import Model
 from .cluster import ClusterSettings
-from .delivery import DeliverySettings
 from .edge import EdgeSettings
 from .errors import NAMESPACE, SettingsError, from_validation_error
 from .gitops import GitOpsSettings
-from .image_scan import ImageScanSettings
 from .log_reports import LogReportsSettings
 from .network import NatGatewayStrategy, NetworkSettings
 from .observability import ObservabilitySettings
 from .platform import PlatformSettings
-from .registry import RegistrySettings
 from .storage import SharedStorageSettings
 from .types import Environment
 
 __all__ = [
+    "AccountSettings",
     "EdgeSettings",
     "Environment",
     "GitOpsSettings",
@@ -54,13 +53,9 @@ class Settings(Model):
     network: NetworkSettings
     edge: EdgeSettings
     cluster: ClusterSettings
-    registry: RegistrySettings
     storage: SharedStorageSettings = SharedStorageSettings()
     addons: AddOnsSettings = AddOnsSettings()
-    delivery: DeliverySettings = DeliverySettings()
     observability: ObservabilitySettings
-    # Off unless the stack lists who is alerted (`kubeboard:scanning`).
-    scanning: ImageScanSettings = ImageScanSettings(enabled=False)
     # Argo CD and the root Application (`kubeboard:gitops`); off unless the stack names a repository.
     gitops: GitOpsSettings = GitOpsSettings(enabled=False)
     # Error-log exports and reports (`kubeboard:logReports`); off unless the stack turns them on.
@@ -102,18 +97,13 @@ class Settings(Model):
 
     @model_validator(mode="after")
     def _log_reports_have_loki_and_an_alert_topic(self) -> Self:
-        if self.logReports.enabled:
-            if not (self.observability.enabled and self.observability.alerting.emails):
-                raise ValueError(
-                    "logReports.enabled: needs observability enabled (Loki) with alerting.emails "
-                    "(its alarms notify that alert topic)"
-                )
-            self.logReports.check_registry({repository.name for repository in self.registry.repositories})
-        return self
-
-    @model_validator(mode="after")
-    def _delivery_pushes_to_declared_repositories(self) -> Self:
-        self.delivery.check_registry({repository.name for repository in self.registry.repositories})
+        if self.logReports.enabled and not (
+            self.observability.enabled and self.observability.alerting.emails
+        ):
+            raise ValueError(
+                "logReports.enabled: needs observability enabled (Loki) with alerting.emails "
+                "(its alarms notify that alert topic)"
+            )
         return self
 
     @model_validator(mode="after")
@@ -146,38 +136,74 @@ def _decode(value: Any) -> Any:
     return value
 
 
-def load_settings(config: Mapping[str, Any], *, source: str) -> Settings:
-    """Validate a stack's configuration (full keys such as ``kubeboard:network`` -> value).
+ACCOUNT_SECTION = f"{NAMESPACE}:account"
+# Sections an environment stack held before the account stack owned them.
+_ACCOUNT_WIDE = ("registry", "scanning", "delivery")
 
-    ``source`` names the stack file in every error, e.g. ``Pulumi.prod.yaml``.
-    """
+
+def is_account_stack(config: Mapping[str, Any]) -> bool:
+    """An account stack is the one whose file holds ``kubeboard:account``."""
+    return ACCOUNT_SECTION in config
+
+
+def _region(config: Mapping[str, Any], source: str) -> str:
     region = config.get("aws:region")
     if not isinstance(region, str) or not _REGION.match(region):
         found = "missing" if region is None else f"{region!r} is not an AWS region"
         raise SettingsError(source, [f"aws:region: required, e.g. ap-northeast-2 ({found})"])
-    sections: dict[str, Any] = {"region": region}
+    return region
+
+
+def _sections(config: Mapping[str, Any], source: str, known: Collection[str], kind: str) -> dict[str, Any]:
+    sections: dict[str, Any] = {"region": _region(config, source)}
     problems = []
     for key, value in sorted(config.items()):
         namespace, _, section = key.partition(":")
         if namespace != NAMESPACE:
             continue
-        if section == "region" or section not in Settings.model_fields:
-            allowed = ", ".join(f"{NAMESPACE}:{name}" for name in Settings.model_fields if name != "region")
-            problems.append(f"{key}: unknown key (known sections: {allowed})")
+        if section == "region" or section not in known:
+            allowed = ", ".join(f"{NAMESPACE}:{name}" for name in known if name != "region")
+            moved = (
+                f"; it belongs to the account stack as {ACCOUNT_SECTION}.{section}"
+                if section in _ACCOUNT_WIDE and ACCOUNT_SECTION not in config
+                else ""
+            )
+            problems.append(f"{key}: unknown key in {kind} (known sections: {allowed}){moved}")
             continue
         sections[section] = _decode(value)
     if problems:
         raise SettingsError(source, problems)
+    return sections
+
+
+def load_settings(config: Mapping[str, Any], *, source: str) -> Settings:
+    """Validate an environment stack's configuration (full keys such as ``kubeboard:network`` -> value).
+
+    ``source`` names the stack file in every error, e.g. ``Pulumi.prod.yaml``.
+    """
+    sections = _sections(config, source, Settings.model_fields, "an environment stack")
     try:
         return Settings.model_validate_json(json.dumps(sections))
     except ValidationError as error:
         raise from_validation_error(source, error) from None
 
 
-def current_settings() -> Settings:
+def load_account_settings(config: Mapping[str, Any], *, source: str) -> AccountSettings:
+    """Validate an account stack's configuration: ``aws:region`` and ``kubeboard:account`` only."""
+    sections = _sections(config, source, AccountSettings.model_fields, "an account stack")
+    try:
+        return AccountSettings.model_validate_json(json.dumps(sections))
+    except ValidationError as error:
+        raise from_validation_error(source, error) from None
+
+
+def current_settings() -> Settings | AccountSettings:
     """The running program's settings, read from the stack configuration the engine passed in."""
     import pulumi
     from pulumi.runtime.config import CONFIG, get_config_env
 
     config = {**get_config_env(), **CONFIG.get()}
-    return load_settings(config, source=f"Pulumi.{pulumi.get_stack()}.yaml")
+    source = f"Pulumi.{pulumi.get_stack()}.yaml"
+    if is_account_stack(config):
+        return load_account_settings(config, source=source)
+    return load_settings(config, source=source)

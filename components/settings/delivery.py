@@ -1,7 +1,7 @@
 """`kubeboard:delivery`: which application repositories may push which images, from where (K9, D1, D4).
 
 Each team lists its GitHub repositories, the ECR repositories (declared under
-`kubeboard:registry`) it owns, and the GitHub environments / branches whose workflows may deliver.
+`kubeboard:account.registry`) it owns, and the GitHub environments / branches whose workflows may deliver.
 Every GitHub repository gets its own keyless IAM role (components/github_oidc.py).
 """
 
@@ -81,7 +81,7 @@ class DeliveryTeam(Model):
     repositories: Annotated[list[GitHubRepository], Field(min_length=1)]
     """GitHub repositories (``owner/name``) whose workflows deliver; each gets its own role."""
     ecr_repositories: Annotated[list[str], Field(min_length=1)]
-    """ECR repositories the team owns, declared under ``kubeboard:registry``; no other team pushes there."""
+    """ECR repositories the team owns, declared under ``registry`` beside it; no other team pushes there."""
     environments: list[GitHubEnvironment] = Field(default_factory=list)
     """GitHub environments whose jobs may deliver (the delivery workflow's build job runs in one)."""
     branches: list[Branch] = Field(default_factory=list)
@@ -150,5 +150,5 @@ class DeliverySettings(Model):
                     known = ", ".join(sorted(declared)) or "none"
                     raise ValueError(
                         f"delivery.teams[{t}].ecrRepositories[{e}]: {image!r} is not declared under "
-                        f"kubeboard:registry.repositories (declared: {known})"
+                        f"registry.repositories (declared: {known})"
                     )

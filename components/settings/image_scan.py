@@ -1,4 +1,4 @@
-"""`kubeboard:scanning`: alerts, reports and metrics from the registry's image scans (K10, D8)."""
+"""`kubeboard:account.scanning`: alerts, reports and metrics from the registry's image scans (K10, D8)."""
 
 from __future__ import annotations
 

@@ -110,12 +110,3 @@ class LogReportsSettings(Model):
         if self.enabled and self.exporter is None:
             raise ValueError("exporter: required when enabled (at least exporter.imageTag or imageDigest)")
         return self
-
-    def check_registry(self, repositories: set[str]) -> None:
-        """The exporter image must come from one of the platform's (immutable-tag) repositories."""
-        if self.enabled and self.exporter and self.exporter.repository not in repositories:
-            known = ", ".join(sorted(repositories)) or "none"
-            raise ValueError(
-                f"logReports.exporter.repository: {self.exporter.repository!r} is not a registry "
-                f"repository (declared: {known})"
-            )

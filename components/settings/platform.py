@@ -2,10 +2,24 @@
 
 from __future__ import annotations
 
-from pydantic import Field
+import re
+from typing import Annotated
+
+from pydantic import AfterValidator, Field
 
 from .base import Model
 from .types import Environment, Name
+
+_STACK_REFERENCE = re.compile(r"^(?:[A-Za-z0-9_.-]+/){0,2}[A-Za-z0-9_.-]+$")
+
+
+def _stack_reference(name: str) -> str:
+    if not _STACK_REFERENCE.match(name):
+        raise ValueError(f"{name!r} is not a stack name; use <stack> or <organization>/<project>/<stack>")
+    return name
+
+
+StackReferenceName = Annotated[str, AfterValidator(_stack_reference)]
 
 
 class PlatformSettings(Model):
@@ -15,3 +29,6 @@ class PlatformSettings(Model):
     """``dev`` or ``prod``: prod protects stateful resources and applies stricter defaults."""
     tags: dict[str, str] = Field(default_factory=dict)
     """Tags put on every AWS resource, beside ``Project``, ``Environment`` and ``ManagedBy``."""
+    account_stack: StackReferenceName
+    """The account stack this environment reads its registry from (``kubeboard:account``), as
+    ``pulumi stack ls`` names it: ``shared``, or ``<organization>/kubeboard/shared``."""

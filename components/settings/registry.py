@@ -1,4 +1,4 @@
-"""`kubeboard:registry`: private ECR repositories and the registry's image scanning (K9, K10, D8)."""
+"""`kubeboard:account.registry`: private ECR repositories and the registry's image scanning (K9, K10, D8)."""
 
 from __future__ import annotations
 

@@ -76,7 +76,7 @@ def test_grafana_has_the_loki_datasource_and_a_masked_admin_secret(stack: str) -
 def test_slack_receiver_appears_when_configured_and_its_url_stays_masked(tmp_path: Path) -> None:
     from kubeboard_infra.plan.document import build_plan
 
-    for name in ("Pulumi.yaml", "__main__.py", "Pulumi.dev.yaml"):
+    for name in ("Pulumi.yaml", "__main__.py", "Pulumi.shared.yaml", "Pulumi.dev.yaml"):
         shutil.copy(PROJECT_DIR / name, tmp_path / name)
     stack = yaml.safe_load((tmp_path / "Pulumi.dev.yaml").read_text())
     alerting = stack["config"]["kubeboard:observability"]["alerting"]

@@ -42,7 +42,7 @@ def _merge(base: dict[str, Any], overlay: dict[str, Any]) -> dict[str, Any]:
 
 
 def _project(tmp_path: Path, overlay: dict[str, Any]) -> Path:
-    for name in ("Pulumi.yaml", "__main__.py"):
+    for name in ("Pulumi.yaml", "__main__.py", "Pulumi.shared.yaml"):
         shutil.copy(PROJECT_DIR / name, tmp_path / name)
     config = _merge(stack_file("prod")["config"], overlay)
     (tmp_path / "Pulumi.prod.yaml").write_text(yaml.safe_dump({"config": config}, sort_keys=False))

@@ -1,0 +1,106 @@
+"""`kubeboard:account`: what exists once per AWS account and region, owned by the account stack.
+
+The account stack (``Pulumi.shared.yaml``) holds only this section. It creates GitHub's OIDC provider
+and the delivery roles, the ECR repositories whose images are promoted from dev to prod, the
+registry-wide scanning configuration and the scan-event pipeline. Environment stacks read its
+outputs through ``kubeboard:platform.accountStack``.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Annotated, Self
+
+from pydantic import Field, model_validator
+
+from .base import Model
+from .delivery import DeliverySettings
+from .image_scan import ImageScanSettings
+from .registry import RegistrySettings
+from .types import Name
+
+if TYPE_CHECKING:
+    from ..account import AccountArgs
+
+AccountId = Annotated[str, Field(pattern=r"^\d{12}$")]
+
+
+class AccountSection(Model):
+    name: Name
+    """Prefix of the account-wide names (key alias, delivery roles, scan pipeline), e.g. ``kubeboard``."""
+    account_id: AccountId | None = None
+    """The 12-digit AWS account. When set, the provider refuses to deploy anywhere else, and the
+    offline plan knows which stacks share an account (otherwise each account stack is its own account)."""
+    tags: dict[str, str] = Field(default_factory=dict)
+    """Tags put on every AWS resource, beside ``Project``, ``Environment: shared`` and ``ManagedBy``."""
+    protect: bool = True
+    """Protect the repositories, keys and findings bucket every environment relies on."""
+    registry: RegistrySettings
+    scanning: ImageScanSettings = ImageScanSettings(enabled=False)
+    delivery: DeliverySettings = DeliverySettings()
+
+    @model_validator(mode="after")
+    def _delivery_pushes_to_declared_repositories(self) -> Self:
+        self.delivery.check_registry({repository.name for repository in self.registry.repositories})
+        return self
+
+
+class AccountSettings(Model):
+    """An account stack's settings: its region and the ``kubeboard:account`` section."""
+
+    region: str
+    account: AccountSection
+
+    def to_args(self) -> AccountArgs:
+        """The ``AccountArgs`` of the ``Account`` component."""
+        account = self.account
+        registry, scanning, delivery = account.registry, account.scanning, account.delivery
+        return {
+            "name": account.name,
+            "region": self.region,
+            "allowed_account_id": account.account_id,
+            "tags": dict(account.tags),
+            "protect": account.protect,
+            "registry": {
+                "repositories": [
+                    {
+                        "name": repository.name,
+                        "keep_tagged_images": repository.keep_tagged_images,
+                        "untagged_expire_days": repository.untagged_expire_days,
+                    }
+                    for repository in registry.repositories
+                ],
+                "scan_type": registry.scan_type.value,
+            },
+            "scanning": (
+                {
+                    "alarm_emails": scanning.alarm_emails,
+                    "critical_threshold": scanning.critical_threshold,
+                    "high_threshold": scanning.high_threshold,
+                    "log_retention_days": scanning.log_retention_days,
+                    "report_retention_days": scanning.report_retention_days,
+                    "reserved_concurrency": scanning.reserved_concurrency,
+                    "max_retry_attempts": scanning.max_retry_attempts,
+                    "max_event_age_seconds": scanning.max_event_age_seconds,
+                    "top_findings": scanning.top_findings,
+                }
+                if scanning.enabled
+                else None
+            ),
+            "delivery": (
+                {
+                    "teams": [
+                        {
+                            "repositories": team.repositories,
+                            "ecr_repositories": team.ecr_repositories,
+                            "branches": team.branches,
+                            "environments": team.environments,
+                        }
+                        for team in delivery.teams
+                    ],
+                    "existing_oidc_provider_arn": delivery.existing_oidc_provider_arn,
+                    "max_session_hours": delivery.max_session_hours,
+                }
+                if delivery.enabled
+                else None
+            ),
+        }
