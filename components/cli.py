@@ -50,7 +50,7 @@ def plan_command(args: argparse.Namespace) -> int:
     from kubeboard_policy.config import PolicyConfigError
 
     from .plan.document import build_plan
-    from .plan.report import console_tree, markdown, policy_lines
+    from .plan.report import console_tree, markdown, policy_lines, secrets_lines
     from .plan.runner import ProgramConfigurationError
     from .plan.stack_files import StackFileError
 
@@ -80,6 +80,8 @@ def plan_command(args: argparse.Namespace) -> int:
         if diff_markdown:
             print(diff_markdown)
     print(policy_lines(plan))
+    if secrets_lines(plan):
+        print(secrets_lines(plan))
     print(f"wrote {out_dir / 'plan.json'} and {out_dir / 'report.md'}")
     return EXIT_POLICY if plan["policies"]["mandatoryViolations"] else EXIT_OK
 

@@ -61,6 +61,16 @@ def policy_lines(plan: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def secrets_lines(plan: dict[str, Any]) -> str:
+    """The secrets a real run will ask for, each with the command that sets it (empty when none)."""
+    required = plan.get("secretsRequired", [])
+    if not required:
+        return ""
+    lines = [f"secrets: {len(required)} not set; a real run stops until each is set:"]
+    lines += [f"  {secret['command']}" for secret in required]
+    return "\n".join(lines)
+
+
 def _node_id(urn: str) -> str:
     return re.sub(r"[^A-Za-z0-9_]", "_", urn.rsplit("::", maxsplit=1)[-1])
 
@@ -121,6 +131,15 @@ def markdown(plan: dict[str, Any], diff_markdown: str | None = None) -> str:
     ]
     if diff_markdown:
         parts += [diff_markdown, ""]
+    if plan.get("secretsRequired"):
+        parts += [
+            "### Secrets a real run will ask for",
+            "",
+            "Set once per installation; the plan used placeholders.",
+            "",
+        ]
+        parts += [f"- `{secret['command']}`" for secret in plan["secretsRequired"]]
+        parts += [""]
     parts += ["### Resources by type", "", "| type | count |", "|---|---:|"]
     parts += [f"| `{token}` | {count} |" for token, count in plan["summary"]["byType"].items()]
     parts += ["", "### Policies", ""]
