@@ -17,6 +17,7 @@ ARRAY = "array"
 SIMPLE_TYPES = ("string", "integer", "boolean", ARRAY)
 # The attributes a config declaration may carry (project.json, configTypeDeclaration).
 DECLARATION_ATTRIBUTES = ("type", "items", "description", "secret", "default", "value")
+_MAX_SUGGESTION_DISTANCE = 2
 _OPTIONAL_TEXT = ("main", "description", "author", "website", "license", "stackConfigDir")
 
 
@@ -192,6 +193,25 @@ def _runtime_problems(runtime: Any) -> list[tuple[str, str]]:
     return [("runtime", "runtime section must be a string or an object with name and options attributes")]
 
 
+def _distance(left: str, right: str) -> int:
+    """Levenshtein distance (the CLI suggests a key within 2 edits, ignoring case)."""
+    previous = list(range(len(right) + 1))
+    for i, a in enumerate(left, 1):
+        current = [i]
+        for j, b in enumerate(right, 1):
+            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a != b)))
+        previous = current
+    return previous[-1]
+
+
+def _missing(attribute: str, document: dict[Any, Any]) -> str:
+    message = f"project is missing a '{attribute}' attribute"
+    near = sorted((_distance(attribute, str(key).lower()), str(key)) for key in document)
+    if near and near[0][0] <= _MAX_SUGGESTION_DISTANCE:
+        message += f"; found '{near[0][1]}' instead"
+    return message
+
+
 def load_project(document: Any) -> Project:
     """Validate a parsed ``Pulumi.yaml`` as the CLI does; raises ``ProjectProblems`` listing every violation."""
     if not isinstance(document, dict):
@@ -203,11 +223,11 @@ def load_project(document: Any) -> Project:
     problems += [("(file)", f"expected only string keys, got '{key}'") for key in bad_keys]
     name = document.get("name")
     if "name" not in document:
-        problems.append(("name", "project is missing a 'name' attribute"))
+        problems.append(("name", _missing("name", document)))
     elif not isinstance(name, str) or not name:
         problems.append(("name", "project is missing a non-empty string 'name' attribute"))
     if "runtime" not in document:
-        problems.append(("runtime", "project is missing a 'runtime' attribute"))
+        problems.append(("runtime", _missing("runtime", document)))
     else:
         problems += _runtime_problems(document["runtime"])
     for attribute in _OPTIONAL_TEXT:
