@@ -16,9 +16,9 @@ from kubeboard_infra.cli import EXIT_OK, main
 from kubeboard_infra.plan import runner
 from kubeboard_infra.plan.pulumi_project_secrets import secrets_provider_problems
 from kubeboard_infra.plan.runner import ProgramConfigurationError, run_program
-from kubeboard_infra.plan.stack_files import PLACEHOLDER_PREFIX, StackConfig, read_stack_config
+from kubeboard_infra.plan.stack_files import StackConfig, read_stack_config
 from kubeboard_infra.settings import SettingsError, load_settings, section_models
-from kubeboard_infra.settings.secrets import secret_slots
+from kubeboard_infra.settings.secrets import PLAN_PLACEHOLDER_PREFIX, secret_slots
 
 from .conftest import PROJECT_DIR, plan_for, stack_file
 
@@ -107,7 +107,7 @@ def test_the_plan_says_which_secrets_a_real_run_asks_for() -> None:
         {"key": CLIENT_SECRET, "command": _command(CLIENT_SECRET)},
     ]
     assert plan_for("dev")["secretsRequired"] == []
-    assert PLACEHOLDER_PREFIX not in json.dumps(plan)
+    assert PLAN_PLACEHOLDER_PREFIX not in json.dumps(plan)
 
 
 def test_configuring_slack_adds_its_webhook_to_the_secrets_required(

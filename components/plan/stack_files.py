@@ -18,12 +18,16 @@ import yaml
 
 from ..settings import section_models
 from ..settings.errors import NAMESPACE
-from ..settings.secrets import PLAN_PLACEHOLDER_PREFIX, clear_secret_problem, place_placeholder, secret_slots
+from ..settings.secrets import (
+    PLAN_PLACEHOLDER_PREFIX,
+    clear_secret_problem,
+    place_placeholder,
+    placeholder,
+    secret_slots,
+)
 from .pulumi_project import Project, ProjectProblems, load_project
 from .pulumi_project_config import as_program_value, is_secure, merge_config, stack_config
 from .pulumi_project_secrets import secrets_provider_problems
-
-PLACEHOLDER_PREFIX = PLAN_PLACEHOLDER_PREFIX
 
 
 class StackFileError(Exception):
@@ -83,7 +87,7 @@ def _read_project(project_dir: Path) -> Project:
 
 def _replace_secure(value: Any, key: str) -> Any:
     if is_secure(value):
-        return f"{PLACEHOLDER_PREFIX}{key}"
+        return placeholder(key)
     if isinstance(value, dict):
         return {name: _replace_secure(item, f"{key}.{name}") for name, item in value.items()}
     if isinstance(value, list):
@@ -98,7 +102,9 @@ def _apply_secrets(config: dict[str, Any]) -> tuple[list[str], list[RequiredSecr
     }
     problems, required = [], []
     for slot in secret_slots(sections, section_models()):
-        if slot.present and not (isinstance(slot.value, str) and slot.value.startswith(PLACEHOLDER_PREFIX)):
+        if slot.present and not (
+            isinstance(slot.value, str) and slot.value.startswith(PLAN_PLACEHOLDER_PREFIX)
+        ):
             problems.append(clear_secret_problem(slot))
         elif slot.required and not slot.present:
             place_placeholder(sections, slot)
@@ -124,7 +130,7 @@ def read_stack_config(project_dir: Path, stack: str) -> StackConfig:
     secret_problems, required = _apply_secrets(config)
     if secret_problems:
         raise StackFileError(stack_file.name, secret_problems)
-    secret_keys = [key for key, value in config.items() if PLACEHOLDER_PREFIX in as_program_value(value)]
+    secret_keys = [key for key, value in config.items() if PLAN_PLACEHOLDER_PREFIX in as_program_value(value)]
     values = {key: as_program_value(value) for key, value in config.items()}
     main = project_dir / (project.main or ".")
     if main.is_dir():

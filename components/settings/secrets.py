@@ -24,6 +24,10 @@ PLAN_PLACEHOLDER_PREFIX = "plan-placeholder-secret:"
 """How the offline plan stands in for a secret it cannot decrypt or that is not set yet."""
 
 
+def placeholder(path: str) -> str:
+    return f"{PLAN_PLACEHOLDER_PREFIX}{path}"
+
+
 @dataclass(frozen=True)
 class Secret:
     """Marks a settings field as a secret (``Annotated[SecretStr, ..., Secret()]``)."""
@@ -124,7 +128,7 @@ def place_placeholder(sections: dict[str, Any], slot: SecretSlot) -> None:
     for step in names[:-1]:
         name, _, index = step.partition("[")
         target = target[name] if not index else target[name][int(index[:-1])]
-    target[names[-1]] = f"{PLAN_PLACEHOLDER_PREFIX}{slot.path}"
+    target[names[-1]] = placeholder(slot.path)
 
 
 def missing_secret_problem(slot: SecretSlot) -> str:
