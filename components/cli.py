@@ -105,7 +105,7 @@ def _placement_fields(plan: dict[str, Any]) -> dict[str, str]:
 
 
 def _write(plan: dict[str, Any], out_dir: Path, base: dict[str, Any] | None, *, quiet: bool) -> None:
-    from .plan.report import console_tree, markdown, policy_lines, warning_lines
+    from .plan.report import console_tree, markdown, policy_lines, secrets_lines, warning_lines
 
     diff_markdown = None
     if base is not None:
@@ -126,6 +126,8 @@ def _write(plan: dict[str, Any], out_dir: Path, base: dict[str, Any] | None, *, 
     print(policy_lines(plan))
     if plan["warnings"]:
         print(warning_lines(plan))
+    if secrets_lines(plan):
+        print(secrets_lines(plan))
     print(f"wrote {out_dir / 'plan.json'} and {out_dir / 'report.md'}")
 
 

@@ -159,7 +159,6 @@ def test_prod_without_sso_is_refused_naming_the_key() -> None:
     }
     gitops = json.loads(config["kubeboard:gitops"])
     del gitops["sso"]
-    gitops["repository"].pop("token")
     config["kubeboard:gitops"] = json.dumps(gitops)
     with pytest.raises(SettingsError) as caught:
         load_settings(config, source="Pulumi.prod.yaml")

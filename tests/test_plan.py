@@ -98,7 +98,10 @@ def _secret_project(tmp_path: Path, leak: str = "") -> Path:
     (tmp_path / "Pulumi.yaml").write_text("name: secretcheck\nruntime: python\n")
     (tmp_path / "__main__.py").write_text(textwrap.dedent(SECRET_PROGRAM.format(leak=leak)))
     (tmp_path / "Pulumi.test.yaml").write_text(
-        "config:\n  aws:region: ap-northeast-2\n  secretcheck:token:\n    secure: v1:c2VjcmV0LXRva2Vu\n"
+        # A passphrase-encrypted stack: the salt and an AES-GCM ciphertext in the CLI's own format.
+        "encryptionsalt: v1:mqV6FtfGp3k=:jZcmsWWRJTcK3roI9/swTYmX/1jUgA==\n"
+        "config:\n  aws:region: ap-northeast-2\n  secretcheck:token:\n"
+        "    secure: v1:iayixyW5+kv0tYQC:1LqNysMIT0L9lA78wxU4faSZPq57npoGg2buAA==\n"
     )
     return tmp_path
 

@@ -112,6 +112,8 @@ def _plan(
             "resources": len(resources),
             "byType": dict(sorted(counts.items())),
         },
+        # Secrets the stack needs and does not set; a real run asks for each (stack_files.py).
+        "secretsRequired": [secret.to_json() for secret in run.config.secrets_required],
         "resources": resources,
         "outputs": outputs,
         "policies": policies.evaluate(resources, outputs, stack),

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from .stack_files import PLACEHOLDER_PREFIX
+from ..settings.secrets import PLAN_PLACEHOLDER_PREFIX
 
 SECRET_POLICY = "secrets-never-in-clear"
 
@@ -14,7 +14,7 @@ def _secret_leaks(resources: list[dict[str, Any]], outputs: dict[str, Any]) -> l
     """A stack-file secret that reached an input or output unmasked is a leak, whatever the pack says."""
     results = []
     for resource in resources:
-        if PLACEHOLDER_PREFIX in json.dumps(resource["inputs"]):
+        if PLAN_PLACEHOLDER_PREFIX in json.dumps(resource["inputs"]):
             results.append(
                 {
                     "policy": SECRET_POLICY,
@@ -25,7 +25,7 @@ def _secret_leaks(resources: list[dict[str, Any]], outputs: dict[str, Any]) -> l
                 }
             )
     for name, value in outputs.items():
-        if PLACEHOLDER_PREFIX in json.dumps(value):
+        if PLAN_PLACEHOLDER_PREFIX in json.dumps(value):
             results.append(
                 {
                     "policy": SECRET_POLICY,

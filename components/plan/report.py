@@ -68,6 +68,16 @@ def warning_lines(plan: dict[str, Any]) -> str:
     return "\n".join(f"warning: {warning['message']}" for warning in plan.get("warnings", []))
 
 
+def secrets_lines(plan: dict[str, Any]) -> str:
+    """The secrets a real run will ask for, each with the command that sets it (empty when none)."""
+    required = plan.get("secretsRequired", [])
+    if not required:
+        return ""
+    lines = [f"secrets: {len(required)} not set; a real run stops until each is set:"]
+    lines += [f"  {secret['command']}" for secret in required]
+    return "\n".join(lines)
+
+
 def _node_id(urn: str) -> str:
     return re.sub(r"[^A-Za-z0-9_]", "_", urn.rsplit("::", maxsplit=1)[-1])
 
@@ -132,6 +142,15 @@ def markdown(plan: dict[str, Any], diff_markdown: str | None = None) -> str:
         parts.append("")
     if diff_markdown:
         parts += [diff_markdown, ""]
+    if plan.get("secretsRequired"):
+        parts += [
+            "### Secrets a real run will ask for",
+            "",
+            "Set once per installation; the plan used placeholders.",
+            "",
+        ]
+        parts += [f"- `{secret['command']}`" for secret in plan["secretsRequired"]]
+        parts += [""]
     parts += ["### Resources by type", "", "| type | count |", "|---|---:|"]
     parts += [f"| `{token}` | {count} |" for token, count in plan["summary"]["byType"].items()]
     parts += ["", "### Policies", ""]

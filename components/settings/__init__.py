@@ -6,6 +6,7 @@ Each stack file section ``kubeboard:<section>`` maps to one model here. ``load_s
 
 from __future__ import annotations
 
+import copy
 import json
 import re
 from collections.abc import Collection, Mapping
@@ -25,6 +26,7 @@ from .log_reports import LogReportsSettings
 from .network import NatGatewayStrategy, NetworkSettings
 from .observability import ObservabilitySettings
 from .platform import PlatformSettings
+from .secrets import clear_secret_problem, missing_secret_problem, place_placeholder, secret_slots
 from .storage import SharedStorageSettings
 from .types import Environment
 
@@ -146,6 +148,25 @@ def is_account_stack(config: Mapping[str, Any]) -> bool:
     return ACCOUNT_SECTION in config
 
 
+def section_models() -> dict[str, Any]:
+    """Each ``kubeboard:`` section's name and the type that holds it."""
+    return {name: field.annotation for name, field in Settings.model_fields.items() if name != "region"}
+
+
+def _secret_problems(sections: dict[str, Any], secret_keys: Collection[str] | None) -> list[str]:
+    """Secrets missing or in clear. A missing one gets a placeholder so the models report the rest too."""
+    problems = []
+    for slot in secret_slots(sections, section_models()):
+        if slot.required and not slot.present:
+            problems.append(missing_secret_problem(slot))
+            place_placeholder(sections, slot)
+        elif slot.present and secret_keys is not None:
+            section_key = slot.path.split(".", 1)[0]
+            if section_key not in secret_keys:
+                problems.append(clear_secret_problem(slot))
+    return problems
+
+
 def _region(config: Mapping[str, Any], source: str) -> str:
     region = config.get("aws:region")
     if not isinstance(region, str) or not _REGION.match(region):
@@ -176,16 +197,25 @@ def _sections(config: Mapping[str, Any], source: str, known: Collection[str], ki
     return sections
 
 
-def load_settings(config: Mapping[str, Any], *, source: str) -> Settings:
+def load_settings(
+    config: Mapping[str, Any], *, source: str, secret_keys: Collection[str] | None = None
+) -> Settings:
     """Validate an environment stack's configuration (full keys such as ``kubeboard:network`` -> value).
 
-    ``source`` names the stack file in every error, e.g. ``Pulumi.prod.yaml``.
+    ``source`` names the stack file in every error, e.g. ``Pulumi.prod.yaml``. ``secret_keys``, the
+    keys the engine passed as secrets, lets a secret written in clear be refused.
     """
     sections = _sections(config, source, Settings.model_fields, "an environment stack")
+    # A missing secret is reported with the command that sets it, along with every other problem.
+    sections = copy.deepcopy(sections)  # placeholders must not reach the caller's config
+    secret_problems = _secret_problems(sections, secret_keys)
     try:
-        return Settings.model_validate_json(json.dumps(sections))
+        settings = Settings.model_validate_json(json.dumps(sections))
     except ValidationError as error:
-        raise from_validation_error(source, error) from None
+        raise SettingsError(source, secret_problems + from_validation_error(source, error).problems) from None
+    if secret_problems:
+        raise SettingsError(source, secret_problems)
+    return settings
 
 
 def load_account_settings(config: Mapping[str, Any], *, source: str) -> AccountSettings:
@@ -200,10 +230,11 @@ def load_account_settings(config: Mapping[str, Any], *, source: str) -> AccountS
 def current_settings() -> Settings | AccountSettings:
     """The running program's settings, read from the stack configuration the engine passed in."""
     import pulumi
-    from pulumi.runtime.config import CONFIG, get_config_env
+    from pulumi.runtime.config import CONFIG, get_config_env, get_config_secret_keys_env, is_config_secret
 
     config = {**get_config_env(), **CONFIG.get()}
     source = f"Pulumi.{pulumi.get_stack()}.yaml"
     if is_account_stack(config):
         return load_account_settings(config, source=source)
-    return load_settings(config, source=source)
+    secret_keys = {key for key in config if is_config_secret(key)} | set(get_config_secret_keys_env())
+    return load_settings(config, source=source, secret_keys=secret_keys)

@@ -8,7 +8,8 @@ from typing import Annotated, Self
 from pydantic import AfterValidator, Field, SecretStr, model_validator
 
 from .base import Model
-from .observability import UNDECRYPTED_PREFIX, Resources
+from .observability import Resources
+from .secrets import PLAN_PLACEHOLDER_PREFIX, Secret
 
 _DNS_LABEL = r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$"
 _GITHUB_NAME = r"^[A-Za-z0-9]([A-Za-z0-9-]{0,38})$"
@@ -43,12 +44,9 @@ def _client_secret(secret: SecretStr) -> SecretStr:
     _not_empty_secret(secret)
     value = secret.get_secret_value()
     # GitHub OAuth app secrets are 40 hex characters; the offline plan stands in a placeholder.
-    if not (value.startswith(UNDECRYPTED_PREFIX) or re.fullmatch(r"[0-9a-f]{40}", value)):
+    if not (value.startswith(PLAN_PLACEHOLDER_PREFIX) or re.fullmatch(r"[0-9a-f]{40}", value)):
         raise ValueError("must be a GitHub OAuth app client secret (40 hex characters)")
     return secret
-
-
-NonEmptySecret = Annotated[SecretStr, AfterValidator(_not_empty_secret)]
 
 
 class RepositorySettings(Model):
@@ -59,15 +57,19 @@ class RepositorySettings(Model):
     """Branch, tag or commit the platform follows (prod may pin a tag)."""
     path: Annotated[str, AfterValidator(_relative_path)] = "charts/kubeboard"
     username: Annotated[str, Field(min_length=1, max_length=100)] = "x-access-token"
-    token: NonEmptySecret | None = None
-    """Read-only token for a private repository (``pulumi config set --secret``); a public one needs none."""
+    private: bool = False
+    """Argo CD needs a token to read a private repository."""
+    token: Annotated[SecretStr, AfterValidator(_not_empty_secret), Secret(required_if="private")] | None = (
+        None
+    )
+    """Read-only token (``pulumi config set --secret --path``); required when ``private``."""
 
 
 class GitHubSsoSettings(Model):
     """Sign-in through dex with a GitHub OAuth app, limited to an organisation's teams."""
 
     client_id: Annotated[str, Field(pattern=r"^[A-Za-z0-9._-]{8,64}$")]
-    client_secret: Annotated[SecretStr, AfterValidator(_client_secret)]
+    client_secret: Annotated[SecretStr, AfterValidator(_client_secret), Secret()]
     """The OAuth app's client secret: set it with ``pulumi config set --path --secret``."""
     org: Annotated[str, Field(pattern=_GITHUB_NAME)]
     teams: Annotated[list[Annotated[str, Field(pattern=_TEAM_SLUG)]], Field(min_length=1)]

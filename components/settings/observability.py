@@ -8,6 +8,7 @@ from typing import Annotated, Self
 from pydantic import AfterValidator, Field, SecretStr, model_validator
 
 from .base import Model
+from .secrets import PLAN_PLACEHOLDER_PREFIX, Secret
 from .types import PositiveInt
 
 _QUANTITY = re.compile(r"^([1-9]\d*)(Mi|Gi|Ti)$")
@@ -49,20 +50,16 @@ def _email(text: str) -> str:
     return text
 
 
-UNDECRYPTED_PREFIX = "plan-placeholder-secret:"
-"""How the offline plan stands in for a ``secure:`` value it cannot decrypt (plan/stack_files.py)."""
-
-
 def _webhook(secret: SecretStr) -> SecretStr:
     # Never echo the URL itself: it is the credential.
     value = secret.get_secret_value()
-    if not value.startswith(("https://hooks.slack.com/", UNDECRYPTED_PREFIX)):
+    if not value.startswith(("https://hooks.slack.com/", PLAN_PLACEHOLDER_PREFIX)):
         raise ValueError("must be a Slack incoming-webhook URL (https://hooks.slack.com/...)")
     return secret
 
 
 def _https(secret: SecretStr) -> SecretStr:
-    if not secret.get_secret_value().startswith(("https://", UNDECRYPTED_PREFIX)):
+    if not secret.get_secret_value().startswith(("https://", PLAN_PLACEHOLDER_PREFIX)):
         raise ValueError("must be an https:// URL")
     return secret
 
@@ -111,7 +108,7 @@ class PrometheusSettings(Model):
 class SlackSettings(Model):
     channel: Annotated[str, Field(pattern=_SLACK_CHANNEL.pattern)]
     """Channel the webhook posts to, e.g. ``#kubeboard-alerts``."""
-    webhook_url: Annotated[SecretStr, AfterValidator(_webhook)]
+    webhook_url: Annotated[SecretStr, AfterValidator(_webhook), Secret()]
     """Incoming-webhook URL: set it with ``pulumi config set --secret`` (it is the credential)."""
 
 
@@ -123,7 +120,7 @@ class AlertingSettings(Model):
     warnings too when there is no Slack."""
     drop_warnings: bool = False
     """``true`` discards every warning alert on purpose; otherwise warnings need Slack or e-mail."""
-    heartbeat_url: Annotated[SecretStr, AfterValidator(_https)] | None = None
+    heartbeat_url: Annotated[SecretStr, AfterValidator(_https), Secret()] | None = None
     """Dead man's switch (e.g. healthchecks.io) the always-firing Watchdog alert is sent to."""
     critical_repeat_hours: PositiveInt = 4
     warning_repeat_hours: PositiveInt = 12

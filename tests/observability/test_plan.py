@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import base64
 import json
+import os
 import shutil
 from pathlib import Path
 from typing import Any
@@ -18,7 +20,8 @@ EXPECTED = {
     "loki": ("18.11.0", "https://grafana-community.github.io/helm-charts"),
     "alloy": ("1.11.1", "https://grafana.github.io/helm-charts"),
 }
-SLACK_URL = "https://hooks.slack.com/services/T0/B0/plan-test-token"
+# The webhook as Pulumi Cloud stores it: base64 of ciphertext (a URL in clear would be refused).
+SLACK_CIPHERTEXT = base64.b64encode(os.urandom(48)).decode()
 
 
 def _release(plan: dict[str, Any], name: str) -> dict[str, Any]:
@@ -80,11 +83,11 @@ def test_slack_receiver_appears_when_configured_and_its_url_stays_masked(tmp_pat
         shutil.copy(PROJECT_DIR / name, tmp_path / name)
     stack = yaml.safe_load((tmp_path / "Pulumi.dev.yaml").read_text())
     alerting = stack["config"]["kubeboard:observability"]["alerting"]
-    alerting["slack"] = {"channel": "#kubeboard-alerts", "webhookUrl": SLACK_URL}
+    alerting["slack"] = {"channel": "#kubeboard-alerts", "webhookUrl": {"secure": SLACK_CIPHERTEXT}}
     (tmp_path / "Pulumi.dev.yaml").write_text(yaml.safe_dump(stack))
 
     plan = build_plan(tmp_path, "dev")
-    assert SLACK_URL not in json.dumps(plan)
+    assert SLACK_CIPHERTEXT not in json.dumps(plan)
     config = _release(plan, "kube-prometheus-stack")["inputs"]["values"]["alertmanager"]["config"]
     assert "slack" in {receiver["name"] for receiver in config["receivers"]}
     [notifiers] = [
