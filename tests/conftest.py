@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 import yaml
+from pulumi.runtime.settings import SETTINGS
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 STACKS = ("dev", "prod")
@@ -71,6 +72,9 @@ def own_event_loop() -> Iterator[asyncio.AbstractEventLoop]:
     depend on what ran before it."""
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
+    # Pulumi awaits every output it ever created before a program ends; outputs an earlier test
+    # left pending belong to that test's closed loop and would be awaited forever.
+    SETTINGS.outputs = set()
     yield loop
     asyncio.set_event_loop(None)
     loop.close()

@@ -48,13 +48,13 @@ def build_plans(
             return {}, None
         if reference == stack or reference in readers:
             chain = " -> ".join([*readers, stack, reference])
-            raise StackFileError(f"{config.source}: stack references form a cycle ({chain})")
+            raise StackFileError(config.source, [f"stack references form a cycle ({chain})"])
         try:
             read_stack_config(project_dir, reference)
         except StackFileError as error:
             section, key = ACCOUNT_REFERENCE
             name = json.loads(config.values[section])[key]
-            raise StackFileError(f"{config.source}: {section}.{key}: {name!r}: {error}") from None
+            raise StackFileError(config.source, [f"{section}.{key}: {name!r}: {error}"]) from None
         if reference in requested:
             return {reference: plan(reference, (*readers, stack))["outputs"]}, reference
         return {reference: outputs_only(reference, (*readers, stack))}, reference

@@ -67,8 +67,11 @@ def referenced_stack(config: StackConfig) -> str | None:
         return None  # not a stack name: the settings say so, naming the key
     if len(parts) == 3 and parts[1] != config.project:
         raise StackFileError(
-            f"{config.source}: {section}.{key}: {reference!r} is a stack of project {parts[1]!r}; "
-            f"the offline plan resolves stacks of {config.project!r} only"
+            config.source,
+            [
+                f"{section}.{key}: {reference!r} is a stack of project {parts[1]!r}; "
+                f"the offline plan resolves stacks of {config.project!r} only"
+            ],
         )
     return parts[-1]
 
