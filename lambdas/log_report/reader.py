@@ -42,16 +42,17 @@ def iter_line_batches(body: Readable) -> Iterator[list[bytes] | LineTooLong]:
     decompressor = zlib.decompressobj(_GZIP)
     in_member = False  # bytes of the current gzip member were fed and its end not yet seen
     padding = False  # zero bytes followed a complete member: only more zeros may come
+    started = False  # at least one byte was read
     tail = b""
     skipping = False  # inside an over-long line: drop bytes up to the next newline
     while chunk := body.read(READ_CHUNK):
         while chunk:
-            if not in_member and (padding or chunk[0] == 0):
+            if not in_member and started and (padding or chunk[0] == 0):
                 if chunk.strip(b"\0"):
                     raise CorruptExport("data follows the zero padding after the last gzip member")
                 padding = True
                 break
-            in_member = True
+            in_member = started = True
             try:
                 data = decompressor.decompress(chunk, MAX_OUTPUT)
             except zlib.error as error:
@@ -83,6 +84,8 @@ def iter_line_batches(body: Readable) -> Iterator[list[bytes] | LineTooLong]:
                 yield lines
             if tail_too_long:
                 yield LINE_TOO_LONG
+    if not started:
+        raise CorruptExport("the object is empty (an export always holds a gzip stream)")
     if in_member:
         raise TruncatedObjectError("the gzip stream ended before its end-of-stream marker")
     if tail:
