@@ -20,7 +20,7 @@ from moto import mock_aws
 
 from lambdas.log_exporter import ExporterSettings, SettingsError, run_export
 from lambdas.log_exporter.__main__ import main
-from lambdas.log_exporter.loki import LokiError
+from lambdas.log_exporter.classify import LINE_FILTER
 from lambdas.log_exporter.retry import Backoff
 from lambdas.log_exporter.sink import AlreadyExported, S3Sink
 from lambdas.log_exporter.windows import Window, candidate_windows, latest_closed_window, object_key
@@ -51,34 +51,48 @@ class FakeLoki:
     def __init__(self) -> None:
         self.entries: list[tuple[dict[str, str], int, str]] = []
         self.requests: list[dict[str, str]] = []
-        self.fail_next: list[int] = []  # HTTP status codes to answer before behaving
+        # Faults to answer before behaving: an HTTP status, (status, headers), or "cut" (a body cut short).
+        self.fail_next: list[int | tuple[int, dict[str, str]] | str] = []
+        self.refused_namespaces: set[str] = set()  # always answered with 500
+        self.raw_values: list[list[Any]] | None = None  # answer these values verbatim
         self.lock = threading.Lock()
 
     def add(self, labels: dict[str, str], ts: int, line: str) -> None:
         self.entries.append((labels, ts, line))
 
-    def answer(self, params: dict[str, str]) -> tuple[int, dict[str, Any]]:
+    def answer(self, params: dict[str, str]) -> tuple[int | str, dict[str, Any], dict[str, str]]:
         with self.lock:
             self.requests.append(params)
             if self.fail_next:
-                return self.fail_next.pop(0), {"status": "error", "error": "injected failure"}
+                fault = self.fail_next.pop(0)
+                if fault == "cut":
+                    return "cut", {}, {}
+                status, headers = fault if isinstance(fault, tuple) else (fault, {})
+                return status, {"status": "error", "error": "injected failure"}, headers
         query = params["query"]
         match = re.fullmatch(r'\{namespace="([^"]+)"\} \|~ `(.*)`', query)
         if not match:
-            return 400, {"status": "error", "error": f"parse error: {query}"}
+            return 400, {"status": "error", "error": f"parse error: {query}"}, {}
         namespace, pattern = match.group(1), re.compile(match.group(2))
+        if namespace in self.refused_namespaces:
+            return 500, {"status": "error", "error": "too many outstanding requests"}, {}
+        if self.raw_values is not None:
+            result = [{"stream": {"namespace": namespace}, "values": self.raw_values}]
+            return 200, {"status": "success", "data": {"resultType": "streams", "result": result}}, {}
         start, end, limit = int(params["start"]), int(params["end"]), int(params["limit"])
-        assert params["direction"] == "forward"
+        backward = params["direction"] == "backward"
         hits = sorted(
             (e for e in self.entries if e[0]["namespace"] == namespace and start <= e[1] < end),
             key=lambda e: e[1],
+            reverse=backward,
         )
         hits = [e for e in hits if pattern.search(e[2])][:limit]
         streams: dict[tuple[tuple[str, str], ...], dict[str, Any]] = {}
         for labels, ts, line in hits:
             key = tuple(sorted(labels.items()))
             streams.setdefault(key, {"stream": labels, "values": []})["values"].append([str(ts), line])
-        return 200, {"status": "success", "data": {"resultType": "streams", "result": list(streams.values())}}
+        body = {"status": "success", "data": {"resultType": "streams", "result": list(streams.values())}}
+        return 200, body, {}
 
     def range_requests(self) -> list[dict[str, str]]:
         return [r for r in self.requests if "query" in r]
@@ -95,11 +109,21 @@ def loki() -> Iterator[tuple[FakeLoki, str]]:
                 self.send_error(404)
                 return
             params = dict(urllib.parse.parse_qsl(url.query))
-            status, body = fake.answer(params)
+            status, body, headers = fake.answer(params)
             payload = json.dumps(body).encode()
-            self.send_response(status)
+            if status == "cut":  # promise more than is sent, then close: the client sees IncompleteRead
+                payload = b'{"status": "success", "data": {"resultTy'
+                self.send_response(200)
+                self.send_header("Content-Length", "4096")
+                self.end_headers()
+                self.wfile.write(payload)
+                self.close_connection = True
+                return
+            self.send_response(int(status))
             self.send_header("Content-Type", "application/json")
             self.send_header("Content-Length", str(len(payload)))
+            for name, value in headers.items():
+                self.send_header(name, value)
             self.end_headers()
             self.wfile.write(payload)
 
@@ -324,7 +348,7 @@ def test_pages_by_time_through_results_beyond_the_limit(loki: tuple[FakeLoki, st
     lines = [r["line"] for r in read_export(s3, "errors/prod/2026/11/22/0300.jsonl.gz")]
     assert sorted(lines) == sorted(expected)
     assert len(lines) == len(set(lines)) == result.lines == 11
-    requests = fake.range_requests()
+    requests = [r for r in fake.range_requests() if r["direction"] == "forward"]
     assert len(requests) >= 4
     starts = [int(r["start"]) for r in requests]
     assert starts == sorted(starts)
@@ -349,8 +373,9 @@ def test_gives_up_after_the_last_attempt_and_writes_nothing(loki: tuple[FakeLoki
     fake, url = loki
     fake.fail_next = [503] * 10
     backoff, sleeps = no_jitter_backoff(max_attempts=3)
-    with pytest.raises(LokiError, match="HTTP 503"):
-        run_export(settings(url), s3_client=s3, now=utc("2026-11-22 03:20"), backoff=backoff)
+    result = run_export(settings(url), s3_client=s3, now=utc("2026-11-22 03:20"), backoff=backoff)
+    (failure,) = result.failed
+    assert "HTTP 503" in failure.reason
     assert len(sleeps.calls) == 2
     assert keys(s3) == []  # the window stays missing, so the next run backfills it
 
@@ -359,8 +384,9 @@ def test_a_rejected_query_is_not_retried(loki: tuple[FakeLoki, str], s3: Any) ->
     fake, url = loki
     fake.fail_next = [400]
     backoff, sleeps = no_jitter_backoff()
-    with pytest.raises(LokiError, match="HTTP 400"):
-        run_export(settings(url), s3_client=s3, now=utc("2026-11-22 03:20"), backoff=backoff)
+    result = run_export(settings(url), s3_client=s3, now=utc("2026-11-22 03:20"), backoff=backoff)
+    (failure,) = result.failed
+    assert "HTTP 400" in failure.reason
     assert sleeps.calls == []
 
 
@@ -404,9 +430,8 @@ def test_settings_build_a_namespace_scoped_error_query() -> None:
     parsed = ExporterSettings.from_env(env)
     assert parsed.namespaces == ("prod", "dev")
     assert parsed.loki_url == "http://loki:3100"
-    assert (
-        parsed.logql("prod") == r'{namespace="prod"} |~ `(?i)\b(error|err|fatal|panic|exception|critical)\b`'
-    )
+    assert parsed.logql("prod") == f'{{namespace="prod"}} |~ `{LINE_FILTER}`'
+    assert parsed.classifier_pattern is None  # the built-in classifier decides
 
 
 def test_cli_reports_a_configuration_error_without_a_traceback(
