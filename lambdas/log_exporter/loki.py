@@ -138,7 +138,7 @@ class LokiClient:
         yield from unseen
         if len(newest) == limit and len(unseen) == len(newest):
             log.warning(
-                "more than %d entries at %d ns for %r; entries between the oldest and newest %d are skipped",
+                "%d or more entries at %d ns for %r; any between the oldest and newest %d may be skipped",
                 2 * limit,
                 ts_ns,
                 query,

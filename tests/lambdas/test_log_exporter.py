@@ -84,8 +84,9 @@ class FakeLoki:
         hits = sorted(
             (e for e in self.entries if e[0]["namespace"] == namespace and start <= e[1] < end),
             key=lambda e: e[1],
-            reverse=backward,
         )
+        if backward:  # the exact reverse of the forward order, ties included
+            hits.reverse()
         hits = [e for e in hits if pattern.search(e[2])][:limit]
         streams: dict[tuple[tuple[str, str], ...], dict[str, Any]] = {}
         for labels, ts, line in hits:
@@ -463,3 +464,171 @@ def test_cli_exports_and_prints_a_summary(
     # Two windows (backfill 2); the line's window is among them even if the run crosses a boundary.
     assert summary["written"] == 2
     assert summary["skippedExisting"] == 0
+
+
+# --------------------------------------------------------------------------- faults
+
+
+def test_a_namespace_loki_keeps_refusing_does_not_stop_the_others(
+    loki: tuple[FakeLoki, str], s3: Any
+) -> None:
+    fake, url = loki
+    fake.refused_namespaces = {"broken"}
+    fake.add(PROD_API, ns("2026-11-22 03:01:00"), "ERROR still exported")
+    backoff, _ = no_jitter_backoff(max_attempts=2)
+
+    result = run_export(
+        settings(url, namespaces=("broken", "prod"), backfill_windows=2),
+        s3_client=s3,
+        now=utc("2026-11-22 03:20"),
+        backoff=backoff,
+    )
+
+    assert keys(s3) == ["errors/prod/2026/11/22/0250.jsonl.gz", "errors/prod/2026/11/22/0300.jsonl.gz"]
+    assert [(f.namespace, f.window_start) for f in result.failed] == [
+        ("broken", "2026-11-22T02:50:00+00:00"),
+        ("broken", "2026-11-22T03:00:00+00:00"),
+    ]
+    assert all("HTTP 500" in f.reason for f in result.failed)
+
+
+@pytest.mark.usefixtures("s3")
+def test_cli_exits_non_zero_after_exporting_what_it_could(
+    loki: tuple[FakeLoki, str], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    fake, url = loki
+    fake.refused_namespaces = {"broken"}
+    for name, value in {
+        "LOKI_URL": url,
+        "EXPORT_BUCKET": BUCKET,
+        "EXPORT_NAMESPACES": "broken,prod",
+        "BACKFILL_WINDOWS": "1",
+        "MAX_ATTEMPTS": "1",
+    }.items():
+        monkeypatch.setenv(name, value)
+
+    assert main(["--log-level", "ERROR"]) == 1
+
+    out, err = capsys.readouterr()
+    summary = json.loads(out)
+    assert summary["written"] == 1
+    assert [f["namespace"] for f in summary["failed"]] == ["broken"]
+    assert "Traceback" not in err
+
+
+@pytest.mark.parametrize(
+    ("retry_after", "waited"),
+    [("3", 3.0), ("20", 20.0), ("600", 30.0), ("Sun, 06 Nov 1994 08:49:37 GMT", 0.0)],
+)
+def test_retry_after_is_honoured_up_to_the_cap(
+    loki: tuple[FakeLoki, str], s3: Any, retry_after: str, waited: float
+) -> None:
+    fake, url = loki
+    fake.add(PROD_API, ns("2026-11-22 03:01:00"), "ERROR after the wait")
+    fake.fail_next = [(429, {"Retry-After": retry_after}), (503, {"Retry-After": retry_after})]
+    sleeps = Sleeps()
+    backoff = Backoff(max_attempts=3, base_seconds=0.1, max_seconds=30.0, sleep=sleeps)
+
+    result = run_export(settings(url), s3_client=s3, now=utc("2026-11-22 03:20"), backoff=backoff)
+
+    assert sleeps.calls == [waited, waited]
+    assert result.failed == []
+    assert result.lines == 1
+
+
+@pytest.mark.parametrize("fault", ["cut", 502])
+def test_a_body_cut_short_is_retried_like_any_transport_error(
+    loki: tuple[FakeLoki, str], s3: Any, fault: str | int
+) -> None:
+    fake, url = loki
+    fake.add(PROD_API, ns("2026-11-22 03:01:00"), "ERROR after the retry")
+    fake.fail_next = [fault]
+    backoff, sleeps = no_jitter_backoff()
+
+    result = run_export(settings(url), s3_client=s3, now=utc("2026-11-22 03:20"), backoff=backoff)
+
+    assert len(sleeps.calls) == 1
+    assert result.lines == 1 and result.failed == []
+
+
+@pytest.mark.parametrize(
+    "values",
+    [[["not-a-number", "ERROR x"]], [["1795316460000000000", 42]], [["1795316460000000000"]], ["x"]],
+)
+def test_a_malformed_loki_answer_is_a_clean_failure(
+    loki: tuple[FakeLoki, str], s3: Any, values: list[Any]
+) -> None:
+    fake, url = loki
+    fake.raw_values = values
+    backoff, _ = no_jitter_backoff()
+
+    result = run_export(settings(url), s3_client=s3, now=utc("2026-11-22 03:20"), backoff=backoff)
+
+    (failure,) = result.failed
+    assert "malformed stream entry" in failure.reason
+    assert keys(s3) == []
+
+
+@pytest.mark.parametrize(("same_nanosecond", "limit"), [(3, 3), (4, 3), (5, 3)])
+def test_a_page_limit_of_entries_in_one_nanosecond_is_read_whole_without_a_false_warning(
+    loki: tuple[FakeLoki, str], s3: Any, caplog: pytest.LogCaptureFixture, same_nanosecond: int, limit: int
+) -> None:
+    fake, url = loki
+    at = ns("2026-11-22 03:02:00")
+    fake.add(PROD_API, at - NS, "ERROR before")
+    for i in range(same_nanosecond):
+        fake.add({**PROD_API, "pod": f"api-{i}"}, at, f"ERROR burst {i}")
+
+    result = run_export(settings(url, page_limit=limit), s3_client=s3, now=utc("2026-11-22 03:20"))
+
+    lines = sorted(r["line"] for r in read_export(s3, "errors/prod/2026/11/22/0300.jsonl.gz"))
+    assert lines == sorted(["ERROR before"] + [f"ERROR burst {i}" for i in range(same_nanosecond)])
+    assert result.lines == same_nanosecond + 1
+    assert "skipped" not in caplog.text
+
+
+def test_more_than_two_pages_in_one_nanosecond_is_reported(
+    loki: tuple[FakeLoki, str], s3: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    fake, url = loki
+    at = ns("2026-11-22 03:02:00")
+    for i in range(7):
+        fake.add({**PROD_API, "pod": f"api-{i}"}, at, f"ERROR burst {i}")
+    result = run_export(settings(url, page_limit=3), s3_client=s3, now=utc("2026-11-22 03:20"))
+    assert result.lines == 6  # the oldest three and the newest three
+    assert "may be skipped" in caplog.text
+
+
+def test_a_stack_trace_logged_line_by_line_is_exported_as_one_error(
+    loki: tuple[FakeLoki, str], s3: Any
+) -> None:
+    fake, url = loki
+    at = ns("2026-11-22 03:03:00")
+    trace = [
+        "2026-11-22 03:03:00.001 ERROR [main] c.e.App - request failed",
+        "java.lang.IllegalStateException: session expired",
+        "\tat com.example.App.handle(App.java:42)",
+        "Caused by: java.net.SocketTimeoutException: Read timed out",
+        "\t... 3 more",
+    ]
+    for i, line in enumerate(trace):
+        fake.add(PROD_API, at + i * 1000, line)
+    fake.add(PROD_API, at + 10 * NS, "2026-11-22 03:03:10.000 INFO [main] c.e.App - recovered, 0 errors")
+    fake.add(PROD_API, at + 11 * NS, 'level=info msg="retrying after error"')
+
+    result = run_export(settings(url), s3_client=s3, now=utc("2026-11-22 03:20"))
+
+    (record,) = read_export(s3, "errors/prod/2026/11/22/0300.jsonl.gz")
+    assert record["line"] == "\n".join(trace)
+    assert record["ts"] == at
+    assert result.lines == 1
+
+
+def test_an_own_line_filter_replaces_the_classifier(loki: tuple[FakeLoki, str], s3: Any) -> None:
+    fake, url = loki
+    fake.add(PROD_API, ns("2026-11-22 03:01:00"), "WARN disk 91% full")
+    fake.add(PROD_API, ns("2026-11-22 03:02:00"), "ERROR not asked for")
+    run_export(settings(url, line_filter="WARN"), s3_client=s3, now=utc("2026-11-22 03:20"))
+    assert [r["line"] for r in read_export(s3, "errors/prod/2026/11/22/0300.jsonl.gz")] == [
+        "WARN disk 91% full"
+    ]
