@@ -47,7 +47,7 @@ _PLAIN_LEVEL = re.compile(
 # An exception's own line: JVM classes ("java.lang.IllegalStateException: ..."), Python and Node ones.
 _EXCEPTION_CLASS = (
     r"^(?:Exception in thread \"[^\"]*\" )?(?:[a-z][\w$]*\.)+[A-Z][\w$]*(?:Exception|Error|Throwable)\b"
-    r"|^(?:[a-z_][\w]*\.)*[A-Z]\w*(?:Error|Exception|Exit|Interrupt|Fault|Failure)(?::\s|$)"
+    r"|^(?:[a-z_][\w]*\.)*[A-Z]\w*(?:Error|Exception|Exit|Interrupt|Fault|Failure)(?::\s| \(|$)"
 )
 # Shapes that are errors whatever surrounds them.
 _SHAPES = re.compile(
@@ -72,6 +72,7 @@ _FRAME = re.compile(
     r"|^goroutine \d+ \[|^created by |^\[signal |^exit status \d+$"
     r"|^[\w./-]+(?:\.\(\*?[\w]+\))?\.[\w.\[\]]+\((?:[^()]*)\)$"  # Go frames: main.(*S).run(0xc0, {0x1})
     r"|^During handling of the above exception|^The above exception was the direct cause"
+    r"|^\*\* \("  # Elixir/Erlang: "** (ArithmeticError) bad argument"
 )
 _PY_TRACE = "Traceback (most recent call last):"
 
@@ -84,7 +85,7 @@ LINE_FILTER = (
     r'|" 5\d\d '
     r"|^\s|^caused by: |^suppressed: |^\.\.\. \d+ |^goroutine \d+ |^created by |^\[signal |^exit status"
     r"|^[\w./-]+(?:\.\(\*?[\w]+\))?\.[\w.\[\]]+\([^()]*\)$"
-    r"|^during handling of the above|^the above exception)"
+    r"|^during handling of the above|^the above exception|^\*\* \()"
 )
 
 

@@ -153,8 +153,11 @@ def _parse_streams(body: Any) -> list[Entry]:
     if not isinstance(data, dict) or data.get("resultType") != "streams":
         kind = data.get("resultType") if isinstance(data, dict) else None
         raise LokiError(f"expected a log (streams) result, got {kind!r}")
+    result = data.get("result") or []
+    if not isinstance(result, list):
+        raise LokiError(f"Loki answered with a malformed result: {str(result)[:200]}")
     per_stream: list[list[Entry]] = []
-    for stream in data.get("result") or []:
+    for stream in result:
         try:
             labels = stream.get("stream") or {}
             if not all(isinstance(k, str) and isinstance(v, str) for k, v in labels.items()):
