@@ -13,9 +13,11 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import boto3
+import hypothesis
 import pytest
 from botocore.awsrequest import AWSResponse
 from botocore.config import Config
+from hypothesis import strategies as st
 from moto import mock_aws
 
 from lambdas.log_exporter import ExporterSettings, SettingsError, run_export
@@ -632,3 +634,32 @@ def test_an_own_line_filter_replaces_the_classifier(loki: tuple[FakeLoki, str], 
     assert [r["line"] for r in read_export(s3, "errors/prod/2026/11/22/0300.jsonl.gz")] == [
         "WARN disk 91% full"
     ]
+
+
+# --------------------------------------------------------------------------- fuzzing
+
+ENV_NAMES = [
+    "LOKI_URL",
+    "EXPORT_BUCKET",
+    "EXPORT_NAMESPACES",
+    "EXPORT_PREFIX",
+    "WINDOW_MINUTES",
+    "DELAY_MINUTES",
+    "BACKFILL_WINDOWS",
+    "PAGE_LIMIT",
+    "LINE_FILTER",
+    "MAX_ATTEMPTS",
+    "BACKOFF_MAX_SECONDS",
+]
+env_values = st.sampled_from(["", "0", "-1", "7", "1e400", "nan", "http://loki:3100", "prod,dev", "(", "`"])
+
+
+@hypothesis.settings(max_examples=150, deadline=None)
+@hypothesis.given(st.dictionaries(st.sampled_from(ENV_NAMES), env_values | st.text(max_size=20)))
+def test_fuzz_settings_are_valid_or_a_settings_error(env: dict[str, str]) -> None:
+    try:
+        parsed = ExporterSettings.from_env(env)
+    except SettingsError as exc:
+        assert str(exc).split(":", 1)[0] in ENV_NAMES
+        return
+    assert parsed.namespaces and parsed.logql(parsed.namespaces[0]).startswith("{namespace=")

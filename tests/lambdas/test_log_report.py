@@ -13,6 +13,8 @@ from typing import Any
 
 import boto3
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from moto import mock_aws
 
 from lambdas.log_report import aggregate as aggregate_module
@@ -564,9 +566,6 @@ def test_memory_does_not_grow_with_line_length() -> None:
 
 
 # --------------------------------------------------------------------------- fuzzing
-
-from hypothesis import HealthCheck, given, settings  # noqa: E402
-from hypothesis import strategies as st  # noqa: E402
 
 json_leaf = st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=40)
 record_fields = st.fixed_dictionaries(
