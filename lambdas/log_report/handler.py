@@ -66,10 +66,8 @@ def parse_export_key(key: str, export_prefix: str) -> ExportKey | None:
     if match is None:
         return None
     try:
-        start = datetime(
-            *(int(match[part]) for part in ("year", "month", "day", "hh", "mm")),
-            tzinfo=UTC,
-        )
+        year, month, day, hour, minute = (int(match[part]) for part in ("year", "month", "day", "hh", "mm"))
+        start = datetime(year, month, day, hour, minute, tzinfo=UTC)
     except ValueError:  # 2026/02/30 or 2460 is no window start
         return None
     return ExportKey(match["namespace"], start)
