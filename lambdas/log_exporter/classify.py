@@ -4,10 +4,12 @@ Two stages, because Loki's line filter is one regular expression without look-ar
   LINE_FILTER  a broad LogQL `|~` prefilter (RE2 and Python alike): any line that could start or continue
                an error. It keeps Loki's answer small; it lets through e.g. `level=info msg="retried
                after error"`, which the second stage drops.
-  classify     the exact decision on each line in Python, in this order: a structured level field (JSON,
-               logfmt) decides alone; then klog's severity letter; then nginx's error-log level; then a
-               plain level word near the start of the line; then the shape of the line (JVM, Python, Go
-               and Node exceptions and traces, nginx 5xx access lines); last, error words that are not
+  classify     the exact decision on each line in Python. A declared level decides alone, first one
+               found: a JSON or logfmt level field (so `"level":"info"` with "error" in the message is
+               no error), nginx's error-log level, .NET's `fail:`, klog's and MongoDB's severity letter,
+               pino's numeric level, syslog's priority, the status of an nginx/haproxy access line, a
+               level word near the start (`ERROR`, `[error]`). Without one, the line's shape decides
+               (JVM, Python, Go, Node and Rust exceptions and traces); last, error words that are not
                negated ("0 errors", "error=nil").
 `group_errors` folds each stream's continuation lines (frames, `Caused by:`, goroutine dumps, a Python
 traceback's closing exception line) into the error above them: one record per error, whose first line
@@ -26,7 +28,7 @@ _ANY_LEVEL = f"{_ERROR_LEVELS}|trace|trce|debug|dbug|info|information|notice|war
 
 # Structured logs: the level field alone decides ("level":"info" with "error" in the message is no error).
 _JSON_LEVEL = re.compile(
-    r'"(?:level|lvl|severity|log\.level|levelname|loglevel|@l)"\s*:\s*"(?P<level>[A-Za-z]+)"'
+    r'"(?i:level|lvl|severity|log\.level|levelname|loglevel|@l)"\s*:\s*"(?P<level>[A-Za-z]+)"'
 )
 _JSON_NUMERIC_LEVEL = re.compile(r'"level"\s*:\s*(?P<level>[1-6]0)\b')  # pino / bunyan
 _LOGFMT_LEVEL = re.compile(r'(?:^|\s)(?:level|lvl|severity)="?(?P<level>[A-Za-z]+)"?(?=\s|$)')
@@ -109,10 +111,10 @@ def _declared(line: str) -> Verdict:
         match = pattern.search(line)
         if match and re.fullmatch(_ANY_LEVEL, match["level"], re.IGNORECASE):
             return _by_level(match["level"])
-    for letters, pattern in (("EF", _KLOG), ("EF", _MONGO_SEVERITY)):
+    for pattern in (_KLOG, _MONGO_SEVERITY):
         match = pattern.search(line)
         if match:
-            return _verdict(match["level"] in letters)
+            return _verdict(match["level"] in "EF")
     numeric = _JSON_NUMERIC_LEVEL.search(line)
     if numeric:
         return _verdict(numeric["level"] in {"50", "60"})  # pino/bunyan: 50 error, 60 fatal
