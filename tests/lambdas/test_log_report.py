@@ -612,3 +612,39 @@ def test_fuzz_reader_raises_only_corrupt_export(payload: bytes, shape: str) -> N
             pass
     except CorruptExport:
         assert shape in {"raw", "cut"}
+
+
+class FailingBody:
+    """A StreamingBody whose connection drops after the first chunk."""
+
+    def __init__(self, payload: bytes) -> None:
+        self._first: bytes | None = payload[:100]
+
+    def read(self, _amt: int | None = None) -> bytes:
+        if self._first is None:
+            from botocore.exceptions import ReadTimeoutError
+
+            raise ReadTimeoutError(endpoint_url="https://s3")
+        chunk, self._first = self._first, None
+        return chunk
+
+
+@pytest.mark.parametrize("fault", ["read-timeout", "access-denied", "slow-down"])
+def test_faults_a_retry_can_cure_are_raised(
+    buckets: Any, monkeypatch: pytest.MonkeyPatch, fault: str
+) -> None:
+    from botocore.exceptions import ClientError, ReadTimeoutError
+
+    payload = export([record(f"ERROR {i} " + "x" * 50) for i in range(200)])
+    buckets.put_object(Bucket=RAW, Key=KEY, Body=payload)
+    real_get = buckets.get_object
+
+    def get_object(**kwargs: Any) -> Any:
+        if fault == "read-timeout":
+            return {**real_get(**kwargs), "Body": FailingBody(payload)}
+        code = "AccessDenied" if fault == "access-denied" else "SlowDown"
+        raise ClientError({"Error": {"Code": code, "Message": "injected"}}, "GetObject")
+
+    monkeypatch.setattr(buckets, "get_object", get_object)
+    with pytest.raises((ReadTimeoutError, ClientError)):
+        lambda_handler(s3_event(RAW, KEY), Context())  # Lambda retries, then the dead-letter queue keeps it
