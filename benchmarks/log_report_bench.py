@@ -8,7 +8,12 @@ Times are CPU seconds of the measured work (the machine may be shared; wall time
 Each is repeated (interleaved) and the fastest run counts, which filters out noise from other load.
 Targets: report time <= 2.5x floor time; peak RSS < 128 MB and flat across sizes.
 
+Then long lines, each run once: 22,000 distinct 20 KB stack traces and 2,000 distinct 100 KB ones
+(distinct first lines, so every one is a new signature and the group limit is reached).
+Target: peak RSS of the report < 160 MB, whatever the lines' length and count.
+
     .venv/bin/python benchmarks/log_report_bench.py [--sizes 50,200] [--repeat 3] [--keep DIR]
+        [--long 22000x20,2000x100]
 """
 
 from __future__ import annotations
@@ -94,6 +99,23 @@ def generate(path: Path, size_mb: int, seed: int = 42) -> int:
     return lines
 
 
+def generate_long(path: Path, count: int, line_kb: int, seed: int = 7) -> int:
+    """`count` distinct multi-line traces of about `line_kb` KB each, with distinct first lines."""
+    rng = random.Random(seed)
+    letters = "ghijklmnopqrstuvwxyz"  # no hex digits: the signature keeps them, so each head is new
+    frames = "".join(f"\n\tat com.example.service.Layer{i}.call(Layer{i}.java:{i + 10})" for i in range(40))
+    with gzip.open(path, "wb", compresslevel=6) as out:
+        for index in range(count):
+            word = "".join(rng.choice(letters) for _ in range(16))
+            body = f"ERROR request {word} failed: {uuid.UUID(int=rng.getrandbits(128))}"
+            while len(body) < line_kb * 1000:
+                body += frames + f"\n\tcontext {rng.getrandbits(64):x}"
+            doc = {"ts": T0 + index, "namespace": "prod", "app": "api", "pod": "api-1", "container": "api"}
+            doc["line"] = body[: line_kb * 1000]
+            out.write(json.dumps(doc, separators=(",", ":")).encode() + b"\n")
+    return count
+
+
 # --------------------------------------------------------------------------- measured in a subprocess
 
 
@@ -151,6 +173,9 @@ def main() -> int:
     parser.add_argument("--sizes", default="50,200", help="uncompressed export sizes in MB")
     parser.add_argument("--repeat", type=int, default=3, help="runs per measurement; the fastest counts")
     parser.add_argument("--keep", type=Path, help="generate into (and reuse) this directory")
+    parser.add_argument(
+        "--long", default="22000x20,2000x100", help="long-line cases as COUNTxKB, comma-separated ('' skips)"
+    )
     parser.add_argument("--measure", nargs=2, metavar=("MODE", "PATH"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.measure:
@@ -179,6 +204,13 @@ def main() -> int:
             floor = min(floors, key=lambda r: r["seconds"])
             report = min(reports, key=lambda r: r["seconds"])
             rows.append((size, floor, report, max(r["peak_rss_mb"] for r in reports)))
+        long_rows = []
+        for case in filter(None, args.long.split(",")):
+            count, line_kb = (int(part) for part in case.split("x"))
+            path = folder / f"long-{count}x{line_kb}kb.jsonl.gz"
+            if not path.exists():
+                generate_long(path, count, line_kb)
+            long_rows.append((count, line_kb, _run("report", path)))
 
     print()
     print(
@@ -199,6 +231,17 @@ def main() -> int:
         growth = rows[-1][3] - rows[0][3]
         print(f"\npeak RSS growth from {rows[0][0]} MB to {rows[-1][0]} MB of input: {growth:+.1f} MB")
     print("targets (ratio <= 2.5x, peak RSS < 128 MB):", "met" if ok else "NOT met")
+    if long_rows:
+        print(f"\n{'long lines':>16} {'report s':>9} {'report RSS':>10} {'groups':>7} {'malformed':>9}")
+        long_ok = True
+        for count, line_kb, report in long_rows:
+            long_ok &= report["peak_rss_mb"] < 160
+            print(
+                f"{count:>7,} x {line_kb:>3} KB {report['seconds']:>9.2f} {report['peak_rss_mb']:>8.1f}MB "
+                f"{report['groups']:>7} {report['malformed']:>9}"
+            )
+        print("target (peak RSS < 160 MB):", "met" if long_ok else "NOT met")
+        ok &= long_ok
     return 0 if ok else 1
 
 

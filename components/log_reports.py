@@ -37,6 +37,8 @@ RAW_PREFIX = "errors"
 REPORT_PREFIX = "reports"
 METRICS_NAMESPACE = "Kubeboard/LogReports"
 ERROR_METRIC = "ErrorLines"
+# Emitted by the function for an export no retry can read (not gzip, truncated): it is never retried.
+CORRUPT_EXPORT_METRIC = "CorruptExports"
 WINDOW_SECONDS = 600
 EXPORTER_UID = 10001
 # Tells the policy pack these buckets hold expiring logs and reports (no versioning needed).
@@ -456,6 +458,7 @@ class LogReports(pulumi.ComponentResource):
                 environment={
                     "PROCESSED_BUCKET": processed.bucket,
                     "REPORT_PREFIX": REPORT_PREFIX,
+                    "EXPORT_PREFIX": RAW_PREFIX,
                     "METRICS_NAMESPACE": METRICS_NAMESPACE,
                     "POWERTOOLS_SERVICE_NAME": "log-report",
                     "POWERTOOLS_LOG_LEVEL": "INFO",
@@ -630,6 +633,24 @@ class LogReports(pulumi.ComponentResource):
             )
             for namespace in args["namespaces"]
         ]
+        alarms.append(
+            aws.cloudwatch.MetricAlarm(
+                f"{name}-corrupt-exports",
+                name=f"{prefix}-log-report-corrupt-exports",
+                alarm_description=(
+                    "An error-log export could not be read (not gzip or truncated); its window has no report"
+                ),
+                namespace=METRICS_NAMESPACE,
+                metric_name=CORRUPT_EXPORT_METRIC,
+                statistic="Sum",
+                period=WINDOW_SECONDS,
+                evaluation_periods=1,
+                threshold=1,
+                comparison_operator="GreaterThanOrEqualToThreshold",
+                treat_missing_data="notBreaching",
+                **actions,
+            )
+        )
         alarms += health_alarms(
             name,
             queued,

@@ -171,7 +171,14 @@ def test_one_error_alarm_per_namespace_notifies_the_alert_topic(stack: str) -> N
         f"{PREFIX}-function-errors",
         f"{PREFIX}-dead-letters",
         f"{PREFIX}-heartbeat",
+        f"{PREFIX}-corrupt-exports",
     }
+    corrupt = alarms[f"{PREFIX}-corrupt-exports"]
+    assert (corrupt["metricName"], corrupt["threshold"], corrupt.get("dimensions")) == (
+        "CorruptExports",
+        1,
+        None,
+    )
     for alarm in alarms.values():
         [action] = alarm["alarmActions"]
         assert f":{prefix}-alerts-" in action  # the observability alert topic the e-mails subscribe to

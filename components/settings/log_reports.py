@@ -57,8 +57,10 @@ class ExporterSettings(Model):
     """How many past 10-minute windows a run checks and fills (36 = 6 hours)."""
     page_limit: Annotated[int, Field(ge=100, le=5000)] = 5000
     """Entries per Loki query page (at most Loki's ``max_entries_limit_per_query``, 5000 by default)."""
-    line_filter: str = r"(?i)\b(error|err|fatal|panic|exception|critical)\b"
-    """Regular expression selecting error lines (a LogQL ``|~`` filter)."""
+    line_filter: str = ""
+    """Regular expression selecting error lines (a LogQL ``|~`` filter) instead of the exporter's built-in
+    error classifier (JVM, Python, Go, Node, klog, nginx, JSON/logfmt levels; README "Error-log reports").
+    Empty: the built-in classifier."""
     resources: ExporterResources = ExporterResources()
 
     @model_validator(mode="after")

@@ -9,7 +9,6 @@ import sys
 from collections.abc import Sequence
 
 from .exporter import run_export
-from .loki import LokiError
 from .settings import ExporterSettings, SettingsError
 
 
@@ -33,20 +32,25 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     import boto3  # imported late so `--help` and configuration errors need no AWS SDK set-up
     from botocore.config import Config
-    from botocore.exceptions import BotoCoreError, ClientError
 
     # Retries are ours (retry.py), so botocore makes a single attempt per call.
     s3 = boto3.client("s3", config=Config(retries={"mode": "standard", "max_attempts": 1}))
-    try:
-        result = run_export(settings, s3_client=s3)
-    except LokiError as exc:
-        print(f"log-exporter: {exc}", file=sys.stderr)
+    result = run_export(settings, s3_client=s3)
+    summary = {
+        "written": len(result.written),
+        "skippedExisting": result.skipped_existing,
+        "lines": result.lines,
+        "failed": [
+            {"namespace": f.namespace, "windowStart": f.window_start, "reason": f.reason[:500]}
+            for f in result.failed
+        ],
+    }
+    print(json.dumps(summary))
+    if result.failed:
+        print(
+            f"log-exporter: {len(result.failed)} namespace windows failed; see the summary", file=sys.stderr
+        )
         return 1
-    except (BotoCoreError, ClientError) as exc:
-        print(f"log-exporter: S3 error: {exc}", file=sys.stderr)
-        return 1
-    summary = {"written": len(result.written), "skippedExisting": result.skipped_existing}
-    print(json.dumps({**summary, "lines": result.lines}))
     return 0
 
 

@@ -29,15 +29,26 @@ class Backoff:
         """Full jitter (AWS architecture blog): uniform in [0, min(cap, base * 2**attempt)]."""
         return self.rng.uniform(0, min(self.max_seconds, self.base_seconds * 2**attempt))
 
-    def call(self, what: str, fn: Callable[[], T], is_transient: Callable[[BaseException], bool]) -> T:
-        """Run `fn`, retrying transient failures; the last failure is raised unchanged."""
+    def call(
+        self,
+        what: str,
+        fn: Callable[[], T],
+        is_transient: Callable[[BaseException], bool],
+        retry_after: Callable[[BaseException], float | None] = lambda _exc: None,
+    ) -> T:
+        """Run `fn`, retrying transient failures; the last failure is raised unchanged.
+
+        A server's own wait (`retry_after`, e.g. HTTP Retry-After) replaces the jittered delay, capped at
+        `max_seconds` so one answer cannot stall the run.
+        """
         for attempt in range(self.max_attempts):
             try:
                 return fn()
             except Exception as exc:
                 if not is_transient(exc) or attempt == self.max_attempts - 1:
                     raise
-                pause = self.delay(attempt)
+                asked = retry_after(exc)
+                pause = self.delay(attempt) if asked is None else min(max(asked, 0.0), self.max_seconds)
                 log.warning(
                     "%s failed (attempt %d/%d): %s; retrying in %.2fs",
                     what,

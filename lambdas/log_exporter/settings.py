@@ -9,12 +9,15 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from urllib.parse import urlsplit
 
+from .classify import LINE_FILTER
+
 # Kubernetes namespace names are DNS-1123 labels; anything else cannot be a namespace and would
 # also break the LogQL selector and the object key built from it.
 _NAMESPACE = re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")
 _PREFIX = re.compile(r"^[A-Za-z0-9!_.*'()-]+(/[A-Za-z0-9!_.*'()-]+)*$")
 
-DEFAULT_LINE_FILTER = r"(?i)\b(error|err|fatal|panic|exception|critical)\b"
+# The built-in classifier's LogQL prefilter; a LINE_FILTER of one's own replaces the classifier too.
+DEFAULT_LINE_FILTER = LINE_FILTER
 DEFAULT_APP_LABELS = ("app", "app_kubernetes_io_name", "container", "job")
 
 
@@ -123,6 +126,11 @@ class ExporterSettings:
             http_timeout_seconds=number("HTTP_TIMEOUT_SECONDS", 30.0),
             extra_selector=env.get("EXTRA_SELECTOR", "").strip(),
         )
+
+    @property
+    def classifier_pattern(self) -> re.Pattern[str] | None:
+        """None: the built-in classifier decides; else the operator's own LINE_FILTER does."""
+        return None if self.line_filter == DEFAULT_LINE_FILTER else re.compile(self.line_filter)
 
     def logql(self, namespace: str) -> str:
         """The LogQL query for one namespace: its streams, filtered to error lines."""

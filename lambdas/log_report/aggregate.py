@@ -7,12 +7,26 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from .reader import LineTooLong
-from .signature import signature
+from .signature import signature, signature_input
 
 MAX_GROUPS = 10_000  # distinct groups kept; later new ones fold into one "other" group per app
 MAX_SAMPLE_CHARS = 2_000
 OTHER_SIGNATURE = "[other signatures: group limit reached]"
-_SIGNATURE_CACHE_SIZE = 20_000  # identical lines recur often in real logs: skip their masking
+# Identical heads recur often in real logs: skip their masking. Keyed by the signature's input (at most
+# MAX_SIGNATURE_INPUT characters), so the cache stays a few MB whatever the lines' length.
+_SIGNATURE_CACHE_SIZE = 4_096
+# Timestamps a report can show: from the epoch up to the last instant datetime can represent.
+_MAX_TS_NS = 253_402_300_799 * 1_000_000_000
+
+
+class Malformed:
+    """Why a line was skipped; the reasons are counted in the report."""
+
+    NOT_JSON = "not_json"
+    MISSING_FIELD = "missing_field"
+    WRONG_TYPE = "wrong_type"
+    TS_OUT_OF_RANGE = "ts_out_of_range"
+    TOO_LONG = "too_long"
 
 
 @dataclass
@@ -28,7 +42,11 @@ class Aggregate:
     groups: dict[tuple[str, str, str], Group] = field(default_factory=dict)
     per_namespace: dict[str, int] = field(default_factory=dict)
     lines: int = 0
-    malformed: int = 0
+    malformed_reasons: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def malformed(self) -> int:
+        return sum(self.malformed_reasons.values())
 
     @property
     def errors(self) -> int:
@@ -36,17 +54,18 @@ class Aggregate:
 
 
 def aggregate(batches: Iterable[list[bytes] | LineTooLong]) -> Aggregate:
-    """Fold line batches into an Aggregate; a malformed line is counted and skipped."""
+    """Fold line batches into an Aggregate; a malformed line is counted with its reason and skipped."""
     result = Aggregate()
     groups = result.groups
     per_namespace = result.per_namespace
+    reasons = result.malformed_reasons
     cache: dict[str, str] = {}
     loads = json.loads
-    lines = malformed = 0
+    lines = 0
     for batch in batches:
         if isinstance(batch, LineTooLong):
             lines += 1
-            malformed += 1
+            reasons[Malformed.TOO_LONG] = reasons.get(Malformed.TOO_LONG, 0) + 1
             continue
         for raw in batch:
             if not raw or raw.isspace():
@@ -65,15 +84,21 @@ def aggregate(batches: Iterable[list[bytes] | LineTooLong]) -> Aggregate:
                     or type(ts) is not int
                 ):
                     raise TypeError("field of the wrong type")
-            except (ValueError, KeyError, TypeError):  # JSONDecodeError is a ValueError
-                malformed += 1
+                if not 0 <= ts <= _MAX_TS_NS:
+                    reason = Malformed.TS_OUT_OF_RANGE
+                    reasons[reason] = reasons.get(reason, 0) + 1
+                    continue
+            except (ValueError, KeyError, TypeError) as error:  # JSONDecodeError is a ValueError
+                reason = _reason(error)
+                reasons[reason] = reasons.get(reason, 0) + 1
                 continue
-            sig = cache.get(text)
+            head = signature_input(text)
+            sig = cache.get(head)
             if sig is None:
-                sig = signature(text)
+                sig = signature(head)
                 if len(cache) >= _SIGNATURE_CACHE_SIZE:
                     cache.clear()
-                cache[text] = sig
+                cache[head] = sig
             key = (namespace, app, sig)
             group = groups.get(key)
             if group is None:
@@ -91,5 +116,12 @@ def aggregate(batches: Iterable[list[bytes] | LineTooLong]) -> Aggregate:
                 group.last_ns = ts
             per_namespace[namespace] += 1
     result.lines = lines
-    result.malformed = malformed
     return result
+
+
+def _reason(error: Exception) -> str:
+    if isinstance(error, KeyError):
+        return Malformed.MISSING_FIELD
+    if isinstance(error, TypeError):
+        return Malformed.WRONG_TYPE  # also a JSON value that is not an object
+    return Malformed.NOT_JSON

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
+
 from aws_lambda_powertools.metrics import MetricUnit, single_metric
 
 ERROR_METRIC = "ErrorLines"
 MALFORMED_METRIC = "MalformedLines"
+CORRUPT_METRIC = "CorruptExports"
+IGNORED_METRIC = "IgnoredInputs"
 
 
 def emit_counts(
@@ -29,4 +33,28 @@ def emit_counts(
         namespace=metrics_namespace,
         default_dimensions={"namespace": source_ns},
     ):
+        pass
+
+
+class IgnoredReason(StrEnum):
+    MALFORMED_EVENT = "malformed_event"
+    NOT_AN_EXPORT = "not_an_export"
+    OBJECT_GONE = "object_gone"
+
+
+def emit_ignored(metrics_namespace: str, reason: IgnoredReason) -> None:
+    """One IgnoredInputs datapoint per event record or key the function could not act on."""
+    with single_metric(
+        name=IGNORED_METRIC,
+        unit=MetricUnit.Count,
+        value=1,
+        namespace=metrics_namespace,
+        default_dimensions={"reason": reason.value},
+    ):
+        pass
+
+
+def emit_corrupt_export(metrics_namespace: str) -> None:
+    """A corrupt export is counted once, without dimensions: one alarm covers every namespace."""
+    with single_metric(name=CORRUPT_METRIC, unit=MetricUnit.Count, value=1, namespace=metrics_namespace):
         pass

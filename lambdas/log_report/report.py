@@ -28,6 +28,7 @@ def build_report(
             "malformed": agg.malformed,
             "groups": len(agg.groups),
         },
+        "malformedReasons": dict(sorted(agg.malformed_reasons.items())),
         "namespaces": {ns: {"errors": count} for ns, count in sorted(agg.per_namespace.items())},
         "groups": [
             {

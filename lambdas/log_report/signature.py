@@ -46,6 +46,9 @@ _PLACEHOLDER = {
     "lhex": "<hex>",
 }
 MAX_SIGNATURE_CHARS = 512
+# A signature reads no more than this of a record: its first line (the head of a multi-line trace),
+# cut at four times the signature length, which bounds the work on pathological lines.
+MAX_SIGNATURE_INPUT = 4 * MAX_SIGNATURE_CHARS
 
 
 def _placeholder(match: re.Match[str]) -> str:
@@ -53,8 +56,12 @@ def _placeholder(match: re.Match[str]) -> str:
     return _PLACEHOLDER[group] if group else match.group()
 
 
+def signature_input(text: str) -> str:
+    """The part of a record its signature depends on: the first line, at most MAX_SIGNATURE_INPUT long."""
+    end = text.find("\n", 0, MAX_SIGNATURE_INPUT)
+    return text[: end if end >= 0 else MAX_SIGNATURE_INPUT]
+
+
 def signature(line: str) -> str:
-    """The masked form of `line`, at most MAX_SIGNATURE_CHARS long."""
-    if len(line) > 4 * MAX_SIGNATURE_CHARS:
-        line = line[: 4 * MAX_SIGNATURE_CHARS]  # bounds the work on pathological lines
-    return _VARIABLE.sub(_placeholder, line)[:MAX_SIGNATURE_CHARS].strip()
+    """The masked form of the record's first line, at most MAX_SIGNATURE_CHARS long."""
+    return _VARIABLE.sub(_placeholder, signature_input(line))[:MAX_SIGNATURE_CHARS].strip()

@@ -33,10 +33,12 @@ _REPOSITORY_ARN_PATTERN = re.compile(
     r"arn:aws[a-z-]*:ecr:(?P<region>[a-z0-9-]+):(?P<account>\d{12}):repository/(?P<name>.+)"
 )
 _ACCOUNT_PATTERN = re.compile(r"\d{12}")
-# Real digests are sha256 + 64 hex digits; AWS's published samples end in "EXAMPLE", so letters are
-# tolerated. The digest becomes part of an S3 key, hence the closed alphabet.
-_DIGEST_PATTERN = re.compile(r"sha256:[A-Za-z0-9]{8,128}")
-_TAG_PATTERN = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}")
+# Real digests are sha256 + 64 hex digits; AWS's published samples are shorter and end in "EXAMPLE", so
+# any length and letters are tolerated (ECR itself judges the digest). It becomes part of an S3 key,
+# hence the closed alphabet.
+_DIGEST_PATTERN = re.compile(r"sha256:[A-Za-z0-9]{1,128}")
+# ECR's tag grammar; tags are only shown, so one that does not fit is dropped, not fatal.
+_TAG_PATTERN = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,299}")
 _STATUS_PATTERN = re.compile(r"[A-Z_]{1,64}")
 _REGION_PATTERN = re.compile(r"[a-z]{2}(?:-[a-z]+)+-\d{1,2}")
 _MAX_TAGS = 1000
@@ -56,6 +58,7 @@ class ScanEvent:
     image_tags: tuple[str, ...] = ()
     region: str | None = None
     reported_counts: dict[str, int] = field(default_factory=dict)
+    ignored_tags: int = 0
 
 
 def _field(detail: Mapping[str, Any], key: str) -> Any:
@@ -72,8 +75,10 @@ def _string(value: Any, where: str, pattern: re.Pattern[str], max_length: int = 
     return value
 
 
-def _repository(detail: Mapping[str, Any], scan_type: ScanType, account: Any) -> tuple[str, str]:
-    """Return (repository name, registry id) from either event shape."""
+def _repository(
+    detail: Mapping[str, Any], scan_type: ScanType, account: Any, region: str | None
+) -> tuple[str, str, str | None]:
+    """Return (repository name, registry id, region) from either event shape."""
     raw = _field(detail, "repository-name")
     if scan_type is ScanType.ENHANCED:
         arn = _string(raw, "detail.repository-name", _REPOSITORY_ARN_PATTERN, max_length=400)
@@ -81,18 +86,19 @@ def _repository(detail: Mapping[str, Any], scan_type: ScanType, account: Any) ->
         if match is None:  # unreachable after _string; keeps the type checker honest
             raise MalformedEvent("detail.repository-name: not a repository ARN")
         name = _string(match["name"], "detail.repository-name (name part)", REPOSITORY_NAME_PATTERN)
-        return name, match["account"]
+        # The ARN names the repository's own region; the event's region is only where it was routed.
+        return name, match["account"], match["region"]
     name = _string(raw, "detail.repository-name", REPOSITORY_NAME_PATTERN)
-    return name, _string(account, "account", _ACCOUNT_PATTERN, max_length=12)
+    return name, _string(account, "account", _ACCOUNT_PATTERN, max_length=12), region
 
 
-def _tags(detail: Mapping[str, Any]) -> tuple[str, ...]:
+def _tags(detail: Mapping[str, Any]) -> tuple[tuple[str, ...], int]:
+    """(the tags that fit ECR's grammar, how many were dropped): a strange tag never costs the scan."""
     raw = detail.get("image-tags", [])
-    if raw is None:
-        return ()
-    if not isinstance(raw, list) or len(raw) > _MAX_TAGS:
-        raise MalformedEvent("detail.image-tags: expected a list of tags")
-    return tuple(_string(tag, "detail.image-tags[]", _TAG_PATTERN, max_length=128) for tag in raw)
+    if not isinstance(raw, list):
+        return (), 0 if raw is None else 1
+    tags = tuple(tag for tag in raw[:_MAX_TAGS] if isinstance(tag, str) and _TAG_PATTERN.fullmatch(tag))
+    return tags, len(raw) - len(tags)
 
 
 def _counts(detail: Mapping[str, Any]) -> dict[str, int]:
@@ -125,15 +131,18 @@ def parse_event(event: Any) -> ScanEvent:
     detail = event.get("detail")
     if not isinstance(detail, Mapping):
         raise MalformedEvent("detail: expected an object")
-    repository, registry_id = _repository(detail, kind, event.get("account"))
     region = event.get("region")
+    region = region if isinstance(region, str) and _REGION_PATTERN.fullmatch(region) else None
+    repository, registry_id, region = _repository(detail, kind, event.get("account"), region)
+    tags, ignored_tags = _tags(detail)
     return ScanEvent(
         scan_type=kind,
         repository=repository,
         registry_id=registry_id,
         image_digest=_string(_field(detail, "image-digest"), "detail.image-digest", _DIGEST_PATTERN),
         scan_status=_string(_field(detail, "scan-status"), "detail.scan-status", _STATUS_PATTERN),
-        image_tags=_tags(detail),
-        region=region if isinstance(region, str) and _REGION_PATTERN.fullmatch(region) else None,
+        image_tags=tags,
+        region=region,
         reported_counts=_counts(detail),
+        ignored_tags=ignored_tags,
     )

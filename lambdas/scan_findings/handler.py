@@ -9,6 +9,7 @@ retried and finally parked in the dead-letter queue, so the scan result is not l
 from __future__ import annotations
 
 import functools
+import time
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
@@ -18,7 +19,7 @@ from aws_lambda_powertools import Logger
 from botocore.config import Config as BotoConfig
 from botocore.exceptions import ClientError
 
-from . import findings, metrics, notify, report
+from . import alert_ledger, findings, metrics, notify, report
 from .config import Config, load_config
 from .events import MalformedEvent, ScanEvent, ScanType, parse_event
 
@@ -41,6 +42,7 @@ class Outcome(StrEnum):
     UNKNOWN_REPOSITORY = "unknown_repository"
     IMAGE_NOT_FOUND = "image_not_found"
     SCAN_NOT_FOUND = "scan_not_found"
+    FOREIGN_REPOSITORY = "foreign_repository"
 
 
 # ECR error codes that describe the event's image, not a fault worth retrying.
@@ -48,7 +50,30 @@ _CLIENT_ERROR_OUTCOMES = {
     "RepositoryNotFoundException": Outcome.UNKNOWN_REPOSITORY,
     "ImageNotFoundException": Outcome.IMAGE_NOT_FOUND,
     "ScanNotFoundException": Outcome.SCAN_NOT_FOUND,
+    # ECR refuses a digest or tag it cannot parse; no retry changes the event.
+    "InvalidParameterException": Outcome.IMAGE_NOT_FOUND,
 }
+# Longest Lambda timeout: the lease of an alert claim when the invocation's own deadline is unknown.
+_MAX_INVOCATION_SECONDS = 900
+
+
+@dataclass(frozen=True, slots=True)
+class Home:
+    """Where this function runs: only repositories of this account and region are read."""
+
+    region: str
+    account: str
+    deadline: float
+    """Epoch seconds after which this invocation can no longer be running."""
+
+    @classmethod
+    def of(cls, context: Any) -> Home | None:
+        parts = str(getattr(context, "invoked_function_arn", "")).split(":")
+        if len(parts) < 6 or parts[2] != "lambda":
+            return None
+        remaining = getattr(context, "get_remaining_time_in_millis", None)
+        seconds = remaining() / 1000 if callable(remaining) else _MAX_INVOCATION_SECONDS
+        return cls(region=parts[3], account=parts[4], deadline=time.time() + seconds)
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,28 +105,44 @@ def _finish(config: Config, outcome: Outcome, level: str = "info", **details: An
 
 
 def _alert_if_needed(
-    config: Config, clients: Clients, event: ScanEvent, scan: findings.ScanFindings, key: str
-) -> tuple[str | None, bool]:
-    """Return (fingerprint to store, whether a notification went out now)."""
+    config: Config,
+    clients: Clients,
+    event: ScanEvent,
+    scan: findings.ScanFindings,
+    key: str,
+    *,
+    deadline: float,
+) -> tuple[str | None, str]:
+    """Return (fingerprint of the alerted set, what happened to the alert)."""
     if not notify.should_alert(scan.counts, config.critical_threshold, config.high_threshold):
-        return None, False
+        return None, "below_thresholds"
     fingerprint = report.alert_fingerprint(event, scan)
-    if report.already_alerted(clients.s3, config.findings_bucket, key, fingerprint):
-        logger.info("alert already sent for this set of CRITICAL/HIGH findings", extra={"key": key})
-        return fingerprint, False
+    entry = alert_ledger.Entry(
+        config.findings_bucket,
+        alert_ledger.ledger_key(config.findings_prefix, event.repository, event.image_digest, fingerprint),
+    )
+    claim, held = alert_ledger.claim(clients.s3, entry, deadline)
+    if held is None:
+        logger.info("alert not sent by this delivery", extra={"alert": claim.value, "ledger": entry.key})
+        return fingerprint, claim.value
     top = findings.top_findings(scan.findings, config.top_findings)
     message = notify.body(event, scan, top, f"s3://{config.findings_bucket}/{key}")
-    message_id = notify.publish(clients.sns, config.alert_topic_arn, event, scan, message)
+    try:
+        message_id = notify.publish(clients.sns, config.alert_topic_arn, event, scan, message)
+    except Exception:
+        alert_ledger.release(clients.s3, held)
+        raise
+    alert_ledger.mark_sent(clients.s3, held, message_id)
     metrics.emit_count(
         config.metrics_namespace,
         metrics.METRIC_NOTIFICATIONS,
         {metrics.DIMENSION_REPOSITORY: event.repository},
     )
     logger.info("alert published", extra={"message_id": message_id})
-    return fingerprint, True
+    return fingerprint, "sent"
 
 
-def process(raw_event: Any, config: Config, clients: Clients) -> dict[str, Any]:
+def process(raw_event: Any, config: Config, clients: Clients, home: Home | None = None) -> dict[str, Any]:
     """Handle one EventBridge event; returns the outcome and what was done."""
     try:
         event = parse_event(raw_event)
@@ -110,12 +151,22 @@ def process(raw_event: Any, config: Config, clients: Clients) -> dict[str, Any]:
     logger.append_keys(
         repository=event.repository, image_digest=event.image_digest, scan_type=event.scan_type
     )
+    if event.ignored_tags:
+        logger.warning("image tags outside ECR's grammar ignored", extra={"ignored_tags": event.ignored_tags})
     if event.scan_status == "FAILED":
         return _finish(config, Outcome.SCAN_FAILED, "warning", reason="the event reports a failed scan")
     if event.scan_status != _COMPLETE_EVENT_STATUS[event.scan_type]:
         return _finish(config, Outcome.SCAN_NOT_COMPLETE, reason=f"scan status {event.scan_status}")
     if event.repository not in config.managed_repositories:
         return _finish(config, Outcome.UNKNOWN_REPOSITORY, "warning", reason="repository is not managed here")
+    if home is not None and (event.registry_id != home.account or event.region not in (None, home.region)):
+        # A repository of the same name elsewhere is not ours: reading ours instead would report wrongly.
+        return _finish(
+            config,
+            Outcome.FOREIGN_REPOSITORY,
+            "warning",
+            reason=f"repository in account {event.registry_id}, region {event.region}",
+        )
 
     try:
         scan = findings.fetch(clients.ecr, event, config.page_size)
@@ -133,7 +184,9 @@ def process(raw_event: Any, config: Config, clients: Clients) -> dict[str, Any]:
 
     metrics.emit_findings(config.metrics_namespace, event.repository, scan.counts)
     key = report.report_key(config.findings_prefix, event.repository, event.image_digest)
-    fingerprint, alerted = _alert_if_needed(config, clients, event, scan, key)
+    deadline = home.deadline if home else time.time() + _MAX_INVOCATION_SECONDS
+    fingerprint, alert = _alert_if_needed(config, clients, event, scan, key, deadline=deadline)
+    # Written after the alert: a failure here is retried, and the ledger keeps the retry from mailing again.
     report.write_report(
         clients.s3, config.findings_bucket, key, report.build_report(event, scan), fingerprint
     )
@@ -144,10 +197,11 @@ def process(raw_event: Any, config: Config, clients: Clients) -> dict[str, Any]:
         pages=scan.pages,
         finding_count=len(scan.findings),
         severity_counts=scan.counts,
-        alerted=alerted,
+        alerted=alert == "sent",
+        alert=alert,
     )
 
 
 @logger.inject_lambda_context(clear_state=True)
-def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:  # noqa: ARG001 (read by the decorator)
-    return process(event, load_config(), aws_clients())
+def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    return process(event, load_config(), aws_clients(), Home.of(context))

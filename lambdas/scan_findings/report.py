@@ -8,8 +8,6 @@ import json
 from datetime import UTC, datetime
 from typing import Any
 
-from botocore.exceptions import ClientError
-
 from .events import ScanEvent
 from .findings import ScanFindings
 
@@ -49,17 +47,6 @@ def alert_fingerprint(event: ScanEvent, scan: ScanFindings) -> str:
     for finding_id in ids:
         digest.update(b"\0" + finding_id.encode())
     return digest.hexdigest()
-
-
-def already_alerted(s3: Any, bucket: str, key: str, fingerprint: str) -> bool:
-    """True when the stored report says this exact CRITICAL/HIGH set was already announced."""
-    try:
-        head = s3.head_object(Bucket=bucket, Key=key)
-    except ClientError as error:
-        if error.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
-            return False
-        raise
-    return head.get("Metadata", {}).get(ALERT_FINGERPRINT_METADATA) == fingerprint
 
 
 def write_report(s3: Any, bucket: str, key: str, report: dict[str, Any], fingerprint: str | None) -> None:

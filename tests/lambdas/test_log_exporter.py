@@ -13,14 +13,16 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import boto3
+import hypothesis
 import pytest
 from botocore.awsrequest import AWSResponse
 from botocore.config import Config
+from hypothesis import strategies as st
 from moto import mock_aws
 
 from lambdas.log_exporter import ExporterSettings, SettingsError, run_export
 from lambdas.log_exporter.__main__ import main
-from lambdas.log_exporter.loki import LokiError
+from lambdas.log_exporter.classify import LINE_FILTER
 from lambdas.log_exporter.retry import Backoff
 from lambdas.log_exporter.sink import AlreadyExported, S3Sink
 from lambdas.log_exporter.windows import Window, candidate_windows, latest_closed_window, object_key
@@ -51,34 +53,49 @@ class FakeLoki:
     def __init__(self) -> None:
         self.entries: list[tuple[dict[str, str], int, str]] = []
         self.requests: list[dict[str, str]] = []
-        self.fail_next: list[int] = []  # HTTP status codes to answer before behaving
+        # Faults to answer before behaving: an HTTP status, (status, headers), or "cut" (a body cut short).
+        self.fail_next: list[int | tuple[int, dict[str, str]] | str] = []
+        self.refused_namespaces: set[str] = set()  # always answered with 500
+        self.raw_values: list[list[Any]] | None = None  # answer these values verbatim
         self.lock = threading.Lock()
 
     def add(self, labels: dict[str, str], ts: int, line: str) -> None:
         self.entries.append((labels, ts, line))
 
-    def answer(self, params: dict[str, str]) -> tuple[int, dict[str, Any]]:
+    def answer(self, params: dict[str, str]) -> tuple[int | str, dict[str, Any], dict[str, str]]:
         with self.lock:
             self.requests.append(params)
             if self.fail_next:
-                return self.fail_next.pop(0), {"status": "error", "error": "injected failure"}
+                fault = self.fail_next.pop(0)
+                if fault == "cut":
+                    return "cut", {}, {}
+                status, headers = fault if isinstance(fault, tuple) else (fault, {})
+                return status, {"status": "error", "error": "injected failure"}, headers
         query = params["query"]
         match = re.fullmatch(r'\{namespace="([^"]+)"\} \|~ `(.*)`', query)
         if not match:
-            return 400, {"status": "error", "error": f"parse error: {query}"}
+            return 400, {"status": "error", "error": f"parse error: {query}"}, {}
         namespace, pattern = match.group(1), re.compile(match.group(2))
+        if namespace in self.refused_namespaces:
+            return 500, {"status": "error", "error": "too many outstanding requests"}, {}
+        if self.raw_values is not None:
+            result = [{"stream": {"namespace": namespace}, "values": self.raw_values}]
+            return 200, {"status": "success", "data": {"resultType": "streams", "result": result}}, {}
         start, end, limit = int(params["start"]), int(params["end"]), int(params["limit"])
-        assert params["direction"] == "forward"
+        backward = params["direction"] == "backward"
         hits = sorted(
             (e for e in self.entries if e[0]["namespace"] == namespace and start <= e[1] < end),
             key=lambda e: e[1],
         )
+        if backward:  # the exact reverse of the forward order, ties included
+            hits.reverse()
         hits = [e for e in hits if pattern.search(e[2])][:limit]
         streams: dict[tuple[tuple[str, str], ...], dict[str, Any]] = {}
         for labels, ts, line in hits:
             key = tuple(sorted(labels.items()))
             streams.setdefault(key, {"stream": labels, "values": []})["values"].append([str(ts), line])
-        return 200, {"status": "success", "data": {"resultType": "streams", "result": list(streams.values())}}
+        body = {"status": "success", "data": {"resultType": "streams", "result": list(streams.values())}}
+        return 200, body, {}
 
     def range_requests(self) -> list[dict[str, str]]:
         return [r for r in self.requests if "query" in r]
@@ -95,11 +112,21 @@ def loki() -> Iterator[tuple[FakeLoki, str]]:
                 self.send_error(404)
                 return
             params = dict(urllib.parse.parse_qsl(url.query))
-            status, body = fake.answer(params)
+            status, body, headers = fake.answer(params)
             payload = json.dumps(body).encode()
-            self.send_response(status)
+            if status == "cut":  # promise more than is sent, then close: the client sees IncompleteRead
+                payload = b'{"status": "success", "data": {"resultTy'
+                self.send_response(200)
+                self.send_header("Content-Length", "4096")
+                self.end_headers()
+                self.wfile.write(payload)
+                self.close_connection = True
+                return
+            self.send_response(int(status))
             self.send_header("Content-Type", "application/json")
             self.send_header("Content-Length", str(len(payload)))
+            for name, value in headers.items():
+                self.send_header(name, value)
             self.end_headers()
             self.wfile.write(payload)
 
@@ -324,7 +351,7 @@ def test_pages_by_time_through_results_beyond_the_limit(loki: tuple[FakeLoki, st
     lines = [r["line"] for r in read_export(s3, "errors/prod/2026/11/22/0300.jsonl.gz")]
     assert sorted(lines) == sorted(expected)
     assert len(lines) == len(set(lines)) == result.lines == 11
-    requests = fake.range_requests()
+    requests = [r for r in fake.range_requests() if r["direction"] == "forward"]
     assert len(requests) >= 4
     starts = [int(r["start"]) for r in requests]
     assert starts == sorted(starts)
@@ -349,8 +376,9 @@ def test_gives_up_after_the_last_attempt_and_writes_nothing(loki: tuple[FakeLoki
     fake, url = loki
     fake.fail_next = [503] * 10
     backoff, sleeps = no_jitter_backoff(max_attempts=3)
-    with pytest.raises(LokiError, match="HTTP 503"):
-        run_export(settings(url), s3_client=s3, now=utc("2026-11-22 03:20"), backoff=backoff)
+    result = run_export(settings(url), s3_client=s3, now=utc("2026-11-22 03:20"), backoff=backoff)
+    (failure,) = result.failed
+    assert "HTTP 503" in failure.reason
     assert len(sleeps.calls) == 2
     assert keys(s3) == []  # the window stays missing, so the next run backfills it
 
@@ -359,8 +387,9 @@ def test_a_rejected_query_is_not_retried(loki: tuple[FakeLoki, str], s3: Any) ->
     fake, url = loki
     fake.fail_next = [400]
     backoff, sleeps = no_jitter_backoff()
-    with pytest.raises(LokiError, match="HTTP 400"):
-        run_export(settings(url), s3_client=s3, now=utc("2026-11-22 03:20"), backoff=backoff)
+    result = run_export(settings(url), s3_client=s3, now=utc("2026-11-22 03:20"), backoff=backoff)
+    (failure,) = result.failed
+    assert "HTTP 400" in failure.reason
     assert sleeps.calls == []
 
 
@@ -404,9 +433,8 @@ def test_settings_build_a_namespace_scoped_error_query() -> None:
     parsed = ExporterSettings.from_env(env)
     assert parsed.namespaces == ("prod", "dev")
     assert parsed.loki_url == "http://loki:3100"
-    assert (
-        parsed.logql("prod") == r'{namespace="prod"} |~ `(?i)\b(error|err|fatal|panic|exception|critical)\b`'
-    )
+    assert parsed.logql("prod") == f'{{namespace="prod"}} |~ `{LINE_FILTER}`'
+    assert parsed.classifier_pattern is None  # the built-in classifier decides
 
 
 def test_cli_reports_a_configuration_error_without_a_traceback(
@@ -438,3 +466,200 @@ def test_cli_exports_and_prints_a_summary(
     # Two windows (backfill 2); the line's window is among them even if the run crosses a boundary.
     assert summary["written"] == 2
     assert summary["skippedExisting"] == 0
+
+
+# --------------------------------------------------------------------------- faults
+
+
+def test_a_namespace_loki_keeps_refusing_does_not_stop_the_others(
+    loki: tuple[FakeLoki, str], s3: Any
+) -> None:
+    fake, url = loki
+    fake.refused_namespaces = {"broken"}
+    fake.add(PROD_API, ns("2026-11-22 03:01:00"), "ERROR still exported")
+    backoff, _ = no_jitter_backoff(max_attempts=2)
+
+    result = run_export(
+        settings(url, namespaces=("broken", "prod"), backfill_windows=2),
+        s3_client=s3,
+        now=utc("2026-11-22 03:20"),
+        backoff=backoff,
+    )
+
+    assert keys(s3) == ["errors/prod/2026/11/22/0250.jsonl.gz", "errors/prod/2026/11/22/0300.jsonl.gz"]
+    assert [(f.namespace, f.window_start) for f in result.failed] == [
+        ("broken", "2026-11-22T02:50:00+00:00"),
+        ("broken", "2026-11-22T03:00:00+00:00"),
+    ]
+    assert all("HTTP 500" in f.reason for f in result.failed)
+
+
+@pytest.mark.usefixtures("s3")
+def test_cli_exits_non_zero_after_exporting_what_it_could(
+    loki: tuple[FakeLoki, str], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    fake, url = loki
+    fake.refused_namespaces = {"broken"}
+    for name, value in {
+        "LOKI_URL": url,
+        "EXPORT_BUCKET": BUCKET,
+        "EXPORT_NAMESPACES": "broken,prod",
+        "BACKFILL_WINDOWS": "1",
+        "MAX_ATTEMPTS": "1",
+    }.items():
+        monkeypatch.setenv(name, value)
+
+    assert main(["--log-level", "ERROR"]) == 1
+
+    out, err = capsys.readouterr()
+    summary = json.loads(out)
+    assert summary["written"] == 1
+    assert [f["namespace"] for f in summary["failed"]] == ["broken"]
+    assert "Traceback" not in err
+
+
+@pytest.mark.parametrize(
+    ("retry_after", "waited"),
+    [("3", 3.0), ("20", 20.0), ("600", 30.0), ("Sun, 06 Nov 1994 08:49:37 GMT", 0.0)],
+)
+def test_retry_after_is_honoured_up_to_the_cap(
+    loki: tuple[FakeLoki, str], s3: Any, retry_after: str, waited: float
+) -> None:
+    fake, url = loki
+    fake.add(PROD_API, ns("2026-11-22 03:01:00"), "ERROR after the wait")
+    fake.fail_next = [(429, {"Retry-After": retry_after}), (503, {"Retry-After": retry_after})]
+    sleeps = Sleeps()
+    backoff = Backoff(max_attempts=3, base_seconds=0.1, max_seconds=30.0, sleep=sleeps)
+
+    result = run_export(settings(url), s3_client=s3, now=utc("2026-11-22 03:20"), backoff=backoff)
+
+    assert sleeps.calls == [waited, waited]
+    assert result.failed == []
+    assert result.lines == 1
+
+
+@pytest.mark.parametrize("fault", ["cut", 502])
+def test_a_body_cut_short_is_retried_like_any_transport_error(
+    loki: tuple[FakeLoki, str], s3: Any, fault: str | int
+) -> None:
+    fake, url = loki
+    fake.add(PROD_API, ns("2026-11-22 03:01:00"), "ERROR after the retry")
+    fake.fail_next = [fault]
+    backoff, sleeps = no_jitter_backoff()
+
+    result = run_export(settings(url), s3_client=s3, now=utc("2026-11-22 03:20"), backoff=backoff)
+
+    assert len(sleeps.calls) == 1
+    assert result.lines == 1 and result.failed == []
+
+
+@pytest.mark.parametrize(
+    "values",
+    [[["not-a-number", "ERROR x"]], [["1795316460000000000", 42]], [["1795316460000000000"]], ["x"]],
+)
+def test_a_malformed_loki_answer_is_a_clean_failure(
+    loki: tuple[FakeLoki, str], s3: Any, values: list[Any]
+) -> None:
+    fake, url = loki
+    fake.raw_values = values
+    backoff, _ = no_jitter_backoff()
+
+    result = run_export(settings(url), s3_client=s3, now=utc("2026-11-22 03:20"), backoff=backoff)
+
+    (failure,) = result.failed
+    assert "malformed stream entry" in failure.reason
+    assert keys(s3) == []
+
+
+@pytest.mark.parametrize(("same_nanosecond", "limit"), [(3, 3), (4, 3), (5, 3)])
+def test_a_page_limit_of_entries_in_one_nanosecond_is_read_whole_without_a_false_warning(
+    loki: tuple[FakeLoki, str], s3: Any, caplog: pytest.LogCaptureFixture, same_nanosecond: int, limit: int
+) -> None:
+    fake, url = loki
+    at = ns("2026-11-22 03:02:00")
+    fake.add(PROD_API, at - NS, "ERROR before")
+    for i in range(same_nanosecond):
+        fake.add({**PROD_API, "pod": f"api-{i}"}, at, f"ERROR burst {i}")
+
+    result = run_export(settings(url, page_limit=limit), s3_client=s3, now=utc("2026-11-22 03:20"))
+
+    lines = sorted(r["line"] for r in read_export(s3, "errors/prod/2026/11/22/0300.jsonl.gz"))
+    assert lines == sorted(["ERROR before"] + [f"ERROR burst {i}" for i in range(same_nanosecond)])
+    assert result.lines == same_nanosecond + 1
+    assert "skipped" not in caplog.text
+
+
+def test_more_than_two_pages_in_one_nanosecond_is_reported(
+    loki: tuple[FakeLoki, str], s3: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    fake, url = loki
+    at = ns("2026-11-22 03:02:00")
+    for i in range(7):
+        fake.add({**PROD_API, "pod": f"api-{i}"}, at, f"ERROR burst {i}")
+    result = run_export(settings(url, page_limit=3), s3_client=s3, now=utc("2026-11-22 03:20"))
+    assert result.lines == 6  # the oldest three and the newest three
+    assert "may be skipped" in caplog.text
+
+
+def test_a_stack_trace_logged_line_by_line_is_exported_as_one_error(
+    loki: tuple[FakeLoki, str], s3: Any
+) -> None:
+    fake, url = loki
+    at = ns("2026-11-22 03:03:00")
+    trace = [
+        "2026-11-22 03:03:00.001 ERROR [main] c.e.App - request failed",
+        "java.lang.IllegalStateException: session expired",
+        "\tat com.example.App.handle(App.java:42)",
+        "Caused by: java.net.SocketTimeoutException: Read timed out",
+        "\t... 3 more",
+    ]
+    for i, line in enumerate(trace):
+        fake.add(PROD_API, at + i * 1000, line)
+    fake.add(PROD_API, at + 10 * NS, "2026-11-22 03:03:10.000 INFO [main] c.e.App - recovered, 0 errors")
+    fake.add(PROD_API, at + 11 * NS, 'level=info msg="retrying after error"')
+
+    result = run_export(settings(url), s3_client=s3, now=utc("2026-11-22 03:20"))
+
+    (record,) = read_export(s3, "errors/prod/2026/11/22/0300.jsonl.gz")
+    assert record["line"] == "\n".join(trace)
+    assert record["ts"] == at
+    assert result.lines == 1
+
+
+def test_an_own_line_filter_replaces_the_classifier(loki: tuple[FakeLoki, str], s3: Any) -> None:
+    fake, url = loki
+    fake.add(PROD_API, ns("2026-11-22 03:01:00"), "WARN disk 91% full")
+    fake.add(PROD_API, ns("2026-11-22 03:02:00"), "ERROR not asked for")
+    run_export(settings(url, line_filter="WARN"), s3_client=s3, now=utc("2026-11-22 03:20"))
+    assert [r["line"] for r in read_export(s3, "errors/prod/2026/11/22/0300.jsonl.gz")] == [
+        "WARN disk 91% full"
+    ]
+
+
+# --------------------------------------------------------------------------- fuzzing
+
+ENV_NAMES = [
+    "LOKI_URL",
+    "EXPORT_BUCKET",
+    "EXPORT_NAMESPACES",
+    "EXPORT_PREFIX",
+    "WINDOW_MINUTES",
+    "DELAY_MINUTES",
+    "BACKFILL_WINDOWS",
+    "PAGE_LIMIT",
+    "LINE_FILTER",
+    "MAX_ATTEMPTS",
+    "BACKOFF_MAX_SECONDS",
+]
+env_values = st.sampled_from(["", "0", "-1", "7", "1e400", "nan", "http://loki:3100", "prod,dev", "(", "`"])
+
+
+@hypothesis.settings(max_examples=150, deadline=None)
+@hypothesis.given(st.dictionaries(st.sampled_from(ENV_NAMES), env_values | st.text(max_size=20)))
+def test_fuzz_settings_are_valid_or_a_settings_error(env: dict[str, str]) -> None:
+    try:
+        parsed = ExporterSettings.from_env(env)
+    except SettingsError as exc:
+        assert str(exc).split(":", 1)[0] in ENV_NAMES
+        return
+    assert parsed.namespaces and parsed.logql(parsed.namespaces[0]).startswith("{namespace=")

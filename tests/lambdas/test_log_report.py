@@ -13,6 +13,8 @@ from typing import Any
 
 import boto3
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from moto import mock_aws
 
 from lambdas.log_report import aggregate as aggregate_module
@@ -384,3 +386,265 @@ def test_report_keys_mirror_the_export_layout() -> None:
         "reports/prod/2026/11/22/0300.html",
     )
     assert report_keys("errors/prod/2026/11/22/0300.json", "reports") is None
+
+
+# --------------------------------------------------------------------------- hostile input
+
+
+def metric_values(out: str, name: str) -> list[tuple[dict[str, Any], float]]:
+    """(dimensions, value) of every EMF datapoint of `name`."""
+    found = []
+    for doc in emf_lines(out):
+        (directive,) = doc["_aws"]["CloudWatchMetrics"]
+        if directive["Metrics"][0]["Name"] == name:
+            dims = {d: doc[d] for dims in directive["Dimensions"] for d in dims}
+            (value,) = doc[name]
+            found.append((dims, value))
+    return found
+
+
+def report_of(s3: Any, key: str = "reports/prod/2026/11/22/0300.json") -> dict[str, Any]:
+    return json.loads(s3.get_object(Bucket=PROCESSED, Key=key)["Body"].read())
+
+
+GOOD = export([record("ERROR one"), record("ERROR two")])
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        pytest.param(b"ERROR plain text, not gzip\n", id="not-gzip"),
+        pytest.param(GOOD[:-6], id="truncated"),
+        pytest.param(GOOD + b"garbage", id="trailing-garbage"),
+        pytest.param(b"", id="empty-object"),
+    ],
+)
+def test_a_corrupt_export_is_recorded_once_and_not_retried(
+    buckets: Any, capsys: pytest.CaptureFixture[str], caplog: pytest.LogCaptureFixture, payload: bytes
+) -> None:
+    buckets.put_object(Bucket=RAW, Key=KEY, Body=payload)
+
+    result = lambda_handler(s3_event(RAW, KEY), Context())  # returns: a retry could not read it either
+
+    assert result == {"processed": []}
+    assert metric_values(capsys.readouterr().out, "CorruptExports") == [({}, 1.0)]
+    assert "corrupt export" in caplog.text
+    assert "Contents" not in buckets.list_objects_v2(Bucket=PROCESSED)
+
+
+def test_zero_padding_after_the_gzip_stream_is_accepted_as_gzip_does(buckets: Any) -> None:
+    buckets.put_object(Bucket=RAW, Key=KEY, Body=GOOD + b"\0" * 5000)
+    lambda_handler(s3_event(RAW, KEY), Context())
+    assert report_of(buckets)["totals"]["errors"] == 2
+
+
+def test_one_bad_line_costs_that_line_not_the_window(buckets: Any) -> None:
+    lines = [
+        record("ERROR kept 1"),
+        record("ERROR from the far future", ts=10**30),
+        record("ERROR before the epoch", ts=-(10**18)),
+        b'{"ts": 1795316400000000000, "namespace": "prod", "app": "api", "line": "ERROR lone \\ud800 surrogate"}',
+        b'{"ts": 1795316400000000000, "namespace": "prod", "app": "api"}',
+        b"[1, 2]",
+        b"{not json",
+        record("ERROR kept 2"),
+    ]
+    buckets.put_object(Bucket=RAW, Key=KEY, Body=export(lines))
+
+    lambda_handler(s3_event(RAW, KEY), Context())
+
+    report = report_of(buckets)
+    assert report["totals"]["errors"] == 3
+    assert report["malformedReasons"] == {
+        "missing_field": 1,
+        "not_json": 1,
+        "ts_out_of_range": 2,
+        "wrong_type": 1,
+    }
+    samples = {g["sample"] for g in report["groups"]}
+    assert "ERROR lone \ufffd surrogate" in samples  # replaced, not a crash
+    html = buckets.get_object(Bucket=PROCESSED, Key="reports/prod/2026/11/22/0300.html")["Body"].read()
+    assert "lone \ufffd surrogate".encode() in html
+
+
+@pytest.mark.parametrize("max_output", [300, 1500, 7000, 1 << 20])
+def test_every_line_over_the_limit_is_malformed_wherever_it_falls_in_the_blocks(
+    monkeypatch: pytest.MonkeyPatch, max_output: int
+) -> None:
+    from lambdas.log_report import reader
+
+    monkeypatch.setattr(reader, "MAX_LINE", 1000)
+    monkeypatch.setattr(reader, "MAX_OUTPUT", max_output)
+    monkeypatch.setattr(reader, "READ_CHUNK", 512)
+    rng = random.Random(max_output)
+    lines, long_lines = [], 0
+    for index in range(120):
+        if rng.random() < 0.2:
+            lines.append(record("ERROR " + "y" * rng.randint(1001, 3000), ts=T0 + index))
+            long_lines += 1
+        else:
+            lines.append(record(f"ERROR short {index}", ts=T0 + index))
+    agg = aggregate(iter_line_batches(Streaming(export(lines))))
+    assert agg.malformed_reasons == {"too_long": long_lines}
+    assert agg.errors == len(lines) - long_lines
+
+
+@pytest.mark.parametrize(
+    "stray_key",
+    [
+        "errors/old/prod/2026/11/22/0300.jsonl.gz",  # one level too deep, same tail
+        "errors/prod/2026/11/22/0300.jsonl.gz.jsonl.gz",
+        "errors/prod/2026/13/22/0300.jsonl.gz",
+        "errors/prod/2026/11/22/2460.jsonl.gz",
+        "errors/Prod/2026/11/22/0300.jsonl.gz",
+        "errors/readme+notes.txt",
+    ],
+)
+def test_only_the_export_layout_produces_reports(
+    buckets: Any, capsys: pytest.CaptureFixture[str], stray_key: str
+) -> None:
+    five = export([record(f"ERROR {i}") for i in range(5)])
+    buckets.put_object(Bucket=RAW, Key=KEY, Body=five)
+    lambda_handler(s3_event(RAW, KEY), Context())
+    buckets.put_object(Bucket=RAW, Key=stray_key, Body=export([record("ERROR stray")]))
+
+    assert lambda_handler(s3_event(RAW, stray_key), Context()) == {"processed": []}
+
+    assert report_of(buckets)["totals"]["errors"] == 5
+    reports = [o["Key"] for o in buckets.list_objects_v2(Bucket=PROCESSED)["Contents"]]
+    assert sorted(reports) == ["reports/prod/2026/11/22/0300.html", "reports/prod/2026/11/22/0300.json"]
+    assert metric_values(capsys.readouterr().out, "IgnoredInputs") == [({"reason": "not_an_export"}, 1.0)]
+
+
+@pytest.mark.parametrize(
+    "event",
+    [None, [], {}, {"Records": "x"}, {"Records": [None]}, {"Records": [{"eventName": "ObjectCreated:Put"}]}],
+)
+@pytest.mark.usefixtures("buckets")
+def test_malformed_events_are_counted_not_raised(capsys: pytest.CaptureFixture[str], event: Any) -> None:
+    assert lambda_handler(event, Context()) == {"processed": []}
+    assert metric_values(capsys.readouterr().out, "IgnoredInputs") == [({"reason": "malformed_event"}, 1.0)]
+
+
+@pytest.mark.usefixtures("buckets")
+def test_an_object_deleted_before_it_was_read_is_counted_not_retried(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert lambda_handler(s3_event(RAW, KEY), Context()) == {"processed": []}
+    assert metric_values(capsys.readouterr().out, "IgnoredInputs") == [({"reason": "object_gone"}, 1.0)]
+
+
+def test_a_multi_line_trace_is_grouped_by_its_first_line() -> None:
+    first = "Traceback (most recent call last):\n  File \"/app/api.py\", line 12, in handle\nKeyError: 'a'"
+    second = "Traceback (most recent call last):\n  File \"/app/db.py\", line 99, in get\nKeyError: 'b'"
+    agg = aggregate(iter_line_batches(Streaming(export([record(first), record(second)]))))
+    ((key, group),) = agg.groups.items()
+    assert key[2] == "Traceback (most recent call last):"
+    assert group.count == 2
+    assert group.sample == first
+
+
+def test_memory_does_not_grow_with_line_length() -> None:
+    """The signature cache keeps a bounded head of each line, never the whole line."""
+    import tracemalloc
+
+    rng = random.Random(5)
+
+    def batches() -> Iterator[list[bytes]]:
+        for index in range(300):  # distinct 50 KB stack traces
+            body = f"ERROR {rng.getrandbits(64):x} " + "frame at x.y.z\n" * 3400
+            yield [record(body, ts=T0 + index)]
+
+    tracemalloc.start()
+    try:
+        agg = aggregate(batches())
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert agg.errors == 300
+    assert peak < 6_000_000, f"peak {peak / 1e6:.1f} MB for 300 lines of 50 KB"
+
+
+# --------------------------------------------------------------------------- fuzzing
+
+json_leaf = st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=40)
+record_fields = st.fixed_dictionaries(
+    {},
+    optional={
+        "ts": st.integers(min_value=-(2**70), max_value=2**70) | json_leaf,
+        "namespace": st.sampled_from(["prod", "dev"]) | json_leaf,
+        "app": st.text(max_size=10) | json_leaf,
+        "line": st.text(max_size=300) | json_leaf,
+    },
+)
+fuzzed_line = (
+    record_fields.map(lambda doc: json.dumps(doc).encode())
+    | st.binary(max_size=200).map(lambda raw: raw.replace(b"\n", b" "))
+    | st.text(max_size=50).map(lambda text: json.dumps(text).encode())
+)
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(fuzzed_line, max_size=30))
+def test_fuzz_every_line_is_an_error_or_a_counted_malformed_line(lines: list[bytes]) -> None:
+    agg = aggregate(iter_line_batches(Streaming(export(lines))))
+    assert agg.errors + agg.malformed == agg.lines
+    report = handler_module.build_report(
+        agg, bucket=RAW, key=KEY, window={}, generated_at=handler_module.datetime.now(handler_module.UTC)
+    )
+    handler_module._encoded(json.dumps(report, ensure_ascii=False))
+    handler_module._encoded(handler_module.render_html(report))
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.binary(max_size=400), st.sampled_from(["raw", "gzip", "cut", "padded"]))
+def test_fuzz_reader_raises_only_corrupt_export(payload: bytes, shape: str) -> None:
+    from lambdas.log_report.reader import CorruptExport
+
+    if shape != "raw":
+        payload = gzip.compress(payload)
+    if shape == "cut":
+        payload = payload[: len(payload) // 2]
+    elif shape == "padded":
+        payload += b"\0" * 10
+    try:
+        for _ in iter_line_batches(Streaming(payload)):
+            pass
+    except CorruptExport:
+        assert shape in {"raw", "cut"}
+
+
+class FailingBody:
+    """A StreamingBody whose connection drops after the first chunk."""
+
+    def __init__(self, payload: bytes) -> None:
+        self._first: bytes | None = payload[:100]
+
+    def read(self, _amt: int | None = None) -> bytes:
+        if self._first is None:
+            from botocore.exceptions import ReadTimeoutError
+
+            raise ReadTimeoutError(endpoint_url="https://s3")
+        chunk, self._first = self._first, None
+        return chunk
+
+
+@pytest.mark.parametrize("fault", ["read-timeout", "access-denied", "slow-down"])
+def test_faults_a_retry_can_cure_are_raised(
+    buckets: Any, monkeypatch: pytest.MonkeyPatch, fault: str
+) -> None:
+    from botocore.exceptions import ClientError, ReadTimeoutError
+
+    payload = export([record(f"ERROR {i} " + "x" * 50) for i in range(200)])
+    buckets.put_object(Bucket=RAW, Key=KEY, Body=payload)
+    real_get = buckets.get_object
+
+    def get_object(**kwargs: Any) -> Any:
+        if fault == "read-timeout":
+            return {**real_get(**kwargs), "Body": FailingBody(payload)}
+        code = "AccessDenied" if fault == "access-denied" else "SlowDown"
+        raise ClientError({"Error": {"Code": code, "Message": "injected"}}, "GetObject")
+
+    monkeypatch.setattr(buckets, "get_object", get_object)
+    with pytest.raises((ReadTimeoutError, ClientError)):
+        lambda_handler(s3_event(RAW, KEY), Context())  # Lambda retries, then the dead-letter queue keeps it

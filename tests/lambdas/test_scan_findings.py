@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import io
 import json
+import time
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -39,6 +42,9 @@ class LambdaContext:
     memory_limit_in_mb: int = 256
     invoked_function_arn: str = f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:scan-findings"
     aws_request_id: str = "00000000-0000-0000-0000-000000000000"
+
+    def get_remaining_time_in_millis(self) -> int:
+        return 60_000
 
 
 SAMPLES = {path.name: json.loads(path.read_text()) for path in DATA.glob("*.json")}
@@ -228,7 +234,13 @@ def aws(monkeypatch: pytest.MonkeyPatch, paged_requests: list[dict[str, Any]]) -
 
             @staticmethod
             def report_keys() -> list[str]:
-                return [o["Key"] for o in s3.list_objects_v2(Bucket=BUCKET).get("Contents", [])]
+                objects = s3.list_objects_v2(Bucket=BUCKET).get("Contents", [])
+                return [o["Key"] for o in objects if ".alerts/" not in o["Key"]]
+
+            @staticmethod
+            def ledger_keys() -> list[str]:
+                objects = s3.list_objects_v2(Bucket=BUCKET).get("Contents", [])
+                return [o["Key"] for o in objects if ".alerts/" in o["Key"]]
 
             @staticmethod
             def notifications() -> list[dict[str, Any]]:
@@ -297,7 +309,6 @@ def test_parses_aws_inspector_sample_with_repository_arn() -> None:
         (lambda e: e["detail"].pop("image-digest"), "detail.image-digest: missing"),
         (lambda e: e["detail"].update({"repository-name": "../etc"}), "detail.repository-name"),
         (lambda e: e["detail"].update({"finding-severity-counts": {"HIGH": -1}}), "not a count"),
-        (lambda e: e["detail"].update({"image-tags": "latest"}), "detail.image-tags"),
         (lambda e: e.update(account=None), "account"),
     ],
 )
@@ -484,6 +495,172 @@ def test_transient_aws_errors_are_raised_for_retry_and_dead_letter() -> None:
         handler.process(basic_event("kubeboard/api", "sha256:" + "ef" * 32, []), config, clients)
 
 
+# --- faults: exactly one alert mail per image and finding set ----------------------------------------
+
+
+class FaultyS3:
+    """The real (moto) client, except that chosen put_object calls fail as S3 would on a bad day."""
+
+    def __init__(self, real: Any, fail_when: Any) -> None:
+        self._real = real
+        self._fail_when = fail_when
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._real, name)
+
+    def put_object(self, **kwargs: Any) -> Any:
+        if self._fail_when(kwargs["Key"]):
+            raise ClientError({"Error": {"Code": "InternalError", "Message": "injected"}}, "PutObject")
+        return self._real.put_object(**kwargs)
+
+
+def failing_once(predicate: Any) -> Any:
+    failed: list[str] = []
+
+    def fail_when(key: str) -> bool:
+        if not failed and predicate(key):
+            failed.append(key)
+            return True
+        return False
+
+    return fail_when
+
+
+@contextlib.contextmanager
+def clients_replaced(**replace: Any) -> Iterator[None]:
+    real = handler.aws_clients()
+    clients = handler.Clients(
+        ecr=replace.get("ecr", real.ecr), s3=replace.get("s3", real.s3), sns=replace.get("sns", real.sns)
+    )
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(handler, "aws_clients", lambda: clients)
+        yield
+
+
+def critical_image(aws: Any, tag: str, count: int = 1) -> dict[str, Any]:
+    digest = aws.registry.push("kubeboard/api", tag)
+    aws.registry.set_findings(
+        "kubeboard/api", digest, basic=[basic_finding(i, "CRITICAL") for i in range(1, count + 1)]
+    )
+    return basic_event("kubeboard/api", digest, [tag])
+
+
+def test_a_retry_after_a_failed_report_write_mails_once(aws: Any) -> None:
+    event = critical_image(aws, "report-write-fails")
+    real_s3 = handler.aws_clients().s3
+    is_report = failing_once(lambda key: key.endswith(".json") and ".alerts/" not in key)
+    with clients_replaced(s3=FaultyS3(real_s3, is_report)):
+        with pytest.raises(ClientError, match="InternalError"):
+            aws.invoke(event)  # Lambda retries the asynchronous invocation
+        retried = aws.invoke(event)
+
+    assert retried["outcome"] == "processed"
+    assert retried["alert"] == "already_sent"
+    assert len(aws.notifications()) == 1
+    assert len(aws.report_keys()) == 1
+
+
+def test_two_concurrent_deliveries_of_one_event_mail_once(aws: Any) -> None:
+    event = critical_image(aws, "delivered-twice")
+    real_sns = handler.aws_clients().sns
+    second: list[dict[str, Any]] = []
+
+    class InterleavingSns:
+        """While the first delivery publishes, the second one runs from start to end."""
+
+        def publish(self, **kwargs: Any) -> Any:
+            if not second:
+                second.append({})
+                second[0] = aws.invoke(event)
+            return real_sns.publish(**kwargs)
+
+    with clients_replaced(sns=InterleavingSns()):
+        first = aws.invoke(event)
+
+    assert (first["alert"], second[0]["alert"]) == ("sent", "in_progress")
+    assert second[0]["outcome"] == "processed"
+    assert len(aws.notifications()) == 1
+
+
+def test_a_failed_publish_releases_the_claim_so_the_retry_mails(aws: Any) -> None:
+    event = critical_image(aws, "publish-fails")
+    real_sns = handler.aws_clients().sns
+    calls: list[int] = []
+
+    class FlakySns:
+        def publish(self, **kwargs: Any) -> Any:
+            calls.append(1)
+            if len(calls) == 1:
+                raise ClientError({"Error": {"Code": "Throttling", "Message": "injected"}}, "Publish")
+            return real_sns.publish(**kwargs)
+
+    with clients_replaced(sns=FlakySns()):
+        with pytest.raises(ClientError, match="Throttling"):
+            aws.invoke(event)
+        assert aws.invoke(event)["alert"] == "sent"
+    assert len(aws.notifications()) == 1
+
+
+@pytest.mark.parametrize(("expires_in", "mails"), [(-1, 1), (600, 0)])
+def test_a_claim_is_taken_over_only_once_its_holder_cannot_be_running(
+    aws: Any, expires_in: int, mails: int
+) -> None:
+    event = critical_image(aws, f"claimed-{mails}")
+    aws.invoke(event)
+    aws.notifications()  # drain the first mail
+    (ledger,) = aws.ledger_keys()
+    s3 = boto3.client("s3", region_name=REGION)
+    state = {"state": "sending", "expiresAt": time.time() + expires_in}
+    s3.put_object(Bucket=BUCKET, Key=ledger, Body=json.dumps(state).encode())
+
+    result = aws.invoke(event)
+
+    assert result["alert"] == ("sent" if mails else "in_progress")
+    assert len(aws.notifications()) == mails
+
+
+# --- input the parser used to refuse ------------------------------------------------------------------
+
+
+def test_long_and_non_ascii_tags_do_not_cost_the_scan(aws: Any) -> None:
+    event = critical_image(aws, "v1")
+    long_tag = "release-" + "a" * 250  # ECR allows 300 characters
+    event["detail"]["image-tags"] = ["v1", long_tag, "versión-2", 7]
+
+    result = aws.invoke(event)
+
+    assert result["outcome"] == "processed"
+    assert result["alerted"] is True
+    assert aws.report(result["report_key"])["imageTags"] == ["v1", long_tag]
+    assert "versión" not in aws.notifications()[0]["Message"]
+
+
+def test_a_failed_scan_with_a_short_digest_is_classified_as_failed(aws: Any) -> None:
+    result = aws.invoke(basic_event("kubeboard/api", "sha256:abc123", [], status="FAILED"))
+    assert result["outcome"] == "scan_failed"
+
+
+@pytest.mark.parametrize(
+    "arn",
+    [
+        f"arn:aws:ecr:eu-west-1:{ACCOUNT}:repository/kubeboard/api",  # same name, other region
+        f"arn:aws:ecr:{REGION}:210987654321:repository/kubeboard/api",  # same name, other account
+    ],
+)
+def test_a_repository_of_another_region_or_account_is_not_read_as_ours(aws: Any, arn: str) -> None:
+    digest = aws.registry.push("kubeboard/api", "elsewhere")
+    aws.registry.set_findings("kubeboard/api", digest, basic=[basic_finding(1, "CRITICAL")])
+    event = enhanced_event("kubeboard/api", digest, ["elsewhere"])
+    event["detail"]["repository-name"] = arn
+
+    result = aws.invoke(event)
+
+    assert result["outcome"] == "foreign_repository"
+    assert aws.pages == []
+    assert aws.report_keys() == []
+    assert aws.notifications() == []
+
+
 # --- fuzzing -------------------------------------------------------------------------------------------
 
 json_scalars = st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=30)
@@ -537,7 +714,7 @@ def mutated_events(draw: st.DrawFn) -> Any:
     return base
 
 
-@settings(max_examples=5000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=1000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(mutated_events())
 def test_fuzz_event_parsing_raises_only_malformed_event(event: Any) -> None:
     try:
@@ -567,14 +744,25 @@ class FakeEcr:
 
 
 class FakeS3:
+    """Conditional writes as S3 does them: If-None-Match: * and If-Match on the ETag."""
+
     def __init__(self) -> None:
         self.objects: dict[str, bytes] = {}
 
-    def head_object(self, **_: Any) -> dict[str, Any]:
-        raise ClientError({"Error": {"Code": "404", "Message": "Not Found"}}, "HeadObject")
+    def get_object(self, *, Key: str, **_: Any) -> dict[str, Any]:
+        body = self.objects[Key]
+        return {"Body": io.BytesIO(body), "ETag": str(hash(body))}
 
-    def put_object(self, *, Key: str, Body: bytes, **_: Any) -> None:  # boto3's parameter names
+    def put_object(  # boto3's parameter names
+        self, *, Key: str, Body: bytes, IfNoneMatch: str = "", IfMatch: str = "", **_: Any
+    ) -> dict[str, str]:
+        exists = Key in self.objects
+        if (IfNoneMatch and exists) or (IfMatch and (not exists or str(hash(self.objects[Key])) != IfMatch)):
+            raise ClientError(
+                {"Error": {"Code": "PreconditionFailed", "Message": "At least one"}}, "PutObject"
+            )
         self.objects[Key] = Body
+        return {"ETag": str(hash(Body))}
 
 
 class FakeSns:
