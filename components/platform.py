@@ -7,7 +7,8 @@ import pulumi_aws as aws
 
 from .addons import HelmAddOn, install_addons
 from .addons.catalog import platform_addons
-from .cluster import DEVELOPER_GROUP, VIEWER_GROUP, Cluster
+from .cluster import DEVELOPER_GROUP, VIEWER_GROUP, Cluster, ClusterCreator
+from .deploy_runner import DeployRunner
 from .edge import Edge
 from .github_oidc import GitHubDelivery
 from .gitops import GitOps, platform_chart_values
@@ -41,6 +42,8 @@ class Platform(pulumi.ComponentResource):
     """Argo CD and the root Application deploying charts/kubeboard with this stack's outputs."""
     log_reports: LogReports | None
     """10-minute error-log exports from Loki and their reports (when ``kubeboard:logReports`` is enabled)."""
+    deploy_runner: DeployRunner | None
+    """The in-VPC GitHub Actions runner deploys run on (when ``kubeboard:deployRunner`` is enabled)."""
     """The Helm add-ons by release name; other add-ons may ``depends_on`` these."""
     outputs: dict[str, pulumi.Input[object]]
     """What the stack exports, by output name."""
@@ -52,14 +55,7 @@ class Platform(pulumi.ComponentResource):
         aws_provider = aws.Provider(
             "aws",
             region=settings.region,
-            default_tags=aws.ProviderDefaultTagsArgs(
-                tags={
-                    "Project": "kubeboard",
-                    "Environment": settings.platform.environment.value,
-                    "ManagedBy": "pulumi",
-                    **settings.platform.tags,
-                }
-            ),
+            default_tags=_default_tags(settings),
             opts=pulumi.ResourceOptions(parent=self),
         )
         child = pulumi.ResourceOptions(parent=self, providers=[aws_provider])
@@ -107,6 +103,7 @@ class Platform(pulumi.ComponentResource):
         )
 
         self._cluster_and_storage(settings, child)
+        self.deploy_runner = self._deploy_runner(settings, child)
         self.delivery = self._delivery(settings, child)
         self.image_scan_alerts = self._image_scan_alerts(settings, child)
 
@@ -158,6 +155,15 @@ class Platform(pulumi.ComponentResource):
                 if self.image_scan_alerts
                 else {}
             ),
+            **(
+                {
+                    "deployRunnerProject": self.deploy_runner.project_name,
+                    "deployRunnerSecurityGroupId": self.deploy_runner.security_group_id,
+                }
+                if self.deploy_runner
+                else {}
+            ),
+            "clusterCreatorRoleArn": settings.cluster.access.cluster_creator_role_arn,
             "vpcId": self.network.vpc_id,
             "publicSubnetIds": self.network.public_subnet_ids,
             "privateSubnetIds": self.network.private_subnet_ids,
@@ -331,6 +337,45 @@ class Platform(pulumi.ComponentResource):
             opts=child,
         )
 
+    def _deploy_runner(self, settings: Settings, child: pulumi.ResourceOptions) -> DeployRunner | None:
+        """A CodeBuild-hosted runner in the private subnets, for deploys GitHub's runners cannot make."""
+        runner = settings.deployRunner
+        if not runner.enabled or runner.repository is None or runner.connection_arn is None:
+            return None
+        return DeployRunner(
+            "deploy-runner",
+            {
+                "name": settings.platform.name,
+                "repository": runner.repository,
+                "connection_arn": runner.connection_arn,
+                "vpc_id": self.network.vpc_id,
+                "subnet_ids": self.network.private_subnet_ids,
+                "cluster_security_group_id": self.cluster.cluster_security_group_id,
+                "compute_type": runner.compute_type.value,
+                "image": runner.image,
+                "timeout_minutes": runner.timeout_minutes,
+                "log_retention_days": runner.log_retention_days,
+                "protect": settings.is_prod,
+            },
+            opts=child,
+        )
+
+    def _cluster_creator(self, settings: Settings) -> ClusterCreator:
+        """The provider the cluster alone is created through: an AWS profile resolving to the creator role.
+
+        A profile, not ``assumeRoles``: the provider's inputs stay the same while deploys resolve the
+        profile to the creator role and read-only previews to their own credentials (README).
+        """
+        access = settings.cluster.access
+        provider = aws.Provider(
+            "cluster-creator",
+            region=settings.region,
+            profile=access.cluster_creator_profile,
+            default_tags=_default_tags(settings),
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        return ClusterCreator(provider=provider, role_arn=access.cluster_creator_role_arn)
+
     def _cluster_and_storage(self, settings: Settings, child: pulumi.ResourceOptions) -> None:
         """The cluster, its Helm add-ons, shared storage and the registry (K1, K2, K9, O4)."""
         prefix, cluster = settings.platform.name, settings.cluster
@@ -353,7 +398,10 @@ class Platform(pulumi.ComponentResource):
                     "developer_role_arn": cluster.access.developer_role_arn,
                     "viewer_role_arn": cluster.access.viewer_role_arn,
                     "developer_namespaces": cluster.access.developer_namespaces,
+                    "deploy_role_arns": cluster.access.deploy_role_arns,
+                    "preview_role_arn": cluster.access.preview_role_arn,
                 },
+                "creator": self._cluster_creator(settings),
                 "node_groups": [
                     {
                         "name": group.name,
@@ -437,3 +485,15 @@ class Platform(pulumi.ComponentResource):
 
 def _nth(ids: pulumi.Output[list[str]], index: int) -> pulumi.Output[str]:
     return ids.apply(lambda resolved: resolved[index])
+
+
+def _default_tags(settings: Settings) -> aws.ProviderDefaultTagsArgs:
+    """Every AWS resource carries the project, the environment and the stack's own tags."""
+    return aws.ProviderDefaultTagsArgs(
+        tags={
+            "Project": "kubeboard",
+            "Environment": settings.platform.environment.value,
+            "ManagedBy": "pulumi",
+            **settings.platform.tags,
+        }
+    )
