@@ -20,6 +20,8 @@ import pulumi
 import pulumi_aws as aws
 
 from .kms import account_key_policy
+from .settings.delivery import check_repository
+from .settings.deploy_runner import check_image
 
 LINUX_CONTAINER = "LINUX_CONTAINER"
 WORKFLOW_JOB_QUEUED = "WORKFLOW_JOB_QUEUED"
@@ -200,8 +202,8 @@ class DeployRunner(pulumi.ComponentResource):
     def __init__(self, name: str, args: DeployRunnerArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("kubeboard:index:DeployRunner", name, None, opts)
         config = {**DEFAULTS, **args}
-        if config["image"].startswith("aws/codebuild/amazonlinux"):
-            raise ValueError(f"{name}: image {config['image']}: actions/setup-python needs an Ubuntu image")
+        check_repository(args["repository"])
+        check_image(config["image"])
         tags = dict(args.get("tags") or {})
         project = project_name(args["name"])
         log_group_name = f"/aws/codebuild/{project}"

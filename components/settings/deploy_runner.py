@@ -32,7 +32,23 @@ def _connection_arn(text: str) -> str:
     return text
 
 
+_CODEBUILD_IMAGE = re.compile(r"^aws/codebuild/[a-z0-9._-]+:[0-9.]+$")
+
+
+def check_image(image: str) -> str:
+    """A CodeBuild-managed Ubuntu image: ``actions/setup-python`` has no builds for Amazon Linux."""
+    if not _CODEBUILD_IMAGE.match(image):
+        raise ValueError(f"{image!r} is not a CodeBuild-managed image such as aws/codebuild/standard:7.0")
+    if not image.startswith("aws/codebuild/standard:"):
+        raise ValueError(
+            f"{image!r}: the deploy job sets up Python with actions/setup-python, which installs only on "
+            "Ubuntu; use aws/codebuild/standard:<version>"
+        )
+    return image
+
+
 ConnectionArn = Annotated[str, AfterValidator(_connection_arn)]
+CodeBuildImage = Annotated[str, AfterValidator(check_image)]
 GitHubRepository = Annotated[str, AfterValidator(check_repository)]
 
 
@@ -58,10 +74,8 @@ class DeployRunnerSettings(Model):
     connection_arn: ConnectionArn | None = None
     """The account's CodeConnections GitHub App connection (created once by hand, then ``AVAILABLE``)."""
     compute_type: ComputeType = ComputeType.MEDIUM
-    image: Annotated[str, Field(pattern=r"^aws/codebuild/[a-z0-9._-]+:[0-9.]+$")] = (
-        "aws/codebuild/standard:7.0"
-    )
-    """A CodeBuild-managed Ubuntu image: ``actions/setup-python`` installs only on Ubuntu."""
+    image: CodeBuildImage = "aws/codebuild/standard:7.0"
+    """A CodeBuild-managed Ubuntu image (``aws/codebuild/standard:<version>``)."""
     timeout_minutes: Annotated[int, Field(ge=5, le=480)] = 120
     """Longest job; the deploy job's own ``timeout-minutes`` must fit inside it."""
     log_retention_days: RetentionDays = 90
