@@ -125,7 +125,8 @@ def test_the_cluster_creator_is_assumable_only_by_its_environments_deploy_role(m
     assert all("kubeboard-prod" in arn and "kubeboard-dev" not in arn for arn in eks["Resource"])
 
 
-def test_role_names_match_what_the_stack_files_name(mocks: RecordingMocks) -> None:
+@pytest.mark.usefixtures("mocks")
+def test_role_names_match_what_the_stack_files_name() -> None:
     outputs = _deploy(_args())
     for stack in ("dev", "prod"):
         access = stack_file(stack)["config"]["kubeboard:cluster"]["access"]
