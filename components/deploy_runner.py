@@ -201,7 +201,7 @@ class DeployRunner(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: DeployRunnerArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("kubeboard:index:DeployRunner", name, None, opts)
-        config = {**DEFAULTS, **args}
+        config: dict[str, Any] = {**DEFAULTS, **args}
         check_repository(args["repository"])
         check_image(config["image"])
         tags = dict(args.get("tags") or {})
