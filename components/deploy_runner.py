@@ -184,7 +184,7 @@ def _logs_may_use_key(account_id: str, partition: str, region: str, log_group_na
         "Sid": "CloudWatchLogsEncryptsTheBuildLogs",
         "Effect": "Allow",
         "Principal": {"Service": f"logs.{region}.amazonaws.com"},
-        "Action": ["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"],
+        "Action": ["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*"],
         "Resource": "*",
         # The encryption context is a string key: compared exactly with a string operator.
         "Condition": {"StringEquals": {"kms:EncryptionContext:aws:logs:arn": log_group_arn}},
