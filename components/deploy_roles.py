@@ -134,6 +134,9 @@ def creator_policy(account_id: str, partition: str, cluster_name: str) -> dict[s
                     "iam:DetachRolePolicy",
                     "iam:ListAttachedRolePolicies",
                     "iam:ListRolePolicies",
+                    "iam:GetRolePolicy",
+                    "iam:PutRolePolicy",
+                    "iam:DeleteRolePolicy",
                     "iam:ListInstanceProfilesForRole",
                 ],
                 "Resource": f"{iam}:role/*-eksRole-*",
@@ -167,10 +170,16 @@ def creator_policy(account_id: str, partition: str, cluster_name: str) -> dict[s
                 "Condition": {"StringEquals": {"iam:AWSServiceName": "eks.amazonaws.com"}},
             },
             {
-                # Envelope encryption of secrets: EKS takes a grant on the stack's key.
+                "Sid": "SeeTheSecretsKey",
+                "Effect": "Allow",
+                "Action": ["kms:DescribeKey", "kms:ListGrants"],
+                "Resource": f"arn:{partition}:kms:*:{account_id}:key/*",
+            },
+            {
+                # Envelope encryption of secrets: EKS takes a grant on the stack's key, for itself only.
                 "Sid": "SecretsKeyGrantForEks",
                 "Effect": "Allow",
-                "Action": ["kms:DescribeKey", "kms:CreateGrant", "kms:ListGrants"],
+                "Action": "kms:CreateGrant",
                 "Resource": f"arn:{partition}:kms:*:{account_id}:key/*",
                 "Condition": {"Bool": {"kms:GrantIsForAWSResource": "true"}},
             },
