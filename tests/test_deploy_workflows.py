@@ -176,3 +176,44 @@ def test_preview_profile_without_credentials_fails_clearly(tmp_path: Path) -> No
     assert result.returncode != 0
     assert "assume the preview role first" in result.stderr
     assert calls == []
+
+
+def _bootstrap_exclusion(plan: dict[str, Any], pattern: str) -> set[str]:
+    """The URNs `pulumi up --exclude <pattern> --exclude-dependents` leaves out, over plan.json.
+
+    A dependent is what uses an excluded provider, has an excluded parent or depends on an excluded
+    resource, transitively (how the engine walks dependents for --target-dependents too).
+    """
+    glob = re.compile("^" + re.escape(pattern).replace(r"\*\*", ".*") + "$")
+    excluded = {r["urn"] for r in plan["resources"] if glob.match(r["urn"])}
+    changed = True
+    while changed:
+        changed = False
+        for resource in plan["resources"]:
+            if resource["urn"] in excluded:
+                continue
+            uses = {resource["provider"], resource["parent"], *resource["dependencies"]}
+            uses |= set(resource.get("providers", {}).values())
+            if uses & excluded:
+                excluded.add(resource["urn"])
+                changed = True
+    return excluded
+
+
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+def test_bootstrap_creates_the_runner_and_the_cluster_but_no_kubernetes_resource(stack: str) -> None:
+    plan = plan_for(stack)
+    script = _runs(_load("deploy-stack.yml")["jobs"]["bootstrap"])
+    [pattern] = re.findall(r'--exclude "([^"]+)"', script)
+    excluded = _bootstrap_exclusion(plan, pattern.replace("$STACK", stack))
+    kept = {r["type"] for r in plan["resources"] if r["urn"] not in excluded}
+
+    assert excluded
+    assert not any(token.startswith("kubernetes:") for token in kept)
+    assert {
+        "eks:index:Cluster",
+        "aws:codebuild/project:Project",
+        "aws:codebuild/webhook:Webhook",
+        "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule",
+        "aws:ec2/natGateway:NatGateway",
+    } <= kept
