@@ -105,9 +105,12 @@ def test_runner_service_role_is_scoped_to_its_logs_subnets_key_and_connection(st
     assert statement["Condition"]["ArnLike"]["aws:SourceArn"].endswith(f":project/{project['name']}")
     by_sid = {s["Sid"]: s for s in document["Statement"]}
     assert by_sid["UseTheGitHubConnection"]["Resource"] == project["source"]["auth"]["resource"]
-    assert by_sid["InterfacesInThePrivateSubnets"]["Resource"][: len(_private_subnet_ids(plan))] == [
+    subnet_arns = {
         f"arn:aws:ec2:ap-northeast-2:111122223333:subnet/{subnet}" for subnet in _private_subnet_ids(plan)
-    ]
+    }
+    created_in = {arn for arn in by_sid["InterfacesInThePrivateSubnets"]["Resource"] if ":subnet/" in arn}
+    assert created_in == subnet_arns
+    assert set(by_sid["OnlyInThePrivateSubnets"]["Condition"]["ArnEquals"]["ec2:Subnet"]) == subnet_arns
     # Nothing in it deploys: the job assumes its environment's deploy role through OIDC.
     actions = {
         a
