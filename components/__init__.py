@@ -5,6 +5,8 @@ Import the components into your own stack and pass them typed arguments::
     from kubeboard_infra import Network
 """
 
+from .deploy_roles import DeployEnvironmentArgs, DeployRoles, DeployRolesArgs
+from .deploy_runner import DeployRunner, DeployRunnerArgs
 from .edge import Edge, EdgeArgs, IngressContract, IngressValuesShape
 from .github_oidc import DeliveryRepositoryArgs, GitHubDelivery, GitHubDeliveryArgs
 from .network import Network, NetworkArgs
@@ -12,6 +14,11 @@ from .platform import Platform
 
 __all__ = [
     "DeliveryRepositoryArgs",
+    "DeployEnvironmentArgs",
+    "DeployRoles",
+    "DeployRolesArgs",
+    "DeployRunner",
+    "DeployRunnerArgs",
     "Edge",
     "EdgeArgs",
     "GitHubDelivery",
