@@ -124,7 +124,11 @@ def _run_profile(
     log = tmp_path / "aws.log"
     fake = tmp_path / "bin" / "aws"
     fake.parent.mkdir(exist_ok=True)
-    fake.write_text(f'#!/usr/bin/env bash\necho "$*" >> {log}\n')
+    # `sts get-caller-identity` answers as FAKE_CALLER_ARN, like the AWS CLI with --query Arn.
+    fake.write_text(
+        f'#!/usr/bin/env bash\necho "$*" >> {log}\n'
+        'if [[ "$1 $2" == "sts get-caller-identity" ]]; then echo "$FAKE_CALLER_ARN"; fi\n'
+    )
     fake.chmod(0o755)
     environment = {"PATH": f"{fake.parent}:{os.environ['PATH']}", "HOME": str(tmp_path), **env}
     result = subprocess.run(
@@ -139,12 +143,28 @@ def _run_profile(
     return result, calls
 
 
+CREATOR = "arn:aws:iam::111122223333:role/kubeboard-prod-cluster-creator"
+
+
 def test_deploy_profile_assumes_the_creator_role_with_the_jobs_credentials(tmp_path: Path) -> None:
-    role = "arn:aws:iam::111122223333:role/kubeboard-prod-cluster-creator"
-    result, calls = _run_profile(tmp_path, "assume", role)
+    caller = (
+        "arn:aws:sts::111122223333:assumed-role/kubeboard-prod-cluster-creator/kubeboard-cluster-creator-1"
+    )
+    result, calls = _run_profile(tmp_path, "assume", CREATOR, FAKE_CALLER_ARN=caller)
     assert result.returncode == 0, result.stderr
-    assert f"configure set role_arn {role} --profile kubeboard-cluster-creator" in calls
+    assert f"configure set role_arn {CREATOR} --profile kubeboard-cluster-creator" in calls
     assert "configure set credential_source Environment --profile kubeboard-cluster-creator" in calls
+    assert (
+        calls[-1] == "sts get-caller-identity --profile kubeboard-cluster-creator --query Arn --output text"
+    )
+
+
+def test_deploy_profile_that_resolves_to_another_identity_stops_the_deploy(tmp_path: Path) -> None:
+    # E.g. the variable holds the deploy role: it would become the implicit admin and its entry collide.
+    caller = "arn:aws:sts::111122223333:assumed-role/kubeboard-prod-deploy/kubeboard-deploy-prod-1"
+    result, _ = _run_profile(tmp_path, "assume", CREATOR, FAKE_CALLER_ARN=caller)
+    assert result.returncode == 1
+    assert "not the cluster-creator role" in result.stderr
 
 
 @pytest.mark.parametrize(
