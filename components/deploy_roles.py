@@ -28,6 +28,7 @@ import pulumi_aws as aws
 from .github_oidc import GITHUB_OIDC_HOST, STS_AUDIENCE, trust_policy
 from .settings.delivery import check_environment, check_repository
 
+IAM_ROLE_NAME_LIMIT = 64
 ADMINISTRATOR_ACCESS = "arn:aws:iam::aws:policy/AdministratorAccess"
 READ_ONLY_ACCESS = "arn:aws:iam::aws:policy/ReadOnlyAccess"
 # ReadOnlyAccess also reads data; a preview needs the shape of resources, never their contents.
@@ -235,6 +236,9 @@ class DeployRoles(pulumi.ComponentResource):
         stacks = [check_environment(environment["stack"]) for environment in environments]
         if not environments or len(set(stacks)) != len(stacks):
             raise ValueError(f"{name}: environments must list each stack once (got {stacks})")
+        longest = max([cluster_creator_role_name(prefix, stack) for stack in stacks], key=len)
+        if len(longest) > IAM_ROLE_NAME_LIMIT:
+            raise ValueError(f"{name}: role name {longest!r} exceeds IAM's {IAM_ROLE_NAME_LIMIT} characters")
         tags = {**(args.get("tags") or {}), "GitHubRepository": repository}
         child = pulumi.ResourceOptions(parent=self)
         provider_arn = pulumi.Output.from_input(args["oidc_provider_arn"])

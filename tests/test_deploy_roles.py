@@ -162,6 +162,7 @@ def test_preview_role_can_be_left_out(mocks: RecordingMocks) -> None:
             {"environments": [{"stack": "dev", "cluster_name": "a"}, {"stack": "dev", "cluster_name": "b"}]},
             "each stack once",
         ),
+        ({"name": "k" * 48}, "exceeds IAM's 64 characters"),
     ],
 )
 def test_bad_arguments_are_refused_before_any_role(
