@@ -6,6 +6,8 @@ Import the components into your own stack and pass them typed arguments::
 """
 
 from .account import Account, AccountArgs
+from .deploy_roles import DeployEnvironmentArgs, DeployRoles, DeployRolesArgs
+from .deploy_runner import DeployRunner, DeployRunnerArgs
 from .edge import Edge, EdgeArgs, IngressContract, IngressValuesShape
 from .github_oidc import DeliveryRepositoryArgs, GitHubDelivery, GitHubDeliveryArgs
 from .network import Network, NetworkArgs
@@ -15,6 +17,11 @@ __all__ = [
     "Account",
     "AccountArgs",
     "DeliveryRepositoryArgs",
+    "DeployEnvironmentArgs",
+    "DeployRoles",
+    "DeployRolesArgs",
+    "DeployRunner",
+    "DeployRunnerArgs",
     "Edge",
     "EdgeArgs",
     "GitHubDelivery",

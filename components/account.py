@@ -13,6 +13,7 @@ from typing import NotRequired, TypedDict
 import pulumi
 import pulumi_aws as aws
 
+from .deploy_roles import DeployEnvironmentArgs, DeployRoles
 from .github_oidc import DeliveryRepositoryArgs, GitHubDelivery
 from .image_scan_alerts import ImageScanAlerts
 from .registry import Registry, RepositoryArgs
@@ -61,6 +62,13 @@ class AccountDeliveryArgs(TypedDict):
     max_session_hours: NotRequired[int]
 
 
+class AccountDeployArgs(TypedDict):
+    repository: str
+    """This infrastructure repository (``owner/name``), whose workflows deploy and preview the stacks."""
+    environments: Sequence[DeployEnvironmentArgs]
+    """One deploy role and one cluster-creator role per environment stack."""
+
+
 class AccountArgs(TypedDict):
     name: str
     """Prefix of the account-wide physical names (no environment in it: there is one per account)."""
@@ -70,6 +78,8 @@ class AccountArgs(TypedDict):
     """Scan findings -> metrics, alarms, e-mail and reports; ``None`` leaves them out."""
     delivery: NotRequired[AccountDeliveryArgs | None]
     """Keyless GitHub Actions delivery roles; ``None`` leaves GitHub's OIDC provider out too."""
+    deploy: NotRequired[AccountDeployArgs | None]
+    """The roles this repository's deploy and preview workflows assume (needs ``delivery``'s OIDC provider)."""
     allowed_account_id: NotRequired[str | None]
     """The provider refuses to deploy to any other account (a wrong profile fails before any change)."""
     tags: NotRequired[Mapping[str, str]]
@@ -83,6 +93,8 @@ class Account(pulumi.ComponentResource):
     registry: Registry
     image_scan_alerts: ImageScanAlerts | None
     delivery: GitHubDelivery | None
+    deploy_roles: DeployRoles | None
+    """The roles the deploy and preview workflows of this repository assume (when ``deploy`` is set)."""
     outputs: dict[str, pulumi.Input[object]]
     """What the account stack exports; environment stacks read them by these names."""
 
@@ -152,6 +164,21 @@ class Account(pulumi.ComponentResource):
                 opts=child,
             )
 
+        deploy = args.get("deploy")
+        self.deploy_roles = None
+        if deploy is not None and self.delivery is not None:
+            # They must exist before any environment stack: its deploy job assumes them.
+            self.deploy_roles = DeployRoles(
+                "deploy-roles",
+                {
+                    "name": prefix,
+                    "repository": deploy["repository"],
+                    "oidc_provider_arn": self.delivery.oidc_provider_arn,
+                    "environments": deploy["environments"],
+                },
+                opts=child,
+            )
+
         identity = aws.get_caller_identity_output(
             opts=pulumi.InvokeOutputOptions(parent=self, provider=provider)
         )
@@ -167,6 +194,15 @@ class Account(pulumi.ComponentResource):
                     "deliveryRoleArns": self.delivery.role_arns,
                 }
                 if self.delivery
+                else {}
+            ),
+            **(
+                {
+                    "deployRoleArns": self.deploy_roles.deploy_role_arns,
+                    "clusterCreatorRoleArns": self.deploy_roles.cluster_creator_role_arns,
+                    "previewRoleArn": self.deploy_roles.preview_role_arn,
+                }
+                if self.deploy_roles
                 else {}
             ),
             **(
@@ -190,6 +226,8 @@ def account_problems(args: AccountArgs) -> list[str]:
     if args["registry"].get("scan_type", "BASIC") not in ("BASIC", "ENHANCED"):
         problems.append("registry.scan_type: must be BASIC or ENHANCED")
     delivery = args.get("delivery")
+    if args.get("deploy") is not None and delivery is None:
+        problems.append("deploy: the deploy roles trust the account's GitHub OIDC provider; enable delivery")
     for t, team in enumerate(delivery["teams"] if delivery else ()):
         for image in team["ecr_repositories"]:
             if image not in repositories:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import NotRequired, TypedDict
 
 import pulumi
@@ -37,6 +38,22 @@ class AccessArgs(TypedDict):
     viewer_role_arn: str
     """View only, cluster-wide."""
     developer_namespaces: list[str]
+    deploy_role_arns: NotRequired[list[str]]
+    """Roles that run ``pulumi up`` of the stack: cluster admin, cluster-wide."""
+    preview_role_arn: NotRequired[str | None]
+    """The read-only role of pull-request previews: view, cluster-wide."""
+
+
+@dataclass(frozen=True)
+class ClusterCreator:
+    """Who creates the EKS cluster: EKS makes that principal admin itself, so it gets no entry.
+
+    ``provider`` resolves to ``role_arn`` in deploys; only the cluster is created through it, so
+    every other principal (the deploy roles included) is admitted by an explicit access entry.
+    """
+
+    provider: aws.Provider
+    role_arn: str
 
 
 class ClusterArgs(TypedDict):
@@ -63,6 +80,8 @@ class ClusterArgs(TypedDict):
     protect: NotRequired[bool]
     """Deletion protection on the cluster and `protect` on its key (prod)."""
     tags: NotRequired[Mapping[str, str]]
+    creator: NotRequired[ClusterCreator]
+    """A dedicated cluster creator; without it the identity running ``pulumi up`` creates the cluster."""
 
 
 def access_entries(access: AccessArgs) -> dict[str, eks.AccessEntryArgs]:
@@ -98,7 +117,35 @@ def access_entries(access: AccessArgs) -> dict[str, eks.AccessEntryArgs]:
             kubernetes_groups=[VIEWER_GROUP],
             access_policies={"viewCluster": cluster_scope("AmazonEKSViewPolicy")},
         ),
+        **deploy_access_entries(access),
     }
+
+
+def deploy_access_entries(access: AccessArgs) -> dict[str, eks.AccessEntryArgs]:
+    """CI: each deploy role is cluster admin (it applies every release), the preview role views."""
+    cluster_scope = aws.eks.AccessPolicyAssociationAccessScopeArgs(type="cluster")
+    entries = {
+        f"deploy{index}": eks.AccessEntryArgs(
+            principal_arn=arn,
+            access_policies={
+                "clusterAdmin": eks.AccessPolicyAssociationArgs(
+                    policy_arn=ACCESS_POLICY.format("AmazonEKSClusterAdminPolicy"), access_scope=cluster_scope
+                )
+            },
+        )
+        for index, arn in enumerate(access.get("deploy_role_arns") or [])
+    }
+    preview = access.get("preview_role_arn")
+    if preview:
+        entries["preview"] = eks.AccessEntryArgs(
+            principal_arn=preview,
+            access_policies={
+                "viewCluster": eks.AccessPolicyAssociationArgs(
+                    policy_arn=ACCESS_POLICY.format("AmazonEKSViewPolicy"), access_scope=cluster_scope
+                )
+            },
+        )
+    return entries
 
 
 def secrets_key_policy(account_id: str, partition: str, region: str, log_group_name: str) -> dict:
@@ -164,6 +211,9 @@ class Cluster(pulumi.ComponentResource):
         if public and not public_cidrs:
             raise ValueError(f"cluster {cluster_name}: a public endpoint needs an allow-list of CIDRs")
         child = pulumi.ResourceOptions(parent=self)
+        creator = args.get("creator")
+        if creator is not None:
+            _check_creator_has_no_entry(cluster_name, creator.role_arn, args["access"])
 
         log_group_name = f"/aws/eks/{cluster_name}/cluster"
         identity = aws.get_caller_identity_output(opts=pulumi.InvokeOutputOptions(parent=self))
@@ -221,7 +271,13 @@ class Cluster(pulumi.ComponentResource):
             deletion_protection=protect,
             upgrade_policy=aws.eks.ClusterUpgradePolicyArgs(support_type=args["upgrade_policy"]),
             tags=tags,
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[log_group]),
+            # The creator is recorded on the cluster itself: its admin is the one no entry shows.
+            cluster_tags={"kubeboard.io/cluster-creator": creator.role_arn} if creator else None,
+            opts=pulumi.ResourceOptions(
+                parent=self,
+                depends_on=[log_group],
+                providers={"aws": creator.provider} if creator else None,
+            ),
         )
 
         # The name is known up front; deriving it from an output makes dependents wait for the cluster.
@@ -291,4 +347,13 @@ class Cluster(pulumi.ComponentResource):
                 "clusterSecurityGroupId": self.cluster_security_group_id,
                 "nodeRoleArn": self.node_role_arn,
             }
+        )
+
+
+def _check_creator_has_no_entry(cluster_name: str, creator_role_arn: str, access: AccessArgs) -> None:
+    # EKS creates the creator's admin entry itself; declaring another one fails with ResourceInUseException.
+    principals = [entry.principal_arn for entry in access_entries(access).values()]
+    if creator_role_arn in principals:
+        raise ValueError(
+            f"cluster {cluster_name}: the cluster creator {creator_role_arn} may not also have an access entry"
         )

@@ -8,7 +8,8 @@ import pulumi_aws as aws
 from .account import REPOSITORY_URLS
 from .addons import HelmAddOn, install_addons
 from .addons.catalog import platform_addons
-from .cluster import DEVELOPER_GROUP, VIEWER_GROUP, Cluster
+from .cluster import DEVELOPER_GROUP, VIEWER_GROUP, Cluster, ClusterCreator
+from .deploy_runner import DeployRunner
 from .edge import Edge
 from .gitops import GitOps, platform_chart_values
 from .log_reports import LogReports
@@ -36,6 +37,8 @@ class Platform(pulumi.ComponentResource):
     """Argo CD and the root Application deploying charts/kubeboard with this stack's outputs."""
     log_reports: LogReports | None
     """10-minute error-log exports from Loki and their reports (when ``kubeboard:logReports`` is enabled)."""
+    deploy_runner: DeployRunner | None
+    """The in-VPC GitHub Actions runner deploys run on (when ``kubeboard:deployRunner`` is enabled)."""
     """The Helm add-ons by release name; other add-ons may ``depends_on`` these."""
     outputs: dict[str, pulumi.Input[object]]
     """What the stack exports, by output name."""
@@ -47,14 +50,7 @@ class Platform(pulumi.ComponentResource):
         aws_provider = aws.Provider(
             "aws",
             region=settings.region,
-            default_tags=aws.ProviderDefaultTagsArgs(
-                tags={
-                    "Project": "kubeboard",
-                    "Environment": settings.platform.environment.value,
-                    "ManagedBy": "pulumi",
-                    **settings.platform.tags,
-                }
-            ),
+            default_tags=_default_tags(settings),
             opts=pulumi.ResourceOptions(parent=self),
         )
         child = pulumi.ResourceOptions(parent=self, providers=[aws_provider])
@@ -106,6 +102,7 @@ class Platform(pulumi.ComponentResource):
             "account", stack_name=settings.platform.account_stack, opts=pulumi.ResourceOptions(parent=self)
         )
         self._cluster_and_storage(settings, child)
+        self.deploy_runner = self._deploy_runner(settings, child)
 
         self.observability = None
         if settings.observability.enabled:
@@ -138,6 +135,15 @@ class Platform(pulumi.ComponentResource):
             "nodeRoleArn": self.cluster.node_role_arn,
             "clusterSecurityGroupId": self.cluster.cluster_security_group_id,
             **({"efsFileSystemId": self.shared_storage.file_system_id} if self.shared_storage else {}),
+            **(
+                {
+                    "deployRunnerProject": self.deploy_runner.project_name,
+                    "deployRunnerSecurityGroupId": self.deploy_runner.security_group_id,
+                }
+                if self.deploy_runner
+                else {}
+            ),
+            "clusterCreatorRoleArn": settings.cluster.access.cluster_creator_role_arn,
             "vpcId": self.network.vpc_id,
             "publicSubnetIds": self.network.public_subnet_ids,
             "privateSubnetIds": self.network.private_subnet_ids,
@@ -265,6 +271,45 @@ class Platform(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self),
         )
 
+    def _deploy_runner(self, settings: Settings, child: pulumi.ResourceOptions) -> DeployRunner | None:
+        """A CodeBuild-hosted runner in the private subnets, for deploys GitHub's runners cannot make."""
+        runner = settings.deployRunner
+        if not runner.enabled or runner.repository is None or runner.connection_arn is None:
+            return None
+        return DeployRunner(
+            "deploy-runner",
+            {
+                "name": settings.platform.name,
+                "repository": runner.repository,
+                "connection_arn": runner.connection_arn,
+                "vpc_id": self.network.vpc_id,
+                "subnet_ids": self.network.private_subnet_ids,
+                "cluster_security_group_id": self.cluster.cluster_security_group_id,
+                "compute_type": runner.compute_type.value,
+                "image": runner.image,
+                "timeout_minutes": runner.timeout_minutes,
+                "log_retention_days": runner.log_retention_days,
+                "protect": settings.is_prod,
+            },
+            opts=child,
+        )
+
+    def _cluster_creator(self, settings: Settings) -> ClusterCreator:
+        """The provider the cluster alone is created through: an AWS profile resolving to the creator role.
+
+        A profile, not ``assumeRoles``: the provider's inputs stay the same while deploys resolve the
+        profile to the creator role and read-only previews to their own credentials (README).
+        """
+        access = settings.cluster.access
+        provider = aws.Provider(
+            "cluster-creator",
+            region=settings.region,
+            profile=access.cluster_creator_profile,
+            default_tags=_default_tags(settings),
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        return ClusterCreator(provider=provider, role_arn=access.cluster_creator_role_arn)
+
     def _cluster_and_storage(self, settings: Settings, child: pulumi.ResourceOptions) -> None:
         """The cluster, its Helm add-ons and shared storage (K1, K2, O4)."""
         prefix, cluster = settings.platform.name, settings.cluster
@@ -288,7 +333,10 @@ class Platform(pulumi.ComponentResource):
                     "developer_role_arn": cluster.access.developer_role_arn,
                     "viewer_role_arn": cluster.access.viewer_role_arn,
                     "developer_namespaces": cluster.access.developer_namespaces,
+                    "deploy_role_arns": cluster.access.deploy_role_arns,
+                    "preview_role_arn": cluster.access.preview_role_arn,
                 },
+                "creator": self._cluster_creator(settings),
                 "node_groups": [
                     {
                         "name": group.name,
@@ -367,3 +415,15 @@ def _repository_url(urls: dict[str, str] | None, repository: str, account_stack:
             f"account stack {account_stack!r} (it has: {known}); add it under kubeboard:account.registry"
         )
     return urls[repository]
+
+
+def _default_tags(settings: Settings) -> aws.ProviderDefaultTagsArgs:
+    """Every AWS resource carries the project, the environment and the stack's own tags."""
+    return aws.ProviderDefaultTagsArgs(
+        tags={
+            "Project": "kubeboard",
+            "Environment": settings.platform.environment.value,
+            "ManagedBy": "pulumi",
+            **settings.platform.tags,
+        }
+    )

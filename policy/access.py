@@ -164,6 +164,9 @@ def _condition_keys(statement: Mapping[str, Any]) -> set[str]:
 # --- Trust policies --------------------------------------------------------------------------------
 
 GITHUB_ISSUER = "token.actions.githubusercontent.com"
+# A principal that stands for a whole account: its root ARN or its bare id. A named role or user is
+# one principal; an account is whoever its IAM policies let assume roles, which needs a condition.
+_WHOLE_ACCOUNT = re.compile(r"^(\d{12}|arn:aws[a-z-]*:iam::\d{12}:root)$")
 # repo:<owner>/<repo>:<anything>: the owner and the repository are fixed; the ref may be a pattern.
 _GITHUB_SUBJECT = re.compile(r"^repo:[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+:[^*?]")
 
@@ -203,9 +206,14 @@ def _trust_scoped(args: ResourceValidationArgs, report: ReportViolation) -> None
         principals = _principals(statement)
         if _admits_everyone(statement):
             report(f"{where}: any AWS principal may assume this role", None)
-        elif principals.get("AWS") and not _condition_keys(statement):
-            accounts = ", ".join(principals["AWS"])
-            report(f"{where}: trusts {accounts} with no condition (ExternalId, PrincipalOrgID, ...)", None)
+        elif not _condition_keys(statement):
+            accounts = [p for p in principals.get("AWS", []) if _WHOLE_ACCOUNT.match(p)]
+            if accounts:
+                report(
+                    f"{where}: trusts every principal of {', '.join(accounts)} with no condition "
+                    "(ExternalId, PrincipalOrgID, PrincipalArn, ...)",
+                    None,
+                )
         if any(p.endswith(f"/{GITHUB_ISSUER}") for p in principals.get("Federated", [])):
             for problem in _github_trust_problems(statement):
                 report(f"{where}: {problem}", None)
@@ -213,7 +221,7 @@ def _trust_scoped(args: ResourceValidationArgs, report: ReportViolation) -> None
 
 trust_policies_scoped = TypedResourcePolicy(
     name="aws-iam-role-trust-scoped",
-    description="Role trust never admits anyone, another principal without a condition, or any GitHub repository.",
+    description="Role trust never admits anyone, a whole account without a condition, or any GitHub repository.",
     resource_types=(ROLE,),
     check=_trust_scoped,
     severity=Severity.CRITICAL,

@@ -280,3 +280,16 @@ def test_a_reference_to_a_stack_not_planned_first_is_refused() -> None:
 
     with pytest.raises(LookupError, match="'shared' was not planned before 'dev'"):
         mocks.new_resource(args)
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_the_account_creates_the_roles_each_environment_grants_cluster_access(stack: str) -> None:
+    """The deploy, cluster-creator and preview roles exist before the environment stacks, and the
+    ARNs an environment's access entries name are exactly the ones the account stack made."""
+    outputs = plan_for(ACCOUNT_STACK)["outputs"]
+    access = stack_file(stack)["config"]["kubeboard:cluster"]["access"]
+    assert access["deployRoleArns"] == [outputs["deployRoleArns"][stack]]
+    assert access["clusterCreatorRoleArn"] == outputs["clusterCreatorRoleArns"][stack]
+    assert access["previewRoleArn"] == outputs["previewRoleArn"]
+    roles = {r["inputs"].get("name") for r in resources_of(plan_for(ACCOUNT_STACK), "aws:iam/role:Role")}
+    assert {f"kubeboard-{stack}-deploy", f"kubeboard-{stack}-cluster-creator", "kubeboard-preview"} <= roles

@@ -31,7 +31,10 @@ def test_plan_json_keeps_the_contract(stack_plan: dict[str, Any]) -> None:
 
 
 def test_aws_resources_use_the_platform_provider_with_region_and_tags(dev_plan: dict[str, Any]) -> None:
-    [provider] = [r for r in dev_plan["resources"] if r["type"] == "pulumi:providers:aws"]
+    # "cluster-creator" creates the EKS cluster alone (tests/test_deploy_access.py).
+    [provider] = [
+        r for r in dev_plan["resources"] if r["type"] == "pulumi:providers:aws" and r["name"] == "aws"
+    ]
     assert provider["inputs"]["region"] == "ap-northeast-2"
     assert (
         json.loads(provider["inputs"]["defaultTags"])["tags"]["Environment"] == "dev"

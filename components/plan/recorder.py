@@ -31,9 +31,12 @@ class RecordedResource:
     dependencies: list[str]
     inputs: dict[str, Any]
     id: str | None = None
+    providers: dict[str, str] = field(default_factory=dict)
+    """A remote component's providers by package: its children (unseen under mocks) use these."""
 
     def to_json(self) -> dict[str, Any]:
         return {
+            **({"providers": self.providers} if self.providers else {}),
             "urn": self.urn,
             "id": self.id,
             "type": self.type,
@@ -138,6 +141,7 @@ class RecordingMonitor(MockMonitor):
                 protect=bool(request.protect),
                 dependencies=sorted(set(request.dependencies)),
                 inputs=_plain_struct(request.object),
+                providers=_remote_providers(request),
             )
         )
         return response
@@ -164,3 +168,10 @@ class RecordingMonitor(MockMonitor):
         if "::pulumi:pulumi:Stack::" in request.urn:
             self.recording.outputs = _plain_struct(request.outputs)
         return super().RegisterResourceOutputs(request)
+
+
+def _remote_providers(request: Any) -> dict[str, str]:
+    # Only remote components: a local component's providers show on its recorded children already.
+    if not request.remote:
+        return {}
+    return {package: urn for package, ref in request.providers.items() if (urn := provider_urn(ref))}

@@ -19,6 +19,7 @@ from .account import AccountSettings
 from .addons import AddOnsSettings
 from .base import Model
 from .cluster import ClusterSettings
+from .deploy_runner import DeployRunnerSettings
 from .edge import EdgeSettings
 from .errors import NAMESPACE, SettingsError, from_validation_error
 from .gitops import GitOpsSettings
@@ -63,6 +64,8 @@ class Settings(Model):
     # Error-log exports and reports (`kubeboard:logReports`); off unless the stack turns them on.
     # Named as the stack key (the loader matches section names to field names).
     logReports: LogReportsSettings = LogReportsSettings(enabled=False)
+    # The in-VPC runner deploys use (`kubeboard:deployRunner`); required when GitHub cannot reach the API.
+    deployRunner: DeployRunnerSettings = DeployRunnerSettings()
 
     @model_validator(mode="after")
     def _fits_region(self) -> Self:
@@ -82,6 +85,16 @@ class Settings(Model):
             raise ValueError(
                 "cluster.endpoint.publicAccessCidrs: a prod cluster's API may not be open to 0.0.0.0/0; "
                 "list the operators' CIDRs or turn publicAccess off"
+            )
+        return self
+
+    @model_validator(mode="after")
+    def _deploys_reach_the_cluster_api(self) -> Self:
+        # GitHub-hosted runners come from anywhere on the internet: only 0.0.0.0/0 admits them.
+        if not self.cluster.endpoint.open_to_internet and not self.deployRunner.enabled:
+            raise ValueError(
+                "deployRunner.enabled: GitHub-hosted runners cannot reach this cluster's API "
+                "(cluster.endpoint is private or allow-listed); turn on the in-VPC deploy runner"
             )
         return self
 

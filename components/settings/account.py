@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Annotated, Self
 
-from pydantic import Field, model_validator
+from pydantic import AfterValidator, Field, model_validator
 
 from .base import Model
-from .delivery import DeliverySettings
+from .delivery import DeliverySettings, check_environment, check_repository
 from .image_scan import ImageScanSettings
 from .registry import RegistrySettings
 from .types import Name
@@ -22,6 +22,28 @@ if TYPE_CHECKING:
     from ..account import AccountArgs
 
 AccountId = Annotated[str, Field(pattern=r"^\d{12}$")]
+
+
+class DeployEnvironment(Model):
+    stack: Annotated[str, AfterValidator(check_environment)]
+    """The environment stack (``dev``, ``prod``): also the GitHub environment its deploy job runs in."""
+    cluster_name: Name
+    """That stack's ``platform.name``: the one cluster its cluster-creator role may create."""
+
+
+class DeploySettings(Model):
+    """The roles this repository's own deploy and preview workflows assume (README: bootstrap)."""
+
+    repository: Annotated[str, AfterValidator(check_repository)]
+    environments: Annotated[list[DeployEnvironment], Field(min_length=1)]
+
+    @model_validator(mode="after")
+    def _one_role_per_stack(self) -> Self:
+        stacks = [environment.stack for environment in self.environments]
+        for index, stack in enumerate(stacks):
+            if stack in stacks[:index]:
+                raise ValueError(f"environments[{index}].stack: {stack!r} is listed twice")
+        return self
 
 
 class AccountSection(Model):
@@ -37,10 +59,20 @@ class AccountSection(Model):
     registry: RegistrySettings
     scanning: ImageScanSettings = ImageScanSettings(enabled=False)
     delivery: DeliverySettings = DeliverySettings()
+    deploy: DeploySettings | None = None
+    """The deploy and preview roles of this repository's workflows; needs ``delivery`` (its OIDC provider)."""
 
     @model_validator(mode="after")
     def _delivery_pushes_to_declared_repositories(self) -> Self:
         self.delivery.check_registry({repository.name for repository in self.registry.repositories})
+        return self
+
+    @model_validator(mode="after")
+    def _deploy_roles_trust_the_delivery_provider(self) -> Self:
+        if self.deploy is not None and not self.delivery.enabled:
+            raise ValueError(
+                "deploy: the deploy roles trust the account's GitHub OIDC provider; enable delivery"
+            )
         return self
 
 
@@ -101,6 +133,17 @@ class AccountSettings(Model):
                     "max_session_hours": delivery.max_session_hours,
                 }
                 if delivery.enabled
+                else None
+            ),
+            "deploy": (
+                {
+                    "repository": account.deploy.repository,
+                    "environments": [
+                        {"stack": environment.stack, "cluster_name": environment.cluster_name}
+                        for environment in account.deploy.environments
+                    ],
+                }
+                if account.deploy is not None
                 else None
             ),
         }

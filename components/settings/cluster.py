@@ -131,6 +131,38 @@ class AccessSettings(Model):
         default_factory=lambda: ["dev"]
     )
     """Where developers may edit; everywhere else they only view."""
+    deploy_role_arns: Annotated[list[IamRoleArn], Field(min_length=1)]
+    """Roles that run ``pulumi up`` of this stack (its CI deploy role): cluster admin entries."""
+    preview_role_arn: IamRoleArn | None = None
+    """The read-only role of pull-request previews: a view entry."""
+    cluster_creator_role_arn: IamRoleArn
+    """The role the cluster is created with; EKS makes its creator admin by itself, so it gets no entry."""
+    cluster_creator_profile: Annotated[str, Field(pattern=r"^[A-Za-z0-9_.-]{1,64}$")] = (
+        "kubeboard-cluster-creator"
+    )
+    """The AWS profile that resolves to ``clusterCreatorRoleArn`` in deploys (see the README)."""
+
+    @model_validator(mode="after")
+    def _one_entry_per_principal(self) -> Self:
+        entries = {
+            "adminRoleArn": [self.admin_role_arn],
+            "developerRoleArn": [self.developer_role_arn],
+            "viewerRoleArn": [self.viewer_role_arn],
+            "deployRoleArns": self.deploy_role_arns,
+            "previewRoleArn": [self.preview_role_arn] if self.preview_role_arn else [],
+        }
+        seen: dict[str, str] = {}
+        for key, arns in entries.items():
+            for arn in arns:
+                if arn == self.cluster_creator_role_arn:
+                    raise ValueError(
+                        f"clusterCreatorRoleArn: {arn} is also {key}: EKS already makes the creator cluster "
+                        "admin, and a second access entry for it fails (ResourceInUseException)"
+                    )
+                if arn in seen and key not in ("adminRoleArn", "developerRoleArn", "viewerRoleArn"):
+                    raise ValueError(f"{key}: {arn} already has an access entry as {seen[arn]}")
+                seen.setdefault(arn, key)
+        return self
 
     @model_validator(mode="after")
     def _distinct(self) -> Self:

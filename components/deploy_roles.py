@@ -1,0 +1,362 @@
+"""DeployRoles: the roles this repository's own workflows deploy and preview the platform with.
+
+They exist once per account, before any environment stack (the deploy workflow assumes them to run
+``pulumi up`` of that stack), so they belong to the account stack. Per environment (stack):
+
+- ``<name>-<stack>-deploy``: assumed only by jobs of this repository that run in the GitHub
+  environment named after the stack (``repo:<owner>/<repo>:environment:<stack>``); restrict that
+  environment to ``main`` and to its required reviewers in GitHub. It runs ``pulumi up`` of a
+  stack that creates IAM roles and policies, so it is account administrator in effect; its trust is
+  the control. The environment stack gives it an explicit cluster-admin access entry.
+- ``<name>-<stack>-cluster-creator``: assumed only by that deploy role, and used only to create the
+  EKS cluster. EKS makes a cluster's creator admin by itself (pulumi-eks always sets
+  ``bootstrapClusterCreatorAdminPermissions``); with a dedicated creator, every role that does
+  need access gets an explicit entry and none collides with the implicit one.
+
+And ``<name>-preview``: assumed by pull-request jobs of the repository (``repo:<owner>/<repo>:pull_request``),
+read-only (AWS ``ReadOnlyAccess`` minus data reads: object bodies, secret values, parameters,
+decryption); the environment stacks give it a view access entry.
+"""
+
+import json
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, NotRequired, TypedDict
+
+import pulumi
+import pulumi_aws as aws
+
+from .github_oidc import GITHUB_OIDC_HOST, STS_AUDIENCE, trust_policy
+from .settings.delivery import check_environment, check_repository
+
+IAM_ROLE_NAME_LIMIT = 64
+ADMINISTRATOR_ACCESS = "arn:aws:iam::aws:policy/AdministratorAccess"
+READ_ONLY_ACCESS = "arn:aws:iam::aws:policy/ReadOnlyAccess"
+# ReadOnlyAccess also reads data; a preview needs the shape of resources, never their contents.
+DATA_READS = (
+    "s3:GetObject*",
+    "secretsmanager:GetSecretValue",
+    "ssm:GetParameter*",
+    "kms:Decrypt",
+    "dynamodb:GetItem",
+    "dynamodb:BatchGetItem",
+    "dynamodb:Query",
+    "dynamodb:Scan",
+    "logs:GetLogEvents",
+    "logs:FilterLogEvents",
+    "logs:StartQuery",
+    "sqs:ReceiveMessage",
+    "lambda:GetFunction",
+    "ecr:BatchGetImage",
+    "ecr:GetDownloadUrlForLayer",
+)
+
+
+# The EKS actions on one cluster and what hangs off it (access entries, add-ons, updates, tags).
+CLUSTER_ACTIONS = (
+    "eks:CreateCluster",
+    "eks:DeleteCluster",
+    "eks:DescribeCluster",
+    "eks:UpdateClusterConfig",
+    "eks:UpdateClusterVersion",
+    "eks:AssociateEncryptionConfig",
+    "eks:DescribeUpdate",
+    "eks:ListUpdates",
+    "eks:TagResource",
+    "eks:UntagResource",
+    "eks:ListTagsForResource",
+    "eks:CreateAccessEntry",
+    "eks:DeleteAccessEntry",
+    "eks:DescribeAccessEntry",
+    "eks:UpdateAccessEntry",
+    "eks:ListAccessEntries",
+    "eks:AssociateAccessPolicy",
+    "eks:DisassociateAccessPolicy",
+    "eks:ListAssociatedAccessPolicies",
+    "eks:CreateAddon",
+    "eks:DeleteAddon",
+    "eks:DescribeAddon",
+    "eks:UpdateAddon",
+    "eks:ListAddons",
+    "eks:DescribeAddonConfiguration",
+)
+
+
+def deploy_role_name(name: str, stack: str) -> str:
+    return f"{name}-{stack}-deploy"
+
+
+def cluster_creator_role_name(name: str, stack: str) -> str:
+    return f"{name}-{stack}-cluster-creator"
+
+
+def preview_role_name(name: str) -> str:
+    return f"{name}-preview"
+
+
+def pull_request_trust(provider_arn: str, repository: str) -> dict[str, Any]:
+    """Pull-request jobs of exactly this repository (forks get no OIDC token for it)."""
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "GitHubActionsPullRequests",
+                "Effect": "Allow",
+                "Principal": {"Federated": provider_arn},
+                "Action": "sts:AssumeRoleWithWebIdentity",
+                "Condition": {
+                    "StringEquals": {
+                        f"{GITHUB_OIDC_HOST}:aud": STS_AUDIENCE,
+                        f"{GITHUB_OIDC_HOST}:sub": f"repo:{repository}:pull_request",
+                    }
+                },
+            }
+        ],
+    }
+
+
+def creator_trust(deploy_role_arn: str) -> dict[str, Any]:
+    """Only the environment's deploy role assumes its cluster creator."""
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "TheEnvironmentsDeployRole",
+                "Effect": "Allow",
+                "Principal": {"AWS": deploy_role_arn},
+                "Action": "sts:AssumeRole",
+            }
+        ],
+    }
+
+
+def creator_policy(account_id: str, partition: str, cluster_name: str) -> dict[str, Any]:
+    """What pulumi-eks needs to create one cluster: the cluster, its service role, its OIDC provider."""
+    iam = f"arn:{partition}:iam::{account_id}"
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                # What pulumi-eks does to the cluster it creates: the cluster, its access entries and add-ons.
+                "Sid": "ThisClusterAndItsEntries",
+                "Effect": "Allow",
+                "Action": list(CLUSTER_ACTIONS),
+                "Resource": [
+                    f"arn:{partition}:eks:*:{account_id}:cluster/{cluster_name}",
+                    f"arn:{partition}:eks:*:{account_id}:*/{cluster_name}/*",
+                ],
+            },
+            {
+                "Sid": "ReadWhatTheClusterIsBuiltOn",
+                "Effect": "Allow",
+                "Action": ["ec2:Describe*", "eks:DescribeAddonVersions", "eks:ListClusters"],
+                "Resource": "*",
+            },
+            {
+                # pulumi-eks names the cluster's service role after the component: <name>-eksRole-<suffix>.
+                "Sid": "TheClusterServiceRole",
+                "Effect": "Allow",
+                "Action": [
+                    "iam:CreateRole",
+                    "iam:DeleteRole",
+                    "iam:GetRole",
+                    "iam:TagRole",
+                    "iam:UntagRole",
+                    "iam:UpdateAssumeRolePolicy",
+                    "iam:AttachRolePolicy",
+                    "iam:DetachRolePolicy",
+                    "iam:ListAttachedRolePolicies",
+                    "iam:ListRolePolicies",
+                    "iam:GetRolePolicy",
+                    "iam:PutRolePolicy",
+                    "iam:DeleteRolePolicy",
+                    "iam:ListInstanceProfilesForRole",
+                ],
+                "Resource": f"{iam}:role/*-eksRole-*",
+            },
+            {
+                "Sid": "PassItOnlyToEks",
+                "Effect": "Allow",
+                "Action": "iam:PassRole",
+                "Resource": f"{iam}:role/*-eksRole-*",
+                "Condition": {"StringEquals": {"iam:PassedToService": "eks.amazonaws.com"}},
+            },
+            {
+                "Sid": "TheClustersOidcProvider",
+                "Effect": "Allow",
+                "Action": [
+                    "iam:CreateOpenIDConnectProvider",
+                    "iam:DeleteOpenIDConnectProvider",
+                    "iam:GetOpenIDConnectProvider",
+                    "iam:TagOpenIDConnectProvider",
+                    "iam:UntagOpenIDConnectProvider",
+                    "iam:UpdateOpenIDConnectProviderThumbprint",
+                    "iam:AddClientIDToOpenIDConnectProvider",
+                ],
+                "Resource": f"{iam}:oidc-provider/oidc.eks.*.amazonaws.com/id/*",
+            },
+            {
+                "Sid": "EksServiceLinkedRole",
+                "Effect": "Allow",
+                "Action": "iam:CreateServiceLinkedRole",
+                "Resource": f"arn:{partition}:iam::{account_id}:role/aws-service-role/eks.amazonaws.com/AWSServiceRoleForAmazonEKS",
+                "Condition": {"StringEquals": {"iam:AWSServiceName": "eks.amazonaws.com"}},
+            },
+            {
+                "Sid": "SeeTheSecretsKey",
+                "Effect": "Allow",
+                "Action": ["kms:DescribeKey", "kms:ListGrants"],
+                "Resource": f"arn:{partition}:kms:*:{account_id}:key/*",
+            },
+            {
+                # Envelope encryption of secrets: EKS takes a grant on the stack's key, for itself only.
+                "Sid": "SecretsKeyGrantForEks",
+                "Effect": "Allow",
+                "Action": "kms:CreateGrant",
+                "Resource": f"arn:{partition}:kms:*:{account_id}:key/*",
+                "Condition": {"Bool": {"kms:GrantIsForAWSResource": "true"}},
+            },
+        ],
+    }
+
+
+def preview_deny_policy() -> dict[str, Any]:
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Sid": "NoDataReads", "Effect": "Deny", "Action": list(DATA_READS), "Resource": "*"},
+        ],
+    }
+
+
+class DeployEnvironmentArgs(TypedDict):
+    stack: str
+    """The environment stack (``dev``, ``prod``): also the GitHub environment its deploy job runs in."""
+    cluster_name: str
+    """The stack's EKS cluster name (its ``platform.name``): the only cluster its creator may create."""
+
+
+class DeployRolesArgs(TypedDict):
+    name: str
+    """Prefix of the role names (``<name>-<stack>-deploy``, ``<name>-preview``)."""
+    repository: str
+    """The infrastructure repository, exactly ``owner/name``."""
+    oidc_provider_arn: pulumi.Input[str]
+    """The account's GitHub OIDC provider (``token.actions.githubusercontent.com``)."""
+    environments: Sequence[DeployEnvironmentArgs]
+    preview: NotRequired[bool]
+    """Create the read-only pull-request preview role (default on)."""
+    max_session_hours: NotRequired[int]
+    """Credential lifetime of a deploy job (default 2 hours: a first prod deploy takes over one)."""
+    tags: NotRequired[Mapping[str, str]]
+
+
+class DeployRoles(pulumi.ComponentResource):
+    """Per environment a deploy role and a cluster-creator role, and one read-only preview role."""
+
+    deploy_role_arns: pulumi.Output[dict[str, str]]
+    """Deploy role ARN by stack: the GitHub environment variable ``AWS_DEPLOY_ROLE_ARN``."""
+    cluster_creator_role_arns: pulumi.Output[dict[str, str]]
+    """Cluster-creator role ARN by stack: the stack's ``cluster.access.clusterCreatorRoleArn``."""
+    preview_role_arn: pulumi.Output[str | None]
+
+    def __init__(self, name: str, args: DeployRolesArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("kubeboard:index:DeployRoles", name, None, opts)
+        prefix = args["name"]
+        repository = check_repository(args["repository"])
+        environments = list(args["environments"])
+        stacks = [check_environment(environment["stack"]) for environment in environments]
+        if not environments or len(set(stacks)) != len(stacks):
+            raise ValueError(f"{name}: environments must list each stack once (got {stacks})")
+        longest = max([cluster_creator_role_name(prefix, stack) for stack in stacks], key=len)
+        if len(longest) > IAM_ROLE_NAME_LIMIT:
+            raise ValueError(f"{name}: role name {longest!r} exceeds IAM's {IAM_ROLE_NAME_LIMIT} characters")
+        tags = {**(args.get("tags") or {}), "GitHubRepository": repository}
+        child = pulumi.ResourceOptions(parent=self)
+        provider_arn = pulumi.Output.from_input(args["oidc_provider_arn"])
+        invoke = pulumi.InvokeOutputOptions(parent=self)
+        account = aws.get_caller_identity_output(opts=invoke).account_id
+        partition = aws.get_partition_output(opts=invoke).partition
+        session_seconds = 3600 * args.get("max_session_hours", 2)
+
+        deploy_arns: dict[str, pulumi.Output[str]] = {}
+        creator_arns: dict[str, pulumi.Output[str]] = {}
+        for environment in environments:
+            stack, cluster_name = environment["stack"], environment["cluster_name"]
+            deploy = aws.iam.Role(
+                f"{name}-{stack}-deploy",
+                name=deploy_role_name(prefix, stack),
+                description=f"pulumi up of the {stack} stack from {repository}, GitHub environment {stack}",
+                assume_role_policy=provider_arn.apply(_environment_trust(repository, stack)),
+                max_session_duration=session_seconds,
+                tags={**tags, "Stack": stack},
+                opts=child,
+            )
+            aws.iam.RolePolicyAttachment(
+                f"{name}-{stack}-deploy-admin",
+                role=deploy.name,
+                policy_arn=ADMINISTRATOR_ACCESS,
+                opts=pulumi.ResourceOptions(parent=deploy),
+            )
+            creator = aws.iam.Role(
+                f"{name}-{stack}-cluster-creator",
+                name=cluster_creator_role_name(prefix, stack),
+                description=f"Creates the {cluster_name} EKS cluster (EKS makes its creator admin)",
+                assume_role_policy=deploy.arn.apply(lambda arn: json.dumps(creator_trust(arn))),
+                max_session_duration=3600,
+                tags={**tags, "Stack": stack},
+                opts=child,
+            )
+            aws.iam.RolePolicy(
+                f"{name}-{stack}-cluster-creator",
+                role=creator.id,
+                policy=pulumi.Output.all(account, partition).apply(_creator_json(cluster_name)),
+                opts=pulumi.ResourceOptions(parent=creator),
+            )
+            deploy_arns[stack] = deploy.arn
+            creator_arns[stack] = creator.arn
+
+        self.preview_role_arn = pulumi.Output.from_input(None)
+        if args.get("preview", True):
+            preview = aws.iam.Role(
+                f"{name}-preview",
+                name=preview_role_name(prefix),
+                description=f"Read-only pulumi preview of pull requests in {repository}",
+                assume_role_policy=provider_arn.apply(
+                    lambda arn: json.dumps(pull_request_trust(arn, repository))
+                ),
+                max_session_duration=3600,
+                tags=tags,
+                opts=child,
+            )
+            aws.iam.RolePolicyAttachment(
+                f"{name}-preview-read-only",
+                role=preview.name,
+                policy_arn=READ_ONLY_ACCESS,
+                opts=pulumi.ResourceOptions(parent=preview),
+            )
+            aws.iam.RolePolicy(
+                f"{name}-preview-no-data-reads",
+                role=preview.id,
+                policy=json.dumps(preview_deny_policy()),
+                opts=pulumi.ResourceOptions(parent=preview),
+            )
+            self.preview_role_arn = preview.arn
+
+        self.deploy_role_arns = pulumi.Output.all(**deploy_arns)
+        self.cluster_creator_role_arns = pulumi.Output.all(**creator_arns)
+        self.register_outputs(
+            {
+                "deployRoleArns": self.deploy_role_arns,
+                "clusterCreatorRoleArns": self.cluster_creator_role_arns,
+                "previewRoleArn": self.preview_role_arn,
+            }
+        )
+
+
+def _environment_trust(repository: str, stack: str) -> Callable[[str], str]:
+    # One function per role, so each apply keeps its own stack (no late-binding loop variables).
+    return lambda provider_arn: json.dumps(trust_policy(provider_arn, repository, [], [stack]))
+
+
+def _creator_json(cluster_name: str) -> Callable[[list[str]], str]:
+    return lambda a: json.dumps(creator_policy(a[0], a[1], cluster_name))
