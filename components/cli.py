@@ -2,7 +2,8 @@
 
 ``kubeboard plan <stack>`` is ``pulumi preview`` without a cloud: it runs the project's program under
 Pulumi's mock runtime, evaluates the policy pack and writes ``plan.json`` and ``report.md``.
-Exit codes: 0 no mandatory policy fails, 1 one does, 2 the configuration is wrong.
+Exit codes: 0 no mandatory policy fails, 1 one does, 2 the configuration is wrong (including inputs a
+provider would reject and names or sizes over an AWS limit: plan.json and report.md list them).
 """
 
 from __future__ import annotations
@@ -50,7 +51,7 @@ def plan_command(args: argparse.Namespace) -> int:
     from kubeboard_policy.config import PolicyConfigError
 
     from .plan.document import build_plan
-    from .plan.report import console_tree, markdown, policy_lines
+    from .plan.report import console_tree, finding_lines, findings, markdown, policy_lines
     from .plan.runner import ProgramConfigurationError
     from .plan.stack_files import StackFileError
 
@@ -80,7 +81,11 @@ def plan_command(args: argparse.Namespace) -> int:
         if diff_markdown:
             print(diff_markdown)
     print(policy_lines(plan))
+    print(finding_lines(plan))
     print(f"wrote {out_dir / 'plan.json'} and {out_dir / 'report.md'}")
+    if findings(plan):
+        # A real engine would stop at these before creating anything: a configuration error.
+        return EXIT_CONFIG
     return EXIT_POLICY if plan["policies"]["mandatoryViolations"] else EXIT_OK
 
 

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from . import policies
+from .conformance import check_plan
 from .runner import run_program
 
 
@@ -25,4 +26,5 @@ def build_plan(project_dir: Path, stack: str) -> dict[str, Any]:
         "resources": resources,
         "outputs": outputs,
         "policies": policies.evaluate(resources, outputs, stack),
+        "conformance": check_plan(resources),
     }
