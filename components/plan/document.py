@@ -6,7 +6,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from . import policies
+from . import aws_limits, policies
 from .conformance import check_plan
 from .runner import run_program
 
@@ -27,4 +27,5 @@ def build_plan(project_dir: Path, stack: str) -> dict[str, Any]:
         "outputs": outputs,
         "policies": policies.evaluate(resources, outputs, stack),
         "conformance": check_plan(resources),
+        "awsLimits": aws_limits.check_plan(resources),
     }

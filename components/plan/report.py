@@ -64,6 +64,7 @@ def policy_lines(plan: dict[str, Any]) -> str:
 # Sections of plan.json whose findings a real engine would reject: any one fails the plan (exit 2).
 FINDING_SECTIONS = {
     "conformance": "provider input conformance",
+    "awsLimits": "AWS name and size limits",
 }
 
 

@@ -1,0 +1,169 @@
+"""AWS name and size limits over both plans, the longest names the settings accept, and seeded violations."""
+
+from __future__ import annotations
+
+import copy
+import json
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from kubeboard_infra.plan.aws_limits import check_plan, limits, statement_capacity
+from kubeboard_infra.settings.platform import NAME_MAX_LENGTH
+from tests.conftest import PROJECT_DIR, STACKS, plan_for, resources_of, stack_file
+
+LONGEST_PLATFORM_NAME = "kubeboard-platform-p01"[:NAME_MAX_LENGTH]
+LONGEST_NODE_GROUP_NAME = "n" + "o" * 30 + "1"  # settings.types.Name: at most 32 characters
+
+
+def _messages(resources: list[dict[str, Any]]) -> list[str]:
+    return [f"{f['path']}: {f['message']}" for f in check_plan(resources)["findings"]]
+
+
+def _longest_plan(stack: str, root: Path) -> dict[str, Any]:
+    """The stack with the longest platform name and node group names its settings accept."""
+    from kubeboard_infra.plan.document import build_plan
+
+    project = root / stack
+    project.mkdir()
+    for path in PROJECT_DIR.glob("Pulumi*.yaml"):
+        shutil.copy(path, project / path.name)
+    shutil.copy(PROJECT_DIR / "__main__.py", project / "__main__.py")
+    config = stack_file(stack)["config"]
+    config["kubeboard:platform"]["name"] = LONGEST_PLATFORM_NAME
+    for index, group in enumerate(config["kubeboard:cluster"]["nodeGroups"]):
+        group["name"] = f"{LONGEST_NODE_GROUP_NAME[:-1]}{index}"
+    (project / f"Pulumi.{stack}.yaml").write_text(yaml.safe_dump({"config": config}, sort_keys=False))
+    return build_plan(project, stack)
+
+
+def test_both_plans_fit_every_limit(stack_plan: dict[str, Any]) -> None:
+    section = stack_plan["awsLimits"]
+
+    assert section["findings"] == []
+    assert section["checked"] > 250
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_the_longest_accepted_names_fit_every_limit(
+    stack: str, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    plan = _longest_plan(stack, tmp_path_factory.mktemp("longest"))
+    [cluster] = resources_of(plan, "eks:index:Cluster")
+
+    assert len(LONGEST_PLATFORM_NAME) == NAME_MAX_LENGTH
+    assert cluster["inputs"]["name"] == LONGEST_PLATFORM_NAME
+    assert plan["awsLimits"]["findings"] == []
+    assert plan["conformance"]["findings"] == []
+
+
+def test_one_character_more_would_overflow_a_bucket_name() -> None:
+    """The bound is the tightest one: the log-report bucket prefix at NAME_MAX_LENGTH + 1 is too long."""
+    [raw] = [
+        b for b in resources_of(plan_for("dev"), "aws:s3/bucket:Bucket") if "error-logs-raw" in json.dumps(b)
+    ]
+    seeded = copy.deepcopy(raw)
+    seeded["inputs"]["bucketPrefix"] = f"{'k' * (NAME_MAX_LENGTH + 1)}-error-logs-raw-"
+
+    assert _messages([seeded]) == [
+        f"bucketPrefix: S3 bucket name '{'k' * (NAME_MAX_LENGTH + 1)}-error-logs-raw-' (plus the generated "
+        "suffix) is 64 characters: 64 > 63"
+    ]
+
+
+def test_an_auto_named_role_is_judged_by_its_logical_name() -> None:
+    role = copy.deepcopy(resources_of(plan_for("prod"), "aws:iam/role:Role")[0])
+    role["name"] = "r" * 57
+
+    assert _messages([role]) == [
+        f"name: IAM role name '{'r' * 57}' (auto-named from the logical name) is 65 characters: 65 > 64"
+    ]
+
+
+def test_an_explicit_name_outside_its_pattern_is_caught() -> None:
+    repository = copy.deepcopy(resources_of(plan_for("prod"), "aws:ecr/repository:Repository")[0])
+    repository["inputs"]["name"] = "Kubeboard/API"
+
+    [message] = _messages([repository])
+    assert message.startswith("name: ECR repository name 'Kubeboard/API' does not match")
+
+
+def _statement(size: int) -> str:
+    """A compact policy document of ``size`` characters more than the smallest one."""
+    statement = {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::" + "b" * size}
+    return json.dumps({"Version": "2012-10-17", "Statement": [statement]}, separators=(",", ":"))
+
+
+def test_iam_policy_sizes_are_counted_without_whitespace() -> None:
+    policy = copy.deepcopy(resources_of(plan_for("prod"), "aws:iam/policy:Policy")[0])
+    compact = _statement(6144 - len(_statement(0)))
+    policy["inputs"]["policy"] = json.dumps(json.loads(compact), indent=4)  # formatting is free
+    assert _messages([policy]) == []
+
+    policy["inputs"]["policy"] = _statement(6145 - len(_statement(0)))
+    assert _messages([policy]) == ["policy: managed policy characters: 6145 > 6144"]
+
+
+def test_trust_policy_and_aggregate_inline_policies_of_a_role_are_bounded() -> None:
+    plan = plan_for("prod")
+    [role] = [r for r in resources_of(plan, "aws:iam/role:Role") if r["name"] == "image-scan-alerts-function"]
+    [inline] = [
+        r for r in resources_of(plan, "aws:iam/rolePolicy:RolePolicy") if r["inputs"]["role"] == role["id"]
+    ]
+    role, first, second = copy.deepcopy(role), copy.deepcopy(inline), copy.deepcopy(inline)
+    role["inputs"]["assumeRolePolicy"] = _statement(2100)
+    first["inputs"]["policy"] = _statement(5000)
+    second["inputs"]["policy"] = _statement(5200)
+
+    assert _messages([role, first, second]) == [
+        f"assumeRolePolicy: trust policy characters: {2100 + len(_statement(0))} > 2048",
+        f"policy: inline policy characters of role {role['id']}: {10200 + 2 * len(_statement(0))} > 10240",
+    ]
+
+
+def test_web_acl_capacity_is_the_sum_of_documented_wcus() -> None:
+    [acl] = resources_of(plan_for("prod"), "aws:wafv2/webAcl:WebAcl")
+    table = limits()["waf"]["managedRuleGroups"]
+
+    capacity = sum(statement_capacity(rule["statement"]) for rule in acl["inputs"]["rules"])
+
+    # IP reputation 25, anonymous IPs 50, NOT(geo) 1, rate-based 2, CRS 700, known bad inputs 200, SQLi 200.
+    assert capacity == 25 + 50 + 1 + 2 + 700 + 200 + 200 == 1178
+    assert table["AWS/AWSManagedRulesCommonRuleSet"] == 700
+
+
+def test_a_web_acl_over_1500_wcus_or_with_an_unknown_statement_is_caught() -> None:
+    acl = copy.deepcopy(resources_of(plan_for("prod"), "aws:wafv2/webAcl:WebAcl")[0])
+    linux = copy.deepcopy(acl["inputs"]["rules"][-1])
+    linux["statement"]["managedRuleGroupStatement"]["name"] = "AWSManagedRulesLinuxRuleSet"
+    bot = copy.deepcopy(linux)
+    bot["statement"] = {"sqliMatchStatement": {"fieldToMatch": {"body": {}}, "textTransformations": []}}
+    acl["inputs"]["rules"] += [linux, linux, bot]
+
+    assert _messages([acl]) == [
+        "rules[9].statement: no documented WCU figure for 'sqliMatchStatement': add it to aws_limits.json "
+        "with its source",
+        "rules: web ACL capacity (WCUs): 1578 > 1500",
+    ]
+
+
+def test_security_group_rules_are_counted_per_cidr_and_per_rule_resource() -> None:
+    plan = plan_for("prod")
+    [efs_group] = [g for g in resources_of(plan, "aws:ec2/securityGroup:SecurityGroup") if "efs" in g["name"]]
+    [nfs_rule] = resources_of(plan, "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule")
+    group = copy.deepcopy(efs_group)
+    group["inputs"]["ingress"] = [{"protocol": "tcp", "fromPort": 443, "toPort": 443,
+                                   "cidrBlocks": [f"10.0.{i}.0/24" for i in range(60)]}]  # fmt: skip
+
+    assert _messages([group]) == []
+    assert _messages([group, nfs_rule]) == ["ingress: inbound rules of the security group: 61 > 60"]
+
+
+def test_tags_are_bounded() -> None:
+    bucket = copy.deepcopy(resources_of(plan_for("prod"), "aws:s3/bucket:Bucket")[0])
+    bucket["inputs"]["tags"] = {"Owner": "x" * 257}
+
+    assert _messages([bucket]) == ["tags.Owner: tag value length: 257 > 256"]
