@@ -24,7 +24,8 @@ LIMITS_FILE = Path(__file__).with_name("aws_limits.json")
 
 @cache
 def limits() -> dict[str, Any]:
-    return json.loads(LIMITS_FILE.read_text(encoding="utf-8"))  # type: ignore[no-any-return]
+    table: dict[str, Any] = json.loads(LIMITS_FILE.read_text(encoding="utf-8"))
+    return table
 
 
 @dataclass(frozen=True)

@@ -73,7 +73,7 @@ def _import_sdks() -> None:
 
 def _args_of(resource_class: type) -> type:
     """The input type a resource class is constructed from: its ``__init__(name, args, opts)`` overload."""
-    for overload in typing.get_overloads(resource_class.__init__):
+    for overload in typing.get_overloads(vars(resource_class)["__init__"]):
         for shape in _flatten(overload.__annotations__.get("args")):
             if isinstance(shape, type) and is_input_type(shape):
                 return shape
@@ -98,7 +98,7 @@ def schema_for(token: str) -> _Schema | None:
     module = rpc.get_resource_module(pkg, mod, "")
     info = getattr(module, "mod_info", None)
     class_name = info["classes"].get(token) if info else None
-    if class_name is None:
+    if info is None or class_name is None:
         if pkg == "kubernetes":
             # Kinds of custom resource definitions: the SDK's generic CustomResource takes them.
             from pulumi_kubernetes.apiextensions.CustomResource import CustomResourceArgs
