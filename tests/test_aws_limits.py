@@ -124,8 +124,8 @@ def test_trust_policy_and_aggregate_inline_policies_of_a_role_are_bounded() -> N
     ]
 
 
-def test_web_acl_capacity_is_the_sum_of_documented_wcus() -> None:
-    [acl] = resources_of(plan_for("prod"), "aws:wafv2/webAcl:WebAcl")
+def test_web_acl_capacity_is_the_sum_of_documented_wcus(stack_plan: dict[str, Any]) -> None:
+    [acl] = resources_of(stack_plan, "aws:wafv2/webAcl:WebAcl")
     table = limits()["waf"]["managedRuleGroups"]
 
     capacity = sum(statement_capacity(rule["statement"]) for rule in acl["inputs"]["rules"])
