@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 import yaml
 
+from kubeboard_infra.cli import EXIT_CONFIG, main
 from kubeboard_infra.plan.aws_limits import check_plan, limits, statement_capacity
 from kubeboard_infra.settings.platform import NAME_MAX_LENGTH
 from tests.conftest import PROJECT_DIR, STACKS, plan_for, resources_of, stack_file
@@ -167,3 +168,21 @@ def test_tags_are_bounded() -> None:
     bucket["inputs"]["tags"] = {"Owner": "x" * 257}
 
     assert _messages([bucket]) == ["tags.Owner: tag value length: 257 > 256"]
+
+
+def test_a_name_over_its_limit_fails_the_plan_with_exit_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "Pulumi.yaml").write_text("name: limits\nruntime: python\n")
+    (tmp_path / "Pulumi.test.yaml").write_text("config:\n  aws:region: ap-northeast-2\n")
+    (tmp_path / "__main__.py").write_text(
+        f'import pulumi_aws as aws\naws.sqs.Queue("queue", name="{"q" * 81}")\n'
+    )
+
+    code = main(["plan", "test", "--cwd", str(tmp_path), "--quiet"])
+
+    printed = capsys.readouterr().out
+    report = (tmp_path / "out" / "test" / "report.md").read_text()
+    assert code == EXIT_CONFIG
+    assert "AWS name and size limits: 1 checked, 1 finding(s)" in printed
+    assert f"SQS queue name '{'q' * 81}' is 81 characters: 81 > 80" in report

@@ -136,3 +136,14 @@ def test_a_plan_a_provider_would_reject_exits_2_and_lists_the_findings(
     ]
     assert "aws:ec2/vpc:Vpc vpc: cidrBlock: expected string, got number 10" in printed
     assert "| `kubernetes:core/v1:Namespace apps` | `metadata.nmae` |" in report
+
+
+def test_the_engines_own_resources_are_not_judged() -> None:
+    reference = {
+        "urn": "urn:pulumi:prod::kubeboard::pulumi:pulumi:StackReference::shared",
+        "type": "pulumi:pulumi:StackReference",
+        "custom": True,
+        "inputs": {"name": "organization/kubeboard/shared"},
+    }
+
+    assert check_resource(reference) == []
