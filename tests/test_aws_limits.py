@@ -46,6 +46,17 @@ def test_both_plans_fit_every_limit(stack_plan: dict[str, Any]) -> None:
 
     assert section["findings"] == []
     assert section["checked"] > 250
+    # The report shows the headroom of each size quota, measured on the plan.
+    assert set(section["largest"]) == {
+        "inlinePoliciesPerRole",
+        "managedPolicy",
+        "securityGroupInbound",
+        "securityGroupOutbound",
+        "trustPolicy",
+        "webAclCapacity",
+    }
+    assert section["largest"]["webAclCapacity"]["size"] == 1178
+    assert all(seen["size"] <= seen["limit"] for seen in section["largest"].values())
 
 
 @pytest.mark.parametrize("stack", STACKS)

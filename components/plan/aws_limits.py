@@ -47,9 +47,22 @@ class _Judge:
     def __init__(self) -> None:
         self.findings: list[Finding] = []
         self.checked = 0
+        # The largest size seen per quota, so a report shows the headroom left, not only breaches.
+        self.largest: dict[str, dict[str, Any]] = {}
 
-    def at_most(self, resource: dict[str, Any], path: str, size: int, limit: int, what: str) -> None:
+    def at_most(
+        self,
+        resource: dict[str, Any],
+        path: str,
+        size: int,
+        limit: int,
+        what: str,
+        *,
+        measure: str | None = None,
+    ) -> None:
         self.checked += 1
+        if measure and size > self.largest.get(measure, {}).get("size", -1):
+            self.largest[measure] = {"size": size, "limit": limit, "resource": resource["name"]}
         if size > limit:
             self.findings.append(
                 Finding(resource["urn"], resource["type"], path, f"{what}: {size} > {limit}")
@@ -127,12 +140,24 @@ def _iam(resources: list[dict[str, Any]], judge: _Judge) -> None:
         inputs = resource["inputs"]
         if resource["type"] == "aws:iam/policy:Policy" and _known(inputs.get("policy")):
             size = policy_size(inputs["policy"])
-            judge.at_most(resource, "policy", size, quota["managedPolicy"], "managed policy characters")
+            judge.at_most(
+                resource,
+                "policy",
+                size,
+                quota["managedPolicy"],
+                "managed policy characters",
+                measure="managedPolicy",
+            )
         elif resource["type"] == "aws:iam/role:Role":
             if _known(inputs.get("assumeRolePolicy")):
                 size = policy_size(inputs["assumeRolePolicy"])
                 judge.at_most(
-                    resource, "assumeRolePolicy", size, quota["trustPolicy"], "trust policy characters"
+                    resource,
+                    "assumeRolePolicy",
+                    size,
+                    quota["trustPolicy"],
+                    "trust policy characters",
+                    measure="trustPolicy",
                 )
             for policy in inputs.get("inlinePolicies") or []:
                 if isinstance(policy, dict) and _known(policy.get("policy")):
@@ -153,6 +178,7 @@ def _iam(resources: list[dict[str, Any]], judge: _Judge) -> None:
             total,
             quota["inlinePoliciesPerRole"],
             f"inline policy characters of role {role}",
+            measure="inlinePoliciesPerRole",
         )
 
 
@@ -193,10 +219,20 @@ def _security_groups(resources: list[dict[str, Any]], judge: _Judge) -> None:
             counts[inputs[key]][direction] += _sources(inputs) if "cidrBlocks" in inputs else 1
     for sg, count in counts.items():
         judge.at_most(
-            groups[sg], "ingress", count["ingress"], quota["inbound"], "inbound rules of the security group"
+            groups[sg],
+            "ingress",
+            count["ingress"],
+            quota["inbound"],
+            "inbound rules of the security group",
+            measure="securityGroupInbound",
         )
         judge.at_most(
-            groups[sg], "egress", count["egress"], quota["outbound"], "outbound rules of the security group"
+            groups[sg],
+            "egress",
+            count["egress"],
+            quota["outbound"],
+            "outbound rules of the security group",
+            measure="securityGroupOutbound",
         )
 
 
@@ -236,7 +272,14 @@ def _web_acls(resources: list[dict[str, Any]], judge: _Judge) -> None:
                     f"rules[{index}].statement",
                     f"no documented WCU figure for {error.args[0]!r}: add it to aws_limits.json with its source",
                 )
-        judge.at_most(resource, "rules", total, table["webAclCapacity"], "web ACL capacity (WCUs)")
+        judge.at_most(
+            resource,
+            "rules",
+            total,
+            table["webAclCapacity"],
+            "web ACL capacity (WCUs)",
+            measure="webAclCapacity",
+        )
 
 
 def check_plan(resources: list[dict[str, Any]]) -> dict[str, Any]:
@@ -248,4 +291,8 @@ def check_plan(resources: list[dict[str, Any]]) -> dict[str, Any]:
     _iam(resources, judge)
     _security_groups(resources, judge)
     _web_acls(resources, judge)
-    return {"checked": judge.checked, "findings": [finding.to_json() for finding in judge.findings]}
+    return {
+        "checked": judge.checked,
+        "largest": dict(sorted(judge.largest.items())),
+        "findings": [finding.to_json() for finding in judge.findings],
+    }

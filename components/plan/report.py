@@ -96,6 +96,11 @@ def _finding_markdown(plan: dict[str, Any]) -> list[str]:
     for key, title in FINDING_SECTIONS.items():
         section = plan.get(key, {"checked": 0, "findings": []})
         parts += [f"### {title[0].upper()}{title[1:]}", ""]
+        if section.get("largest"):
+            parts += ["| quota | largest in this plan | limit | resource |", "|---|---:|---:|---|"]
+            for quota, seen in section["largest"].items():
+                parts.append(f"| {quota} | {seen['size']:,} | {seen['limit']:,} | `{seen['resource']}` |")
+            parts.append("")
         if not section["findings"]:
             parts += [f"{section['checked']} checked, no findings.", ""]
             continue
