@@ -50,6 +50,7 @@ def test_both_plans_fit_every_limit(stack_plan: dict[str, Any]) -> None:
     assert set(section["largest"]) == {
         "inlinePoliciesPerRole",
         "managedPolicy",
+        "managedPoliciesPerRole",
         "securityGroupInbound",
         "securityGroupOutbound",
         "trustPolicy",
@@ -136,6 +137,15 @@ def test_trust_policy_and_aggregate_inline_policies_of_a_role_are_bounded() -> N
     ]
 
 
+def test_managed_policies_attached_to_one_role_are_bounded() -> None:
+    attachments = resources_of(plan_for("prod"), "aws:iam/rolePolicyAttachment:RolePolicyAttachment")
+    node_role = attachments[0]["inputs"]["role"]
+    seeded = [copy.deepcopy(attachments[0]) for _ in range(11)]
+
+    assert len([a for a in attachments if a["inputs"]["role"] == node_role]) == 3
+    assert _messages(seeded) == [f"policyArn: managed policies attached to role {node_role}: 11 > 10"]
+
+
 def test_web_acl_capacity_is_the_sum_of_documented_wcus(stack_plan: dict[str, Any]) -> None:
     [acl] = resources_of(stack_plan, "aws:wafv2/webAcl:WebAcl")
     table = limits()["waf"]["managedRuleGroups"]
@@ -179,6 +189,13 @@ def test_tags_are_bounded() -> None:
     bucket["inputs"]["tags"] = {"Owner": "x" * 257}
 
     assert _messages([bucket]) == ["tags.Owner: tag value length: 257 > 256"]
+
+
+def test_auto_scaling_group_tag_keys_are_bounded() -> None:
+    tag = copy.deepcopy(resources_of(plan_for("prod"), "aws:autoscaling/tag:Tag")[0])
+    tag["inputs"]["tag"]["key"] = "k8s.io/cluster-autoscaler/" + "c" * 103
+
+    assert _messages([tag]) == [f"tags.{tag['inputs']['tag']['key']}: tag key length: 129 > 128"]
 
 
 def test_a_name_over_its_limit_fails_the_plan_with_exit_2(

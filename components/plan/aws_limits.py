@@ -117,13 +117,20 @@ def _names(resource: dict[str, Any], judge: _Judge) -> None:
 
 
 def _tags(resource: dict[str, Any], judge: _Judge) -> None:
-    tags = resource["inputs"].get("tags")
-    if not resource["type"].startswith("aws:") or not isinstance(tags, dict):
+    inputs = resource["inputs"]
+    if not resource["type"].startswith("aws:"):
         return
     table = limits()["tags"]
-    judge.at_most(resource, "tags", len(tags), table["maxPerResource"], "tags on one resource")
+    tags = inputs.get("tags")
+    if isinstance(tags, dict):
+        judge.at_most(resource, "tags", len(tags), table["maxPerResource"], "tags on one resource")
+    elif resource["type"] == "aws:autoscaling/tag:Tag" and isinstance(inputs.get("tag"), dict):
+        tags = {inputs["tag"].get("key"): inputs["tag"].get("value")}  # one Auto Scaling group tag
+    else:
+        return
     for key, value in tags.items():
-        judge.at_most(resource, f"tags.{key}", len(key), table["keyLength"], "tag key length")
+        if _known(key):
+            judge.at_most(resource, f"tags.{key}", len(key), table["keyLength"], "tag key length")
         if _known(value):
             judge.at_most(resource, f"tags.{key}", len(value), table["valueLength"], "tag value length")
 
@@ -170,6 +177,7 @@ def _iam(resources: list[dict[str, Any]], judge: _Judge) -> None:
             and _known(inputs.get("policy"))
         ):
             inline[inputs["role"]].append((resource, policy_size(inputs["policy"])))
+    _attachments(resources, judge)
     for role, policies in inline.items():
         total = sum(size for _, size in policies)
         judge.at_most(
@@ -179,6 +187,28 @@ def _iam(resources: list[dict[str, Any]], judge: _Judge) -> None:
             quota["inlinePoliciesPerRole"],
             f"inline policy characters of role {role}",
             measure="inlinePoliciesPerRole",
+        )
+
+
+def _attachments(resources: list[dict[str, Any]], judge: _Judge) -> None:
+    """Managed policies attached to each role, by attachment resources or the role's own list."""
+    attached: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for resource in resources:
+        inputs = resource["inputs"]
+        if resource["type"] == "aws:iam/rolePolicyAttachment:RolePolicyAttachment" and _known(
+            inputs.get("role")
+        ):
+            attached[inputs["role"]].append(resource)
+        elif resource["type"] == "aws:iam/role:Role" and inputs.get("managedPolicyArns"):
+            attached[resource["id"] or resource["urn"]] += [resource] * len(inputs["managedPolicyArns"])
+    for role, holders in attached.items():
+        judge.at_most(
+            holders[-1],
+            "policyArn",
+            len(holders),
+            limits()["iam"]["managedPoliciesPerRole"],
+            f"managed policies attached to role {role}",
+            measure="managedPoliciesPerRole",
         )
 
 
