@@ -18,6 +18,7 @@ from tests.conftest import PROJECT_DIR, STACKS, plan_for, resources_of, stack_fi
 
 LONGEST_PLATFORM_NAME = "kubeboard-platform-p01"[:NAME_MAX_LENGTH]
 LONGEST_NODE_GROUP_NAME = "n" + "o" * 30 + "1"  # settings.types.Name: at most 32 characters
+LONGEST_GITHUB_REPOSITORY = f"{'o' * 39}/{'r' * 100}"  # GitHub: owners 39, repositories 100 characters
 
 
 def _messages(resources: list[dict[str, Any]]) -> list[str]:
@@ -25,7 +26,7 @@ def _messages(resources: list[dict[str, Any]]) -> list[str]:
 
 
 def _longest_plan(stack: str, root: Path) -> dict[str, Any]:
-    """The stack with the longest platform name and node group names its settings accept."""
+    """The stack with the longest platform, node group and GitHub repository names its settings accept."""
     from kubeboard_infra.plan.document import build_plan
 
     project = root / stack
@@ -37,6 +38,7 @@ def _longest_plan(stack: str, root: Path) -> dict[str, Any]:
     config["kubeboard:platform"]["name"] = LONGEST_PLATFORM_NAME
     for index, group in enumerate(config["kubeboard:cluster"]["nodeGroups"]):
         group["name"] = f"{LONGEST_NODE_GROUP_NAME[:-1]}{index}"
+    config["kubeboard:delivery"]["teams"][0]["repositories"][0] = LONGEST_GITHUB_REPOSITORY
     (project / f"Pulumi.{stack}.yaml").write_text(yaml.safe_dump({"config": config}, sort_keys=False))
     return build_plan(project, stack)
 
