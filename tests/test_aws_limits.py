@@ -13,11 +13,13 @@ import yaml
 
 from kubeboard_infra.cli import EXIT_CONFIG, main
 from kubeboard_infra.plan.aws_limits import check_plan, limits, statement_capacity
+from kubeboard_infra.settings.cluster import LABEL_KEY_MAX_LENGTH
 from kubeboard_infra.settings.platform import NAME_MAX_LENGTH
 from tests.conftest import PROJECT_DIR, STACKS, plan_for, resources_of, stack_file
 
 LONGEST_PLATFORM_NAME = "kubeboard-platform-p01"[:NAME_MAX_LENGTH]
 LONGEST_NODE_GROUP_NAME = "n" + "o" * 30 + "1"  # settings.types.Name: at most 32 characters
+LONGEST_LABEL_KEY = "kubeboard.io/" + "k" * (LABEL_KEY_MAX_LENGTH - len("kubeboard.io/"))
 LONGEST_GITHUB_REPOSITORY = f"{'o' * 39}/{'r' * 100}"  # GitHub: owners 39, repositories 100 characters
 
 
@@ -26,7 +28,8 @@ def _messages(resources: list[dict[str, Any]]) -> list[str]:
 
 
 def _longest_plan(stack: str, root: Path) -> dict[str, Any]:
-    """The stack with the longest platform, node group and GitHub repository names its settings accept."""
+    """The stack with the longest names its settings accept: platform, node groups (and their label
+    and taint keys and values), a GitHub repository."""
     from kubeboard_infra.plan.document import build_plan
 
     project = root / stack
@@ -38,6 +41,11 @@ def _longest_plan(stack: str, root: Path) -> dict[str, Any]:
     config["kubeboard:platform"]["name"] = LONGEST_PLATFORM_NAME
     for index, group in enumerate(config["kubeboard:cluster"]["nodeGroups"]):
         group["name"] = f"{LONGEST_NODE_GROUP_NAME[:-1]}{index}"
+        # The cluster autoscaler's node-template tags carry label and taint keys and values.
+        group.setdefault("labels", {})[LONGEST_LABEL_KEY] = "v" * 63
+        group.setdefault("taints", []).append(
+            {"key": LONGEST_LABEL_KEY, "value": "v" * 63, "effect": "NO_SCHEDULE"}
+        )
     config["kubeboard:delivery"]["teams"][0]["repositories"][0] = LONGEST_GITHUB_REPOSITORY
     (project / f"Pulumi.{stack}.yaml").write_text(yaml.safe_dump({"config": config}, sort_keys=False))
     return build_plan(project, stack)
