@@ -47,6 +47,8 @@ def _longest_plan(stack: str, root: Path) -> dict[str, Any]:
             {"key": LONGEST_LABEL_KEY, "value": "v" * 63, "effect": "NO_SCHEDULE"}
         )
     config["kubeboard:delivery"]["teams"][0]["repositories"][0] = LONGEST_GITHUB_REPOSITORY
+    # Every WAF rule kind: allow and deny lists add IP sets and their statements.
+    config["kubeboard:edge"]["waf"] |= {"allowCidrs": ["198.51.100.0/24"], "denyCidrs": ["203.0.113.0/24"]}
     (project / f"Pulumi.{stack}.yaml").write_text(yaml.safe_dump({"config": config}, sort_keys=False))
     return build_plan(project, stack)
 
