@@ -12,11 +12,11 @@ from __future__ import annotations
 import json
 import re
 from collections import defaultdict
-from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import Any
 
+from .findings import Finding
 from .recorder import SECRET, UNKNOWN
 
 LIMITS_FILE = Path(__file__).with_name("aws_limits.json")
@@ -26,17 +26,6 @@ LIMITS_FILE = Path(__file__).with_name("aws_limits.json")
 def limits() -> dict[str, Any]:
     table: dict[str, Any] = json.loads(LIMITS_FILE.read_text(encoding="utf-8"))
     return table
-
-
-@dataclass(frozen=True)
-class Finding:
-    urn: str
-    type: str
-    path: str
-    message: str
-
-    def to_json(self) -> dict[str, str]:
-        return {"urn": self.urn, "type": self.type, "path": self.path, "message": self.message}
 
 
 def _known(value: Any) -> bool:

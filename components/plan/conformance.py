@@ -29,27 +29,15 @@ import pulumi
 from pulumi._types import is_input_type
 from pulumi.runtime import rpc
 
+from .findings import Finding
 from .recorder import SECRET, UNKNOWN
 
 # Importing each SDK registers its type tokens with the runtime.
 SDK_PACKAGES = ("pulumi_aws", "pulumi_eks", "pulumi_kubernetes", "pulumi_random")
 
-_SEQUENCES = (list, abc.Sequence, typing.List, typing.Sequence)  # noqa: UP006 - old SDK annotations
-_MAPPINGS = (dict, abc.Mapping, typing.Dict, typing.Mapping)  # noqa: UP006 - old SDK annotations
-
-
-@dataclass(frozen=True)
-class Finding:
-    urn: str
-    type: str
-    path: str
-    message: str
-
-    def to_json(self) -> dict[str, str]:
-        return {"urn": self.urn, "type": self.type, "path": self.path, "message": self.message}
-
-    def __str__(self) -> str:
-        return f"{self.type} {self.urn.rsplit('::', 1)[-1]}: {self.path}: {self.message}"
+# What typing.get_origin gives for List/Sequence[...] and Dict/Mapping[...], subscripted or bare.
+_SEQUENCES = (list, abc.Sequence)
+_MAPPINGS = (dict, abc.Mapping)
 
 
 @dataclass(frozen=True)
