@@ -203,6 +203,17 @@ def test_tags_are_bounded() -> None:
     assert _messages([bucket]) == ["tags.Owner: tag value length: 257 > 256"]
 
 
+def test_the_provider_default_tags_count_towards_a_resources_50() -> None:
+    plan = plan_for("prod")
+    [provider] = resources_of(plan, "pulumi:providers:aws")
+    bucket = copy.deepcopy(resources_of(plan, "aws:s3/bucket:Bucket")[0])
+    defaults = json.loads(provider["inputs"]["defaultTags"])["tags"]
+    bucket["inputs"]["tags"] = {f"Team{i}": "platform" for i in range(51 - len(defaults))}
+
+    assert bucket["provider"] == provider["urn"]
+    assert _messages([provider, bucket]) == ["tags: tags on one resource, defaults included: 51 > 50"]
+
+
 def test_auto_scaling_group_tag_keys_are_bounded() -> None:
     tag = copy.deepcopy(resources_of(plan_for("prod"), "aws:autoscaling/tag:Tag")[0])
     tag["inputs"]["tag"]["key"] = "k8s.io/cluster-autoscaler/" + "c" * 103

@@ -101,18 +101,29 @@ def _names(resource: dict[str, Any], judge: _Judge) -> None:
         judge.at_most(resource, key, len(name), rule["max"], f"{what} is {len(name)} characters")
         if len(name) < rule["min"]:
             judge.fail(resource, key, f"{what} is shorter than {rule['min']} characters")
-        if "pattern" in rule and not re.match(rule["pattern"], name):
+        if "pattern" in rule and not re.fullmatch(rule["pattern"], name):
             judge.fail(resource, key, f"{what} does not match {rule['pattern']}")
 
 
-def _tags(resource: dict[str, Any], judge: _Judge) -> None:
+def _default_tags(resources: list[dict[str, Any]]) -> dict[str | None, dict[str, Any]]:
+    """Each AWS provider's default tags (by provider URN), which AWS applies beside a resource's own."""
+    defaults: dict[str | None, dict[str, Any]] = {}
+    for resource in resources:
+        if resource["type"] == "pulumi:providers:aws" and _known(resource["inputs"].get("defaultTags")):
+            defaults[resource["urn"]] = json.loads(resource["inputs"]["defaultTags"]).get("tags") or {}
+    return defaults
+
+
+def _tags(resource: dict[str, Any], defaults: dict[str, Any], judge: _Judge) -> None:
     inputs = resource["inputs"]
     if not resource["type"].startswith("aws:"):
         return
     table = limits()["tags"]
-    tags = inputs.get("tags")
-    if isinstance(tags, dict):
-        judge.at_most(resource, "tags", len(tags), table["maxPerResource"], "tags on one resource")
+    if isinstance(inputs.get("tags"), dict):
+        tags = {**defaults, **inputs["tags"]}
+        judge.at_most(
+            resource, "tags", len(tags), table["maxPerResource"], "tags on one resource, defaults included"
+        )
     elif resource["type"] == "aws:autoscaling/tag:Tag" and isinstance(inputs.get("tag"), dict):
         tags = {inputs["tag"].get("key"): inputs["tag"].get("value")}  # one Auto Scaling group tag
     else:
@@ -304,9 +315,10 @@ def _web_acls(resources: list[dict[str, Any]], judge: _Judge) -> None:
 def check_plan(resources: list[dict[str, Any]]) -> dict[str, Any]:
     """The ``awsLimits`` section of ``plan.json``."""
     judge = _Judge()
+    defaults = _default_tags(resources)
     for resource in resources:
         _names(resource, judge)
-        _tags(resource, judge)
+        _tags(resource, defaults.get(resource["provider"], {}), judge)
     _iam(resources, judge)
     _security_groups(resources, judge)
     _web_acls(resources, judge)
