@@ -196,6 +196,22 @@ def test_security_group_rules_are_counted_per_cidr_and_per_rule_resource() -> No
     assert _messages([group, nfs_rule]) == ["ingress: inbound rules of the security group: 61 > 60"]
 
 
+def test_security_group_descriptions_keep_to_the_characters_ec2_accepts() -> None:
+    plan = plan_for("prod")
+    [group] = [
+        g for g in resources_of(plan, "aws:ec2/securityGroup:SecurityGroup") if g["inputs"].get("ingress")
+    ]
+    group = copy.deepcopy(group)
+    group["inputs"]["ingress"][0]["description"] = "HTTPS from the VPC's subnets"
+    group["inputs"]["description"] = "x" * 256
+
+    assert _messages([group]) == [
+        "description: security group description length: 256 > 255",
+        'ingress[0].description: security group rule description "HTTPS from the VPC\'s subnets" has '
+        'characters AWS refuses: ["\'"]',
+    ]
+
+
 def test_tags_are_bounded() -> None:
     bucket = copy.deepcopy(resources_of(plan_for("prod"), "aws:s3/bucket:Bucket")[0])
     bucket["inputs"]["tags"] = {"Owner": "x" * 257}

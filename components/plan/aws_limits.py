@@ -105,6 +105,36 @@ def _names(resource: dict[str, Any], judge: _Judge) -> None:
             judge.fail(resource, key, f"{what} does not match {rule['pattern']}")
 
 
+def _at(value: Any, path: str, where: str = "") -> list[tuple[str, Any]]:
+    """(input path, value) for a dotted path in which ``name[]`` walks every item of a list."""
+    head, _, rest = path.partition(".")
+    if head.endswith("[]"):
+        items = value.get(head[:-2]) if isinstance(value, dict) else None
+        found = []
+        for index, item in enumerate(items if isinstance(items, list) else []):
+            found += _at(item, rest, f"{where}{head[:-2]}[{index}].")
+        return found
+    if not isinstance(value, dict) or head not in value:
+        return []
+    return _at(value[head], rest, f"{where}{head}.") if rest else [(f"{where}{head}", value[head])]
+
+
+def _texts(resource: dict[str, Any], judge: _Judge) -> None:
+    for rule in limits()["texts"]:
+        if rule["type"] != resource["type"]:
+            continue
+        for template in rule["paths"]:
+            for path, text in _at(resource["inputs"], template):
+                if not _known(text):
+                    continue
+                judge.at_most(resource, path, len(text), rule["max"], f"{rule['what']} length")
+                if "pattern" in rule and not re.fullmatch(rule["pattern"], text):
+                    outside = sorted({c for c in text if not re.fullmatch(rule["pattern"], c)})
+                    judge.fail(
+                        resource, path, f"{rule['what']} {text!r} has characters AWS refuses: {outside}"
+                    )
+
+
 def _default_tags(resources: list[dict[str, Any]]) -> dict[str | None, dict[str, Any]]:
     """Each AWS provider's default tags (by provider URN), which AWS applies beside a resource's own."""
     defaults: dict[str | None, dict[str, Any]] = {}
@@ -318,6 +348,7 @@ def check_plan(resources: list[dict[str, Any]]) -> dict[str, Any]:
     defaults = _default_tags(resources)
     for resource in resources:
         _names(resource, judge)
+        _texts(resource, judge)
         _tags(resource, defaults.get(resource["provider"], {}), judge)
     _iam(resources, judge)
     _security_groups(resources, judge)
