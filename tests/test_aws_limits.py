@@ -59,7 +59,10 @@ def test_both_plans_fit_every_limit(stack_plan: dict[str, Any]) -> None:
     assert section["findings"] == []
     assert section["checked"] > 250
     # The report shows the headroom of each size quota, measured on the plan.
-    assert set(section["largest"]) == {
+    assert set(section["largest"]) >= {
+        "bucketPolicy",
+        "keyPolicy",
+        "lambdaEnvironment",
         "inlinePoliciesPerRole",
         "managedPolicy",
         "managedPoliciesPerRole",
@@ -194,6 +197,19 @@ def test_security_group_rules_are_counted_per_cidr_and_per_rule_resource() -> No
 
     assert _messages([group]) == []
     assert _messages([group, nfs_rule]) == ["ingress: inbound rules of the security group: 61 > 60"]
+
+
+def test_policy_documents_and_lambda_environments_are_sized_as_aws_sizes_them() -> None:
+    plan = plan_for("prod")
+    bucket_policy = copy.deepcopy(resources_of(plan, "aws:s3/bucketPolicy:BucketPolicy")[0])
+    bucket_policy["inputs"]["policy"] = _statement(20481 - len(_statement(0)))
+    function = copy.deepcopy(resources_of(plan, "aws:lambda/function:Function")[0])
+    function["inputs"]["environment"]["variables"] = {"PAYLOAD": "é" * 2048}  # two bytes each
+
+    assert _messages([bucket_policy, function]) == [
+        "policy: bucket policy bytes: 20481 > 20480",
+        "environment.variables: environment variable bytes: 4110 > 4096",
+    ]
 
 
 def test_security_group_descriptions_keep_to_the_characters_ec2_accepts() -> None:

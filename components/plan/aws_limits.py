@@ -135,6 +135,23 @@ def _texts(resource: dict[str, Any], judge: _Judge) -> None:
                     )
 
 
+def _documents(resource: dict[str, Any], judge: _Judge) -> None:
+    """Policies, patterns and environments sized as AWS sizes them (a map as its compact JSON)."""
+    for rule in limits()["documents"]:
+        if rule["type"] != resource["type"]:
+            continue
+        for path, document in _at(resource["inputs"], rule["path"]):
+            text = (
+                document
+                if isinstance(document, str)
+                else json.dumps(document, separators=(",", ":"), ensure_ascii=False)
+            )
+            if SECRET in text or UNKNOWN in text:
+                continue  # a masked or unknown value has no size yet
+            size = len(text.encode()) if rule["what"].endswith("bytes") else len(text)
+            judge.at_most(resource, path, size, rule["max"], rule["what"], measure=rule["quota"])
+
+
 def _default_tags(resources: list[dict[str, Any]]) -> dict[str | None, dict[str, Any]]:
     """Each AWS provider's default tags (by provider URN), which AWS applies beside a resource's own."""
     defaults: dict[str | None, dict[str, Any]] = {}
@@ -349,6 +366,7 @@ def check_plan(resources: list[dict[str, Any]]) -> dict[str, Any]:
     for resource in resources:
         _names(resource, judge)
         _texts(resource, judge)
+        _documents(resource, judge)
         _tags(resource, defaults.get(resource["provider"], {}), judge)
     _iam(resources, judge)
     _security_groups(resources, judge)
