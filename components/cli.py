@@ -5,8 +5,9 @@ under Pulumi's mock runtime, evaluates the policy pack and writes ``plan.json`` 
 Several stacks (``kubeboard plan shared dev prod``) are planned together and checked for physical
 names or singletons that two of them would both create in one account and region.
 ``kubeboard check <plan.json>`` evaluates the same policies on a plan produced elsewhere.
-Exit codes: 0 no mandatory policy fails, 1 one does, 2 the configuration is wrong (stacks collide, or
-the plan file is not a plan).
+Exit codes: 0 no mandatory policy fails, 1 one does, 2 the configuration is wrong (including inputs a
+provider would reject, names or sizes over an AWS limit, stacks that collide, or a file that is not a
+plan; plan.json and report.md list them).
 """
 
 from __future__ import annotations
@@ -67,6 +68,7 @@ def plan_command(args: argparse.Namespace) -> int:
 
     from .plan.collisions import Placement, find_collisions
     from .plan.document import build_plans
+    from .plan.report import findings
     from .plan.runner import ProgramConfigurationError
     from .plan.stack_files import StackFileError
 
@@ -93,7 +95,8 @@ def plan_command(args: argparse.Namespace) -> int:
     )
     for collision in collisions:
         print(f"error: {collision.message()}", file=sys.stderr)
-    if collisions:
+    if collisions or any(findings(plan) for plan in plans.values()):
+        # A real engine would stop at these before creating anything: a configuration error.
         return EXIT_CONFIG
     if len(stacks) > 1:
         print(f"no physical name or singleton is created by two of: {', '.join(stacks)}")
@@ -105,7 +108,7 @@ def _placement_fields(plan: dict[str, Any]) -> dict[str, str]:
 
 
 def _write(plan: dict[str, Any], out_dir: Path, base: dict[str, Any] | None, *, quiet: bool) -> None:
-    from .plan.report import console_tree, markdown, policy_lines, secrets_lines, warning_lines
+    from .plan.report import console_tree, finding_lines, markdown, policy_lines, secrets_lines, warning_lines
 
     diff_markdown = None
     if base is not None:
@@ -124,6 +127,7 @@ def _write(plan: dict[str, Any], out_dir: Path, base: dict[str, Any] | None, *, 
         if diff_markdown:
             print(diff_markdown)
     print(policy_lines(plan))
+    print(finding_lines(plan))
     if plan["warnings"]:
         print(warning_lines(plan))
     if secrets_lines(plan):

@@ -217,6 +217,9 @@ class GitHubDelivery(pulumi.ComponentResource):
             )
             aws.iam.RolePolicy(
                 f"{resource_name}-push",
+                # Inline policy names are per role: a fixed one, since an auto-name from the logical
+                # name outgrows IAM's 128 characters with long repository names.
+                name="ecr-push",
                 role=role.id,
                 policy=pulumi.Output.all(*entry["ecr_repository_arns"]).apply(
                     lambda arns: json.dumps(permissions_policy(arns, enhanced_scanning=enhanced))

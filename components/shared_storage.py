@@ -142,7 +142,7 @@ class SharedStorage(pulumi.ComponentResource):
 
         security_group = aws.ec2.SecurityGroup(
             f"{name}-efs",
-            description=f"NFS to the {prefix} shared file system from the cluster's nodes only",
+            description=f"NFS to the {prefix} shared file system from the cluster nodes only",
             vpc_id=args["vpc_id"],
             tags={**tags, "Name": f"{prefix}-efs"},
             opts=child,
@@ -150,7 +150,7 @@ class SharedStorage(pulumi.ComponentResource):
         aws.vpc.SecurityGroupIngressRule(
             f"{name}-efs-nfs-from-nodes",
             security_group_id=security_group.id,
-            description="NFS from the cluster's nodes",
+            description="NFS from the cluster nodes",
             ip_protocol="tcp",
             from_port=NFS_PORT,
             to_port=NFS_PORT,

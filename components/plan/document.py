@@ -9,8 +9,9 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from . import policies
+from . import aws_limits, policies
 from .collisions import Placement, placement
+from .conformance import check_plan
 from .runner import ACCOUNT_REFERENCE, referenced_stack, run_program
 from .stack_files import StackConfig, StackFileError, read_stack_config
 from .support import support_warnings
@@ -118,4 +119,6 @@ def _plan(
         "outputs": outputs,
         "policies": policies.evaluate(resources, outputs, stack),
         "warnings": support_warnings(resources, today or datetime.date.today()),
+        "conformance": check_plan(resources),
+        "awsLimits": aws_limits.check_plan(resources),
     }

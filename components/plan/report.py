@@ -78,6 +78,57 @@ def secrets_lines(plan: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+# Sections of plan.json whose findings a real engine would reject: any one fails the plan (exit 2).
+FINDING_SECTIONS = {
+    "conformance": "provider input conformance",
+    "awsLimits": "AWS name and size limits",
+}
+
+
+def findings(plan: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
+    """(section title, finding) for every finding of the plan's engine checks."""
+    return [
+        (title, finding)
+        for key, title in FINDING_SECTIONS.items()
+        for finding in plan.get(key, {}).get("findings", [])
+    ]
+
+
+def finding_lines(plan: dict[str, Any]) -> str:
+    lines = []
+    for key, title in FINDING_SECTIONS.items():
+        section = plan.get(key, {"checked": 0, "findings": []})
+        lines.append(f"{title}: {section['checked']} checked, {len(section['findings'])} finding(s)")
+        for finding in section["findings"]:
+            lines.append(f"  {_where(finding)}: {finding['path']}: {finding['message']}")
+    return "\n".join(lines)
+
+
+def _where(finding: dict[str, Any]) -> str:
+    return f"{finding['type']} {finding['urn'].rsplit('::', 1)[-1]}"
+
+
+def _finding_markdown(plan: dict[str, Any]) -> list[str]:
+    parts: list[str] = []
+    for key, title in FINDING_SECTIONS.items():
+        section = plan.get(key, {"checked": 0, "findings": []})
+        parts += [f"### {title[0].upper()}{title[1:]}", ""]
+        if section.get("largest"):
+            parts += ["| quota | largest in this plan | limit | resource |", "|---|---:|---:|---|"]
+            for quota, seen in section["largest"].items():
+                parts.append(f"| {quota} | {seen['size']:,} | {seen['limit']:,} | `{seen['resource']}` |")
+            parts.append("")
+        if not section["findings"]:
+            parts += [f"{section['checked']} checked, no findings.", ""]
+            continue
+        parts += ["| resource | path | finding |", "|---|---|---|"]
+        for finding in section["findings"]:
+            message = finding["message"].replace("|", "\\|")
+            parts.append(f"| `{_where(finding)}` | `{finding['path']}` | {message} |")
+        parts.append("")
+    return parts
+
+
 def _node_id(urn: str) -> str:
     return re.sub(r"[^A-Za-z0-9_]", "_", urn.rsplit("::", maxsplit=1)[-1])
 
@@ -162,5 +213,6 @@ def markdown(plan: dict[str, Any], diff_markdown: str | None = None) -> str:
             parts.append(f"| {result['level']} | `{result['policy']}` | {where} | {message} |")
     else:
         parts.append(f"All {len(section['evaluated'])} policies pass.")
-    parts += ["", "### Architecture", "", "```mermaid", mermaid(plan), "```", ""]
+    parts += ["", *_finding_markdown(plan)]
+    parts += ["### Architecture", "", "```mermaid", mermaid(plan), "```", ""]
     return "\n".join(parts)

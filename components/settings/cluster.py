@@ -28,9 +28,29 @@ KubernetesVersion = Annotated[str, AfterValidator(_kubernetes_version)]
 """``1.<minor>``: EKS versions still in standard or extended support (1.28 and later)."""
 EksAddonVersion = Annotated[str, Field(pattern=r"^v\d+\.\d+\.\d+-eksbuild\.\d+$")]
 InstanceType = Annotated[str, Field(pattern=r"^[a-z][a-z0-9-]*\.[a-z0-9]+$")]
+# The cluster autoscaler learns a node group's labels and taints from Auto Scaling group tags
+# "k8s.io/cluster-autoscaler/node-template/label/<key>" (and ".../taint/<key>"); AWS tag keys are at
+# most 128 characters.
+LABEL_KEY_MAX_LENGTH = 128 - len("k8s.io/cluster-autoscaler/node-template/label/")
+
+
+def _fits_autoscaler_tag(key: str) -> str:
+    if len(key) > LABEL_KEY_MAX_LENGTH:
+        raise ValueError(
+            f"{key!r} is {len(key)} characters; at most {LABEL_KEY_MAX_LENGTH}, so that the cluster "
+            "autoscaler's tag k8s.io/cluster-autoscaler/node-template/label/<key> (or taint/<key>) fits AWS's 128"
+        )
+    return key
+
+
 LabelKey = Annotated[
-    str, Field(pattern=r"^([a-z0-9]([-a-z0-9.]*[a-z0-9])?/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$")
+    str,
+    Field(pattern=r"^([a-z0-9]([-a-z0-9.]*[a-z0-9])?/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$"),
+    AfterValidator(_fits_autoscaler_tag),
 ]
+# Kubernetes label and taint values: at most 63 characters (which also keeps the autoscaler's tag
+# values within AWS's 256).
+LabelValue = Annotated[str, Field(pattern=r"^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$", max_length=63)]
 Namespace = Annotated[str, Field(pattern=r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")]
 
 
@@ -65,7 +85,7 @@ class AmiType(StrEnum):
 
 class Taint(Model):
     key: LabelKey
-    value: str = ""
+    value: LabelValue = ""
     effect: TaintEffect
 
 
@@ -78,7 +98,7 @@ class NodeGroupSettings(Model):
     max_size: Annotated[int, Field(ge=1, le=450)]
     disk_size_gib: Annotated[int, Field(ge=20, le=16384)] = 50
     ami_type: AmiType = AmiType.AL2023_X86_64
-    labels: dict[LabelKey, str] = Field(default_factory=dict)
+    labels: dict[LabelKey, LabelValue] = Field(default_factory=dict)
     taints: list[Taint] = Field(default_factory=list)
 
     @model_validator(mode="after")

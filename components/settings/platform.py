@@ -21,10 +21,26 @@ def _stack_reference(name: str) -> str:
 
 StackReferenceName = Annotated[str, AfterValidator(_stack_reference)]
 
+# Every physical name is built from the platform name; this is the longest with which all of them
+# still fit their AWS limits (kubeboard plan checks them: components/plan/aws_limits.py). The
+# tightest is the log-report bucket: "<name>-error-logs-raw-" plus the 26 characters the provider
+# appends to a bucket prefix must stay within S3's 63.
+NAME_MAX_LENGTH = 21
+
+
+def _fits_aws_names(name: str) -> str:
+    if len(name) > NAME_MAX_LENGTH:
+        raise ValueError(
+            f"{name!r} is {len(name)} characters; at most {NAME_MAX_LENGTH}, so that every AWS name "
+            "built from it (buckets, IAM roles, node groups) fits its limit"
+        )
+    return name
+
 
 class PlatformSettings(Model):
-    name: Name
-    """Prefix of every resource name, and the EKS cluster's name (e.g. ``kubeboard-prod``)."""
+    name: Annotated[Name, AfterValidator(_fits_aws_names)]
+    """Prefix of every resource name, and the EKS cluster's name (e.g. ``kubeboard-prod``); 3 to 21
+    characters."""
     environment: Environment
     """``dev`` or ``prod``: prod protects stateful resources and applies stricter defaults."""
     tags: dict[str, str] = Field(default_factory=dict)
