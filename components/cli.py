@@ -49,6 +49,7 @@ class _UsageError(Exception):
 def plan_command(args: argparse.Namespace) -> int:
     from kubeboard_policy.config import PolicyConfigError
 
+    from .plan.critical_path import DurationsError
     from .plan.document import build_plan
     from .plan.report import console_tree, markdown, policy_lines
     from .plan.runner import ProgramConfigurationError
@@ -58,7 +59,13 @@ def plan_command(args: argparse.Namespace) -> int:
     try:
         base = _load_base(args.against) if args.against else None
         plan = build_plan(project_dir, args.stack)
-    except (StackFileError, ProgramConfigurationError, PolicyConfigError, _UsageError) as error:
+    except (
+        StackFileError,
+        ProgramConfigurationError,
+        PolicyConfigError,
+        DurationsError,
+        _UsageError,
+    ) as error:
         print(f"error: {error}", file=sys.stderr)
         return EXIT_CONFIG
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pulumi
 import pulumi_aws as aws
 
-from .addons import HelmAddOn, install_addons
+from .addons import HelmAddOn, aws_load_balancer_controller, external_dns, install_addons
 from .addons.catalog import platform_addons
 from .cluster import DEVELOPER_GROUP, VIEWER_GROUP, Cluster
 from .edge import Edge
@@ -16,6 +16,7 @@ from .log_reports import LogReports
 from .network import Network
 from .observability import Observability
 from .observability.loki import service_url as loki_service_url
+from .ordering import after
 from .registry import Registry
 from .settings import Settings
 from .shared_storage import SharedStorage
@@ -110,6 +111,7 @@ class Platform(pulumi.ComponentResource):
         self.delivery = self._delivery(settings, child)
         self.image_scan_alerts = self._image_scan_alerts(settings, child)
 
+        ingress_ready = self._ingress_ready()
         self.observability = None
         if settings.observability.enabled:
             self.observability = Observability(
@@ -123,13 +125,14 @@ class Platform(pulumi.ComponentResource):
                     "oidc_issuer": self.cluster.oidc_issuer,
                     "ingress": self.edge.ingress,
                     "protect": settings.is_prod,
+                    **({"ingress_ready": ingress_ready} if ingress_ready else {}),
                 },
-                opts=pulumi.ResourceOptions(
-                    parent=self, providers=[aws_provider], depends_on=[*self.addons.values()]
-                ),
+                # Its buckets, roles and alert topic wait for nothing in the cluster; only
+                # Grafana's release waits, for what its Ingress needs (`ingress_ready`).
+                opts=pulumi.ResourceOptions(parent=self, providers=[aws_provider]),
             )
 
-        self.gitops = self._gitops(settings)
+        self.gitops = self._gitops(settings, ingress_ready)
         self.log_reports = self._log_reports(settings, aws_provider)
 
         self.outputs = {
@@ -235,13 +238,28 @@ class Platform(pulumi.ComponentResource):
                 "max_retry_attempts": reports.max_retry_attempts,
                 "protect": settings.is_prod,
             },
-            # The exporter queries Loki: it starts once the observability stack is installed.
-            opts=pulumi.ResourceOptions(
-                parent=self, providers=[aws_provider], depends_on=[self.observability]
-            ),
+            # No wait for the observability releases: a run before Loki answers fails and the next
+            # one backfills, and its Lambda, buckets and alarms need nothing from the cluster.
+            opts=pulumi.ResourceOptions(parent=self, providers=[aws_provider]),
         )
 
-    def _gitops(self, settings: Settings) -> GitOps | None:
+    def _ingress_ready(self) -> pulumi.ResourceOptions | None:
+        """What a release that makes an Ingress waits for, so that it is installed and destroyed
+        while the controllers that turn its Ingress into an ALB and a DNS name are running."""
+        needed = [
+            self.addons[name].release
+            for name in (aws_load_balancer_controller.NAME, external_dns.NAME)
+            if name in self.addons
+        ]
+        if not needed:
+            return None
+        return after(
+            needed,
+            reason="an Ingress is validated by the ALB controller's webhook, and on destroy its ALB "
+            "and DNS records are deleted only while the controller and external-dns still run",
+        )
+
+    def _gitops(self, settings: Settings, ingress_ready: pulumi.ResourceOptions | None) -> GitOps | None:
         """Argo CD, and the root Application carrying what this stack made to the platform chart."""
         gitops = settings.gitops
         if not gitops.enabled:
@@ -270,8 +288,7 @@ class Platform(pulumi.ComponentResource):
                 "provider": self.cluster.provider,
                 "ingress": self.edge.ingress,
                 "chart_values": chart_values,
-                # The server's Ingress needs the load balancer controller's webhook to be up.
-                "depends_on": [*self.addons.values()],
+                **({"ingress_ready": ingress_ready} if ingress_ready else {}),
             },
             opts=pulumi.ResourceOptions(parent=self),
         )

@@ -232,12 +232,17 @@ def test_cluster_autoscaler_may_scale_only_groups_tagged_as_this_clusters() -> N
 
 
 def test_external_dns_changes_records_only_in_the_configured_zone() -> None:
-    document = external_dns.iam_policy("Z0EXAMPLE")
-    for statement in document["Statement"]:
-        if "route53:ChangeResourceRecordSets" in statement["Action"]:
-            assert statement["Resource"] == ["arn:aws:route53:::hostedzone/Z0EXAMPLE"]
+    document = external_dns.iam_policy("Z0EXAMPLE", ["KB.example.com."])
+    [change] = [s for s in document["Statement"] if "route53:ChangeResourceRecordSets" in s["Action"]]
+    assert change["Resource"] == ["arn:aws:route53:::hostedzone/Z0EXAMPLE"]
+    names = change["Condition"]["ForAllValues:StringLike"][
+        "route53:ChangeResourceRecordSetsNormalizedRecordNames"
+    ]
+    assert names == ["kb.example.com", "*.kb.example.com"]
     spec = external_dns.spec(cluster_name="kb", hosted_zone_id="Z0EXAMPLE", domain_filters=["kb.example.com"])
-    assert spec.values["policy"] == "upsert-only"
+    # sync: destroying an Ingress deletes its records, only those this cluster's TXT records own.
+    assert spec.values["policy"] == "sync"
+    assert spec.values["registry"] == "txt"
     assert spec.values["txtOwnerId"] == "kb"
     assert spec.values["domainFilters"] == ["kb.example.com"]
 

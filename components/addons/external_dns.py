@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from ..irsa import PolicyDocument
-from . import aws_load_balancer_controller
 from .contract import AddOnSpec, IrsaSpec
 
 NAME = "external-dns"
@@ -13,8 +12,8 @@ CHART_VERSION = "1.21.1"
 REPOSITORY = "https://kubernetes-sigs.github.io/external-dns/"
 NAMESPACE = "external-dns"
 SERVICE_ACCOUNT = "external-dns"
-# Ingress host names point at ALBs, which only the load balancer controller creates.
-DEPENDS_ON: tuple[str, ...] = (aws_load_balancer_controller.NAME,)
+# Nothing to wait for: it publishes an Ingress's name whenever the ALB appears in its status.
+DEPENDS_ON: tuple[str, ...] = ()
 POLICIES = ("upsert-only", "sync", "create-only")
 
 
@@ -22,15 +21,39 @@ def hosted_zone_arn(hosted_zone_id: str) -> str:
     return f"arn:aws:route53:::hostedzone/{hosted_zone_id}"
 
 
-def iam_policy(hosted_zone_id: str) -> PolicyDocument:
-    """Change and read records in the configured zone only; listing zones has no resource scope."""
+def record_name_patterns(domain_filters: Sequence[str]) -> list[str]:
+    """Each managed domain and every name below it, as Route53 normalizes record names."""
+    patterns: list[str] = []
+    for domain in domain_filters:
+        name = domain.lower().rstrip(".")
+        patterns += [name, f"*.{name}"]
+    return patterns
+
+
+def iam_policy(hosted_zone_id: str, domain_filters: Sequence[str] = ()) -> PolicyDocument:
+    """Change and read records in the configured zone only, and (with `domain_filters`) change
+    only names inside the managed domains; listing zones has no resource scope. Within that,
+    `sync` deletes only records whose TXT owner record names this cluster (``txtOwnerId``)."""
+    change: dict[str, object] = {
+        "Sid": "ChangeRecordsOfTheManagedDomains",
+        "Effect": "Allow",
+        "Action": ["route53:ChangeResourceRecordSets"],
+        "Resource": [hosted_zone_arn(hosted_zone_id)],
+    }
+    if domain_filters:
+        change["Condition"] = {
+            "ForAllValues:StringLike": {
+                "route53:ChangeResourceRecordSetsNormalizedRecordNames": record_name_patterns(domain_filters)
+            }
+        }
     return {
         "Version": "2012-10-17",
         "Statement": [
+            change,
             {
-                "Sid": "ChangeRecordsInTheConfiguredZone",
+                "Sid": "ReadRecordsInTheConfiguredZone",
                 "Effect": "Allow",
-                "Action": ["route53:ChangeResourceRecordSets", "route53:ListResourceRecordSets"],
+                "Action": ["route53:ListResourceRecordSets"],
                 "Resource": [hosted_zone_arn(hosted_zone_id)],
             },
             {
@@ -54,7 +77,7 @@ def spec(
     cluster_name: str,
     hosted_zone_id: str,
     domain_filters: Sequence[str],
-    policy: str = "upsert-only",
+    policy: str = "sync",
 ) -> AddOnSpec:
     if policy not in POLICIES:
         raise ValueError(f"external-dns policy {policy!r} must be one of {', '.join(POLICIES)}")
@@ -68,13 +91,18 @@ def spec(
         namespace=NAMESPACE,
         depends_on=DEPENDS_ON,
         irsa=IrsaSpec(
-            service_account=SERVICE_ACCOUNT, policy_documents={"route53": iam_policy(hosted_zone_id)}
+            service_account=SERVICE_ACCOUNT,
+            policy_documents={"route53": iam_policy(hosted_zone_id, domain_filters)},
         ),
         values={
             "provider": {"name": "aws"},
             "sources": ["service", "ingress"],
-            # upsert-only never deletes records, so a mistake cannot take a live name away.
+            # sync deletes a record once its Ingress is gone, but only records whose TXT owner
+            # record names this cluster: `pulumi destroy` leaves no name pointing at a deleted ALB.
             "policy": policy,
+            # React to an Ingress change at once instead of at the next 1-minute poll, so a
+            # release's records are gone before `pulumi destroy` reaches external-dns itself.
+            "triggerLoopOnEvent": True,
             "registry": "txt",
             # Marks the records this cluster owns, so two clusters sharing a zone never fight.
             "txtOwnerId": cluster_name,

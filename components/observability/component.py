@@ -16,6 +16,7 @@ from ..addons.release import HelmAddOn, install_addons
 from ..edge.ingress import IngressContract
 from ..irsa import irsa_role
 from ..kms import rotating_key
+from ..ordering import after
 from ..secure_bucket import secure_bucket
 from ..settings.observability import ObservabilitySettings
 from . import alertmanager, grafana, kube_prometheus_stack, loki, rule_files
@@ -39,6 +40,8 @@ class ObservabilityArgs(TypedDict):
     """The Edge ingress contract; without it Grafana is reachable only through port-forwarding."""
     protect: NotRequired[bool]
     """Protect stateful resources (the Loki bucket) from deletion; prod sets it."""
+    ingress_ready: NotRequired[pulumi.ResourceOptions]
+    """What Grafana's Ingress waits for (`ordering.after`: the ALB controller, external-dns)."""
     tags: NotRequired[Mapping[str, str]]
 
 
@@ -207,18 +210,23 @@ class Observability(pulumi.ComponentResource):
             oidc_issuer=args["oidc_issuer"],
             tags=tags,
             name_prefix=prefix,
-            opts=pulumi.ResourceOptions(
-                parent=self,
-                depends_on=[
-                    ns,
-                    storage_class,
-                    grafana_secret,
-                    notifier_secret,
-                    rules_configmap,
-                    *dashboards,
-                    *grafana_role.ready,
-                ],
-            ),
+            opts=child,
+            install_after={
+                "*": after(
+                    [
+                        ns,
+                        storage_class,
+                        grafana_secret,
+                        notifier_secret,
+                        rules_configmap,
+                        *dashboards,
+                        *grafana_role.ready,
+                    ],
+                    reason="the charts run in this labelled namespace and mount these secrets, "
+                    "config maps, volumes of this storage class and Grafana's role",
+                ),
+                **({kube_prometheus_stack.NAME: args["ingress_ready"]} if "ingress_ready" in args else {}),
+            },
         )
 
         self.register_outputs(
