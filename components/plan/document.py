@@ -18,7 +18,7 @@ def build_plan(project_dir: Path, stack: str) -> dict[str, Any]:
     run = run_program(project_dir, stack)
     run.recording.add_inherited_dependencies()
     resources = [resource.to_json() for resource in run.recording.resources]
-    unexplained_waits = wait_reasons.annotate(resources, recorded_waits())
+    unexplained_waits = wait_reasons.annotate(resources, wait_reasons.resolve(recorded_waits()))
     outputs = run.recording.outputs
     counts = Counter(resource["type"] for resource in resources)
     return {

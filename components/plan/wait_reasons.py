@@ -66,14 +66,16 @@ def crossing_waits(resources: Sequence[Mapping[str, Any]]) -> dict[str, list[str
     return crossing
 
 
-def annotate(resources: list[dict[str, Any]], waits: Sequence[Wait]) -> list[dict[str, str]]:
+def resolve(waits: Sequence[Wait]) -> list[tuple[str, list[str]]]:
+    """Each declared wait as its reason and the URNs it waits for (once the program has run)."""
+    return [(wait.reason, [urn for r in wait.resources if (urn := _resolved_urn(r))]) for wait in waits]
+
+
+def annotate(resources: list[dict[str, Any]], waits: Sequence[tuple[str, list[str]]]) -> list[dict[str, str]]:
     """Add ``waitReasons`` to each resource that waits across components; return the waits
-    without a reason (resource and dependency URNs)."""
+    without a reason (resource and dependency URNs). `waits` come from `resolve`."""
     below = _descendants(resources)
-    declared: list[tuple[str, list[set[str]]]] = []
-    for wait in waits:
-        urns = [_resolved_urn(resource) for resource in wait.resources]
-        declared.append((wait.reason, [below.get(urn, {urn}) for urn in urns if urn]))
+    declared = [(reason, [below.get(urn, {urn}) for urn in urns]) for reason, urns in waits]
     unexplained: list[dict[str, str]] = []
     by_urn = {r["urn"]: r for r in resources}
     for urn, outside in crossing_waits(resources).items():
