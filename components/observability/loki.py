@@ -157,7 +157,15 @@ def values(
         },
         "singleBinary": {
             "replicas": 1,
-            "persistence": {"enabled": True, "size": settings.storage_size, "storageClass": storage_class},
+            "persistence": {
+                "enabled": True,
+                "size": settings.storage_size,
+                "storageClass": storage_class,
+                # The volume holds only the WAL and working files (chunks live in S3): uninstalling
+                # deletes its claim, so `pulumi destroy` leaves no EBS volume behind.
+                "enableStatefulSetAutoDeletePVC": True,
+                "whenDeleted": "Delete",
+            },
             "resources": settings.resources.as_values(),
         },
         # Monolithic: none of the scalable targets, caches, gateway or test workloads.
