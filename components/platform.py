@@ -4,17 +4,19 @@ from __future__ import annotations
 
 import pulumi
 import pulumi_aws as aws
+import pulumiverse_time as time
 
 from .addons import HelmAddOn, aws_load_balancer_controller, external_dns, install_addons
 from .addons.catalog import platform_addons
 from .cluster import DEVELOPER_GROUP, VIEWER_GROUP, Cluster
 from .edge import Edge
 from .github_oidc import GitHubDelivery
-from .gitops import GitOps, platform_chart_values
+from .gitops import GitOps, GitOpsArgs, platform_chart_values
 from .image_scan_alerts import ImageScanAlerts
 from .log_reports import LogReports
 from .network import Network
 from .observability import Observability
+from .observability.component import ObservabilityArgs
 from .observability.loki import service_url as loki_service_url
 from .ordering import after
 from .registry import Registry
@@ -114,19 +116,21 @@ class Platform(pulumi.ComponentResource):
         ingress_ready = self._ingress_ready()
         self.observability = None
         if settings.observability.enabled:
+            observability_args: ObservabilityArgs = {
+                "name": settings.platform.name,
+                "settings": settings.observability,
+                "region": settings.region,
+                "provider": self.cluster.provider,
+                "oidc_provider_arn": self.cluster.oidc_provider_arn,
+                "oidc_issuer": self.cluster.oidc_issuer,
+                "ingress": self.edge.ingress,
+                "protect": settings.is_prod,
+            }
+            if ingress_ready:
+                observability_args["ingress_ready"] = ingress_ready
             self.observability = Observability(
                 "observability",
-                {
-                    "name": settings.platform.name,
-                    "settings": settings.observability,
-                    "region": settings.region,
-                    "provider": self.cluster.provider,
-                    "oidc_provider_arn": self.cluster.oidc_provider_arn,
-                    "oidc_issuer": self.cluster.oidc_issuer,
-                    "ingress": self.edge.ingress,
-                    "protect": settings.is_prod,
-                    **({"ingress_ready": ingress_ready} if ingress_ready else {}),
-                },
+                observability_args,
                 # Its buckets, roles and alert topic wait for nothing in the cluster; only
                 # Grafana's release waits, for what its Ingress needs (`ingress_ready`).
                 opts=pulumi.ResourceOptions(parent=self, providers=[aws_provider]),
@@ -246,11 +250,23 @@ class Platform(pulumi.ComponentResource):
     def _ingress_ready(self) -> pulumi.ResourceOptions | None:
         """What a release that makes an Ingress waits for, so that it is installed and destroyed
         while the controllers that turn its Ingress into an ALB and a DNS name are running."""
-        needed = [
-            self.addons[name].release
-            for name in (aws_load_balancer_controller.NAME, external_dns.NAME)
-            if name in self.addons
-        ]
+        needed: list[pulumi.Resource] = []
+        if aws_load_balancer_controller.NAME in self.addons:
+            needed.append(self.addons[aws_load_balancer_controller.NAME].release)
+        if external_dns.NAME in self.addons:
+            # Uninstalling an Ingress release returns once its Ingress is gone; external-dns deletes
+            # the records on its next loop. On destroy, this holds external-dns for that loop.
+            needed.append(
+                time.Sleep(
+                    "external-dns-final-sync",
+                    destroy_duration=external_dns.FINAL_SYNC_HOLD,
+                    opts=after(
+                        [self.addons[external_dns.NAME].release],
+                        reason="on destroy, external-dns must outlive the Ingress releases by one sync",
+                        opts=pulumi.ResourceOptions(parent=self),
+                    ),
+                )
+            )
         if not needed:
             return None
         return after(
@@ -280,18 +296,16 @@ class Platform(pulumi.ComponentResource):
             viewer_group=VIEWER_GROUP,
             storage_class_name=settings.storage.storage_class_name if settings.storage.enabled else None,
         )
-        return GitOps(
-            "gitops",
-            {
-                "settings": gitops,
-                "is_prod": settings.is_prod,
-                "provider": self.cluster.provider,
-                "ingress": self.edge.ingress,
-                "chart_values": chart_values,
-                **({"ingress_ready": ingress_ready} if ingress_ready else {}),
-            },
-            opts=pulumi.ResourceOptions(parent=self),
-        )
+        gitops_args: GitOpsArgs = {
+            "settings": gitops,
+            "is_prod": settings.is_prod,
+            "provider": self.cluster.provider,
+            "ingress": self.edge.ingress,
+            "chart_values": chart_values,
+        }
+        if ingress_ready:
+            gitops_args["ingress_ready"] = ingress_ready
+        return GitOps("gitops", gitops_args, opts=pulumi.ResourceOptions(parent=self))
 
     def _image_scan_alerts(self, settings: Settings, child: pulumi.ResourceOptions) -> ImageScanAlerts | None:
         """Alerts on the registry's scan results, for exactly the repositories the registry manages (K10)."""

@@ -269,7 +269,8 @@ def test_ingress_releases_are_destroyed_while_the_controllers_still_run(stack_pl
     destroy = _release_steps(stack_plan, "destroy")
     last_ingress = max(destroy["kube-prometheus-stack"][1], destroy["argocd"][1])
     assert destroy["aws-load-balancer-controller"][0] >= last_ingress
-    assert destroy["external-dns"][0] >= last_ingress
+    # external-dns keeps running for at least one full sync interval (1 minute) after them.
+    assert destroy["external-dns"][0] >= last_ingress + 60
 
 
 def test_report_shows_the_chain_its_total_and_a_gantt_chart(dev_plan: dict[str, Any]) -> None:

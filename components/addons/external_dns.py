@@ -15,6 +15,10 @@ SERVICE_ACCOUNT = "external-dns"
 # Nothing to wait for: it publishes an Ingress's name whenever the ALB appears in its status.
 DEPENDS_ON: tuple[str, ...] = ()
 POLICIES = ("upsert-only", "sync", "create-only")
+SYNC_INTERVAL = "1m"
+FINAL_SYNC_HOLD = "90s"
+"""How long `pulumi destroy` keeps external-dns running after the last Ingress release is gone:
+one full sync interval and a margin, so it deletes their records before it is uninstalled."""
 
 
 def hosted_zone_arn(hosted_zone_id: str) -> str:
@@ -103,6 +107,7 @@ def spec(
             # React to an Ingress change at once instead of at the next 1-minute poll, so a
             # release's records are gone before `pulumi destroy` reaches external-dns itself.
             "triggerLoopOnEvent": True,
+            "interval": SYNC_INTERVAL,
             "registry": "txt",
             # Marks the records this cluster owns, so two clusters sharing a zone never fight.
             "txtOwnerId": cluster_name,
