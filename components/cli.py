@@ -51,7 +51,7 @@ def plan_command(args: argparse.Namespace) -> int:
 
     from .plan.critical_path import DurationsError
     from .plan.document import build_plan
-    from .plan.report import console_tree, markdown, policy_lines
+    from .plan.report import console_tree, critical_path_line, markdown, policy_lines
     from .plan.runner import ProgramConfigurationError
     from .plan.stack_files import StackFileError
 
@@ -87,6 +87,7 @@ def plan_command(args: argparse.Namespace) -> int:
         if diff_markdown:
             print(diff_markdown)
     print(policy_lines(plan))
+    print(critical_path_line(plan))
     print(f"wrote {out_dir / 'plan.json'} and {out_dir / 'report.md'}")
     return EXIT_POLICY if plan["policies"]["mandatoryViolations"] else EXIT_OK
 

@@ -12,6 +12,7 @@ import pulumi
 import pytest
 
 from kubeboard_infra.addons import AddOnSpec
+from kubeboard_infra.cli import EXIT_CONFIG, main
 from kubeboard_infra.ordering import after
 from kubeboard_infra.plan.critical_path import (
     PROJECT_FILE,
@@ -133,6 +134,16 @@ def test_a_malformed_project_file_names_the_file_and_the_key(tmp_path: Path, tex
     (tmp_path / PROJECT_FILE).write_text(text)
     with pytest.raises(DurationsError, match=rf"^{re.escape(PROJECT_FILE)}: .*{re.escape(message)}"):
         load_durations(tmp_path)
+
+
+def test_plan_exits_2_on_a_malformed_durations_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / PROJECT_FILE).write_text("default: {create: soon, delete: 1}\n")
+    assert main(["plan", "dev", "--cwd", str(tmp_path)]) == EXIT_CONFIG
+    error = capsys.readouterr().err
+    assert error.startswith(f"error: {PROJECT_FILE}: default.create: must be a whole number")
+    assert "Traceback" not in error
 
 
 def test_children_inherit_what_their_ancestors_wait_for() -> None:

@@ -173,6 +173,16 @@ def gantt(plan: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def critical_path_line(plan: dict[str, Any]) -> str:
+    deploy, destroy = plan["criticalPath"]["deploy"], plan["criticalPath"]["destroy"]
+    floor = (
+        f" (EKS floor {deploy['floorSeconds']} s, x{deploy['ratioToFloor']})"
+        if deploy["floorSeconds"]
+        else ""
+    )
+    return f"modeled deploy critical path: {deploy['seconds']} s{floor}; destroy: {destroy['seconds']} s"
+
+
 def critical_path_markdown(plan: dict[str, Any]) -> list[str]:
     """The deploy critical path (chain, total, Gantt chart) and the destroy estimate."""
     section = plan["criticalPath"]
