@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from ..irsa import PolicyDocument
+from . import aws_load_balancer_controller
 from .contract import AddOnSpec, IrsaSpec
 
 NAME = "external-dns"
@@ -12,8 +13,10 @@ CHART_VERSION = "1.21.1"
 REPOSITORY = "https://kubernetes-sigs.github.io/external-dns/"
 NAMESPACE = "external-dns"
 SERVICE_ACCOUNT = "external-dns"
-# Nothing to wait for: it publishes an Ingress's name whenever the ALB appears in its status.
-DEPENDS_ON: tuple[str, ...] = ()
+# Its names point at the ALBs the load balancer controller makes, so it is enabled only with it
+# (the settings check). Its release waits for nothing: it publishes an Ingress's name whenever
+# the ALB appears in the Ingress's status, so both install side by side.
+DEPENDS_ON: tuple[str, ...] = (aws_load_balancer_controller.NAME,)
 POLICIES = ("upsert-only", "sync", "create-only")
 SYNC_INTERVAL = "1m"
 FINAL_SYNC_HOLD = "90s"
@@ -93,7 +96,6 @@ def spec(
         version=CHART_VERSION,
         repository=REPOSITORY,
         namespace=NAMESPACE,
-        depends_on=DEPENDS_ON,
         irsa=IrsaSpec(
             service_account=SERVICE_ACCOUNT,
             policy_documents={"route53": iam_policy(hosted_zone_id, domain_filters)},
