@@ -154,7 +154,7 @@ class Observability(pulumi.ComponentResource):
         )
         notifier_secret = self._notifier_secret(name, settings, in_ns)
 
-        rules_configmap = k8s.core.v1.ConfigMap(
+        k8s.core.v1.ConfigMap(
             f"{name}-loki-rules",
             metadata={
                 "name": "loki-rules",
@@ -166,7 +166,7 @@ class Observability(pulumi.ComponentResource):
             data=rule_files.loki_rule_texts(),
             opts=in_ns,
         )
-        dashboards = [
+        for file_name, dashboard in grafana.dashboards().items():
             k8s.core.v1.ConfigMap(
                 f"{name}-dashboard-{file_name.removesuffix('.json')}",
                 metadata={
@@ -177,8 +177,6 @@ class Observability(pulumi.ComponentResource):
                 data={file_name: json.dumps(dashboard, indent=1)},
                 opts=in_ns,
             )
-            for file_name, dashboard in grafana.dashboards().items()
-        ]
 
         ingress = args.get("ingress")
         grafana_ingress = None
@@ -213,19 +211,21 @@ class Observability(pulumi.ComponentResource):
             opts=child,
             install_after={
                 "*": after(
-                    [
-                        ns,
-                        storage_class,
-                        grafana_secret,
-                        notifier_secret,
-                        rules_configmap,
-                        *dashboards,
-                        *grafana_role.ready,
-                    ],
-                    reason="the charts run in this labelled namespace and mount these secrets, "
-                    "config maps, volumes of this storage class and Grafana's role",
+                    [ns],
+                    reason="the charts install into this namespace, labelled for Pod Security; "
+                    "Helm must not create it unlabelled first",
                 ),
-                **({kube_prometheus_stack.NAME: args["ingress_ready"]} if "ingress_ready" in args else {}),
+                kube_prometheus_stack.NAME: pulumi.ResourceOptions.merge(
+                    after(
+                        [storage_class, grafana_secret, notifier_secret, *grafana_role.ready],
+                        reason="Grafana and Alertmanager mount these secrets, claim volumes of this "
+                        "storage class, and Grafana assumes this role",
+                    ),
+                    args.get("ingress_ready"),
+                ),
+                loki.NAME: after([storage_class], reason="its volume claim names this storage class"),
+                # Dashboards and Loki's rules need no wait: the sidecars pick up labelled
+                # ConfigMaps whenever they appear.
             },
         )
 

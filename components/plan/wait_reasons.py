@@ -80,14 +80,17 @@ def annotate(resources: list[dict[str, Any]], waits: Sequence[tuple[str, list[st
     by_urn = {r["urn"]: r for r in resources}
     for urn, outside in crossing_waits(resources).items():
         own = set(by_urn[urn].get("dependsOn") or ())
-        reasons: list[str] = []
-        covered: set[str] = set()
-        for reason, groups in declared:
-            if groups and all(group & own for group in groups):
-                reasons.append(reason)
-                covered.update(*groups)
-        if reasons:
-            by_urn[urn]["waitReasons"] = sorted(set(reasons))
+        # A declared wait explains this resource when each thing it names is among its waits;
+        # one whose names are a strict part of another candidate's was written for another resource.
+        candidates = [
+            (reason, set().union(*groups))
+            for reason, groups in declared
+            if groups and all(group & own for group in groups)
+        ]
+        chosen = [(r, urns) for r, urns in candidates if not any(urns < other for _, other in candidates)]
+        covered: set[str] = set().union(*(urns for _, urns in chosen))
+        if chosen:
+            by_urn[urn]["waitReasons"] = sorted({reason for reason, _ in chosen})
         unexplained += [
             {"urn": urn, "waitsFor": dependency} for dependency in outside if dependency not in covered
         ]
