@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pulumi
 import pulumi_aws as aws
-import pulumiverse_time as time
+import pulumiverse_time
 
 from .addons import HelmAddOn, aws_load_balancer_controller, external_dns, install_addons
 from .addons.catalog import platform_addons
@@ -257,7 +257,7 @@ class Platform(pulumi.ComponentResource):
             # Uninstalling an Ingress release returns once its Ingress is gone; external-dns deletes
             # the records on its next loop. On destroy, this holds external-dns for that loop.
             needed.append(
-                time.Sleep(
+                pulumiverse_time.Sleep(
                     "external-dns-final-sync",
                     destroy_duration=external_dns.FINAL_SYNC_HOLD,
                     opts=after(
