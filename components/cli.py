@@ -67,6 +67,7 @@ def plan_command(args: argparse.Namespace) -> int:
     from kubeboard_policy.config import PolicyConfigError
 
     from .plan.collisions import Placement, find_collisions
+    from .plan.critical_path import DurationsError
     from .plan.document import build_plans
     from .plan.report import findings
     from .plan.runner import ProgramConfigurationError
@@ -79,7 +80,13 @@ def plan_command(args: argparse.Namespace) -> int:
             raise _UsageError("--against compares one stack with its base plan; give one stack")
         base = _load_base(args.against) if args.against else None
         plans = build_plans(project_dir, stacks)
-    except (StackFileError, ProgramConfigurationError, PolicyConfigError, _UsageError) as error:
+    except (
+        StackFileError,
+        ProgramConfigurationError,
+        PolicyConfigError,
+        DurationsError,
+        _UsageError,
+    ) as error:
         print(f"error: {error}", file=sys.stderr)
         return EXIT_CONFIG
 
@@ -108,7 +115,15 @@ def _placement_fields(plan: dict[str, Any]) -> dict[str, str]:
 
 
 def _write(plan: dict[str, Any], out_dir: Path, base: dict[str, Any] | None, *, quiet: bool) -> None:
-    from .plan.report import console_tree, finding_lines, markdown, policy_lines, secrets_lines, warning_lines
+    from .plan.report import (
+        console_tree,
+        critical_path_line,
+        finding_lines,
+        markdown,
+        policy_lines,
+        secrets_lines,
+        warning_lines,
+    )
 
     diff_markdown = None
     if base is not None:
@@ -128,6 +143,7 @@ def _write(plan: dict[str, Any], out_dir: Path, base: dict[str, Any] | None, *, 
             print(diff_markdown)
     print(policy_lines(plan))
     print(finding_lines(plan))
+    print(critical_path_line(plan))
     if plan["warnings"]:
         print(warning_lines(plan))
     if secrets_lines(plan):

@@ -17,6 +17,7 @@ import yaml
 from .addons.contract import AddOnSpec
 from .addons.release import HelmAddOn
 from .edge.ingress import PREFIX, IngressContract, IngressValuesShape
+from .ordering import after
 from .settings.gitops import GitHubSsoSettings, GitOpsSettings
 
 CHART = "argo-cd"
@@ -204,8 +205,8 @@ class GitOpsArgs(TypedDict):
     ingress: IngressContract
     chart_values: pulumi.Input[Mapping[str, Any]]
     """What the root Application passes to the platform chart (`platform_chart_values`)."""
-    depends_on: NotRequired[Sequence[pulumi.Resource]]
-    """Add-ons the release needs first (the load balancer controller for its Ingress)."""
+    ingress_ready: NotRequired[pulumi.ResourceOptions]
+    """What the server's Ingress waits for (`ordering.after`: the ALB controller, external-dns)."""
 
 
 class GitOps(pulumi.ComponentResource):
@@ -242,7 +243,7 @@ class GitOps(pulumi.ComponentResource):
         )
         in_ns = pulumi.ResourceOptions(parent=self, provider=args["provider"], depends_on=[ns])
 
-        ready: list[pulumi.Resource] = [ns, *args.get("depends_on", ())]
+        ready: list[pulumi.Resource] = [ns]
         if settings.sso is not None:
             # Argo CD resolves "$argocd-dex-github:clientSecret" only in secrets labelled part-of argocd.
             ready.append(
@@ -280,8 +281,15 @@ class GitOps(pulumi.ComponentResource):
         )
         self.release = HelmAddOn(
             f"{name}-argocd",
-            {"spec": spec, "provider": args["provider"]},
-            opts=pulumi.ResourceOptions(parent=self, depends_on=ready),
+            {
+                "spec": spec,
+                "provider": args["provider"],
+                "install_after": pulumi.ResourceOptions.merge(
+                    after(ready, reason="Argo CD runs in this labelled namespace and reads the dex secret"),
+                    args.get("ingress_ready"),
+                ),
+            },
+            opts=pulumi.ResourceOptions(parent=self),
         )
 
         app_ready: list[pulumi.Resource] = [self.release]

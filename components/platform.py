@@ -4,18 +4,21 @@ from __future__ import annotations
 
 import pulumi
 import pulumi_aws as aws
+import pulumiverse_time
 
 from .account import REPOSITORY_URLS
-from .addons import HelmAddOn, install_addons
+from .addons import HelmAddOn, aws_load_balancer_controller, external_dns, install_addons
 from .addons.catalog import platform_addons
 from .cluster import DEVELOPER_GROUP, VIEWER_GROUP, Cluster, ClusterCreator
 from .deploy_runner import DeployRunner
 from .edge import Edge
-from .gitops import GitOps, platform_chart_values
+from .gitops import GitOps, GitOpsArgs, platform_chart_values
 from .log_reports import LogReports
 from .network import Network
 from .observability import Observability
+from .observability.component import ObservabilityArgs
 from .observability.loki import service_url as loki_service_url
+from .ordering import after
 from .settings import Settings
 from .shared_storage import SharedStorage
 
@@ -104,26 +107,30 @@ class Platform(pulumi.ComponentResource):
         self._cluster_and_storage(settings, child)
         self.deploy_runner = self._deploy_runner(settings, child)
 
+        ingress_ready = self._ingress_ready()
         self.observability = None
         if settings.observability.enabled:
+            observability_args: ObservabilityArgs = {
+                "name": settings.platform.name,
+                "settings": settings.observability,
+                "region": settings.region,
+                "provider": self.cluster.provider,
+                "oidc_provider_arn": self.cluster.oidc_provider_arn,
+                "oidc_issuer": self.cluster.oidc_issuer,
+                "ingress": self.edge.ingress,
+                "protect": settings.is_prod,
+            }
+            if ingress_ready:
+                observability_args["ingress_ready"] = ingress_ready
             self.observability = Observability(
                 "observability",
-                {
-                    "name": settings.platform.name,
-                    "settings": settings.observability,
-                    "region": settings.region,
-                    "provider": self.cluster.provider,
-                    "oidc_provider_arn": self.cluster.oidc_provider_arn,
-                    "oidc_issuer": self.cluster.oidc_issuer,
-                    "ingress": self.edge.ingress,
-                    "protect": settings.is_prod,
-                },
-                opts=pulumi.ResourceOptions(
-                    parent=self, providers=[aws_provider], depends_on=[*self.addons.values()]
-                ),
+                observability_args,
+                # Its buckets, roles and alert topic wait for nothing in the cluster; only
+                # Grafana's release waits, for what its Ingress needs (`ingress_ready`).
+                opts=pulumi.ResourceOptions(parent=self, providers=[aws_provider]),
             )
 
-        self.gitops = self._gitops(settings)
+        self.gitops = self._gitops(settings, ingress_ready)
         self.log_reports = self._log_reports(settings, aws_provider)
 
         self.outputs = {
@@ -223,13 +230,40 @@ class Platform(pulumi.ComponentResource):
                 "max_retry_attempts": reports.max_retry_attempts,
                 "protect": settings.is_prod,
             },
-            # The exporter queries Loki: it starts once the observability stack is installed.
-            opts=pulumi.ResourceOptions(
-                parent=self, providers=[aws_provider], depends_on=[self.observability]
-            ),
+            # No wait for the observability releases: a run before Loki answers fails and the next
+            # one backfills, and its Lambda, buckets and alarms need nothing from the cluster.
+            opts=pulumi.ResourceOptions(parent=self, providers=[aws_provider]),
         )
 
-    def _gitops(self, settings: Settings) -> GitOps | None:
+    def _ingress_ready(self) -> pulumi.ResourceOptions | None:
+        """What a release that makes an Ingress waits for, so that it is installed and destroyed
+        while the controllers that turn its Ingress into an ALB and a DNS name are running."""
+        needed: list[pulumi.Resource] = []
+        if aws_load_balancer_controller.NAME in self.addons:
+            needed.append(self.addons[aws_load_balancer_controller.NAME].release)
+        if external_dns.NAME in self.addons:
+            # Uninstalling an Ingress release returns once its Ingress is gone; external-dns deletes
+            # the records on its next loop. On destroy, this holds external-dns for that loop.
+            needed.append(
+                pulumiverse_time.Sleep(
+                    "external-dns-final-sync",
+                    destroy_duration=external_dns.FINAL_SYNC_HOLD,
+                    opts=after(
+                        [self.addons[external_dns.NAME].release],
+                        reason="on destroy, external-dns must outlive the Ingress releases by one sync",
+                        opts=pulumi.ResourceOptions(parent=self),
+                    ),
+                )
+            )
+        if not needed:
+            return None
+        return after(
+            needed,
+            reason="an Ingress is validated by the ALB controller's webhook, and on destroy its ALB "
+            "and DNS records are deleted only while the controller and external-dns still run",
+        )
+
+    def _gitops(self, settings: Settings, ingress_ready: pulumi.ResourceOptions | None) -> GitOps | None:
         """Argo CD, and the root Application carrying what this stack made to the platform chart."""
         gitops = settings.gitops
         if not gitops.enabled:
@@ -257,19 +291,16 @@ class Platform(pulumi.ComponentResource):
             storage_class_name=settings.storage.storage_class_name if settings.storage.enabled else None,
             kubernetes_version=settings.cluster.kubernetes_version,
         )
-        return GitOps(
-            "gitops",
-            {
-                "settings": gitops,
-                "is_prod": settings.is_prod,
-                "provider": self.cluster.provider,
-                "ingress": self.edge.ingress,
-                "chart_values": chart_values,
-                # The server's Ingress needs the load balancer controller's webhook to be up.
-                "depends_on": [*self.addons.values()],
-            },
-            opts=pulumi.ResourceOptions(parent=self),
-        )
+        gitops_args: GitOpsArgs = {
+            "settings": gitops,
+            "is_prod": settings.is_prod,
+            "provider": self.cluster.provider,
+            "ingress": self.edge.ingress,
+            "chart_values": chart_values,
+        }
+        if ingress_ready:
+            gitops_args["ingress_ready"] = ingress_ready
+        return GitOps("gitops", gitops_args, opts=pulumi.ResourceOptions(parent=self))
 
     def _deploy_runner(self, settings: Settings, child: pulumi.ResourceOptions) -> DeployRunner | None:
         """A CodeBuild-hosted runner in the private subnets, for deploys GitHub's runners cannot make."""

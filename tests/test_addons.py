@@ -238,7 +238,9 @@ def test_external_dns_changes_records_only_in_the_configured_zone() -> None:
     assert len(changes) == 1
     assert changes[0]["Resource"] == ["arn:aws:route53:::hostedzone/Z0EXAMPLE"]
     spec = external_dns.spec(cluster_name="kb", hosted_zone_id="Z0EXAMPLE", domain_filters=["kb.example.com"])
-    assert spec.values["policy"] == "upsert-only"
+    # sync: destroying an Ingress deletes its records, only those this cluster's TXT records own.
+    assert spec.values["policy"] == "sync"
+    assert spec.values["registry"] == "txt"
     assert spec.values["txtOwnerId"] == "kb"
     assert spec.values["domainFilters"] == ["kb.example.com"]
 

@@ -53,5 +53,9 @@ def spec(*, cluster_name: str, region: str, vpc_id: pulumi.Input[str]) -> AddOnS
                 "limits": {"cpu": "500m", "memory": "256Mi"},
             },
             "defaultTags": {"kubeboard.io/cluster": cluster_name},
+            # The platform exposes everything through ALB Ingresses, never LoadBalancer Services.
+            # The Service webhook (failurePolicy Fail, every Service in the cluster) would make any
+            # release that creates a Service fail while the controller is starting or down.
+            "enableServiceMutatorWebhook": False,
         },
     )

@@ -53,6 +53,8 @@ class AddOnSpec:
     irsa: IrsaSpec | None = None
     depends_on: tuple[str, ...] = ()
     """Names of add-ons that must be installed first (and must be enabled)."""
+    wait_reason: str = ""
+    """Why the release cannot start before those in `depends_on` (required when there are any)."""
     timeout_seconds: int = 600
 
     def __post_init__(self) -> None:
@@ -64,6 +66,10 @@ class AddOnSpec:
             raise ValueError(f"add-on {self.name}: chart version {self.version!r} must be an exact x.y.z")
         if not self.repository.startswith(("https://", "oci://")):
             raise ValueError(f"add-on {self.name}: repository {self.repository!r} must be https:// or oci://")
+        if self.depends_on and not self.wait_reason.strip():
+            raise ValueError(
+                f"add-on {self.name}: say why it waits for {', '.join(self.depends_on)} (wait_reason)"
+            )
 
     def with_overrides(self, overrides: Mapping[str, Any] | None) -> AddOnSpec:
         """A copy whose values are the defaults with `overrides` merged deeply over them."""

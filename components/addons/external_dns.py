@@ -13,8 +13,16 @@ CHART_VERSION = "1.21.1"
 REPOSITORY = "https://kubernetes-sigs.github.io/external-dns/"
 NAMESPACE = "external-dns"
 SERVICE_ACCOUNT = "external-dns"
-# Ingress host names point at ALBs, which only the load balancer controller creates.
+# Its names point at the ALBs the load balancer controller makes, so it is enabled only with it
+# (the settings check). Its release waits for nothing: it publishes an Ingress's name whenever
+# the ALB appears in the Ingress's status, so both install side by side.
 DEPENDS_ON: tuple[str, ...] = (aws_load_balancer_controller.NAME,)
+
+
+SYNC_INTERVAL = "1m"
+FINAL_SYNC_HOLD = "90s"
+"""How long `pulumi destroy` keeps external-dns running after the last Ingress release is gone:
+one full sync interval and a margin, so it deletes their records before it is uninstalled."""
 
 
 def hosted_zone_arn(hosted_zone_id: str) -> str:
@@ -87,7 +95,7 @@ def spec(
     cluster_name: str,
     hosted_zone_id: str,
     domain_filters: Sequence[str],
-    policy: str = "upsert-only",
+    policy: str = "sync",
 ) -> AddOnSpec:
     if policy not in ACTIONS:
         raise ValueError(f"external-dns policy {policy!r} must be one of {', '.join(ACTIONS)}")
@@ -99,7 +107,6 @@ def spec(
         version=CHART_VERSION,
         repository=REPOSITORY,
         namespace=NAMESPACE,
-        depends_on=DEPENDS_ON,
         irsa=IrsaSpec(
             service_account=SERVICE_ACCOUNT,
             policy_documents={"route53": iam_policy(hosted_zone_id, domain_filters, policy)},
@@ -107,8 +114,13 @@ def spec(
         values={
             "provider": {"name": "aws"},
             "sources": ["service", "ingress"],
-            # upsert-only never deletes records, so a mistake cannot take a live name away.
+            # sync deletes a record once its Ingress is gone, but only records whose TXT owner
+            # record names this cluster: `pulumi destroy` leaves no name pointing at a deleted ALB.
             "policy": policy,
+            # React to an Ingress change at once instead of at the next 1-minute poll, so a
+            # release's records are gone before `pulumi destroy` reaches external-dns itself.
+            "triggerLoopOnEvent": True,
+            "interval": SYNC_INTERVAL,
             "registry": "txt",
             # Marks the records this cluster owns, so two clusters sharing a zone never fight.
             "txtOwnerId": cluster_name,

@@ -9,6 +9,7 @@ import pulumi
 import pulumi_kubernetes as k8s
 
 from ..irsa import IrsaRole, irsa_role
+from ..ordering import after
 from .contract import AddOnSpec, deep_merge
 
 IRSA_ANNOTATION = "eks.amazonaws.com/role-arn"
@@ -25,6 +26,8 @@ class HelmAddOnArgs(TypedDict):
     """The cluster's OIDC issuer without ``https://``; required when the spec has `irsa`."""
     tags: NotRequired[Mapping[str, str]]
     """Tags for the AWS resources (the IRSA role and its policies)."""
+    install_after: NotRequired[pulumi.ResourceOptions]
+    """What the release itself waits for, built with `ordering.after` (its IRSA role never waits)."""
 
 
 def _nested(path: tuple[str, ...], leaf: Mapping[str, Any]) -> dict[str, Any]:
@@ -97,8 +100,12 @@ class HelmAddOn(pulumi.ComponentResource):
             max_history=10,
             timeout=spec.timeout_seconds,
             values=values,
-            # Pods start only once their role has its permissions attached.
-            opts=pulumi.ResourceOptions(parent=self, provider=args["provider"], depends_on=ready),
+            # Pods start only once their role has its permissions attached. Waits on other
+            # components apply to the release alone: its AWS role never waits for the cluster's state.
+            opts=pulumi.ResourceOptions.merge(
+                pulumi.ResourceOptions(parent=self, provider=args["provider"], depends_on=ready),
+                args.get("install_after"),
+            ),
         )
         self.status = self.release.status
         self.register_outputs({"status": self.status, "roleArn": self.role_arn})
@@ -113,8 +120,12 @@ def install_addons(
     tags: Mapping[str, str] | None = None,
     name_prefix: str = "",
     opts: pulumi.ResourceOptions | None = None,
+    install_after: Mapping[str, pulumi.ResourceOptions] | None = None,
 ) -> dict[str, HelmAddOn]:
-    """Install enabled add-ons in dependency order, each after the add-ons it names in `depends_on`.
+    """Install enabled add-ons, each release after the releases it names in `depends_on`.
+
+    `install_after` adds waits (built with `ordering.after`) to releases by name, ``"*"`` to all.
+    Releases that do not need each other are installed side by side.
 
     Run `check_dependencies` on the settings first: here a missing dependency is a programming
     error, not a configuration one. `name_prefix` (e.g. the cluster name) prefixes the resource
@@ -133,17 +144,22 @@ def install_addons(
             if dependency not in by_name:
                 raise ValueError(f"add-on {spec.name} needs {dependency}, which is not being installed")
             needed.append(install(by_name[dependency], (*chain, spec.name)))
+        waits = [(install_after or {}).get(key) for key in ("*", spec.name)]
+        if needed:
+            waits.append(after([addon.release for addon in needed], reason=spec.wait_reason))
+        release_waits = pulumi.ResourceOptions()
+        for wait in waits:
+            release_waits = pulumi.ResourceOptions.merge(release_waits, wait)
         addon_args: HelmAddOnArgs = {
             "spec": spec,
             "provider": provider,
             "oidc_provider_arn": oidc_provider_arn,
             "oidc_issuer": oidc_issuer,
             "tags": dict(tags or {}),
+            "install_after": release_waits,
         }
         installed[spec.name] = HelmAddOn(
-            f"{name_prefix}-{spec.name}" if name_prefix else spec.name,
-            addon_args,
-            opts=pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(depends_on=needed)),
+            f"{name_prefix}-{spec.name}" if name_prefix else spec.name, addon_args, opts=opts
         )
         return installed[spec.name]
 

@@ -16,6 +16,7 @@ from ..addons.release import HelmAddOn, install_addons
 from ..edge.ingress import IngressContract
 from ..irsa import irsa_role
 from ..kms import rotating_key
+from ..ordering import after
 from ..secure_bucket import secure_bucket
 from ..settings.observability import ObservabilitySettings
 from . import alertmanager, grafana, kube_prometheus_stack, loki, rule_files
@@ -39,6 +40,8 @@ class ObservabilityArgs(TypedDict):
     """The Edge ingress contract; without it Grafana is reachable only through port-forwarding."""
     protect: NotRequired[bool]
     """Protect stateful resources (the Loki bucket) from deletion; prod sets it."""
+    ingress_ready: NotRequired[pulumi.ResourceOptions]
+    """What Grafana's Ingress waits for (`ordering.after`: the ALB controller, external-dns)."""
     tags: NotRequired[Mapping[str, str]]
 
 
@@ -151,7 +154,7 @@ class Observability(pulumi.ComponentResource):
         )
         notifier_secret = self._notifier_secret(name, settings, in_ns)
 
-        rules_configmap = k8s.core.v1.ConfigMap(
+        k8s.core.v1.ConfigMap(
             f"{name}-loki-rules",
             metadata={
                 "name": "loki-rules",
@@ -163,7 +166,7 @@ class Observability(pulumi.ComponentResource):
             data=rule_files.loki_rule_texts(),
             opts=in_ns,
         )
-        dashboards = [
+        for file_name, dashboard in grafana.dashboards().items():
             k8s.core.v1.ConfigMap(
                 f"{name}-dashboard-{file_name.removesuffix('.json')}",
                 metadata={
@@ -174,8 +177,6 @@ class Observability(pulumi.ComponentResource):
                 data={file_name: json.dumps(dashboard, indent=1)},
                 opts=in_ns,
             )
-            for file_name, dashboard in grafana.dashboards().items()
-        ]
 
         ingress = args.get("ingress")
         grafana_ingress = None
@@ -207,18 +208,25 @@ class Observability(pulumi.ComponentResource):
             oidc_issuer=args["oidc_issuer"],
             tags=tags,
             name_prefix=prefix,
-            opts=pulumi.ResourceOptions(
-                parent=self,
-                depends_on=[
-                    ns,
-                    storage_class,
-                    grafana_secret,
-                    notifier_secret,
-                    rules_configmap,
-                    *dashboards,
-                    *grafana_role.ready,
-                ],
-            ),
+            opts=child,
+            install_after={
+                "*": after(
+                    [ns],
+                    reason="the charts install into this namespace, labelled for Pod Security; "
+                    "Helm must not create it unlabelled first",
+                ),
+                kube_prometheus_stack.NAME: pulumi.ResourceOptions.merge(
+                    after(
+                        [storage_class, grafana_secret, notifier_secret, *grafana_role.ready],
+                        reason="Grafana and Alertmanager mount these secrets, claim volumes of this "
+                        "storage class, and Grafana assumes this role",
+                    ),
+                    args.get("ingress_ready"),
+                ),
+                loki.NAME: after([storage_class], reason="its volume claim names this storage class"),
+                # Dashboards and Loki's rules need no wait: the sidecars pick up labelled
+                # ConfigMaps whenever they appear.
+            },
         )
 
         self.register_outputs(

@@ -28,6 +28,11 @@ def alertmanager_url(namespace: str) -> str:
     return f"http://alertmanager-operated.{namespace}.svc.cluster.local:9093"
 
 
+CLAIMS_GO_WITH_THE_RELEASE = {"whenDeleted": "Delete", "whenScaled": "Retain"}
+"""StatefulSet claims are deleted with the release, so `pulumi destroy` leaves no volume behind
+(the storage class's reclaim policy still keeps prod's EBS volumes, deliberately)."""
+
+
 def retention_size(storage_size: str) -> str:
     """Prometheus ``retentionSize`` (base-2 units) as a share of the volume, e.g. 50Gi -> 43520MB."""
     return f"{int(quantity_bytes(storage_size) * RETENTION_SIZE_SHARE) // 2**20}MB"
@@ -185,6 +190,7 @@ def values(
                     }
                 },
                 "resources": prometheus.resources.as_values(),
+                "persistentVolumeClaimRetentionPolicy": CLAIMS_GO_WITH_THE_RELEASE,
                 # Pick up ServiceMonitors/rules of every release (Loki's, Alloy's), not only this one's.
                 "ruleSelectorNilUsesHelmValues": False,
                 "serviceMonitorSelectorNilUsesHelmValues": False,
@@ -205,6 +211,7 @@ def values(
                     }
                 },
                 "resources": {"requests": {"cpu": "20m", "memory": "64Mi"}, "limits": {"memory": "256Mi"}},
+                "persistentVolumeClaimRetentionPolicy": CLAIMS_GO_WITH_THE_RELEASE,
             },
         },
         "prometheusOperator": {

@@ -38,6 +38,41 @@ def push_url(namespace: str) -> str:
     return f"{service_url(namespace)}/loki/api/v1/push"
 
 
+def service_monitor(namespace: str) -> dict[str, Any]:
+    """Loki's ServiceMonitor, as the chart would make it, for kube-prometheus-stack to create.
+
+    Made by the release that installs the monitoring.coreos.com CRDs, it lets Loki install beside
+    kube-prometheus-stack instead of after it. Same selector, port and labels as the chart's own:
+    ``job`` reads ``<namespace>/<service>``, as Loki's dashboards and rules expect.
+    """
+    return {
+        "name": NAME,
+        "namespaceSelector": {"matchNames": [namespace]},
+        "selector": {
+            "matchLabels": {"app.kubernetes.io/name": NAME, "app.kubernetes.io/instance": NAME},
+            "matchExpressions": [
+                {"key": "prometheus.io/service-monitor", "operator": "NotIn", "values": ["false"]}
+            ],
+        },
+        "endpoints": [
+            {
+                "port": "http-metrics",
+                "path": "/metrics",
+                "interval": "15s",
+                "relabelings": [
+                    {
+                        "sourceLabels": ["job"],
+                        "action": "replace",
+                        "replacement": f"{namespace}/$1",
+                        "targetLabel": "job",
+                    },
+                    {"action": "replace", "replacement": NAME, "targetLabel": "app_instance"},
+                ],
+            }
+        ],
+    }
+
+
 def s3_policy(bucket_arn: str) -> PolicyDocument:
     """Read, write and delete (the compactor enforces retention) in Loki's own bucket only."""
     return {
@@ -122,7 +157,15 @@ def values(
         },
         "singleBinary": {
             "replicas": 1,
-            "persistence": {"enabled": True, "size": settings.storage_size, "storageClass": storage_class},
+            "persistence": {
+                "enabled": True,
+                "size": settings.storage_size,
+                "storageClass": storage_class,
+                # The volume holds only the WAL and working files (chunks live in S3): uninstalling
+                # deletes its claim, so `pulumi destroy` leaves no EBS volume behind.
+                "enableStatefulSetAutoDeletePVC": True,
+                "whenDeleted": "Delete",
+            },
             "resources": settings.resources.as_values(),
         },
         # Monolithic: none of the scalable targets, caches, gateway or test workloads.
@@ -145,5 +188,7 @@ def values(
             },
             "resources": {"requests": {"cpu": "10m", "memory": "64Mi"}, "limits": {"memory": "128Mi"}},
         },
-        "monitoring": {"serviceMonitor": {"enabled": True}},
+        # kube-prometheus-stack creates Loki's ServiceMonitor (`service_monitor`): the CRD is
+        # then never missing, and Loki need not wait for that whole release to be Ready.
+        "monitoring": {"serviceMonitor": {"enabled": False}},
     }

@@ -7,7 +7,7 @@ from typing import Any
 
 import pulumi
 
-from ..addons.contract import AddOnSpec, IrsaSpec
+from ..addons.contract import AddOnSpec, IrsaSpec, deep_merge
 from ..settings.observability import ObservabilitySettings
 from . import alertmanager, alloy, kube_prometheus_stack, loki
 
@@ -53,7 +53,8 @@ def _s3_policy(bucket_arn: pulumi.Input[str]) -> pulumi.Output[Any]:
 
 
 def addon_specs(inputs: StackInputs) -> list[AddOnSpec]:
-    """kube-prometheus-stack first (its CRDs back Loki's ServiceMonitor), then Loki, then Alloy."""
+    """kube-prometheus-stack, Loki and the two Alloy releases, none waiting for another: Loki's
+    ServiceMonitor is made by kube-prometheus-stack, the one release that needs its CRDs."""
     settings = inputs.settings
     namespace = settings.namespace
     push_url = loki.push_url(namespace)
@@ -63,16 +64,19 @@ def addon_specs(inputs: StackInputs) -> list[AddOnSpec]:
         version=kube_prometheus_stack.CHART_VERSION,
         repository=kube_prometheus_stack.REPOSITORY,
         namespace=namespace,
-        values=kube_prometheus_stack.values(
-            region=inputs.region,
-            prometheus=settings.prometheus,
-            grafana_settings=settings.grafana,
-            storage_class=inputs.storage_class,
-            destinations=destinations(inputs),
-            grafana_role_arn=inputs.grafana_role_arn,
-            grafana_ingress=inputs.grafana_ingress,
-            grafana_root_url=inputs.grafana_root_url,
-            loki_url=loki.service_url(namespace),
+        values=deep_merge(
+            kube_prometheus_stack.values(
+                region=inputs.region,
+                prometheus=settings.prometheus,
+                grafana_settings=settings.grafana,
+                storage_class=inputs.storage_class,
+                destinations=destinations(inputs),
+                grafana_role_arn=inputs.grafana_role_arn,
+                grafana_ingress=inputs.grafana_ingress,
+                grafana_root_url=inputs.grafana_root_url,
+                loki_url=loki.service_url(namespace),
+            ),
+            {"prometheus": {"additionalServiceMonitors": [loki.service_monitor(namespace)]}},
         ),
         # Alertmanager signs SNS requests (sigv4) with its IRSA role; without e-mail, no AWS access.
         irsa=IrsaSpec(
@@ -105,7 +109,6 @@ def addon_specs(inputs: StackInputs) -> list[AddOnSpec]:
             service_account=loki.SERVICE_ACCOUNT,
             policy_documents={"s3": _s3_policy(inputs.loki_bucket_arn)},
         ),
-        depends_on=(kps.name,),
     )
     logs = AddOnSpec(
         name=alloy.NAME_LOGS,
@@ -114,7 +117,6 @@ def addon_specs(inputs: StackInputs) -> list[AddOnSpec]:
         repository=alloy.REPOSITORY,
         namespace=namespace,
         values=alloy.logs_values(push_url),
-        depends_on=(loki_spec.name,),
     )
     events = AddOnSpec(
         name=alloy.NAME_EVENTS,
@@ -122,8 +124,7 @@ def addon_specs(inputs: StackInputs) -> list[AddOnSpec]:
         version=alloy.CHART_VERSION,
         repository=alloy.REPOSITORY,
         namespace=namespace,
+        # Uses none of the chart's CRDs (the DaemonSet release owns them): no need to wait for it.
         values=alloy.events_values(push_url),
-        # After the DaemonSet release, which owns the chart's CRDs.
-        depends_on=(logs.name,),
     )
     return [kps, loki_spec, logs, events]

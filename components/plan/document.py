@@ -9,9 +9,11 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from . import aws_limits, policies
+from ..ordering import forget_waits, recorded_waits
+from . import aws_limits, policies, wait_reasons
 from .collisions import Placement, placement
 from .conformance import check_plan
+from .critical_path import critical_path, load_durations
 from .runner import ACCOUNT_REFERENCE, referenced_stack, run_program
 from .stack_files import StackConfig, StackFileError, read_stack_config
 from .support import support_warnings
@@ -101,8 +103,12 @@ def _plan(
     where: Placement,
     today: datetime.date | None,
 ) -> dict[str, Any]:
+    durations = load_durations(project_dir)
+    forget_waits()  # the waits `ordering.after` records belong to this run alone
     run = run_program(project_dir, stack, references)
+    run.recording.add_inherited_dependencies()
     resources = [resource.to_json() for resource in run.recording.resources]
+    unexplained_waits = wait_reasons.annotate(resources, wait_reasons.resolve(recorded_waits()))
     outputs = run.recording.outputs
     counts = Counter(resource["type"] for resource in resources)
     return {
@@ -121,4 +127,7 @@ def _plan(
         "warnings": support_warnings(resources, today or datetime.date.today()),
         "conformance": check_plan(resources),
         "awsLimits": aws_limits.check_plan(resources),
+        "criticalPath": critical_path(resources, durations),
+        # Explicit waits between components written without `ordering.after(reason=...)`.
+        "unexplainedWaits": unexplained_waits,
     }

@@ -29,10 +29,15 @@ class RecordedResource:
     provider: str | None
     protect: bool
     dependencies: list[str]
+    """Every resource the engine waits for: own property and explicit ones, and those inherited."""
     inputs: dict[str, Any]
     id: str | None = None
     providers: dict[str, str] = field(default_factory=dict)
     """A remote component's providers by package: its children (unseen under mocks) use these."""
+    depends_on: list[str] = field(default_factory=list)
+    """The explicit ``depends_on`` of this registration (components expanded to their resources)."""
+    inherited_dependencies: list[str] = field(default_factory=list)
+    """What the engine waits for only through an ancestor component's registration."""
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -46,6 +51,8 @@ class RecordedResource:
             "provider": self.provider,
             "protect": self.protect,
             "dependencies": self.dependencies,
+            "dependsOn": self.depends_on,
+            "inheritedDependencies": self.inherited_dependencies,
             "inputs": self.inputs,
         }
 
@@ -54,6 +61,24 @@ class RecordedResource:
 class Recording:
     resources: list[RecordedResource] = field(default_factory=list)
     outputs: dict[str, Any] = field(default_factory=dict)
+
+    def add_inherited_dependencies(self) -> None:
+        """Give each resource the waits of its ancestors, as the engine applies them.
+
+        A child is registered only once its parent's registration is done, and a component's
+        registration waits for the component's own dependencies; the child's request carries none
+        of them. The plan records them so that it sees what the engine will wait for.
+        """
+        by_urn = {resource.urn: resource for resource in self.resources}
+        for resource in self.resources:
+            own = set(resource.dependencies)
+            inherited: set[str] = set()
+            ancestor = by_urn.get(resource.parent) if resource.parent else None
+            while ancestor is not None:
+                inherited.update(ancestor.dependencies)
+                ancestor = by_urn.get(ancestor.parent) if ancestor.parent else None
+            resource.inherited_dependencies = sorted(inherited - own)
+            resource.dependencies = sorted(own | inherited)
 
 
 def plain(value: struct_pb2.Value) -> Any:
@@ -104,6 +129,14 @@ def _asset_description(fields: Any) -> Any:
     return None
 
 
+def _explicit_dependencies(request: Any) -> list[str]:
+    """The request's dependencies that no property carries: those written as ``depends_on``."""
+    through_properties = {
+        urn for dependencies in request.propertyDependencies.values() for urn in dependencies.urns
+    }
+    return sorted(set(request.dependencies) - through_properties)
+
+
 def provider_urn(reference: str) -> str | None:
     """A provider reference is ``<urn>::<id>``; reports name the provider by URN."""
     if not reference:
@@ -140,6 +173,7 @@ class RecordingMonitor(MockMonitor):
                 provider=provider_urn(request.provider),
                 protect=bool(request.protect),
                 dependencies=sorted(set(request.dependencies)),
+                depends_on=_explicit_dependencies(request),
                 inputs=_plain_struct(request.object),
                 providers=_remote_providers(request),
             )

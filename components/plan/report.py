@@ -177,6 +177,129 @@ def _is_ancestor(candidate: str, urn: str, by_urn: dict[str, dict[str, Any]]) ->
     return False
 
 
+LONG_STEP_SECONDS = 60
+"""Resources at least this long get their own bar in the Gantt chart; the rest share their component's."""
+ADDONS_SECTION = "add-ons"
+
+
+def _clock(seconds: int) -> str:
+    return f"{seconds // 60}:{seconds % 60:02d}"
+
+
+def _gantt_label(text: str) -> str:
+    return re.sub(r"[:;#]", " ", text)
+
+
+def gantt(plan: dict[str, Any]) -> str:
+    """The deploy as a Mermaid Gantt chart: a section per main component (the platform's own
+    components, the add-ons together), a bar per long resource, one for its other AWS resources
+    and one for its other in-cluster resources."""
+    section = plan["criticalPath"]["deploy"]
+    steps: dict[str, list[int]] = section["steps"]
+    critical = {step["urn"] for step in section["chain"]}
+    by_urn = {r["urn"]: r for r in plan["resources"]}
+    components, _ = _components(plan)
+    top = [c for c in components.values() if c["parent"] not in components]
+    # One program-wide component (the Platform): its components are the main ones.
+    roots = [c for c in components.values() if c["parent"] == top[0]["urn"]] if len(top) == 1 else top
+
+    def main_component(urn: str) -> str | None:
+        current = by_urn.get(urn)
+        while current is not None and current not in roots:
+            current = by_urn.get(current["parent"]) if current["parent"] else None
+        return current["urn"] if current is not None else None
+
+    bars: dict[str, list[tuple[str, int, int, bool]]] = defaultdict(list)
+    rest: dict[tuple[str, str], list[int]] = {}
+    for resource in plan["resources"]:
+        owner = main_component(resource["urn"])
+        start, finish = steps[resource["urn"]]
+        if owner is None or finish == start:
+            continue
+        key = (
+            ADDONS_SECTION if by_urn[owner]["type"] == "kubeboard:addons:HelmAddOn" else by_urn[owner]["name"]
+        )
+        if finish - start >= LONG_STEP_SECONDS:
+            bars[key].append((resource["name"], start, finish, resource["urn"] in critical))
+        elif key != ADDONS_SECTION:
+            kind = "in-cluster resources" if resource["type"].startswith("kubernetes:") else "AWS resources"
+            first, last = rest.get((key, kind), [start, finish])
+            rest[(key, kind)] = [min(first, start), max(last, finish)]
+    for (key, kind), (start, finish) in rest.items():
+        bars[key].append((kind, start, finish, False))
+    lines = [
+        "gantt",
+        f"  title Deploy, modeled: {_clock(section['seconds'])} (minutes:seconds)",
+        "  dateFormat X",
+        "  axisFormat %M:%S",
+    ]
+    for key in sorted(bars, key=lambda k: (min(bar[1] for bar in bars[k]), k)):
+        lines.append(f"  section {_gantt_label(key)}")
+        for name, start, finish, on_path in sorted(bars[key], key=lambda bar: (bar[1], bar[0])):
+            tag = "crit, " if on_path else ""
+            lines.append(f"  {_gantt_label(name)} :{tag}{start}, {finish}")
+    return "\n".join(lines)
+
+
+def critical_path_line(plan: dict[str, Any]) -> str:
+    deploy, destroy = plan["criticalPath"]["deploy"], plan["criticalPath"]["destroy"]
+    floor = (
+        f" (EKS floor {deploy['floorSeconds']} s, x{deploy['ratioToFloor']})"
+        if deploy["floorSeconds"]
+        else ""
+    )
+    return f"modeled deploy critical path: {deploy['seconds']} s{floor}; destroy: {destroy['seconds']} s"
+
+
+def critical_path_markdown(plan: dict[str, Any]) -> list[str]:
+    """The deploy critical path (chain, total, Gantt chart) and the destroy estimate."""
+    section = plan["criticalPath"]
+    deploy, destroy = section["deploy"], section["destroy"]
+    floor = deploy["floorSeconds"]
+    against_floor = (
+        f" against an EKS floor of {floor} s ({_clock(floor)}; ratio {deploy['ratioToFloor']})"
+        if floor
+        else ""
+    )
+    parts = [
+        "### Time to a working platform (modeled)",
+        "",
+        f"First `pulumi up`: **{deploy['seconds']} s** ({_clock(deploy['seconds'])}){against_floor}. "
+        f"Durations per resource type: {', '.join(section['durations'])}.",
+        "",
+        "| starts | takes | resource | type |",
+        "|---:|---:|---|---|",
+    ]
+    parts += [
+        f"| {_clock(step['start'])} | {step['seconds']} s | `{step['name']}` | `{step['type']}` |"
+        for step in deploy["chain"]
+    ]
+    parts += ["", "```mermaid", gantt(plan), "```", ""]
+    parts += [
+        f"`pulumi destroy`: **{destroy['seconds']} s** ({_clock(destroy['seconds'])}). "
+        "Helm releases are uninstalled in this order (an Ingress-making release goes while the ALB "
+        "controller and external-dns still run, so its ALB and DNS records go with it):",
+        "",
+    ]
+    parts += [
+        f"{index}. {_clock(step['start'])} `{step['name']}`"
+        for index, step in enumerate(destroy["releaseOrder"], 1)
+    ]
+    if destroy["protected"]:
+        parts += [
+            "",
+            f"{len(destroy['protected'])} protected resources must be unprotected before `pulumi destroy` "
+            "can delete them (see the README's destroy section).",
+        ]
+    unexplained = plan.get("unexplainedWaits") or []
+    if unexplained:
+        parts += ["", f"**{len(unexplained)} wait(s) between components without a reason:**", ""]
+        parts += [
+            f"- `{w['urn'].split('::')[-1]}` waits for `{w['waitsFor'].split('::')[-1]}`" for w in unexplained
+        ]
+    return [*parts, ""]
+
+
 def markdown(plan: dict[str, Any], diff_markdown: str | None = None) -> str:
     section = plan["policies"]
     status = "passes" if section["mandatoryViolations"] == 0 else "**fails**"
@@ -214,5 +337,6 @@ def markdown(plan: dict[str, Any], diff_markdown: str | None = None) -> str:
     else:
         parts.append(f"All {len(section['evaluated'])} policies pass.")
     parts += ["", *_finding_markdown(plan)]
+    parts += ["", *critical_path_markdown(plan)]
     parts += ["### Architecture", "", "```mermaid", mermaid(plan), "```", ""]
     return "\n".join(parts)

@@ -28,9 +28,10 @@ class HelmAddOnSettings(Model):
 
 class ExternalDnsPolicy(StrEnum):
     UPSERT_ONLY = "upsert-only"
-    """Create and update records, never delete them (the safe default)."""
+    """Create and update records, never delete them (records outlive `pulumi destroy`)."""
     SYNC = "sync"
-    """Also delete records whose Ingress or Service is gone."""
+    """Also delete records whose Ingress or Service is gone, only those this cluster's TXT
+    owner record claims (the default: `pulumi destroy` leaves no stale names behind)."""
     CREATE_ONLY = "create-only"
 
 
@@ -39,7 +40,7 @@ class ExternalDnsSettings(HelmAddOnSettings):
     hosted_zone_id: Annotated[str, Field(pattern=_HOSTED_ZONE_ID.pattern)] | None = None
     """The Route53 hosted zone external-dns may change; the only one its role can write to."""
     domain_filters: list[DnsName] = Field(default_factory=list)
-    policy: ExternalDnsPolicy = ExternalDnsPolicy.UPSERT_ONLY
+    policy: ExternalDnsPolicy = ExternalDnsPolicy.SYNC
 
     @model_validator(mode="after")
     def _zone_when_enabled(self) -> Self:

@@ -40,6 +40,9 @@ KPS_FREE_FORM = (
     "additionalPrometheusRulesMap",  # rule file name -> rule groups
     "prometheus.prometheusSpec.storageSpec",  # operator StorageSpec
     "alertmanager.alertmanagerSpec.storage",  # operator StorageSpec
+    # StatefulSet PVC retention policy, documented in a comment of values.yaml
+    "prometheus.prometheusSpec.persistentVolumeClaimRetentionPolicy",
+    "alertmanager.alertmanagerSpec.persistentVolumeClaimRetentionPolicy",
     "grafana.grafana\\.ini",  # Grafana's ini sections
     "grafana.ingress.ingressClassName",  # documented in a comment of grafana's values.yaml
     "grafana.persistence.storageClassName",  # documented in a comment of grafana's values.yaml
@@ -153,8 +156,33 @@ def test_loki_is_monolithic_on_s3_with_tsdb_v13_and_retention_from_settings() ->
 
 def test_loki_persists_on_gp3_with_requests_and_limits() -> None:
     single = _specs()["loki"].values["singleBinary"]
-    assert single["persistence"] == {"enabled": True, "size": "30Gi", "storageClass": "observability-gp3"}
+    assert single["persistence"] == {
+        "enabled": True,
+        "size": "30Gi",
+        "storageClass": "observability-gp3",
+        # Uninstalling deletes the claim: no EBS volume outlives `pulumi destroy`.
+        "enableStatefulSetAutoDeletePVC": True,
+        "whenDeleted": "Delete",
+    }
     assert single["resources"]["requests"]["memory"] and single["resources"]["limits"]["memory"]
+
+
+def test_statefulset_claims_go_with_their_release() -> None:
+    values = _specs()["kube-prometheus-stack"].values
+    for spec in (values["prometheus"]["prometheusSpec"], values["alertmanager"]["alertmanagerSpec"]):
+        assert spec["persistentVolumeClaimRetentionPolicy"]["whenDeleted"] == "Delete"
+
+
+def test_lokis_service_monitor_comes_with_the_release_that_brings_its_crd() -> None:
+    specs = _specs()
+    assert specs["loki"].values["monitoring"]["serviceMonitor"]["enabled"] is False
+    [monitor] = specs["kube-prometheus-stack"].values["prometheus"]["additionalServiceMonitors"]
+    assert monitor["selector"]["matchLabels"] == {
+        "app.kubernetes.io/name": "loki",
+        "app.kubernetes.io/instance": "loki",
+    }
+    assert monitor["endpoints"][0]["port"] == "http-metrics"
+    assert specs["loki"].depends_on == ()
 
 
 def test_loki_reaches_s3_through_irsa_scoped_to_its_bucket() -> None:
