@@ -94,11 +94,10 @@ def _copy(tmp_path: Path, stacks: dict[str, dict[str, Any]]) -> Path:
 
 
 def _account_stack(name: str, account_id: str) -> dict[str, Any]:
+    """A second account stack like shared; this repository's deploy roles live in shared's account only."""
     config = stack_file("shared")["config"]
-    return {
-        **config,
-        "kubeboard:account": {**config["kubeboard:account"], "name": name, "accountId": account_id},
-    }
+    account = {key: value for key, value in config["kubeboard:account"].items() if key != "deploy"}
+    return {**config, "kubeboard:account": {**account, "name": name, "accountId": account_id}}
 
 
 @pytest.mark.slow
