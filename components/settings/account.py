@@ -15,6 +15,7 @@ from pydantic import AfterValidator, Field, model_validator
 from .base import Model
 from .delivery import DeliverySettings, check_environment, check_repository
 from .image_scan import ImageScanSettings
+from .platform import PrefixName
 from .registry import RegistrySettings
 from .types import Name
 
@@ -47,7 +48,7 @@ class DeploySettings(Model):
 
 
 class AccountSection(Model):
-    name: Name
+    name: PrefixName
     """Prefix of the account-wide names (key alias, delivery roles, scan pipeline), e.g. ``kubeboard``."""
     account_id: AccountId | None = None
     """The 12-digit AWS account. When set, the provider refuses to deploy anywhere else, and the

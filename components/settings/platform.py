@@ -37,8 +37,12 @@ def _fits_aws_names(name: str) -> str:
     return name
 
 
+PrefixName = Annotated[Name, AfterValidator(_fits_aws_names)]
+"""A name every physical name of a stack starts with (the platform's, the account's)."""
+
+
 class PlatformSettings(Model):
-    name: Annotated[Name, AfterValidator(_fits_aws_names)]
+    name: PrefixName
     """Prefix of every resource name, and the EKS cluster's name (e.g. ``kubeboard-prod``); 3 to 21
     characters."""
     environment: Environment
