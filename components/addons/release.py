@@ -25,6 +25,8 @@ class HelmAddOnArgs(TypedDict):
     """The cluster's OIDC issuer without ``https://``; required when the spec has `irsa`."""
     tags: NotRequired[Mapping[str, str]]
     """Tags for the AWS resources (the IRSA role and its policies)."""
+    after: NotRequired[Sequence[HelmAddOn]]
+    """Add-ons whose releases must be installed first (e.g. the one whose CRDs this chart uses)."""
 
 
 def _nested(path: tuple[str, ...], leaf: Mapping[str, Any]) -> dict[str, Any]:
@@ -97,8 +99,13 @@ class HelmAddOn(pulumi.ComponentResource):
             max_history=10,
             timeout=spec.timeout_seconds,
             values=values,
-            # Pods start only once their role has its permissions attached.
-            opts=pulumi.ResourceOptions(parent=self, provider=args["provider"], depends_on=ready),
+            # Pods start only once their role has its permissions attached; the release waits for
+            # the releases it needs itself (a component's depends_on does not reach its children).
+            opts=pulumi.ResourceOptions(
+                parent=self,
+                provider=args["provider"],
+                depends_on=[*ready, *(addon.release for addon in args.get("after", ()))],
+            ),
         )
         self.status = self.release.status
         self.register_outputs({"status": self.status, "roleArn": self.role_arn})
@@ -139,6 +146,7 @@ def install_addons(
             "oidc_provider_arn": oidc_provider_arn,
             "oidc_issuer": oidc_issuer,
             "tags": dict(tags or {}),
+            "after": needed,
         }
         installed[spec.name] = HelmAddOn(
             f"{name_prefix}-{spec.name}" if name_prefix else spec.name,
