@@ -32,6 +32,10 @@ REPOSITORY_SECRET = "kubeboard-platform-repository"
 CHART_NAMESPACE = "common"
 # Dashboards the observability stack provisions (components/observability/dashboards/*.json).
 LOGGING_DASHBOARD = "kubeboard-error-logs"
+_SMALL = {"requests": {"cpu": "20m", "memory": "64Mi"}, "limits": {"memory": "128Mi"}}
+"""The notifications controller and HAProxy."""
+_TINY = {"requests": {"cpu": "10m", "memory": "32Mi"}, "limits": {"memory": "64Mi"}}
+"""Sentinels, init containers and the Redis password Job."""
 INFRA_DASHBOARD = "kubeboard-infrastructure"
 IMAGE_SCAN_DASHBOARD = "kubeboard-image-vulnerabilities"
 # Annotations the platform chart's Ingress template writes itself from its own ingress fields.
@@ -104,6 +108,9 @@ def argocd_values(
             },
         },
         "controller": {"replicas": 1, "resources": settings.controller_resources.as_values()},
+        "notifications": {"resources": _SMALL},
+        # The hook Job that generates the Redis password.
+        "redisSecretInit": {"resources": _TINY},
         "server": {
             **ha,
             "resources": workload,
@@ -115,7 +122,15 @@ def argocd_values(
         "dex": {"enabled": settings.sso is not None, "resources": workload},
         # HA Redis (3 replicas with sentinels and HAProxy) in prod; the chart then drops the single one.
         "redis": {"resources": workload},
-        "redis-ha": {"enabled": is_prod},
+        "redis-ha": {
+            "enabled": is_prod,
+            "redis": {"resources": workload},
+            "sentinel": {"resources": _TINY},
+            "splitBrainDetection": {"resources": _TINY},
+            # The config-init containers of the Redis pods and of HAProxy.
+            "init": {"resources": _TINY},
+            "haproxy": {"resources": _SMALL, "init": {"resources": _TINY}},
+        },
     }
 
 

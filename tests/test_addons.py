@@ -246,8 +246,8 @@ def test_external_dns_changes_records_only_in_the_configured_zone() -> None:
 
 
 # Maps the charts pass through as they are: cluster-autoscaler renders each extraArgs entry as
-# --<key>=<value>; `resources` is a Kubernetes ResourceRequirements whatever the chart's example.
-FREE_FORM = {"extraArgs", "resources"}
+# --<key>=<value>; `resources` and the security contexts are Kubernetes types whatever the chart's example.
+FREE_FORM = {"extraArgs", "resources", "securityContext", "containerSecurityContext"}
 
 
 def _unknown_keys(values: dict[str, Any], reference: Any, path: str = "") -> list[str]:

@@ -11,6 +11,7 @@ import pulumi
 
 from ..irsa import PolicyDocument
 from .contract import AddOnSpec, IrsaSpec
+from .pod_security import restricted_container
 
 NAME = "aws-load-balancer-controller"
 CHART_VERSION = "3.5.0"
@@ -53,5 +54,7 @@ def spec(*, cluster_name: str, region: str, vpc_id: pulumi.Input[str]) -> AddOnS
                 "limits": {"cpu": "500m", "memory": "256Mi"},
             },
             "defaultTags": {"kubeboard.io/cluster": cluster_name},
+            # The chart's default keeps capabilities and the runtime's seccomp profile unset.
+            "securityContext": restricted_container(),
         },
     )

@@ -37,6 +37,8 @@ CACHE = ROOT / "build" / "chart-renders"
 HOOK_ANNOTATION = "helm.sh/hook"
 # Generous: a cold machine runs kube-prometheus-stack's hooks in well under a minute.
 HELM_TIMEOUT_SECONDS = 180
+# kube-prometheus-stack's manifest is megabytes of YAML: libyaml parses it many times faster.
+_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 @dataclass(frozen=True)
@@ -96,7 +98,20 @@ def _write(path: Path, data: dict[str, Any]) -> None:
     os.replace(tmp, path)
 
 
+class ReleaseRenderError(Exception):
+    """Helm refused a release of the plan (its values, its templates, or a conflict in the cluster)."""
+
+
 def _install(stub: ApiStub, kubeconfig: Path, release: PlanRelease) -> dict[str, Any]:
+    try:
+        return _engine_install(stub, kubeconfig, release)
+    except helm_sdkpy.HelmError as error:
+        raise ReleaseRenderError(
+            f"{release.name} ({release.chart} {release.version}): {error}\n  release: {release.urn}"
+        ) from error
+
+
+def _engine_install(stub: ApiStub, kubeconfig: Path, release: PlanRelease) -> dict[str, Any]:
     before = len(stub.created)
     started = time.monotonic()
     config = helm_sdkpy.Configuration(namespace=release.namespace, kubeconfig=str(kubeconfig))
@@ -114,7 +129,7 @@ def _install(stub: ApiStub, kubeconfig: Path, release: PlanRelease) -> dict[str,
     )
     created = [o for o in stub.created[before:] if o.get("metadata", {}).get("name")]
     return {
-        "manifest": [d for d in yaml.safe_load_all(result["manifest"]) if d],
+        "manifest": [d for d in yaml.load_all(result["manifest"], Loader=_YAML_LOADER) if d],
         "hooks": [o for o in created if HOOK_ANNOTATION in (o["metadata"].get("annotations") or {})],
         "crds": [o for o in created if o.get("kind") == "CustomResourceDefinition"],
         "created": created,
@@ -131,7 +146,7 @@ def _restore(stub: ApiStub, objects: list[dict[str, Any]]) -> None:
     for obj in objects:
         group, _, version = obj["apiVersion"].rpartition("/")
         plural = _plural(stub, group, version, obj["kind"])
-        stub.store(group, plural, obj["metadata"].get("namespace", ""), json.loads(json.dumps(obj)))
+        stub.store(group, plural, obj["metadata"].get("namespace", ""), obj)
 
 
 def _plural(stub: ApiStub, group: str, version: str, kind: str) -> str:

@@ -89,7 +89,7 @@ RESOURCES: dict[tuple[str, str], list[tuple[str, str, bool]]] = {
 }
 VERBS = ["create", "delete", "get", "list", "patch", "update", "watch"]
 # How long a watch stays open before the stub ends it (the client then lists again).
-WATCH_SECONDS = 5.0
+WATCH_SECONDS = 0.5
 
 
 def _group_version(group: str, version: str) -> str:

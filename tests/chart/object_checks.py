@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import copy
+import re
 from collections.abc import Iterator
+from functools import cache
 from typing import Any
 
 import jsonschema
-import kubernetes_validate
+from kubernetes_validate import utils
+from packaging.version import Version
+from referencing import Registry, Resource
 
 POD_TEMPLATE_KINDS = {"Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job"}
 
@@ -82,13 +86,28 @@ def schema_error(
             schema["properties"].pop(k, None)
         error = jsonschema.exceptions.best_match(jsonschema.Draft7Validator(schema).iter_errors(body))
         return None if error is None else f"{'.'.join(map(str, error.absolute_path))}: {error.message}"
+    validator = _builtin_validator(kubernetes_version, obj["apiVersion"], obj["kind"])
+    if validator is None:
+        return f"no schema for {obj['apiVersion']} {obj['kind']} in Kubernetes {kubernetes_version}"
+    error = jsonschema.exceptions.best_match(validator.iter_errors(obj))
+    return None if error is None else f"{'.'.join(map(str, error.absolute_path))}: {error.message}"
+
+
+@cache
+def _builtin_validator(kubernetes_version: str, api_version: str, kind: str) -> jsonschema.Validator | None:
+    """kubernetes-validate's strict schema of a built-in kind (what `validate(strict=True)` uses),
+    loaded once instead of on every call."""
+    minor = utils.major_minor(kubernetes_version)
+    version = [v for v in utils.all_versions() if Version(utils.major_minor(v)) <= Version(minor)][-1]
+    folder = f"kubernetes-json-schema/v{version}-local-strict"
+    group = re.sub(r"^([^./]*)(?:\.[^/]*)?/", r"\1-", api_version)
     try:
-        kubernetes_validate.validate(obj, kubernetes_version, strict=True)
-    except kubernetes_validate.ValidationError as error:
-        return f"{'.'.join(map(str, error.path))}: {error.message}"
-    except kubernetes_validate.SchemaNotFoundError as error:
-        return error.message
-    return None
+        schema = utils.schema_contents(f"{folder}/{kind.lower()}-{group}.json", kubernetes_version)
+    except FileNotFoundError:
+        return None
+    definitions = utils.schema_contents(f"{folder}/_definitions.json", kubernetes_version)
+    registry = Resource.from_contents(definitions) @ (Resource.from_contents(schema) @ Registry())
+    return jsonschema.Draft202012Validator(schema, registry=registry)
 
 
 # --- containers --------------------------------------------------------------------------------
