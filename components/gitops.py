@@ -221,13 +221,13 @@ class GitOps(pulumi.ComponentResource):
         self.url = f"https://{hostname}"
         k8s_child = pulumi.ResourceOptions(parent=self, provider=args["provider"])
 
-        # redis-ha's HAProxy and init containers are not `restricted`-clean: enforce baseline, warn restricted.
+        # Every Argo CD pod (redis-ha's included) meets `restricted`; tests/chart renders them to check.
         ns = k8s.core.v1.Namespace(
             f"{name}-namespace",
             metadata={
                 "name": namespace,
                 "labels": {
-                    "pod-security.kubernetes.io/enforce": "baseline",
+                    "pod-security.kubernetes.io/enforce": "restricted",
                     "pod-security.kubernetes.io/warn": "restricted",
                     "pod-security.kubernetes.io/audit": "restricted",
                 },

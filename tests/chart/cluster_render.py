@@ -17,6 +17,7 @@ import fcntl
 import hashlib
 import json
 import os
+import sys
 import tempfile
 import time
 from collections import Counter
@@ -30,11 +31,13 @@ import helm_sdkpy
 import yaml
 
 from tests.chart.kube_api_stub import ApiStub, running_stub
+from tests.chart.object_checks import flatten
 from tests.chart.plan_releases import PlanRelease, cluster_minor, releases_in_order
 
 ROOT = Path(__file__).resolve().parents[2]
 CACHE = ROOT / "build" / "chart-renders"
 HOOK_ANNOTATION = "helm.sh/hook"
+KEEP_UNUSED_SECONDS = 7 * 24 * 3600
 # Generous: a cold machine runs kube-prometheus-stack's hooks in well under a minute.
 HELM_TIMEOUT_SECONDS = 180
 # kube-prometheus-stack's manifest is megabytes of YAML: libyaml parses it many times faster.
@@ -45,7 +48,7 @@ _YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 class RenderedRelease:
     release: PlanRelease
     manifest: list[dict[str, Any]]
-    """The release's objects, as `helm template` prints them."""
+    """The release's objects, as `helm template` prints them (`kind: List` documents unpacked)."""
     hooks: list[dict[str, Any]]
     """Hook objects (e.g. admission-webhook Jobs), as the engine created them."""
     crds: list[dict[str, Any]]
@@ -91,6 +94,14 @@ def _locked() -> Iterator[None]:
             fcntl.flock(lock, fcntl.LOCK_UN)
 
 
+def _prune() -> None:
+    """Drop results no render has used for a week (each values change leaves one behind)."""
+    cutoff = time.time() - KEEP_UNUSED_SECONDS
+    for entry in CACHE.glob("*.json"):
+        if entry.stat().st_mtime < cutoff:
+            entry.unlink(missing_ok=True)
+
+
 def _write(path: Path, data: dict[str, Any]) -> None:
     fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
     with os.fdopen(fd, "w", encoding="utf-8") as out:
@@ -128,10 +139,17 @@ def _engine_install(stub: ApiStub, kubeconfig: Path, release: PlanRelease) -> di
         )
     )
     created = [o for o in stub.created[before:] if o.get("metadata", {}).get("name")]
+    manifest = flatten([d for d in yaml.load_all(result["manifest"], Loader=_YAML_LOADER) if d])
+    templated = {o["metadata"]["name"] for o in manifest if o["kind"] == "CustomResourceDefinition"}
     return {
-        "manifest": [d for d in yaml.load_all(result["manifest"], Loader=_YAML_LOADER) if d],
+        "manifest": manifest,
         "hooks": [o for o in created if HOOK_ANNOTATION in (o["metadata"].get("annotations") or {})],
-        "crds": [o for o in created if o.get("kind") == "CustomResourceDefinition"],
+        # From the charts' crds/ folders; CRDs a chart templates are in its manifest already.
+        "crds": [
+            o
+            for o in created
+            if o.get("kind") == "CustomResourceDefinition" and o["metadata"]["name"] not in templated
+        ],
         "created": created,
         "seconds": time.monotonic() - started,
     }
@@ -172,12 +190,44 @@ def render_plan(plan: dict[str, Any], workdir: Path) -> list[RenderedRelease]:
                     result = json.loads(path.read_text(encoding="utf-8"))
                     _restore(stub, result["created"])
                     result["seconds"] = 0.0
+                    os.utime(path)
                 else:
                     result = _install(stub, kubeconfig, release)
                     _write(path, result)
+                    _prune()
             rendered.append(
                 RenderedRelease(
                     release, result["manifest"], result["hooks"], result["crds"], result["seconds"]
                 )
             )
     return rendered
+
+
+def summary(stack: str, rendered: list[RenderedRelease]) -> str:
+    """A markdown table of each release's rendered objects by kind (and the engine's time)."""
+    lines = [
+        f"## {stack}: {sum(len(r.objects) for r in rendered)} objects from {len(rendered)} releases",
+        "",
+        "| release | chart | objects | by kind | render (s) |",
+        "|---|---|---:|---|---:|",
+    ]
+    for r in rendered:
+        kinds = ", ".join(f"{kind} {count}" for kind, count in sorted(r.counts().items()))
+        lines.append(
+            f"| {r.release.name} | {r.release.chart} {r.release.version} | {len(r.objects)} | {kinds} | {r.seconds:.1f} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: list[str]) -> int:
+    """`python -m tests.chart.cluster_render dev prod`: render each stack's releases, print the counts."""
+    from tests.conftest import plan_for
+
+    with tempfile.TemporaryDirectory() as workdir:
+        for stack in argv or ["dev", "prod"]:
+            print(summary(stack, render_plan(plan_for(stack), Path(workdir))))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))

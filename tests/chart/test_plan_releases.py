@@ -15,7 +15,9 @@ import re
 from pathlib import Path
 from typing import Any
 
+import kubernetes_validate
 import pytest
+from kubernetes_validate import utils
 
 from kubeboard_infra.addons.pod_security import NEEDS_ANNOTATION
 from tests.chart.chart_render import STACKS
@@ -41,7 +43,12 @@ def _objects(renders: list[RenderedRelease]) -> list[tuple[PlanRelease, dict[str
 
 
 def _kubernetes_version(stack: str) -> str:
-    return f"1.{cluster_minor(plan_for(stack))}.0"
+    version = f"1.{cluster_minor(plan_for(stack))}"
+    # kubernetes-validate would otherwise fall back to an older version's schemas.
+    assert version in {utils.major_minor(v) for v in utils.all_versions()}, (
+        f"kubernetes-validate {kubernetes_validate.__version__} has no schemas for Kubernetes {version}"
+    )
+    return f"{version}.0"
 
 
 # --- the packages ---------------------------------------------------------------------------------
@@ -77,6 +84,16 @@ def test_loki_waits_for_the_release_whose_crds_it_uses(stack: str) -> None:
     assert releases["kube-prometheus-stack"]["urn"] in releases["loki"]["dependencies"]
     order = [r.name for r in releases_in_order(plan_for(stack))]
     assert order.index("kube-prometheus-stack") < order.index("loki") < order.index("alloy-logs")
+
+
+def test_loki_does_not_install_on_a_cluster_without_the_servicemonitor_crd(tmp_path: Path) -> None:
+    # Why the order matters: on an empty cluster Loki's ServiceMonitor has no API to go to.
+    plan = copy.deepcopy(plan_for("dev"))
+    plan["resources"] = [
+        r for r in plan["resources"] if r["type"] != RELEASE_TYPE or r["inputs"]["name"] == "loki"
+    ]
+    with pytest.raises(ReleaseRenderError, match=r"(?s)loki \(loki 18\.11\.0\): .*ServiceMonitor"):
+        render_plan(plan, tmp_path)
 
 
 # --- rendering ----------------------------------------------------------------------------------
@@ -211,6 +228,24 @@ def test_every_pod_meets_the_level_it_states_and_its_namespace_admits_it(
             if not allows(level, needed):
                 problems.append(f"{where}: needs {needed}, namespace {namespace} enforces {level}")
     assert not problems, "\n".join(problems)
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_each_labelled_namespace_enforces_no_less_than_its_pods_need(
+    plan_renders: dict[str, list[RenderedRelease]], stack: str
+) -> None:
+    # Loose enforcement would admit a later pod that needs more, with no reason recorded anywhere.
+    enforced = pod_security_levels(plan_for(stack))
+    needed: dict[str, str] = {}
+    for release, obj in _objects(plan_renders[stack]):
+        if list(pod_specs(obj)):
+            namespace = obj["metadata"].get("namespace") or release.namespace
+            needed[namespace] = max(
+                _needed_level(obj)[0], needed.get(namespace, "restricted"), key=LEVELS.index
+            )
+    labelled = set(enforced) & set(needed)
+    assert {"argocd", "monitoring"} <= labelled
+    assert {ns: enforced[ns] for ns in labelled} == {ns: needed[ns] for ns in labelled}
 
 
 @pytest.mark.parametrize("stack", STACKS)
