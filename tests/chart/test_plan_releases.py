@@ -22,7 +22,15 @@ from kubernetes_validate import utils
 from kubeboard_infra.addons.pod_security import NEEDS_ANNOTATION
 from tests.chart.chart_render import STACKS
 from tests.chart.cluster_render import ReleaseRenderError, RenderedRelease, render_plan
-from tests.chart.object_checks import crd_schemas, flatten, name_of, pod_specs, resource_gaps, schema_error
+from tests.chart.object_checks import (
+    containers,
+    crd_schemas,
+    flatten,
+    name_of,
+    pod_specs,
+    resource_gaps,
+    schema_error,
+)
 from tests.chart.plan_releases import (
     PACKAGES,
     RELEASE_TYPE,
@@ -261,6 +269,21 @@ def test_only_the_node_collectors_need_more_than_restricted(
         "DaemonSet monitoring/kube-prometheus-stack-prometheus-node-exporter": "privileged",
         "DaemonSet monitoring/alloy-logs": "privileged",
     }
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_host_paths_are_mounted_read_only(plan_renders: dict[str, list[RenderedRelease]], stack: str) -> None:
+    writable = []
+    for _, obj in _objects(plan_renders[stack]):
+        for pod in pod_specs(obj):
+            host = {v["name"] for v in pod.get("volumes") or [] if "hostPath" in v}
+            writable += [
+                f"{name_of(obj)} container {c['name']}: {m['name']} at {m['mountPath']}"
+                for c in containers(pod)
+                for m in c.get("volumeMounts") or []
+                if m["name"] in host and not m.get("readOnly")
+            ]
+    assert not writable, "\n".join(writable)
 
 
 def test_the_pod_security_checker_follows_the_standard() -> None:
