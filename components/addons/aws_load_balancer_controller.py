@@ -11,6 +11,7 @@ import pulumi
 
 from ..irsa import PolicyDocument
 from .contract import AddOnSpec, IrsaSpec
+from .pod_security import restricted_container
 
 NAME = "aws-load-balancer-controller"
 CHART_VERSION = "3.5.0"
@@ -57,5 +58,7 @@ def spec(*, cluster_name: str, region: str, vpc_id: pulumi.Input[str]) -> AddOnS
             # The Service webhook (failurePolicy Fail, every Service in the cluster) would make any
             # release that creates a Service fail while the controller is starting or down.
             "enableServiceMutatorWebhook": False,
+            # The chart's default keeps capabilities and the runtime's seccomp profile unset.
+            "securityContext": restricted_container(),
         },
     )
