@@ -313,3 +313,20 @@ def test_the_pod_security_checker_follows_the_standard() -> None:
     assert violations(host, "baseline") == ["volume logs: hostPath"]
     assert level_of(host) == "privileged"
     assert level_of({**restricted, "hostNetwork": True}) == "privileged"
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_the_platform_ingress_class_refuses_team_namespaces(stack: str, tmp_path: Path) -> None:
+    """Defence beside the admission policy: the controller itself ignores `alb` Ingresses in team
+    namespaces (the platform chart labels dev and prod `kubeboard.io/tier: team`)."""
+    plan = copy.deepcopy(plan_for(stack))
+    plan["resources"] = [
+        r
+        for r in plan["resources"]
+        if r["type"] != RELEASE_TYPE or r["inputs"]["name"] == "aws-load-balancer-controller"
+    ]
+    [controller] = render_plan(plan, tmp_path)
+    [params] = [o for o in controller.manifest if o["kind"] == "IngressClassParams"]
+    assert params["spec"]["namespaceSelector"] == {
+        "matchExpressions": [{"key": "kubeboard.io/tier", "operator": "NotIn", "values": ["team"]}]
+    }
