@@ -34,6 +34,7 @@ def test_repositories_scan_on_push_with_immutable_tags_and_kms(stack: str) -> No
 def test_lifecycle_expires_untagged_and_keeps_the_last_n_tagged(stack: str) -> None:
     plan = plan_for(stack)
     settings = {r["name"]: r for r in stack_file(stack)["config"]["kubeboard:registry"]["repositories"]}
+    assert resources_of(plan, "aws:ecr/lifecyclePolicy:LifecyclePolicy")
     for policy in resources_of(plan, "aws:ecr/lifecyclePolicy:LifecyclePolicy"):
         rules = json.loads(policy["inputs"]["policy"])["rules"]
         untagged, tagged = sorted(rules, key=lambda rule: rule["rulePriority"])
@@ -74,6 +75,7 @@ def test_registry_scanning_follows_the_stack(stack: str, scan_type: str, frequen
 
 
 def test_prod_repositories_are_protected_and_never_force_deleted(prod_plan: dict[str, Any]) -> None:
+    assert resources_of(prod_plan, REPOSITORY)
     for repository in resources_of(prod_plan, REPOSITORY):
         assert repository["protect"] is True
         assert repository["inputs"]["forceDelete"] is False

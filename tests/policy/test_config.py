@@ -88,6 +88,7 @@ def test_invalid_json_names_line(tmp_path: Path) -> None:
 
 def test_config_files_are_pulumi_policy_config() -> None:
     """Every key is `all` or a policy; every object key is enforcementLevel or in the policy's schema."""
+    assert list(CONFIG_DIR.glob("*.json"))
     for path in sorted(CONFIG_DIR.glob("*.json")):
         for name, value in json.loads(path.read_text()).items():
             if name == "all" or isinstance(value, str):
