@@ -12,6 +12,7 @@ from typing import Any
 import boto3
 import pytest
 import requests
+from botocore.exceptions import EndpointConnectionError
 from botocore.stub import Stubber
 from moto import mock_aws
 
@@ -361,3 +362,43 @@ def test_the_smallest_poll_interval_and_wait_are_accepted() -> None:
         ["--repository", REPO, "--image-tag", TAG, "--poll-interval", "1", "--wait-timeout", "0"]
     )
     assert (args.poll_interval, args.wait_timeout) == (1, 0)
+
+
+def test_defaults_block_any_high_finding_and_wait_15_minutes_polling_every_10_seconds(
+    ecr: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    args = scan_gate._parser().parse_args(["--repository", REPO, "--image-tag", TAG])
+    assert (args.high_threshold, args.wait_timeout, args.poll_interval) == (0, 900, 10)
+
+    _serve(ecr, findings=_basic("HIGH"))
+    assert _gate() == 1
+    assert "1 HIGH finding(s); at most 0 allowed" in capsys.readouterr().err
+
+
+def test_help_says_what_the_gate_does(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        scan_gate.main(["--help"])
+    assert "Gate a freshly pushed image on its ECR scan result." in capsys.readouterr().out
+
+
+def test_findings_after_a_suppressed_one_still_count(ecr: Any) -> None:
+    def enhanced(severity: str, status: str) -> dict[str, Any]:
+        return {"severity": severity, "status": status, "title": f"{severity} {status}"}
+
+    _serve(ecr, status="ACTIVE", enhanced=[enhanced("LOW", "SUPPRESSED"), enhanced("CRITICAL", "ACTIVE")])
+
+    assert _gate() == 1
+
+
+def test_an_unreachable_ecr_gives_no_verdict_without_a_traceback(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def unreachable(*_args: Any, **_kwargs: Any) -> str:
+        raise EndpointConnectionError(endpoint_url=f"https://api.ecr.{REGION}.amazonaws.com/")
+
+    monkeypatch.setattr(scan_gate, "wait_for_scan", unreachable)
+
+    assert _gate() == 2
+    err = capsys.readouterr().err
+    assert "could not reach ECR" in err
+    assert "Traceback" not in err
