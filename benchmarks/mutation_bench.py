@@ -106,6 +106,8 @@ AREAS: dict[str, Area] = {
             "tests/chart/test_tenancy.py",
             "tests/chart/test_render.py",
             "tests/chart/test_values_schema.py",
+            "tests/chart/test_workload_security.py",
+            "tests/chart/test_security_edges.py",
         ),
     ),
     "scan_gate": Area(
@@ -358,6 +360,8 @@ def run_area(name: str, area: Area, mutants: list[Mutant], equivalents: list[dic
             else:
                 result.survivors.append(mutant)
                 print(f"  survived {index}/{len(mutants)}: {mutant.describe()}", flush=True)
+            if index % 25 == 0:
+                print(f"  {index}/{len(mutants)} done, {time.monotonic() - started:.0f} s", flush=True)
     finally:
         workspace.remove()
     result.seconds = time.monotonic() - started

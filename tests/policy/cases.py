@@ -1311,3 +1311,205 @@ P = "argocd-application-disallow-default-project"
 fails(P, "default project", application("v1.0.0", project="default"))
 fails(P, "no project", [res(APP, "root", {"spec": {"source": {"repoURL": "u", "targetRevision": "v1.0.0"}}})])
 passes(P, "own project", application("v1.0.0"))
+
+# --- Second forms of the same input -----------------------------------------------------------------
+# Each policy reads inputs that can be written more than one way; every way gets a violating and a
+# passing case, so a check that only understands the first form cannot pass unnoticed.
+
+
+def _bucket_policy(*statements: dict[str, Any]) -> list[dict[str, Any]]:
+    """A compliant bucket whose only bucket policy holds ``statements``."""
+    resources = bucket_with()
+    policy = next(r for r in resources if r["type"] == "aws:s3/bucketPolicy:BucketPolicy")
+    policy["inputs"]["policy"] = doc(*statements)
+    return resources
+
+
+def _deny_without_tls(**changes: Any) -> dict[str, Any]:
+    statement = {
+        "Effect": "Deny",
+        "Principal": "*",
+        "Action": "s3:*",
+        "Resource": ["arn:aws:s3:::x", "arn:aws:s3:::x/*"],
+        "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+    }
+    statement.update(changes)
+    return statement
+
+
+P = "aws-s3-bucket-enforce-ssl-requests-only"
+fails(P, "TLS deny of one action only", _bucket_policy(_deny_without_tls(Action="s3:GetObject")))
+fails(P, "TLS allow instead of deny", _bucket_policy(_deny_without_tls(Effect="Allow")))
+fails(
+    P,
+    "deny on another condition",
+    _bucket_policy(_deny_without_tls(Condition={"Bool": {"aws:MultiFactorAuthPresent": "false"}})),
+)
+fails(P, "condition block not a map", _bucket_policy(_deny_without_tls(Condition={"Bool": ["false"]})))
+passes(P, "TLS deny of every action ('*')", _bucket_policy(_deny_without_tls(Action="*")))
+passes(P, "TLS deny among actions", _bucket_policy(_deny_without_tls(Action=["s3:GetObject", "s3:*"])))
+passes(
+    P,
+    "SecureTransport as a list and a boolean",
+    _bucket_policy(
+        _deny_without_tls(Condition={"Bool": {"aws:SecureTransport": ["false"]}}),
+    ),
+)
+passes(
+    P,
+    "SecureTransport as JSON false",
+    _bucket_policy(_deny_without_tls(Condition={"Bool": {"aws:SecureTransport": False}})),
+)
+passes(
+    P,
+    "an allow before the TLS deny",
+    _bucket_policy({**_deny_without_tls(Effect="Allow", Action="s3:GetObject")}, _deny_without_tls()),
+)
+inline_tls = [r for r in bucket_with(tls_only=False) if r["type"] != "aws:s3/bucketPolicy:BucketPolicy"]
+inline_tls[0]["inputs"]["policy"] = doc(_deny_without_tls())
+passes(P, "TLS deny inline on the bucket", inline_tls)
+inline_allow = [r for r in bucket_with() if r["type"] != "aws:s3/bucketPolicy:BucketPolicy"]
+inline_allow[0]["inputs"]["policy"] = doc(_deny_without_tls(Effect="Allow"))
+fails(P, "inline policy without a TLS deny", inline_allow)
+
+P = "aws-s3-bucket-enable-server-side-encryption"
+
+
+def _inline_sse(algorithm: str) -> list[dict[str, Any]]:
+    resources = bucket_with(encryption=None)
+    resources[0]["inputs"]["serverSideEncryptionConfiguration"] = {
+        "rule": {"applyServerSideEncryptionByDefault": {"sseAlgorithm": algorithm}}
+    }
+    return resources
+
+
+passes(P, "inline SSE-KMS on the bucket", _inline_sse("aws:kms"))
+passes(P, "inline dual-layer SSE-KMS", _inline_sse("aws:kms:dsse"))
+fails(P, "inline SSE with an unknown algorithm", _inline_sse("rot13"))
+passes(
+    P,
+    "one known algorithm among others",
+    [*_inline_sse("rot13")[:1], *bucket_with(encryption="AES256")[1:]],
+)
+
+P = "aws-s3-bucket-disallow-public-read"
+fails(P, "public-read-write", [res(BUCKET, "b", {"acl": "public-read-write"})])
+fails(P, "upper-case canned ACL", [res(BUCKET, "b", {"acl": "PUBLIC-READ"})])
+passes(P, "bucket-owner-full-control", [res(BUCKET, "b", {"acl": "bucket-owner-full-control"})])
+
+P = "aws-s3-bucket-enable-public-access-block"
+as_strings = bucket_with()
+as_strings[1]["inputs"].update(dict.fromkeys(("blockPublicAcls", "ignorePublicAcls"), "true"))
+passes(P, "flags as the strings 'true'", as_strings)
+string_off = bucket_with()
+string_off[1]["inputs"]["blockPublicPolicy"] = "false"
+fails(P, "a flag as the string 'false'", string_off)
+
+P = "aws-s3-bucket-enable-versioning"
+inline_versioning = bucket_with(versioning=None)
+inline_versioning[0]["inputs"]["versioning"] = {"enabled": True}
+passes(P, "versioning inline on the bucket", inline_versioning)
+inline_off = bucket_with(versioning=None)
+inline_off[0]["inputs"]["versioning"] = {"enabled": False}
+fails(P, "versioning inline and off", inline_off)
+
+P = "kubernetes-ingress-require-waf"
+fails(
+    P,
+    "ALB by the old kubernetes.io/ingress.class annotation only",
+    [res(ING, "i", {"metadata": {"annotations": {"kubernetes.io/ingress.class": "alb"}}, "spec": {}})],
+)
+fails(
+    P,
+    "ALB by an alb.ingress.kubernetes.io annotation only",
+    [
+        res(
+            ING,
+            "i",
+            {"metadata": {"annotations": {"alb.ingress.kubernetes.io/group.name": "kb"}}, "spec": {}},
+        )
+    ],
+)
+passes(
+    P,
+    "old annotation with the WAF",
+    [
+        res(
+            ING,
+            "i",
+            {"metadata": {"annotations": {"kubernetes.io/ingress.class": "alb", **WAF}}, "spec": {}},
+        )
+    ],
+)
+passes(
+    P,
+    "an nginx ingress is not an ALB",
+    [
+        res(
+            ING,
+            "i",
+            {
+                "metadata": {"annotations": {"kubernetes.io/ingress.class": "nginx"}},
+                "spec": {"ingressClassName": "nginx"},
+            },
+        )
+    ],
+)
+fails(
+    P,
+    "explicitly internet-facing without WAF",
+    [
+        res(
+            ING,
+            "i",
+            {
+                "metadata": {"annotations": {"alb.ingress.kubernetes.io/scheme": "internet-facing"}},
+                "spec": {"ingressClassName": "alb"},
+            },
+        )
+    ],
+)
+
+
+def _values(values: dict[str, Any]) -> list[dict[str, Any]]:
+    return [res(REL, "r", {"chart": "app", "values": values})]
+
+
+fails(
+    P,
+    "values: an ingress in a list",
+    _values({"ingresses": [{"ingressClassName": "alb", "annotations": {}}]}),
+)
+passes(
+    P,
+    "values: an ingress in a list with WAF",
+    _values({"ingresses": [{"ingressClassName": "alb", "annotations": WAF}]}),
+)
+passes(
+    P,
+    "values: disabled by the string 'false'",
+    _values({"ingress": {"enabled": "false", "ingressClassName": "alb", "annotations": {}}}),
+)
+fails(
+    P,
+    "values: enabled by the string 'true'",
+    _values({"ingress": {"enabled": "true", "ingressClassName": "alb", "annotations": {}}}),
+)
+fails(
+    P,
+    "values: annotations only, old class annotation",
+    _values({"ingress": {"annotations": {"kubernetes.io/ingress.class": "alb"}}}),
+)
+passes(
+    P,
+    "values: an internal ALB",
+    _values(
+        {
+            "ingress": {
+                "ingressClassName": "alb",
+                "annotations": {"alb.ingress.kubernetes.io/scheme": "internal"},
+            }
+        }
+    ),
+)
+passes(P, "values: no ingress at all", _values({"service": {"type": "ClusterIP"}}))
