@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from tests.chart.chart_render import STACKS, Rendered
+from tests.chart.chart_render import STACKS, Rendered, Renderer, stack_values, with_change
 from tests.chart.netpol_model import External, Pod, can_connect
 
 TEAM_AND_COMMON = (Pod("dev", {"app": "api"}), Pod("prod", {"app": "api"}), Pod("common", {"app": "cache"}))
@@ -59,3 +59,24 @@ def test_the_collector_reaches_the_api_server_on_https_only(rules: list[dict[str
     assert can_connect(rules, collector, api_service, 443)
     for port in (80, 10250, 2379):  # plain HTTP, the kubelets, etcd
         assert not can_connect(rules, collector, api_service, port)
+
+
+def test_both_sides_of_the_scaling_bounds(render: Renderer) -> None:
+    values = stack_values("dev")
+    fixed = with_change(
+        with_change(values, "web.autoscaling.minReplicas", 3), "web.autoscaling.maxReplicas", 3
+    )
+    # a fixed size (min == max) is a valid choice, not an error
+    assert render(fixed).one("HorizontalPodAutoscaler", "kubeboard-web")["spec"]["maxReplicas"] == 3
+    # the budget must leave one replica to drain: minAvailable == minReplicas is refused, one less is not
+    at_bound = with_change(fixed, "web.podDisruptionBudget.minAvailable", 3)
+    assert "web.podDisruptionBudget.minAvailable: must be <" in render.error(at_bound)
+    render(with_change(fixed, "web.podDisruptionBudget.minAvailable", 2))
+
+
+def test_a_distinct_team_group_is_accepted_and_tenancy_off_skips_the_check(render: Renderer) -> None:
+    values = stack_values("prod")
+    platform_group = values["ingress"]["groupName"]
+    render(with_change(values, "tenancy.groupName", platform_group + "-teams"))
+    off = with_change(with_change(values, "tenancy.enabled", False), "tenancy.groupName", platform_group)
+    assert render(off).of_kind("ValidatingAdmissionPolicy") == []

@@ -15,6 +15,8 @@ class Case:
     resources: list[dict[str, Any]]
     violates: bool
     stack: str = "dev"
+    # For a violation: a fragment its message must hold (what the user reads to fix it).
+    says: str | None = None
 
     @property
     def id(self) -> str:
@@ -24,8 +26,10 @@ class Case:
 CASES: list[Case] = []
 
 
-def fails(policy: str, label: str, resources: list[dict[str, Any]], stack: str = "dev") -> None:
-    CASES.append(Case(policy, label, resources, True, stack))
+def fails(
+    policy: str, label: str, resources: list[dict[str, Any]], stack: str = "dev", says: str | None = None
+) -> None:
+    CASES.append(Case(policy, label, resources, True, stack, says))
 
 
 def passes(policy: str, label: str, resources: list[dict[str, Any]], stack: str = "dev") -> None:
@@ -1513,3 +1517,149 @@ passes(
     ),
 )
 passes(P, "values: no ingress at all", _values({"service": {"type": "ClusterIP"}}))
+
+# Access: principals as a string or a map, statements named by Sid or position, later statements.
+P = "aws-iam-disallow-admin-policy-attachment"
+fails(
+    P,
+    "the message names the policy",
+    [res(ATTACH, "a", {"role": "r", "policyArn": "arn:aws:iam::aws:policy/AdministratorAccess"})],
+    says="attaches AdministratorAccess:",
+)
+passes(
+    P,
+    "a job-function policy",
+    [res(ATTACH, "a", {"role": "r", "policyArn": "arn:aws:iam::aws:policy/job-function/ViewOnlyAccess"})],
+)
+
+P = "aws-iam-disallow-assume-or-pass-any-role"
+HARMLESS = {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::b/*"}
+fails(
+    P,
+    "AssumeRole on * after a harmless statement",
+    [
+        res(
+            POL,
+            "p",
+            {"policy": doc(HARMLESS, {"Effect": "Allow", "Action": "sts:AssumeRole", "Resource": "*"})},
+        )
+    ],
+    says="policy statement 1:",
+)
+fails(
+    P,
+    "named by its Sid",
+    [
+        res(
+            POL,
+            "p",
+            {"policy": doc({"Sid": "Pivot", "Effect": "Allow", "Action": "iam:PassRole", "Resource": "*"})},
+        )
+    ],
+    says="policy statement Pivot:",
+)
+fails(
+    P,
+    "NotResource after a denied pivot",
+    [
+        res(
+            POL,
+            "p",
+            {
+                "policy": doc(
+                    {"Effect": "Deny", "Action": "sts:AssumeRole", "Resource": "*"},
+                    {"Effect": "Allow", "Action": "sts:AssumeRole", "NotResource": "arn:aws:iam::1:role/x"},
+                )
+            },
+        )
+    ],
+    says="with NotResource",
+)
+
+P = "aws-iam-role-trust-scoped"
+fails(
+    P,
+    "bare account id as a string is another account, not anyone",
+    [
+        res(
+            ROLE,
+            "r",
+            {
+                "assumeRolePolicy": doc(
+                    {"Effect": "Allow", "Principal": "444455556666", "Action": "sts:AssumeRole"}
+                )
+            },
+        )
+    ],
+    says="trust statement 0: trusts 444455556666 with no condition",
+)
+fails(
+    P,
+    "anyone as the string *",
+    [
+        res(
+            ROLE,
+            "r",
+            {"assumeRolePolicy": doc({"Effect": "Allow", "Principal": "*", "Action": "sts:AssumeRole"})},
+        )
+    ],
+    says="any AWS principal may assume",
+)
+
+P = "aws-resource-policy-not-public"
+passes(
+    P,
+    "a named principal as a string",
+    [
+        res(
+            "aws:sns/topicPolicy:TopicPolicy",
+            "t",
+            {"arn": "a", "policy": doc({**OPEN, "Principal": "arn:aws:iam::111122223333:root"})},
+        )
+    ],
+)
+fails(
+    P,
+    "statement named by position",
+    [res("aws:sns/topicPolicy:TopicPolicy", "t", {"arn": "a", "policy": doc(HARMLESS, OPEN)})],
+    says="statement 1: allows sns:Publish to anyone",
+)
+fails(
+    P,
+    "statement named by Sid",
+    [res("aws:sns/topicPolicy:TopicPolicy", "t", {"arn": "a", "policy": doc({**OPEN, "Sid": "Open"})})],
+    says="statement Open:",
+)
+passes(
+    P,
+    "Lambda permission to anyone, pinned to a source ARN",
+    [
+        res(
+            "aws:lambda/permission:Permission",
+            "p",
+            {
+                "function": "f",
+                "action": "lambda:InvokeFunction",
+                "principal": "*",
+                "sourceArn": "arn:aws:s3:::b",
+            },
+        )
+    ],
+)
+fails(
+    P,
+    "function URL auth type in lower case",
+    [
+        res(
+            "aws:lambda/permission:Permission",
+            "p",
+            {
+                "function": "f",
+                "action": "lambda:InvokeFunctionUrl",
+                "principal": "111122223333",
+                "functionUrlAuthType": "none",
+            },
+        )
+    ],
+    says="function URL without authentication",
+)
