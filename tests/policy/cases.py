@@ -1663,3 +1663,58 @@ fails(
     ],
     says="function URL without authentication",
 )
+
+# Stacks named by region or team are production by either end of the name.
+P = "aws-eks-cluster-disallow-api-endpoint-public-access"
+for stack in ("prod-eu", "eu-prod", "production", "team-a-prd"):
+    fails(P, f"stack {stack} is production", [res(EKS, "c", EKS_WIDE)], stack)
+for stack in ("dev-eu", "product-demo", "preprod-eu"):
+    passes(P, f"stack {stack} is not production", [res(EKS, "c", EKS_WIDE)], stack)
+passes(
+    P,
+    "public access off as the string 'false'",
+    [res(EKS, "c", {**GOOD_EKS, "endpointPublicAccess": "false"})],
+    "prod",
+)
+fails(
+    P,
+    "half of IPv4 in /8s",
+    [res(EKS, "c", {**EKS_WIDE, "publicAccessCidrs": [f"{n}.0.0.0/8" for n in range(128)]})],
+    "prod",
+)
+passes(
+    P,
+    "a /8 is not the internet",
+    [res(EKS, "c", {**EKS_WIDE, "publicAccessCidrs": ["10.0.0.0/8", "2001:db8::/16"]})],
+    "prod",
+)
+fails(
+    P, "a /7", [res(EKS, "c", {**EKS_WIDE, "publicAccessCidrs": ["10.0.0.0/7"]})], "prod", says="10.0.0.0/7"
+)
+fails(
+    P,
+    "an IPv6 /15",
+    [res(EKS, "c", {**EKS_WIDE, "publicAccessCidrs": ["2001::/15"]})],
+    "prod",
+    says="2000::/15",
+)
+
+P = "aws-s3-bucket-enable-public-access-block"
+by_dependency = bucket_with()
+del by_dependency[1]["inputs"]["bucket"]  # the bucket name is not known yet: linked by dependency
+passes(P, "block linked by dependency only", by_dependency)
+
+P = "kubernetes-helm-release-require-pinned-version"
+fails(P, "a chart name without repository or version", [res(REL, "loki", {"chart": "loki"})])
+fails(
+    P,
+    "a local-looking chart from a repository, no version",
+    [res(REL, "x", {"chart": "charts/x", "repositoryOpts": REPO_OPTS})],
+)
+fails(P, "an OCI chart without version", [res(REL, "x", {"chart": "oci://registry.example.com/charts/x"})])
+
+P = "aws-lambda-function-configure-reserved-concurrency"
+passes(P, "one reserved execution", [res(FN, "f", {**GOOD_FN, "reservedConcurrentExecutions": 1})])
+
+P = "aws-cloudwatch-loggroup-configure-retention"
+passes(P, "one day meets the default minimum", [res(LG, "lg", {"name": "/x", "retentionInDays": 1})])
