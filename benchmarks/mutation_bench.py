@@ -89,7 +89,11 @@ AREAS: dict[str, Area] = {
         kind="python",
         sources=("policy/*.py",),
         exclude=("policy/__main__.py",),
-        tests=("tests/policy/test_policies.py", "tests/policy/test_config.py"),
+        tests=(
+            "tests/policy/test_policies.py",
+            "tests/policy/test_config.py",
+            "tests/policy/test_offline.py",
+        ),
         preload=("pulumi", "pulumi_policy", "pydantic", "yaml"),
     ),
     "chart": Area(

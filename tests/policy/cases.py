@@ -1718,3 +1718,9 @@ passes(P, "one reserved execution", [res(FN, "f", {**GOOD_FN, "reservedConcurren
 
 P = "aws-cloudwatch-loggroup-configure-retention"
 passes(P, "one day meets the default minimum", [res(LG, "lg", {"name": "/x", "retentionInDays": 1})])
+passes(
+    "aws-eks-cluster-disallow-api-endpoint-public-access",
+    "a quarter of IPv4 in /8s",
+    [res(EKS, "c", {**EKS_WIDE, "publicAccessCidrs": [f"{n}.0.0.0/8" for n in range(64)]})],
+    "prod",
+)
