@@ -1724,3 +1724,24 @@ passes(
     [res(EKS, "c", {**EKS_WIDE, "publicAccessCidrs": [f"{n}.0.0.0/8" for n in range(64)]})],
     "prod",
 )
+
+# Messages say what to fix: the kind and name of the resource, the protocol and ports opened.
+fails(
+    "kubeboard-stateful-resources-protected-in-prod",
+    "the message names the kind",
+    [res(BUCKET, "b", {})],
+    "prod",
+    says="Bucket 'b' is not protected",
+)
+fails(
+    "aws-vpc-sg-open-only-to-authorized-ports",
+    "a world rule without a protocol",
+    [res(SG, "n", {"ingress": [{"fromPort": 22, "toPort": 22, "cidrBlocks": ["0.0.0.0/0"]}]})],
+    says="admits 0.0.0.0/0 on any protocol ports 22-22",
+)
+fails(
+    "aws-vpc-sg-open-only-to-authorized-ports",
+    "a world rule on tcp",
+    [res(SG, "n", {"ingress": [{**WORLD_443, "fromPort": 22, "toPort": 22}]})],
+    says="'n' admits 0.0.0.0/0 on tcp ports 22-22",
+)

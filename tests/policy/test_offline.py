@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 from pulumi_policy import Severity
+from pulumi_policy.policy import _NotApplicableError
 
 from kubeboard_policy import all_policies
 from kubeboard_policy.base import GraphStackPolicy, TypedResourcePolicy
@@ -98,3 +99,24 @@ def test_stack_policies_see_each_resource_s_parent(monkeypatch: pytest.MonkeyPat
     resources = [component, res(REPO, "app", parent=component)]
     messages = {r["message"] for r in evaluate(resources, "dev", config=PackConfig())["results"]}
     assert messages == {"registry in None", "app in registry"}
+
+
+def test_a_stack_policy_that_does_not_apply_is_skipped_and_the_next_one_still_runs(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def not_applicable(_args: Any, _report: Any) -> None:
+        raise _NotApplicableError()
+
+    def flags_every_repository(args: Any, report: Any) -> None:
+        for resource in args.resources:
+            report("flagged", resource.urn)
+
+    policies = [
+        GraphStackPolicy(
+            name=name, description="d", resource_types=[REPO], check=check, severity=Severity.LOW
+        )
+        for name, check in (("skipped", not_applicable), ("flags", flags_every_repository))
+    ]
+    monkeypatch.setattr("kubeboard_policy.offline.all_policies", lambda: policies)
+    section = evaluate([res(REPO, "app")], "dev", config=PackConfig())
+    assert [(r["policy"], r["message"]) for r in section["results"]] == [("flags", "flagged")]
