@@ -78,4 +78,3 @@ def statements(document: Mapping[str, Any] | None) -> list[Mapping[str, Any]]:
 
 def strings(value: Any) -> list[str]:
     return [v for v in items(value) if isinstance(v, str)]
-

@@ -1745,3 +1745,37 @@ fails(
     [res(SG, "n", {"ingress": [{**WORLD_443, "fromPort": 22, "toPort": 22}]})],
     says="'n' admits 0.0.0.0/0 on tcp ports 22-22",
 )
+fails(
+    "aws-vpc-sg-open-only-to-authorized-ports",
+    "the ALB open on a range that starts at 443",
+    [alb_sg, res(SG, "range", {"ingress": [{**WORLD_443, "toPort": 8443}]})],
+    says="ports 443-8443",
+)
+for low, high in ((0, 0), (-1, -1)):
+    fails(
+        "aws-vpc-sg-open-only-to-authorized-ports",
+        f"ports {low}-{high} mean every port",
+        [
+            res(
+                SG,
+                "n",
+                {
+                    "ingress": [
+                        {"protocol": "-1", "fromPort": low, "toPort": high, "cidrBlocks": ["0.0.0.0/0"]}
+                    ]
+                },
+            )
+        ],
+        says="on -1 all ports",
+    )
+empty_name = bucket_with("a") + bucket_with("b")
+empty_name[0]["inputs"]["bucket"] = ""  # a name not known yet reads as empty
+del empty_name[1]  # bucket a has no public access block
+b_block = next(r for r in empty_name if r["name"] == "b-pab")
+b_block["inputs"]["bucket"] = ""
+fails(
+    "aws-s3-bucket-enable-public-access-block",
+    "an empty bucket name links by dependency, not to another bucket with no name",
+    empty_name,
+    says="bucket 'a' has no BucketPublicAccessBlock",
+)
