@@ -385,9 +385,13 @@ def test_findings_after_a_suppressed_one_still_count(ecr: Any) -> None:
     def enhanced(severity: str, status: str) -> dict[str, Any]:
         return {"severity": severity, "status": status, "title": f"{severity} {status}"}
 
-    _serve(ecr, status="ACTIVE", enhanced=[enhanced("LOW", "SUPPRESSED"), enhanced("CRITICAL", "ACTIVE")])
+    _serve(
+        ecr,
+        status="ACTIVE",
+        enhanced=[enhanced("HIGH", "ACTIVE"), enhanced("LOW", "SUPPRESSED"), enhanced("CRITICAL", "ACTIVE")],
+    )
 
-    assert _gate() == 1
+    assert _gate("--high-threshold", "1") == 1
 
 
 def test_an_unreachable_ecr_gives_no_verdict_without_a_traceback(
