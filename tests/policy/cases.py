@@ -1779,3 +1779,27 @@ fails(
     empty_name,
     says="bucket 'a' has no BucketPublicAccessBlock",
 )
+SEVEN_WRITES = [
+    f"s3:{a}"
+    for a in (
+        "PutObject",
+        "DeleteObject",
+        "PutBucketPolicy",
+        "PutBucketAcl",
+        "PutBucketTagging",
+        "PutLifecycleConfiguration",
+        "PutBucketVersioning",
+    )
+]
+fails(
+    "aws-iam-policy-disallow-wildcard-resource-on-write",
+    "a long list of writes is shortened and counted",
+    [res(RP, "p", {"policy": doc({"Effect": "Allow", "Action": SEVEN_WRITES, "Resource": "*"})})],
+    says=" (+2 more) on Resource",
+)
+fails(
+    "aws-lambda-function-configure-reserved-concurrency",
+    "zero says it throttles everything",
+    [res(FN, "f", {**GOOD_FN, "reservedConcurrentExecutions": 0})],
+    says="reserved concurrency 0 throttles every invocation",
+)
