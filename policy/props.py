@@ -8,7 +8,7 @@ through these helpers instead of assuming Python types.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 SECRET = "[secret]"
@@ -78,15 +78,3 @@ def statements(document: Mapping[str, Any] | None) -> list[Mapping[str, Any]]:
 
 def strings(value: Any) -> list[str]:
     return [v for v in items(value) if isinstance(v, str)]
-
-
-def walk_mappings(value: Any) -> Iterable[Mapping[str, Any]]:
-    """Every mapping nested anywhere in ``value`` (Helm values, Kubernetes objects)."""
-    stack = [value]
-    while stack:
-        current = stack.pop()
-        if isinstance(current, Mapping):
-            yield current
-            stack.extend(current.values())
-        elif isinstance(current, Sequence) and not isinstance(current, str | bytes):
-            stack.extend(current)

@@ -181,6 +181,7 @@ def test_service_account_annotation_is_the_role_that_trusts_it(stack: str) -> No
     trusted = {}
     for role, document in _irsa_roles(plan):
         trusted[role["name"]] = document["Statement"][0]["Condition"]["StringEquals"][f"{issuer}:sub"]
+    assert resources_of(plan, RELEASE)
     for release in resources_of(plan, RELEASE):
         inputs = release["inputs"]
         account = inputs["values"].get("serviceAccount") or inputs["values"].get("rbac", {}).get(

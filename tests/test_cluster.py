@@ -126,6 +126,7 @@ def test_node_groups_run_in_private_subnets_through_a_hardened_launch_template(s
     private = _private_subnet_ids(plan)
 
     assert len(groups) == len(settings)
+    assert groups
     for group, wanted in zip(
         sorted(groups, key=lambda g: g["name"]), sorted(settings, key=lambda s: s["name"]), strict=True
     ):
@@ -167,6 +168,7 @@ def test_every_node_group_asg_carries_the_autoscaler_discovery_tags(stack: str) 
     plan = plan_for(stack)
     name = stack_file(stack)["config"]["kubeboard:platform"]["name"]
     tags = resources_of(plan, "aws:autoscaling/tag:Tag")
+    assert resources_of(plan, NODE_GROUP)
     for group in resources_of(plan, NODE_GROUP):
         own = {
             t["inputs"]["tag"]["key"]: t["inputs"]["tag"]["value"]

@@ -131,6 +131,7 @@ def test_plan_holds_one_scoped_role_per_configured_repository(shared_plan: dict[
     for repository, (trust, permissions) in roles.items():
         team = expected[repository]
         subjects: list[str] = []
+        assert trust["Statement"]
         for statement in trust["Statement"]:
             condition = statement["Condition"]
             assert condition["StringEquals"][f"{GITHUB}:aud"] == "sts.amazonaws.com"

@@ -163,12 +163,14 @@ def test_existing_provider_is_reused_not_created(mocks: RecordingMocks) -> None:
     provider_arn, _ = _deploy(_args(existing_oidc_provider_arn=existing))
     assert mocks.of_type("aws:iam/openIdConnectProvider:OpenIdConnectProvider") == []
     assert provider_arn == existing
+    assert _role_documents(mocks)
     for trust, _policy in _role_documents(mocks).values():
         assert {s["Principal"]["Federated"] for s in trust["Statement"]} == {existing}
 
 
 def test_roles_are_short_lived_and_tagged(mocks: RecordingMocks) -> None:
     _deploy(_args(max_session_hours=2))
+    assert mocks.of_type("aws:iam/role:Role")
     for role in mocks.of_type("aws:iam/role:Role"):
         assert role.inputs["maxSessionDuration"] == 7200
         assert role.inputs["tags"]["Team"] == "platform"

@@ -154,6 +154,7 @@ def test_one_error_alarm_per_namespace_notifies_the_alert_topic(stack: str) -> N
     plan, settings = plan_for(stack), _settings(stack)
     prefix = stack_file(stack)["config"]["kubeboard:platform"]["name"]
     alarms = {r["name"]: r["inputs"] for r in _mine(plan, "aws:cloudwatch/metricAlarm:MetricAlarm")}
+    assert settings["namespaces"]
     for namespace in settings["namespaces"]:
         alarm = alarms[f"{PREFIX}-errors-{namespace}"]
         assert (alarm["namespace"], alarm["metricName"], alarm["dimensions"]) == (
@@ -292,6 +293,7 @@ def test_policy_documents_name_only_the_given_resources() -> None:
         region="r",
     )
     for document in (exporter, function):
+        assert document["Statement"]
         for statement in document["Statement"]:
             resources = (
                 statement["Resource"] if isinstance(statement["Resource"], list) else [statement["Resource"]]

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 import yaml
 
-from kubeboard_infra.cli import EXIT_CONFIG, main
+from kubeboard_infra.cli import main
 
 from .conftest import PROJECT_DIR, stack_file
 
@@ -66,7 +66,7 @@ def test_malformed_stack_file_is_refused(
     code = main(["plan", stack, "--cwd", str(project), "--out", str(project / "out")])
 
     err = capsys.readouterr().err
-    assert code == EXIT_CONFIG
+    assert code == 2
     assert f"Pulumi.{stack}.yaml" in err
     assert expected in err
     assert not (project / "out" / "plan.json").exists()
@@ -83,6 +83,6 @@ def test_refusal_from_the_command_line_has_no_traceback(project: Path) -> None:
         timeout=300,
     )
 
-    assert result.returncode == EXIT_CONFIG, result.stderr
+    assert result.returncode == 2, result.stderr
     assert expected in result.stderr
     assert "Traceback" not in result.stderr + result.stdout

@@ -68,9 +68,11 @@ def test_prod_routes_each_private_subnet_through_its_own_az(prod_plan: dict[str,
 
 def test_subnets_carry_the_load_balancer_and_cluster_tags(stack_plan: dict[str, Any]) -> None:
     cluster_tag = f"kubernetes.io/cluster/{stack_plan['stack'] and _cluster_name(stack_plan)}"
+    assert _subnets(stack_plan, "public")
     for subnet in _subnets(stack_plan, "public"):
         assert subnet["inputs"]["tags"]["kubernetes.io/role/elb"] == "1"
         assert subnet["inputs"]["tags"][cluster_tag] == "shared"
+    assert _subnets(stack_plan, "private")
     for subnet in _subnets(stack_plan, "private"):
         assert subnet["inputs"]["tags"]["kubernetes.io/role/internal-elb"] == "1"
         assert "kubernetes.io/role/elb" not in subnet["inputs"]["tags"]

@@ -12,6 +12,7 @@ from typing import Any
 import boto3
 import pytest
 import requests
+from botocore.exceptions import EndpointConnectionError
 from botocore.stub import Stubber
 from moto import mock_aws
 
@@ -122,7 +123,7 @@ def _gate(*extra: str) -> int:
 def test_clean_image_passes_and_prints_the_table(ecr: Any, capsys: pytest.CaptureFixture[str]) -> None:
     _serve(ecr, findings=_basic("MEDIUM", "LOW", "LOW"))
 
-    assert _gate() == scan_gate.EXIT_PASS
+    assert _gate() == 0
 
     out = capsys.readouterr().out
     assert f"Scan findings for {REPO}:{TAG} (BASIC scan, status COMPLETE)" in out
@@ -138,7 +139,7 @@ def test_one_critical_blocks_whatever_the_high_threshold(
 ) -> None:
     _serve(ecr, findings=_basic("CRITICAL", "MEDIUM"))
 
-    assert _gate("--high-threshold", "100") == scan_gate.EXIT_VULNERABLE
+    assert _gate("--high-threshold", "100") == 1
 
     captured = capsys.readouterr()
     assert "1 CRITICAL finding(s); none are allowed" in captured.err
@@ -161,7 +162,7 @@ def test_high_findings_block_only_above_the_threshold(
 def test_failed_scan_gives_no_verdict_with_ecr_reason(ecr: Any, capsys: pytest.CaptureFixture[str]) -> None:
     _serve(ecr, status="FAILED", description="UnsupportedImageError: The operating system is not supported")
 
-    assert _gate() == scan_gate.EXIT_NO_VERDICT
+    assert _gate() == 2
 
     err = capsys.readouterr().err
     assert "ended in status FAILED" in err
@@ -172,7 +173,7 @@ def test_failed_scan_gives_no_verdict_with_ecr_reason(ecr: Any, capsys: pytest.C
 def test_unsupported_image_is_not_passed(ecr: Any, capsys: pytest.CaptureFixture[str]) -> None:
     _serve(ecr, status="UNSUPPORTED_IMAGE", description="distroless base is not supported")
 
-    assert _gate() == scan_gate.EXIT_NO_VERDICT
+    assert _gate() == 2
     assert "UNSUPPORTED_IMAGE" in capsys.readouterr().err
 
 
@@ -201,20 +202,20 @@ def test_enhanced_findings_are_gated_and_suppressed_ones_are_not_counted(
         ],
     )
 
-    assert _gate("--high-threshold", "1") == scan_gate.EXIT_PASS
+    assert _gate("--high-threshold", "1") == 0
     out = capsys.readouterr().out
     assert "(ENHANCED scan, status ACTIVE)" in out
     assert "(1 suppressed finding(s) not counted)" in out
     assert "CVE-2026-0001" in out and "glibc 2.35" in out
 
-    assert _gate("--high-threshold", "0") == scan_gate.EXIT_VULNERABLE
+    assert _gate("--high-threshold", "0") == 1
 
 
 def test_markdown_summary_goes_to_the_step_summary(ecr: Any, tmp_path: Path) -> None:
     _serve(ecr, findings=_basic("CRITICAL"))
     summary = tmp_path / "summary.md"
 
-    assert _gate("--summary-file", str(summary)) == scan_gate.EXIT_VULNERABLE
+    assert _gate("--summary-file", str(summary)) == 1
 
     text = summary.read_text()
     assert text.startswith("### Image scan gate: blocked: 1 CRITICAL finding(s)")
@@ -262,7 +263,7 @@ def test_scan_stuck_in_progress_times_out_without_a_verdict(ecr: Any) -> None:
 def test_unknown_repository_is_reported_not_raised(capsys: pytest.CaptureFixture[str]) -> None:
     code = scan_gate.main(["--repository", "nope", "--image-tag", TAG, "--region", REGION])
 
-    assert code == scan_gate.EXIT_NO_VERDICT
+    assert code == 2
     err = capsys.readouterr().err
     assert "RepositoryNotFoundException" in err
     assert "Traceback" not in err
@@ -307,3 +308,101 @@ def test_bad_arguments_exit_2(argv: list[str], capsys: pytest.CaptureFixture[str
         scan_gate.main(argv)
     assert exit_info.value.code == 2
     assert "error:" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("interval", ["0", "-5"])
+def test_poll_interval_must_be_positive(interval: str, capsys: pytest.CaptureFixture[str]) -> None:
+    # An interval of 0 would hammer the ECR API in a tight loop until the wait timeout.
+    with pytest.raises(SystemExit) as exit_info:
+        scan_gate.main(["--repository", REPO, "--image-tag", TAG, "--poll-interval", interval])
+    assert exit_info.value.code == 2
+    assert "must be > 0" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(("blocking", "more"), [(25, None), (26, "  ... and 1 more")])
+def test_the_listing_stops_at_25_findings_and_says_how_many_more(
+    ecr: Any, capsys: pytest.CaptureFixture[str], blocking: int, more: str | None
+) -> None:
+    _serve(ecr, findings=_basic(*["HIGH"] * blocking))
+
+    assert _gate("--high-threshold", "100") == 0
+
+    out = capsys.readouterr().out
+    assert sum("CVE-2026-" in line for line in out.splitlines()) == 25
+    if more is None:
+        assert "more" not in out
+    else:
+        assert more in out.splitlines()
+
+
+def test_aws_region_wins_over_aws_default_region(ecr: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    # As in the AWS CLI: a workflow that sets AWS_REGION is gated in that region, not the default one.
+    _serve(ecr, findings=_basic("LOW"))
+    monkeypatch.setenv("AWS_REGION", REGION)
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+
+    assert scan_gate.main(["--repository", REPO, "--image-tag", TAG, "--wait-timeout", "0"]) == 0
+
+
+def test_enhanced_finding_without_a_vulnerability_id_is_listed_by_its_title(
+    ecr: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _serve(
+        ecr,
+        status="ACTIVE",
+        enhanced=[{"severity": "HIGH", "status": "ACTIVE", "title": "GHSA-xxxx - requests"}],
+    )
+
+    assert _gate("--high-threshold", "1") == 0
+    assert "GHSA-xxxx - requests" in capsys.readouterr().out
+
+
+def test_the_smallest_poll_interval_and_wait_are_accepted() -> None:
+    args = scan_gate._parser().parse_args(
+        ["--repository", REPO, "--image-tag", TAG, "--poll-interval", "1", "--wait-timeout", "0"]
+    )
+    assert (args.poll_interval, args.wait_timeout) == (1, 0)
+
+
+def test_defaults_block_any_high_finding_and_wait_15_minutes_polling_every_10_seconds(
+    ecr: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    args = scan_gate._parser().parse_args(["--repository", REPO, "--image-tag", TAG])
+    assert (args.high_threshold, args.wait_timeout, args.poll_interval) == (0, 900, 10)
+
+    _serve(ecr, findings=_basic("HIGH"))
+    assert _gate() == 1
+    assert "1 HIGH finding(s); at most 0 allowed" in capsys.readouterr().err
+
+
+def test_help_says_what_the_gate_does(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        scan_gate.main(["--help"])
+    assert "Gate a freshly pushed image on its ECR scan result." in capsys.readouterr().out
+
+
+def test_findings_after_a_suppressed_one_still_count(ecr: Any) -> None:
+    def enhanced(severity: str, status: str) -> dict[str, Any]:
+        return {"severity": severity, "status": status, "title": f"{severity} {status}"}
+
+    _serve(
+        ecr,
+        status="ACTIVE",
+        enhanced=[enhanced("HIGH", "ACTIVE"), enhanced("LOW", "SUPPRESSED"), enhanced("CRITICAL", "ACTIVE")],
+    )
+
+    assert _gate("--high-threshold", "1") == 1
+
+
+def test_an_unreachable_ecr_gives_no_verdict_without_a_traceback(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def unreachable(*_args: Any, **_kwargs: Any) -> str:
+        raise EndpointConnectionError(endpoint_url=f"https://api.ecr.{REGION}.amazonaws.com/")
+
+    monkeypatch.setattr(scan_gate, "wait_for_scan", unreachable)
+
+    assert _gate() == 2
+    err = capsys.readouterr().err
+    assert "could not reach ECR" in err
+    assert "Traceback" not in err

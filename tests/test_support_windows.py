@@ -155,6 +155,7 @@ def test_a_plan_without_warnings_has_no_support_section() -> None:
 
 def test_every_entry_has_a_date_and_a_basis() -> None:
     entries = yaml.safe_load(WINDOWS_FILE.read_text(encoding="utf-8"))["entries"]
+    assert entries
     for entry in entries:
         assert ("supportEnds" in entry) != ("reviewBy" in entry), entry
         assert isinstance(entry.get("supportEnds", entry.get("reviewBy")), datetime.date), entry
@@ -166,6 +167,7 @@ def test_every_entry_has_a_date_and_a_basis() -> None:
 def test_versions_md_lists_every_window_with_its_date() -> None:
     text = (PROJECT_DIR / "VERSIONS.md").read_text(encoding="utf-8")
     assert "components/plan/support_windows.yaml" in text
+    assert load_windows()
     for window in load_windows():
         date = str(window.ends) if window.published else f"review by {window.ends}"
         row = f"| {window.kind} | {window.name} | `{window.version}` | {date} |"

@@ -169,6 +169,7 @@ def test_inputs_never_reach_a_shell_script_directly() -> None:
 
 @pytest.mark.skipif(shutil.which("bash") is None, reason="needs bash")
 def test_every_delivery_script_parses_in_bash() -> None:
+    assert _steps(_load(DELIVERY))
     for job, step in _steps(_load(DELIVERY)):
         if "run" in step:
             result = subprocess.run(

@@ -81,6 +81,7 @@ def test_ingress_follows_the_edge_contract(rendered_stacks: dict[str, Rendered],
     assert annotations[f"{ALB}ssl-redirect"] == "443"
     assert annotations[f"{ALB}target-type"] == "ip"
     assert annotations[f"{ALB}healthcheck-path"] == "/healthz"
+    assert edge["extraAnnotations"]
     for key, value in edge["extraAnnotations"].items():
         assert annotations[key] == value
     (rule,) = ingress["spec"]["rules"]

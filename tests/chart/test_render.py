@@ -63,7 +63,9 @@ def test_stack_values_render_with_the_ingress(rendered_stacks: dict[str, Rendere
 
 
 def test_objects_land_in_the_platform_namespaces(all_renders: dict[str, Rendered]) -> None:
+    assert all_renders
     for name, rendered in all_renders.items():
+        assert rendered.docs, name
         for doc in rendered.docs:
             namespace = doc["metadata"].get("namespace")
             if doc["kind"] in CLUSTER_SCOPED:

@@ -28,6 +28,7 @@ def pod_specs(rendered: Rendered) -> Iterator[tuple[str, dict[str, Any]]]:
 
 
 def test_workloads_exist_to_check(all_renders: dict[str, Rendered]) -> None:
+    assert all_renders
     for rendered in all_renders.values():
         assert {name for name, _ in pod_specs(rendered)} == {
             "CronJob/kubeboard-collector",
@@ -39,11 +40,13 @@ def test_workloads_exist_to_check(all_renders: dict[str, Rendered]) -> None:
 def test_every_container_runs_restricted_with_requests_and_limits(
     all_renders: dict[str, Rendered], which: str
 ) -> None:
+    assert list(pod_specs(all_renders[which]))
     for name, spec in pod_specs(all_renders[which]):
         pod = spec["securityContext"]
         assert pod["runAsNonRoot"] is True, name
         assert pod["seccompProfile"] == {"type": "RuntimeDefault"}, name
         assert not spec.get("hostNetwork") and not spec.get("hostPID") and not spec.get("hostIPC"), name
+        assert spec["containers"], name
         for container in spec["containers"] + spec.get("initContainers", []):
             where = f"{name} container {container['name']}"
             ctx = container["securityContext"]
@@ -74,8 +77,10 @@ def test_images_pin_by_digest_when_one_is_given(render: Any) -> None:
 
 
 def test_writable_paths_are_explicit_volumes(rendered_default: Rendered) -> None:
+    assert list(pod_specs(rendered_default))
     for name, spec in pod_specs(rendered_default):
         volumes = {v["name"]: v for v in spec["volumes"]}
+        assert spec["containers"], name
         for container in spec["containers"]:
             writable = [m for m in container["volumeMounts"] if not m.get("readOnly")]
             assert {m["mountPath"] for m in writable} <= {"/tmp", "/data"}, name
@@ -88,6 +93,7 @@ def test_only_the_collector_mounts_an_api_token(rendered_default: Rendered) -> N
     specs = dict(pod_specs(rendered_default))
     assert specs["Deployment/kubeboard-web"]["automountServiceAccountToken"] is False
     assert specs["CronJob/kubeboard-collector"]["serviceAccountName"] == "kubeboard-collector"
+    assert rendered_default.of_kind("ServiceAccount")
     for account in rendered_default.of_kind("ServiceAccount"):
         assert account["automountServiceAccountToken"] is False
 
@@ -143,6 +149,7 @@ def test_developers_edit_dev_and_only_view_prod_and_common(render: Any) -> None:
 
 
 def test_no_cluster_wide_grant_to_people(rendered_default: Rendered) -> None:
+    assert rendered_default.of_kind("ClusterRoleBinding")
     for binding in rendered_default.of_kind("ClusterRoleBinding"):
         assert all(s["kind"] == "ServiceAccount" for s in binding["subjects"])
 
@@ -150,6 +157,7 @@ def test_no_cluster_wide_grant_to_people(rendered_default: Rendered) -> None:
 def test_the_collector_role_is_read_only_and_blind_to_secrets(rendered_default: Rendered) -> None:
     role = rendered_default.one("ClusterRole", "kubeboard-collector")
     resources = set()
+    assert role["rules"]
     for rule in role["rules"]:
         assert set(rule["verbs"]) <= {"get", "list"}, rule
         assert "*" not in rule["resources"] and "*" not in rule["apiGroups"]

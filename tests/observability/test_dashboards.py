@@ -64,6 +64,7 @@ def test_dashboards_use_only_the_provisioned_datasource_uids(name: str) -> None:
 @pytest.mark.parametrize("name", sorted(DASHBOARDS))
 def test_every_panel_has_a_query_and_a_place(name: str) -> None:
     ids = []
+    assert DASHBOARDS[name]["panels"]
     for panel in DASHBOARDS[name]["panels"]:
         ids.append(panel["id"])
         assert panel["targets"], f"{name}: panel {panel['title']!r} has no query"

@@ -107,6 +107,7 @@ def test_crash_loop_alerts_cover_exactly_the_workload_namespaces() -> None:
 
 @pytest.mark.parametrize("name", sorted(rule_files.prometheus_rule_files()))
 def test_every_alert_is_routable_and_explained(name: str) -> None:
+    assert _alerts(rule_files.prometheus_rule_files()[name])
     for rule in _alerts(rule_files.prometheus_rule_files()[name]):
         assert rule["labels"]["severity"] in SEVERITIES, rule["alert"]
         assert rule["annotations"].get("summary") and rule["annotations"].get("description"), rule["alert"]

@@ -109,6 +109,7 @@ def _as_installed(spec: AddOnSpec) -> dict[str, Any]:
 
 @pytest.mark.parametrize("topic", [TOPIC_ARN, None], ids=["with-sns", "without-sns"])
 def test_every_values_key_exists_in_the_pinned_chart(topic: str | None) -> None:
+    assert _specs(topic=topic)
     for spec in _specs(topic=topic).values():
         checker = CHECKERS[spec.chart]()
         assert checker.version == spec.version
@@ -213,6 +214,7 @@ def test_alloy_daemonset_ships_pod_logs_with_the_stream_labels() -> None:
     assert values["controller"]["type"] == "daemonset"
     assert values["alloy"]["mounts"]["varlog"] is True
     config = values["alloy"]["configMap"]["content"]
+    assert alloy.STREAM_LABELS
     for label in alloy.STREAM_LABELS:
         assert f'target_label  = "{label}"' in config
     assert 'url = "http://loki.monitoring.svc.cluster.local:3100/loki/api/v1/push"' in config

@@ -15,6 +15,8 @@ class Case:
     resources: list[dict[str, Any]]
     violates: bool
     stack: str = "dev"
+    # For a violation: a fragment its message must hold (what the user reads to fix it).
+    says: str | None = None
 
     @property
     def id(self) -> str:
@@ -24,8 +26,10 @@ class Case:
 CASES: list[Case] = []
 
 
-def fails(policy: str, label: str, resources: list[dict[str, Any]], stack: str = "dev") -> None:
-    CASES.append(Case(policy, label, resources, True, stack))
+def fails(
+    policy: str, label: str, resources: list[dict[str, Any]], stack: str = "dev", says: str | None = None
+) -> None:
+    CASES.append(Case(policy, label, resources, True, stack, says))
 
 
 def passes(policy: str, label: str, resources: list[dict[str, Any]], stack: str = "dev") -> None:
@@ -974,21 +978,6 @@ fails(
 )
 fails(
     P,
-    "bare account id as a string",
-    [
-        res(
-            ROLE,
-            "r",
-            {
-                "assumeRolePolicy": doc(
-                    {"Effect": "Allow", "Principal": "444455556666", "Action": "sts:AssumeRole"}
-                )
-            },
-        )
-    ],
-)
-fails(
-    P,
     "GitHub sub wildcard",
     github_trust(
         {"StringEquals": AUD, "StringLike": {"token.actions.githubusercontent.com:sub": "repo:kubeboard/*"}}
@@ -1311,3 +1300,491 @@ P = "argocd-application-disallow-default-project"
 fails(P, "default project", application("v1.0.0", project="default"))
 fails(P, "no project", [res(APP, "root", {"spec": {"source": {"repoURL": "u", "targetRevision": "v1.0.0"}}})])
 passes(P, "own project", application("v1.0.0"))
+
+# --- Second forms of the same input -----------------------------------------------------------------
+# Each policy reads inputs that can be written more than one way; every way gets a violating and a
+# passing case, so a check that only understands the first form cannot pass unnoticed.
+
+
+def _bucket_policy(*statements: dict[str, Any]) -> list[dict[str, Any]]:
+    """A compliant bucket whose only bucket policy holds ``statements``."""
+    resources = bucket_with()
+    policy = next(r for r in resources if r["type"] == "aws:s3/bucketPolicy:BucketPolicy")
+    policy["inputs"]["policy"] = doc(*statements)
+    return resources
+
+
+def _deny_without_tls(**changes: Any) -> dict[str, Any]:
+    statement = {
+        "Effect": "Deny",
+        "Principal": "*",
+        "Action": "s3:*",
+        "Resource": ["arn:aws:s3:::x", "arn:aws:s3:::x/*"],
+        "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+    }
+    statement.update(changes)
+    return statement
+
+
+P = "aws-s3-bucket-enforce-ssl-requests-only"
+fails(P, "TLS deny of one action only", _bucket_policy(_deny_without_tls(Action="s3:GetObject")))
+fails(P, "TLS allow instead of deny", _bucket_policy(_deny_without_tls(Effect="Allow")))
+fails(
+    P,
+    "deny on another condition",
+    _bucket_policy(_deny_without_tls(Condition={"Bool": {"aws:MultiFactorAuthPresent": "false"}})),
+)
+fails(P, "condition block not a map", _bucket_policy(_deny_without_tls(Condition={"Bool": ["false"]})))
+passes(P, "TLS deny of every action ('*')", _bucket_policy(_deny_without_tls(Action="*")))
+passes(P, "TLS deny among actions", _bucket_policy(_deny_without_tls(Action=["s3:GetObject", "s3:*"])))
+passes(
+    P,
+    "SecureTransport as a list and a boolean",
+    _bucket_policy(
+        _deny_without_tls(Condition={"Bool": {"aws:SecureTransport": ["false"]}}),
+    ),
+)
+passes(
+    P,
+    "SecureTransport as JSON false",
+    _bucket_policy(_deny_without_tls(Condition={"Bool": {"aws:SecureTransport": False}})),
+)
+passes(
+    P,
+    "an allow before the TLS deny",
+    _bucket_policy({**_deny_without_tls(Effect="Allow", Action="s3:GetObject")}, _deny_without_tls()),
+)
+inline_tls = [r for r in bucket_with(tls_only=False) if r["type"] != "aws:s3/bucketPolicy:BucketPolicy"]
+inline_tls[0]["inputs"]["policy"] = doc(_deny_without_tls())
+passes(P, "TLS deny inline on the bucket", inline_tls)
+inline_allow = [r for r in bucket_with() if r["type"] != "aws:s3/bucketPolicy:BucketPolicy"]
+inline_allow[0]["inputs"]["policy"] = doc(_deny_without_tls(Effect="Allow"))
+fails(P, "inline policy without a TLS deny", inline_allow)
+
+P = "aws-s3-bucket-enable-server-side-encryption"
+
+
+def _inline_sse(algorithm: str) -> list[dict[str, Any]]:
+    resources = bucket_with(encryption=None)
+    resources[0]["inputs"]["serverSideEncryptionConfiguration"] = {
+        "rule": {"applyServerSideEncryptionByDefault": {"sseAlgorithm": algorithm}}
+    }
+    return resources
+
+
+passes(P, "inline SSE-KMS on the bucket", _inline_sse("aws:kms"))
+passes(P, "inline dual-layer SSE-KMS", _inline_sse("aws:kms:dsse"))
+fails(P, "inline SSE with an unknown algorithm", _inline_sse("rot13"))
+passes(
+    P,
+    "one known algorithm among others",
+    [*_inline_sse("rot13")[:1], *bucket_with(encryption="AES256")[1:]],
+)
+
+P = "aws-s3-bucket-disallow-public-read"
+fails(P, "public-read-write", [res(BUCKET, "b", {"acl": "public-read-write"})])
+fails(P, "upper-case canned ACL", [res(BUCKET, "b", {"acl": "PUBLIC-READ"})])
+passes(P, "bucket-owner-full-control", [res(BUCKET, "b", {"acl": "bucket-owner-full-control"})])
+
+P = "aws-s3-bucket-enable-public-access-block"
+as_strings = bucket_with()
+as_strings[1]["inputs"].update(dict.fromkeys(("blockPublicAcls", "ignorePublicAcls"), "true"))
+passes(P, "flags as the strings 'true'", as_strings)
+string_off = bucket_with()
+string_off[1]["inputs"]["blockPublicPolicy"] = "false"
+fails(P, "a flag as the string 'false'", string_off)
+
+P = "aws-s3-bucket-enable-versioning"
+inline_versioning = bucket_with(versioning=None)
+inline_versioning[0]["inputs"]["versioning"] = {"enabled": True}
+passes(P, "versioning inline on the bucket", inline_versioning)
+inline_off = bucket_with(versioning=None)
+inline_off[0]["inputs"]["versioning"] = {"enabled": False}
+fails(P, "versioning inline and off", inline_off)
+
+P = "kubernetes-ingress-require-waf"
+fails(
+    P,
+    "ALB by the old kubernetes.io/ingress.class annotation only",
+    [res(ING, "i", {"metadata": {"annotations": {"kubernetes.io/ingress.class": "alb"}}, "spec": {}})],
+)
+fails(
+    P,
+    "ALB by an alb.ingress.kubernetes.io annotation only",
+    [
+        res(
+            ING,
+            "i",
+            {"metadata": {"annotations": {"alb.ingress.kubernetes.io/group.name": "kb"}}, "spec": {}},
+        )
+    ],
+)
+passes(
+    P,
+    "old annotation with the WAF",
+    [
+        res(
+            ING,
+            "i",
+            {"metadata": {"annotations": {"kubernetes.io/ingress.class": "alb", **WAF}}, "spec": {}},
+        )
+    ],
+)
+passes(
+    P,
+    "an nginx ingress is not an ALB",
+    [
+        res(
+            ING,
+            "i",
+            {
+                "metadata": {"annotations": {"kubernetes.io/ingress.class": "nginx"}},
+                "spec": {"ingressClassName": "nginx"},
+            },
+        )
+    ],
+)
+fails(
+    P,
+    "explicitly internet-facing without WAF",
+    [
+        res(
+            ING,
+            "i",
+            {
+                "metadata": {"annotations": {"alb.ingress.kubernetes.io/scheme": "internet-facing"}},
+                "spec": {"ingressClassName": "alb"},
+            },
+        )
+    ],
+)
+
+
+def _values(values: dict[str, Any]) -> list[dict[str, Any]]:
+    return [res(REL, "r", {"chart": "app", "values": values})]
+
+
+fails(
+    P,
+    "values: an ingress in a list",
+    _values({"ingresses": [{"ingressClassName": "alb", "annotations": {}}]}),
+)
+passes(
+    P,
+    "values: an ingress in a list with WAF",
+    _values({"ingresses": [{"ingressClassName": "alb", "annotations": WAF}]}),
+)
+passes(
+    P,
+    "values: disabled by the string 'false'",
+    _values({"ingress": {"enabled": "false", "ingressClassName": "alb", "annotations": {}}}),
+)
+fails(
+    P,
+    "values: enabled by the string 'true'",
+    _values({"ingress": {"enabled": "true", "ingressClassName": "alb", "annotations": {}}}),
+)
+fails(
+    P,
+    "values: annotations only, old class annotation",
+    _values({"ingress": {"annotations": {"kubernetes.io/ingress.class": "alb"}}}),
+)
+passes(
+    P,
+    "values: an internal ALB",
+    _values(
+        {
+            "ingress": {
+                "ingressClassName": "alb",
+                "annotations": {"alb.ingress.kubernetes.io/scheme": "internal"},
+            }
+        }
+    ),
+)
+passes(P, "values: no ingress at all", _values({"service": {"type": "ClusterIP"}}))
+
+# Access: principals as a string or a map, statements named by Sid or position, later statements.
+P = "aws-iam-disallow-admin-policy-attachment"
+fails(
+    P,
+    "the message names the policy",
+    [res(ATTACH, "a", {"role": "r", "policyArn": "arn:aws:iam::aws:policy/AdministratorAccess"})],
+    says="attaches AdministratorAccess:",
+)
+passes(
+    P,
+    "a job-function policy",
+    [res(ATTACH, "a", {"role": "r", "policyArn": "arn:aws:iam::aws:policy/job-function/ViewOnlyAccess"})],
+)
+
+P = "aws-iam-disallow-assume-or-pass-any-role"
+HARMLESS = {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::b/*"}
+fails(
+    P,
+    "AssumeRole on * after a harmless statement",
+    [
+        res(
+            POL,
+            "p",
+            {"policy": doc(HARMLESS, {"Effect": "Allow", "Action": "sts:AssumeRole", "Resource": "*"})},
+        )
+    ],
+    says="policy statement 1:",
+)
+fails(
+    P,
+    "named by its Sid",
+    [
+        res(
+            POL,
+            "p",
+            {"policy": doc({"Sid": "Pivot", "Effect": "Allow", "Action": "iam:PassRole", "Resource": "*"})},
+        )
+    ],
+    says="policy statement Pivot:",
+)
+fails(
+    P,
+    "NotResource after a denied pivot",
+    [
+        res(
+            POL,
+            "p",
+            {
+                "policy": doc(
+                    {"Effect": "Deny", "Action": "sts:AssumeRole", "Resource": "*"},
+                    {"Effect": "Allow", "Action": "sts:AssumeRole", "NotResource": "arn:aws:iam::1:role/x"},
+                )
+            },
+        )
+    ],
+    says="with NotResource",
+)
+
+P = "aws-iam-role-trust-scoped"
+fails(
+    P,
+    "bare account id as a string is another account, not anyone",
+    [
+        res(
+            ROLE,
+            "r",
+            {
+                "assumeRolePolicy": doc(
+                    {"Effect": "Allow", "Principal": "444455556666", "Action": "sts:AssumeRole"}
+                )
+            },
+        )
+    ],
+    says="trust statement 0: trusts every principal of 444455556666 with no condition",
+)
+fails(
+    P,
+    "anyone as the string *",
+    [
+        res(
+            ROLE,
+            "r",
+            {"assumeRolePolicy": doc({"Effect": "Allow", "Principal": "*", "Action": "sts:AssumeRole"})},
+        )
+    ],
+    says="any AWS principal may assume",
+)
+
+P = "aws-resource-policy-not-public"
+passes(
+    P,
+    "a named principal as a string",
+    [
+        res(
+            "aws:sns/topicPolicy:TopicPolicy",
+            "t",
+            {"arn": "a", "policy": doc({**OPEN, "Principal": "arn:aws:iam::111122223333:root"})},
+        )
+    ],
+)
+fails(
+    P,
+    "statement named by position",
+    [res("aws:sns/topicPolicy:TopicPolicy", "t", {"arn": "a", "policy": doc(HARMLESS, OPEN)})],
+    says="statement 1: allows sns:Publish to anyone",
+)
+fails(
+    P,
+    "statement named by Sid",
+    [res("aws:sns/topicPolicy:TopicPolicy", "t", {"arn": "a", "policy": doc({**OPEN, "Sid": "Open"})})],
+    says="statement Open:",
+)
+passes(
+    P,
+    "Lambda permission to anyone, pinned to a source ARN",
+    [
+        res(
+            "aws:lambda/permission:Permission",
+            "p",
+            {
+                "function": "f",
+                "action": "lambda:InvokeFunction",
+                "principal": "*",
+                "sourceArn": "arn:aws:s3:::b",
+            },
+        )
+    ],
+)
+fails(
+    P,
+    "function URL auth type in lower case",
+    [
+        res(
+            "aws:lambda/permission:Permission",
+            "p",
+            {
+                "function": "f",
+                "action": "lambda:InvokeFunctionUrl",
+                "principal": "111122223333",
+                "functionUrlAuthType": "none",
+            },
+        )
+    ],
+    says="function URL without authentication",
+)
+
+# Stacks named by region or team are production by either end of the name.
+P = "aws-eks-cluster-disallow-api-endpoint-public-access"
+for stack in ("prod-eu", "eu-prod", "production", "team-a-prd"):
+    fails(P, f"stack {stack} is production", [res(EKS, "c", EKS_WIDE)], stack)
+for stack in ("dev-eu", "product-demo", "preprod-eu"):
+    passes(P, f"stack {stack} is not production", [res(EKS, "c", EKS_WIDE)], stack)
+passes(
+    P,
+    "public access off as the string 'false'",
+    [res(EKS, "c", {**GOOD_EKS, "endpointPublicAccess": "false"})],
+    "prod",
+)
+fails(
+    P,
+    "half of IPv4 in /8s",
+    [res(EKS, "c", {**EKS_WIDE, "publicAccessCidrs": [f"{n}.0.0.0/8" for n in range(128)]})],
+    "prod",
+)
+passes(
+    P,
+    "a /8 is not the internet",
+    [res(EKS, "c", {**EKS_WIDE, "publicAccessCidrs": ["10.0.0.0/8", "2001:db8::/16"]})],
+    "prod",
+)
+fails(
+    P, "a /7", [res(EKS, "c", {**EKS_WIDE, "publicAccessCidrs": ["10.0.0.0/7"]})], "prod", says="10.0.0.0/7"
+)
+fails(
+    P,
+    "an IPv6 /15",
+    [res(EKS, "c", {**EKS_WIDE, "publicAccessCidrs": ["2001::/15"]})],
+    "prod",
+    says="2000::/15",
+)
+
+P = "aws-s3-bucket-enable-public-access-block"
+by_dependency = bucket_with()
+del by_dependency[1]["inputs"]["bucket"]  # the bucket name is not known yet: linked by dependency
+passes(P, "block linked by dependency only", by_dependency)
+
+P = "kubernetes-helm-release-require-pinned-version"
+fails(P, "a chart name without repository or version", [res(REL, "loki", {"chart": "loki"})])
+fails(
+    P,
+    "a local-looking chart from a repository, no version",
+    [res(REL, "x", {"chart": "charts/x", "repositoryOpts": REPO_OPTS})],
+)
+fails(P, "an OCI chart without version", [res(REL, "x", {"chart": "oci://registry.example.com/charts/x"})])
+
+P = "aws-lambda-function-configure-reserved-concurrency"
+passes(P, "one reserved execution", [res(FN, "f", {**GOOD_FN, "reservedConcurrentExecutions": 1})])
+
+P = "aws-cloudwatch-loggroup-configure-retention"
+passes(P, "one day meets the default minimum", [res(LG, "lg", {"name": "/x", "retentionInDays": 1})])
+passes(
+    "aws-eks-cluster-disallow-api-endpoint-public-access",
+    "a quarter of IPv4 in /8s",
+    [res(EKS, "c", {**EKS_WIDE, "publicAccessCidrs": [f"{n}.0.0.0/8" for n in range(64)]})],
+    "prod",
+)
+
+# Messages say what to fix: the kind and name of the resource, the protocol and ports opened.
+fails(
+    "kubeboard-stateful-resources-protected-in-prod",
+    "the message names the kind",
+    [res(BUCKET, "b", {})],
+    "prod",
+    says="Bucket 'b' is not protected",
+)
+fails(
+    "aws-vpc-sg-open-only-to-authorized-ports",
+    "a world rule without a protocol",
+    [res(SG, "n", {"ingress": [{"fromPort": 22, "toPort": 22, "cidrBlocks": ["0.0.0.0/0"]}]})],
+    says="admits 0.0.0.0/0 on any protocol ports 22-22",
+)
+fails(
+    "aws-vpc-sg-open-only-to-authorized-ports",
+    "a world rule on tcp",
+    [res(SG, "n", {"ingress": [{**WORLD_443, "fromPort": 22, "toPort": 22}]})],
+    says="'n' admits 0.0.0.0/0 on tcp ports 22-22",
+)
+fails(
+    "aws-vpc-sg-open-only-to-authorized-ports",
+    "the ALB open on a range that starts at 443",
+    [alb_sg, res(SG, "range", {"ingress": [{**WORLD_443, "toPort": 8443}]})],
+    says="ports 443-8443",
+)
+for low, high in ((0, 0), (-1, -1)):
+    fails(
+        "aws-vpc-sg-open-only-to-authorized-ports",
+        f"ports {low}-{high} mean every port",
+        [
+            res(
+                SG,
+                "n",
+                {
+                    "ingress": [
+                        {"protocol": "-1", "fromPort": low, "toPort": high, "cidrBlocks": ["0.0.0.0/0"]}
+                    ]
+                },
+            )
+        ],
+        says="on -1 all ports",
+    )
+empty_name = bucket_with("a") + bucket_with("b")
+empty_name[0]["inputs"]["bucket"] = ""  # a name not known yet reads as empty
+del empty_name[1]  # bucket a has no public access block
+b_block = next(r for r in empty_name if r["name"] == "b-pab")
+b_block["inputs"]["bucket"] = ""
+fails(
+    "aws-s3-bucket-enable-public-access-block",
+    "an empty bucket name links by dependency, not to another bucket with no name",
+    empty_name,
+    says="bucket 'a' has no BucketPublicAccessBlock",
+)
+SEVEN_WRITES = [
+    f"s3:{a}"
+    for a in (
+        "PutObject",
+        "DeleteObject",
+        "PutBucketPolicy",
+        "PutBucketAcl",
+        "PutBucketTagging",
+        "PutLifecycleConfiguration",
+        "PutBucketVersioning",
+    )
+]
+fails(
+    "aws-iam-policy-disallow-wildcard-resource-on-write",
+    "a long list of writes is shortened and counted",
+    [res(RP, "p", {"policy": doc({"Effect": "Allow", "Action": SEVEN_WRITES, "Resource": "*"})})],
+    says=" (+2 more) on Resource",
+)
+fails(
+    "aws-lambda-function-configure-reserved-concurrency",
+    "zero says it throttles everything",
+    [res(FN, "f", {**GOOD_FN, "reservedConcurrentExecutions": 0})],
+    says="reserved concurrency 0 throttles every invocation",
+)

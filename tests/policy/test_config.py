@@ -7,12 +7,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from jsonschema import Draft7Validator
 from pulumi_policy import EnforcementLevel
 
 from kubeboard_policy import policy_by_name
 from kubeboard_policy.config import CONFIG_DIR, PackConfig, PolicyConfigError, load_stack_config, parse_config
 from kubeboard_policy.offline import evaluate
-from tests.policy.plans import doc, res
+from tests.policy.plans import bucket_with, doc, res
 
 WRITE_ON_STAR = "aws-iam-policy-disallow-wildcard-resource-on-write"
 
@@ -88,6 +89,7 @@ def test_invalid_json_names_line(tmp_path: Path) -> None:
 
 def test_config_files_are_pulumi_policy_config() -> None:
     """Every key is `all` or a policy; every object key is enforcementLevel or in the policy's schema."""
+    assert list(CONFIG_DIR.glob("*.json"))
     for path in sorted(CONFIG_DIR.glob("*.json")):
         for name, value in json.loads(path.read_text()).items():
             if name == "all" or isinstance(value, str):
@@ -144,3 +146,51 @@ def test_exception_on_a_compliant_resource_records_no_waiver() -> None:
     ]
     section = evaluate(resources, "dev")
     assert section["results"] == [] and section["waivers"] == []
+
+
+@pytest.mark.parametrize(
+    "resource", ["exporter-policy", "exporter-*", "urn:pulumi:dev::*::aws:iam/policy:Policy::exporter-policy"]
+)
+def test_an_exception_names_a_resource_by_name_or_by_urn(resource: str) -> None:
+    reason = "the exporter creates groups it cannot name in advance"
+    config = parse_config(
+        {WRITE_ON_STAR: {"exceptions": [{"resource": resource, "reason": reason}]}}, "t.json"
+    )
+    section = evaluate(_wildcard_write_plan(), "dev", config=config)
+    waived = [w["urn"].rsplit("::", 1)[-1] for w in section["waivers"] if w["policy"] == WRITE_ON_STAR]
+    assert waived == ["exporter-policy"]
+
+
+@pytest.mark.parametrize(
+    ("entry", "valid"),
+    [
+        ({"resource": "x", "reason": "y"}, True),
+        ({"resource": "", "reason": "y"}, False),
+        ({"resource": "x", "reason": ""}, False),
+        ({"resource": "x"}, False),
+        ({"resource": "x", "reason": "y", "until": "2027-01-01"}, False),
+    ],
+)
+def test_the_pulumi_cli_sees_the_same_exception_rules(entry: dict[str, Any], valid: bool) -> None:
+    # `pulumi preview --policy-pack-config` validates each policy's config against its JSON schema.
+    schema = policy_by_name(WRITE_ON_STAR).config_schema
+    assert schema is not None
+    errors = list(Draft7Validator(schema.properties["exceptions"]).iter_errors([entry]))
+    assert (errors == []) is valid, errors
+
+
+def test_an_exception_by_name_waives_a_stack_policy_violation_on_that_resource_only() -> None:
+    versioning = "aws-s3-bucket-enable-versioning"
+    reason = "scratch data, rebuilt from the source every night"
+    config = parse_config({versioning: {"exceptions": [{"resource": "scratch", "reason": reason}]}}, "t.json")
+    resources = bucket_with("scratch", versioning=None) + bucket_with("data", versioning=None)
+    section = evaluate(resources, "dev", config=config)
+    flagged = [r["urn"].rsplit("::", 1)[-1] for r in section["results"] if r["policy"] == versioning]
+    assert flagged == ["data"]
+    assert [(w["urn"].rsplit("::", 1)[-1], w["reason"]) for w in section["waivers"]] == [("scratch", reason)]
+
+
+def test_a_setting_at_its_minimum_is_accepted() -> None:
+    retention = "aws-cloudwatch-loggroup-configure-retention"
+    config = parse_config({retention: {"minimumRetentionDays": 1}}, "t.json")
+    assert config.config_for(policy_by_name(retention))["minimumRetentionDays"] == 1

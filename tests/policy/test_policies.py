@@ -29,6 +29,8 @@ def test_case(case: Case) -> None:
     if case.violates:
         assert mine, f"{case.policy} did not report {case.label}"
         assert all(r["urn"] for r in mine), "every violation names a resource"
+        if case.says is not None:
+            assert any(case.says in r["message"] for r in mine), [r["message"] for r in mine]
     else:
         assert mine == [], f"{case.policy} reported a compliant plan: {mine}"
 
