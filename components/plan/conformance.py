@@ -314,6 +314,8 @@ def check_resource(resource: dict[str, Any]) -> list[Finding]:
 
 def check_plan(resources: list[dict[str, Any]]) -> dict[str, Any]:
     """The ``conformance`` section of ``plan.json``."""
-    findings = [finding for resource in resources for finding in check_resource(resource)]
+    findings = [finding.to_json() for resource in resources for finding in check_resource(resource)]
     checked = sum(1 for resource in resources if schema_for(resource["type"]) is not None)
-    return {"checked": checked, "findings": [finding.to_json() for finding in findings]}
+    # Registration order varies between runs: sorted, the same plan gives the same report.
+    findings.sort(key=lambda finding: (finding["type"], finding["urn"], finding["path"]))
+    return {"checked": checked, "findings": findings}
