@@ -324,7 +324,7 @@ class Platform(pulumi.ComponentResource):
                     "repository": v[3][0],
                     "tag": v[3][1],
                     "digest": v[3][2],
-                    "pullPolicy": "IfNotPresent",
+                    "pullPolicy": "Always",
                 },
             }
         )

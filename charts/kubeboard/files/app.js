@@ -177,16 +177,18 @@ function openReport(report) {
   viewer.scrollIntoView({ block: "nearest" });
 }
 
-function renderReports() {
+// "Show more" appends the next rows; a new filter starts the table over.
+function renderReports(append = false) {
   const index = reportState.index;
   const filter = document.getElementById("report-filter").value;
   const matching = filter ? index.reports.filter((r) => r.namespace === filter) : index.reports;
-  const shown = matching.slice(0, reportState.shown);
   const body = document.querySelector("#reports tbody");
+  const from = append ? body.rows.length : 0;
+  const shown = matching.slice(0, reportState.shown);
   const rows = document.createDocumentFragment();
-  for (const report of shown) {
+  for (const report of shown.slice(from)) {
     const row = document.createElement("tr");
-    cell(row, shortTime(report.start));
+    cell(row, shortTime(report.start), "time");
     cell(row, report.namespace);
     cell(row, report.errors, report.errors > 0 ? "num bad" : "num");
     cell(row, report.groups, "num");
@@ -194,7 +196,7 @@ function renderReports() {
     const top = report.top && report.top[0];
     const topCell = cell(row, top ? `${top.count}× ` : "", "wide");
     if (top) topCell.appendChild(el("code", top.signature));
-    const actions = cell(row, "");
+    const actions = cell(row, "", "actions");
     if (REPORT_FILE.test(report.html)) {
       const open = el("button", "Open");
       open.type = "button";
@@ -210,7 +212,8 @@ function renderReports() {
     }
     rows.appendChild(row);
   }
-  body.replaceChildren(rows);
+  if (append) body.appendChild(rows);
+  else body.replaceChildren(rows);
   document.getElementById("report-count").textContent = `${shown.length} of ${matching.length} reports`;
   document.getElementById("reports-more").hidden = shown.length >= matching.length;
 }
@@ -297,23 +300,25 @@ function findingsRow(image, columns) {
   return row;
 }
 
-function renderImages() {
+function renderImages(append = false) {
   const index = imageState.index;
   const repository = document.getElementById("image-filter").value;
   const severe = document.getElementById("image-severe").checked;
   const matching = index.images.filter(
     (i) => (!repository || i.repository === repository) && (!severe || i.counts.CRITICAL + i.counts.HIGH > 0),
   );
-  const shown = matching.slice(0, imageState.shown);
   const body = document.querySelector("#images tbody");
+  // Rows already there (details rows excluded) are kept when more are appended.
+  const from = append ? body.querySelectorAll("tr:not(.details)").length : 0;
+  const shown = matching.slice(0, imageState.shown);
   const rows = document.createDocumentFragment();
-  for (const image of shown) {
+  for (const image of shown.slice(from)) {
     const row = document.createElement("tr");
     cell(row, image.repository);
     const digest = cell(row, "");
     digest.appendChild(el("code", image.digest.slice(0, 19))).title = image.digest;
     cell(row, (image.tags || []).join(", "));
-    cell(row, shortTime(image.completedAt));
+    cell(row, shortTime(image.completedAt), "time");
     for (const severity of SEVERITIES) countCell(row, image.counts[severity] || 0, severity);
     cell(row, image.findingCount, "num");
     const toggle = el("button", "Show");
@@ -329,10 +334,11 @@ function renderImages() {
       toggle.setAttribute("aria-expanded", String(!open));
       toggle.textContent = open ? "Show" : "Hide";
     });
-    cell(row, "").appendChild(toggle);
+    cell(row, "", "actions").appendChild(toggle);
     rows.appendChild(row);
   }
-  body.replaceChildren(rows);
+  if (append) body.appendChild(rows);
+  else body.replaceChildren(rows);
   document.getElementById("image-count").textContent = `${shown.length} of ${matching.length} images`;
   document.getElementById("images-more").hidden = shown.length >= matching.length;
 }
@@ -390,7 +396,7 @@ async function start() {
   });
   document.getElementById("reports-more").addEventListener("click", () => {
     reportState.shown += PAGE_ROWS;
-    renderReports();
+    renderReports(true);
   });
   document.getElementById("report-viewer-close").addEventListener("click", () => {
     document.getElementById("report-viewer").hidden = true;
@@ -404,7 +410,7 @@ async function start() {
   }
   document.getElementById("images-more").addEventListener("click", () => {
     imageState.shown += PAGE_ROWS;
-    renderImages();
+    renderImages(true);
   });
   window.addEventListener("hashchange", showView);
   showView();
