@@ -128,6 +128,27 @@ class Settings(Model):
         return self
 
     @model_validator(mode="after")
+    def _created_roles_have_no_other_entry(self) -> Self:
+        access = self.cluster.access
+        if access.create_roles is None:
+            return self
+        created = {f"{self.platform.name}-{role}": role for role in ("admin", "developer", "viewer")}
+        others = {
+            "deployRoleArns": access.deploy_role_arns,
+            "previewRoleArn": [access.preview_role_arn] if access.preview_role_arn else [],
+            "clusterCreatorRoleArn": [access.cluster_creator_role_arn],
+        }
+        for key, arns in others.items():
+            for arn in arns:
+                role = created.get(arn.rsplit("/", 1)[-1])
+                if role is not None:
+                    raise ValueError(
+                        f"cluster.access.{key}: {arn} is the {role} role this stack creates (createRoles); "
+                        "one role, one access entry"
+                    )
+        return self
+
+    @model_validator(mode="after")
     def _views_have_their_sources(self) -> Self:
         if self.views.enabled:
             if not self.gitops.enabled:
