@@ -20,6 +20,7 @@ import pulumi_eks as eks
 import pulumi_kubernetes as k8s
 
 from . import eks_addons
+from .deploy_roles import CREATOR_TAG
 from .node_groups import NodeGroupArgs, managed_node_group, node_role
 
 CONTROL_PLANE_LOG_TYPES = ("api", "audit", "authenticator", "controllerManager", "scheduler")
@@ -274,7 +275,7 @@ class Cluster(pulumi.ComponentResource):
             upgrade_policy=aws.eks.ClusterUpgradePolicyArgs(support_type=args["upgrade_policy"]),
             tags=tags,
             # The creator is recorded on the cluster itself: its admin is the one no entry shows.
-            cluster_tags={"kubeboard.io/cluster-creator": creator.role_arn} if creator else None,
+            cluster_tags={CREATOR_TAG: creator.role_arn} if creator else None,
             opts=pulumi.ResourceOptions(
                 parent=self,
                 depends_on=[log_group],

@@ -51,9 +51,9 @@ DATA_READS = (
 )
 
 
-# The EKS actions on one cluster and what hangs off it (access entries, add-ons, updates, tags).
+# The EKS actions pulumi-eks takes on the one cluster it creates, by the resource each names (the
+# service authorization reference): the cluster itself, then its access entries and add-ons.
 CLUSTER_ACTIONS = (
-    "eks:CreateCluster",
     "eks:DeleteCluster",
     "eks:DescribeCluster",
     "eks:UpdateClusterConfig",
@@ -65,20 +65,24 @@ CLUSTER_ACTIONS = (
     "eks:UntagResource",
     "eks:ListTagsForResource",
     "eks:CreateAccessEntry",
+    "eks:ListAccessEntries",
+    "eks:CreateAddon",
+    "eks:ListAddons",
+)
+MEMBER_ACTIONS = (
     "eks:DeleteAccessEntry",
     "eks:DescribeAccessEntry",
     "eks:UpdateAccessEntry",
-    "eks:ListAccessEntries",
     "eks:AssociateAccessPolicy",
     "eks:DisassociateAccessPolicy",
     "eks:ListAssociatedAccessPolicies",
-    "eks:CreateAddon",
     "eks:DeleteAddon",
     "eks:DescribeAddon",
     "eks:UpdateAddon",
-    "eks:ListAddons",
-    "eks:DescribeAddonConfiguration",
+    "eks:TagResource",
+    "eks:UntagResource",
 )
+CREATOR_TAG = "kubeboard.io/cluster-creator"
 
 
 def deploy_role_name(name: str, stack: str) -> str:
@@ -136,19 +140,40 @@ def creator_policy(account_id: str, partition: str, cluster_name: str) -> dict[s
         "Version": "2012-10-17",
         "Statement": [
             {
-                # What pulumi-eks does to the cluster it creates: the cluster, its access entries and add-ons.
-                "Sid": "ThisClusterAndItsEntries",
+                # CreateCluster names no resource in IAM: it is held to requests that tag the cluster
+                # with its creator role, which the platform always does (components/cluster.py).
+                "Sid": "CreateOnlyACreatorTaggedCluster",
+                "Effect": "Allow",
+                "Action": "eks:CreateCluster",
+                "Resource": "*",
+                "Condition": {
+                    "StringLike": {f"aws:RequestTag/{CREATOR_TAG}": f"{iam}:role/*-cluster-creator"}
+                },
+            },
+            {
+                "Sid": "ThisCluster",
                 "Effect": "Allow",
                 "Action": list(CLUSTER_ACTIONS),
+                "Resource": f"arn:{partition}:eks:*:{account_id}:cluster/{cluster_name}",
+            },
+            {
+                "Sid": "ItsAccessEntriesAndAddOns",
+                "Effect": "Allow",
+                "Action": list(MEMBER_ACTIONS),
                 "Resource": [
-                    f"arn:{partition}:eks:*:{account_id}:cluster/{cluster_name}",
-                    f"arn:{partition}:eks:*:{account_id}:*/{cluster_name}/*",
+                    f"arn:{partition}:eks:*:{account_id}:access-entry/{cluster_name}/*",
+                    f"arn:{partition}:eks:*:{account_id}:addon/{cluster_name}/*",
                 ],
             },
             {
                 "Sid": "ReadWhatTheClusterIsBuiltOn",
                 "Effect": "Allow",
-                "Action": ["ec2:Describe*", "eks:DescribeAddonVersions", "eks:ListClusters"],
+                "Action": [
+                    "ec2:Describe*",
+                    "eks:DescribeAddonVersions",
+                    "eks:DescribeAddonConfiguration",
+                    "eks:ListClusters",
+                ],
                 "Resource": "*",
             },
             {

@@ -47,6 +47,10 @@ REPOSITORY_SECRET = "kubeboard-platform-repository"
 CHART_NAMESPACE = "common"
 # Dashboards the observability stack provisions (components/observability/dashboards/*.json).
 LOGGING_DASHBOARD = "kubeboard-error-logs"
+_SMALL = {"requests": {"cpu": "20m", "memory": "64Mi"}, "limits": {"memory": "128Mi"}}
+"""The notifications controller and HAProxy."""
+_TINY = {"requests": {"cpu": "10m", "memory": "32Mi"}, "limits": {"memory": "64Mi"}}
+"""Sentinels, init containers and the Redis password Job."""
 INFRA_DASHBOARD = "kubeboard-infrastructure"
 IMAGE_SCAN_DASHBOARD = "kubeboard-image-vulnerabilities"
 # Annotations the platform chart's Ingress template writes itself from its own ingress fields.
@@ -119,6 +123,9 @@ def argocd_values(
             },
         },
         "controller": {"replicas": 1, "resources": settings.controller_resources.as_values()},
+        "notifications": {"resources": _SMALL},
+        # The hook Job that generates the Redis password.
+        "redisSecretInit": {"resources": _TINY},
         "server": {
             **ha,
             "resources": workload,
@@ -130,7 +137,15 @@ def argocd_values(
         "dex": {"enabled": settings.sso is not None, "resources": workload},
         # HA Redis (3 replicas with sentinels and HAProxy) in prod; the chart then drops the single one.
         "redis": {"resources": workload},
-        "redis-ha": {"enabled": is_prod},
+        "redis-ha": {
+            "enabled": is_prod,
+            "redis": {"resources": workload},
+            "sentinel": {"resources": _TINY},
+            "splitBrainDetection": {"resources": _TINY},
+            # The config-init containers of the Redis pods and of HAProxy.
+            "init": {"resources": _TINY},
+            "haproxy": {"resources": _SMALL, "init": {"resources": _TINY}},
+        },
     }
 
 
@@ -232,13 +247,13 @@ class GitOps(pulumi.ComponentResource):
         self.url = f"https://{hostname}"
         k8s_child = pulumi.ResourceOptions(parent=self, provider=args["provider"])
 
-        # redis-ha's HAProxy and init containers are not `restricted`-clean: enforce baseline, warn restricted.
+        # Every Argo CD pod (redis-ha's included) meets `restricted`; tests/chart renders them to check.
         ns = k8s.core.v1.Namespace(
             f"{name}-namespace",
             metadata={
                 "name": namespace,
                 "labels": {
-                    "pod-security.kubernetes.io/enforce": "baseline",
+                    "pod-security.kubernetes.io/enforce": "restricted",
                     "pod-security.kubernetes.io/warn": "restricted",
                     "pod-security.kubernetes.io/audit": "restricted",
                 },

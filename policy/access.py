@@ -10,14 +10,14 @@ Policy documents arrive as JSON strings or decoded mappings (``props.policy_docu
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from fnmatch import fnmatchcase
 from typing import Any
 
 from pulumi_policy import ReportViolation, ResourceValidationArgs, Severity
 
 from kubeboard_policy.base import TypedResourcePolicy
-from kubeboard_policy.iam import IDENTITY_POLICY_TYPES, ROLE
+from kubeboard_policy.iam import IDENTITY_POLICY_TYPES, ROLE, allow_statements
 from kubeboard_policy.props import get, items, policy_document, statements, strings
 
 # --- Attachments -----------------------------------------------------------------------------------
@@ -68,31 +68,19 @@ PIVOT_ACTIONS = (
 )
 
 
-def _identity_documents(args: ResourceValidationArgs) -> Iterator[tuple[str, Mapping[str, Any] | None]]:
-    if args.resource_type == ROLE:
-        for inline in items(get(args.props, "inlinePolicies")):
-            yield f"inline policy {get(inline, 'name', '?')}", policy_document(get(inline, "policy"))
-    else:
-        yield "policy", policy_document(get(args.props, "policy"))
-
-
 def _pivots(patterns: list[str]) -> list[str]:
     return [a for a in PIVOT_ACTIONS if any(fnmatchcase(a.lower(), p.lower()) for p in patterns)]
 
 
 def _no_pivot_on_any_resource(args: ResourceValidationArgs, report: ReportViolation) -> None:
-    for label, document in _identity_documents(args):
-        for index, statement in enumerate(statements(document)):
-            if statement.get("Effect") != "Allow":
-                continue
-            pivots = _pivots(strings(statement.get("Action")))
-            if not pivots:
-                continue
-            where = f"{label} statement {statement.get('Sid') or index}"
-            if "NotResource" in statement:
-                report(f"{where}: {', '.join(pivots)} with NotResource reaches every role not listed", None)
-            elif "*" in strings(statement.get("Resource")):
-                report(f'{where}: {", ".join(pivots)} on every role (Resource "*")', None)
+    for where, statement in allow_statements(args):
+        pivots = _pivots(strings(statement.get("Action")))
+        if not pivots:
+            continue
+        if "NotResource" in statement:
+            report(f"{where}: {', '.join(pivots)} with NotResource reaches every role not listed", None)
+        elif "*" in strings(statement.get("Resource")):
+            report(f'{where}: {", ".join(pivots)} on every role (Resource "*")', None)
 
 
 disallow_pivot_on_any_resource = TypedResourcePolicy(
@@ -109,19 +97,14 @@ RECORD_NAMES_CONDITION = "route53:ChangeResourceRecordSetsNormalizedRecordNames"
 
 
 def _record_changes_named(args: ResourceValidationArgs, report: ReportViolation) -> None:
-    for label, document in _identity_documents(args):
-        for index, statement in enumerate(statements(document)):
-            patterns = strings(statement.get("Action"))
-            if statement.get("Effect") != "Allow" or not any(
-                fnmatchcase(ROUTE53_CHANGE.lower(), p.lower()) for p in patterns
-            ):
-                continue
-            if RECORD_NAMES_CONDITION.lower() not in _condition_keys(statement):
-                where = f"{label} statement {statement.get('Sid') or index}"
-                report(
-                    f"{where}: may change any record of the zone (no {RECORD_NAMES_CONDITION} condition)",
-                    None,
-                )
+    for where, statement in allow_statements(args):
+        patterns = strings(statement.get("Action"))
+        if not any(fnmatchcase(ROUTE53_CHANGE.lower(), p.lower()) for p in patterns):
+            continue
+        if RECORD_NAMES_CONDITION.lower() not in _condition_keys(statement):
+            report(
+                f"{where}: may change any record of the zone (no {RECORD_NAMES_CONDITION} condition)", None
+            )
 
 
 route53_changes_name_their_records = TypedResourcePolicy(

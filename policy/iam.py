@@ -45,7 +45,8 @@ def _documents(args: ResourceValidationArgs) -> Iterator[tuple[str, Mapping[str,
         yield "policy", policy_document(get(args.props, "policy"))
 
 
-def _allows(args: ResourceValidationArgs) -> Iterator[tuple[str, Mapping[str, Any]]]:
+def allow_statements(args: ResourceValidationArgs) -> Iterator[tuple[str, Mapping[str, Any]]]:
+    """Each Allow statement of the resource's identity policies, with where it is for messages."""
     for label, document in _documents(args):
         for index, statement in enumerate(statements(document)):
             if statement.get("Effect") == "Allow":
@@ -53,7 +54,7 @@ def _allows(args: ResourceValidationArgs) -> Iterator[tuple[str, Mapping[str, An
 
 
 def _no_wildcard_actions(args: ResourceValidationArgs, report: ReportViolation) -> None:
-    for where, statement in _allows(args):
+    for where, statement in allow_statements(args):
         if "NotAction" in statement:
             report(f"{where}: Allow with NotAction grants every action not listed", None)
         wild = [a for a in strings(statement.get("Action")) if _SERVICE_WILDCARD.match(a)]
@@ -76,7 +77,7 @@ def is_write_action(action: str) -> bool:
 
 
 def _no_wildcard_resources_on_write(args: ResourceValidationArgs, report: ReportViolation) -> None:
-    for where, statement in _allows(args):
+    for where, statement in allow_statements(args):
         resources = strings(statement.get("Resource"))
         if "*" not in resources and "NotResource" not in statement:
             continue

@@ -293,8 +293,8 @@ def test_external_dns_record_kinds_and_actions_follow_its_policy(policy: str, ac
 
 
 # Maps the charts pass through as they are: cluster-autoscaler renders each extraArgs entry as
-# --<key>=<value>; `resources` is a Kubernetes ResourceRequirements whatever the chart's example.
-FREE_FORM = {"extraArgs", "resources"}
+# --<key>=<value>; `resources` and the security contexts are Kubernetes types whatever the chart's example.
+FREE_FORM = {"extraArgs", "resources", "securityContext", "containerSecurityContext"}
 
 
 def _unknown_keys(values: dict[str, Any], reference: Any, path: str = "") -> list[str]:

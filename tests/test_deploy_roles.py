@@ -121,8 +121,23 @@ def test_the_cluster_creator_is_assumable_only_by_its_environments_deploy_role(m
         assert [s["Principal"] for s in trust["Statement"]] == [{"AWS": outputs["deploy"][stack]}]
         assert mocks.managed_policies(f"kubeboard-{stack}-cluster-creator") == []
     [prod_policy] = mocks.inline_policies("deploy-roles-prod-cluster-creator")
-    [eks] = [s for s in prod_policy["Statement"] if s["Sid"] == "ThisClusterAndItsEntries"]
-    assert all("kubeboard-prod" in arn and "kubeboard-dev" not in arn for arn in eks["Resource"])
+    scoped = [s for s in prod_policy["Statement"] if s["Sid"] in {"ThisCluster", "ItsAccessEntriesAndAddOns"}]
+    arns = [
+        arn
+        for statement in scoped
+        for arn in (
+            [statement["Resource"]] if isinstance(statement["Resource"], str) else statement["Resource"]
+        )
+    ]
+    assert len(arns) == 3
+    assert all("kubeboard-prod" in arn and "kubeboard-dev" not in arn for arn in arns)
+    [create] = [s for s in prod_policy["Statement"] if s["Sid"] == "CreateOnlyACreatorTaggedCluster"]
+    assert create["Action"] == "eks:CreateCluster"
+    assert create["Condition"] == {
+        "StringLike": {
+            "aws:RequestTag/kubeboard.io/cluster-creator": "arn:aws:iam::111122223333:role/*-cluster-creator"
+        }
+    }
 
 
 @pytest.mark.usefixtures("mocks")

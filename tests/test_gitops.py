@@ -44,7 +44,9 @@ def test_argocd_release_is_pinned_from_argo_helm(stack: str) -> None:
 
 @pytest.mark.parametrize("stack", ["dev", "prod"])
 def test_every_argocd_values_key_exists_upstream(stack: str) -> None:
-    chart = ChartValues.load("argo-cd", "10.1.1", free_form=ARGOCD_FREE_FORM)
+    chart = ChartValues.load(
+        "argo-cd", "10.1.1", free_form=ARGOCD_FREE_FORM, subcharts={"redis-ha": ("redis-ha", "4.38.0")}
+    )
     assert chart.unknown_paths(_argocd(plan_for(stack))["inputs"]["values"]) == []
 
 

@@ -338,16 +338,17 @@ STACK_FILES = sorted(PROJECT_DIR.glob("Pulumi.*.yaml"))
 
 def test_the_project_file_passes() -> None:
     project = load_project(yaml.safe_load((PROJECT_DIR / "Pulumi.yaml").read_text(encoding="utf-8")))
-    # Declared without a default, so every stack (account and environment alike) must set it.
-    assert project.config["platform"].default is None and project.config["platform"].value is None
-    assert "aws:region" not in project.config
+    # The account stack and the environment stacks share no section, so none may be required of all.
+    assert project.config == {}
 
 
 @pytest.mark.parametrize("path", STACK_FILES, ids=[path.name for path in STACK_FILES])
 def test_every_stack_file_passes_the_cli_rules(path: Path) -> None:
     stack = path.name.removeprefix("Pulumi.").removesuffix(".yaml")
     config = read_stack_config(PROJECT_DIR, stack)
-    assert "kubeboard:platform" in config.values
+    assert config.values["aws:region"] == "ap-northeast-2"
+    section = "kubeboard:account" if stack == "shared" else "kubeboard:platform"
+    assert section in config.values
 
 
 def _copy(tmp_path: Path) -> Path:
@@ -361,7 +362,10 @@ def test_typed_aws_region_in_the_project_file_stops_the_plan(
 ) -> None:
     project = _copy(tmp_path)
     document = yaml.safe_load((project / "Pulumi.yaml").read_text(encoding="utf-8"))
-    document["config"]["aws:region"] = {"type": "string", "description": "AWS region of the stack"}
+    document.setdefault("config", {})["aws:region"] = {
+        "type": "string",
+        "description": "AWS region of the stack",
+    }
     (project / "Pulumi.yaml").write_text(yaml.safe_dump(document, sort_keys=False), encoding="utf-8")
 
     code = main(["plan", "dev", "--cwd", str(project), "--out", str(project / "out")])
@@ -380,7 +384,10 @@ def test_a_new_required_key_must_be_set_in_every_stack(
 ) -> None:
     project = _copy(tmp_path)
     document = yaml.safe_load((project / "Pulumi.yaml").read_text(encoding="utf-8"))
-    document["config"]["owner"] = {"type": "string", "description": "who answers for the stack"}
+    document.setdefault("config", {})["owner"] = {
+        "type": "string",
+        "description": "who answers for the stack",
+    }
     (project / "Pulumi.yaml").write_text(yaml.safe_dump(document, sort_keys=False), encoding="utf-8")
 
     code = main(["plan", "dev", "--cwd", str(project), "--out", str(project / "out")])

@@ -113,7 +113,8 @@ def test_the_plan_says_which_secrets_a_real_run_asks_for() -> None:
 def test_configuring_slack_adds_its_webhook_to_the_secrets_required(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    for name in ("Pulumi.yaml", "__main__.py"):
+    # The dev stack reads the account stack: it comes along.
+    for name in ("Pulumi.yaml", "__main__.py", "Pulumi.shared.yaml"):
         shutil.copy(PROJECT_DIR / name, tmp_path / name)
     config: dict[str, Any] = stack_file("dev")["config"]
     config["kubeboard:observability"]["alerting"]["slack"] = {"channel": "#kubeboard-alerts"}

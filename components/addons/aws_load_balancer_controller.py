@@ -11,8 +11,12 @@ import pulumi
 
 from ..irsa import PolicyDocument
 from .contract import AddOnSpec, IrsaSpec
+from .pod_security import restricted_container
 
 NAME = "aws-load-balancer-controller"
+# The label the platform chart puts on namespaces; team namespaces (dev, prod) carry `team`.
+TIER_LABEL = "kubeboard.io/tier"
+TEAM_TIER = "team"
 CHART_VERSION = "3.5.0"
 CONTROLLER_VERSION = "v3.5.0"
 REPOSITORY = "https://aws.github.io/eks-charts"
@@ -57,5 +61,16 @@ def spec(*, cluster_name: str, region: str, vpc_id: pulumi.Input[str]) -> AddOnS
             # The Service webhook (failurePolicy Fail, every Service in the cluster) would make any
             # release that creates a Service fail while the controller is starting or down.
             "enableServiceMutatorWebhook": False,
+            # The chart's default keeps capabilities and the runtime's seccomp profile unset.
+            "securityContext": restricted_container(),
+            # The platform's class `alb` serves every namespace but the teams': those publish through
+            # their own class (charts/kubeboard tenancy.yaml), never on the platform UIs' ALB.
+            "ingressClassParams": {
+                "spec": {
+                    "namespaceSelector": {
+                        "matchExpressions": [{"key": TIER_LABEL, "operator": "NotIn", "values": [TEAM_TIER]}]
+                    }
+                }
+            },
         },
     )

@@ -6,6 +6,7 @@ from typing import Any
 
 from ..irsa import PolicyDocument
 from .contract import AddOnSpec, IrsaSpec
+from .pod_security import restricted_container, restricted_pod
 
 NAME = "cluster-autoscaler"
 CHART_VERSION = "9.59.0"
@@ -81,6 +82,9 @@ def spec(*, cluster_name: str, region: str, kubernetes_version: str) -> AddOnSpe
             "requests": {"cpu": "100m", "memory": "300Mi"},
             "limits": {"cpu": "500m", "memory": "600Mi"},
         },
+        # The chart sets no security context; the autoscaler needs no privileges at all.
+        "securityContext": restricted_pod(),
+        "containerSecurityContext": restricted_container(),
     }
     return AddOnSpec(
         name=NAME,

@@ -8,6 +8,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..addons.contract import deep_merge
+from ..addons.pod_security import needs, restricted_container, restricted_pod
+
 NAME_LOGS = "alloy-logs"
 NAME_EVENTS = "alloy-events"
 CHART = "alloy"
@@ -20,6 +23,24 @@ STREAM_LABELS = ("namespace", "pod", "container", "app")
 _RESOURCES_LOGS = {"requests": {"cpu": "50m", "memory": "128Mi"}, "limits": {"memory": "512Mi"}}
 _RESOURCES_EVENTS = {"requests": {"cpu": "20m", "memory": "64Mi"}, "limits": {"memory": "256Mi"}}
 _RELOADER_RESOURCES = {"requests": {"cpu": "10m", "memory": "50Mi"}, "limits": {"memory": "64Mi"}}
+ALLOY_UID = 473
+"""The image's own non-root `alloy` user (the image runs as root unless told otherwise)."""
+LOG_FILES_GID = 0
+"""containerd writes pod log files as root:root, mode 0640: the group may read them."""
+
+
+def _non_root(*, supplemental_groups: list[int] | None = None) -> dict[str, Any]:
+    """Pod and container security contexts running Alloy as its own user with no privileges.
+
+    The root filesystem stays writable: Alloy keeps its positions and WAL under /tmp/alloy.
+    """
+    pod = restricted_pod(ALLOY_UID, ALLOY_UID)
+    if supplemental_groups:
+        pod["supplementalGroups"] = supplemental_groups
+    return {
+        "global": {"podSecurityContext": pod},
+        "alloy": {"securityContext": restricted_container(read_only_root=False)},
+    }
 
 
 def _write_block(push_url: str) -> str:
@@ -105,8 +126,9 @@ def events_config(push_url: str) -> str:
 
 
 def logs_values(push_url: str) -> dict[str, Any]:
-    """The DaemonSet release: reads /var/log/pods from the host, read-only."""
-    return {
+    """The DaemonSet release: reads /var/log/pods from the host, read-only, as a non-root user
+    in the log files' group."""
+    values = {
         "alloy": {
             "configMap": {"create": True, "content": pod_logs_config(push_url)},
             "mounts": {"varlog": True},
@@ -118,14 +140,18 @@ def logs_values(push_url: str) -> dict[str, Any]:
             "type": "daemonset",
             # Every node, including tainted system nodes: their pods' logs matter too.
             "tolerations": [{"operator": "Exists"}],
+            "podAnnotations": needs(
+                "privileged", "reads pod log files from the node (hostPath /var/log, read-only)"
+            ),
         },
         "configReloader": {"resources": _RELOADER_RESOURCES},
     }
+    return deep_merge(values, _non_root(supplemental_groups=[LOG_FILES_GID]))
 
 
 def events_values(push_url: str) -> dict[str, Any]:
     """The events release: exactly one replica, so each event is shipped once."""
-    return {
+    values = {
         # The first release (the DaemonSet) owns the chart's CRDs.
         "crds": {"create": False},
         "alloy": {
@@ -136,3 +162,4 @@ def events_values(push_url: str) -> dict[str, Any]:
         "controller": {"type": "deployment", "replicas": 1},
         "configReloader": {"resources": _RELOADER_RESOURCES},
     }
+    return deep_merge(values, _non_root())

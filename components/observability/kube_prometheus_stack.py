@@ -6,6 +6,7 @@ from typing import Any
 
 import pulumi
 
+from ..addons.pod_security import needs, restricted_container
 from ..irsa import PolicyDocument
 from ..settings.observability import GrafanaSettings, PrometheusSettings, quantity_bytes
 from . import alertmanager, grafana, rule_files
@@ -19,6 +20,8 @@ GRAFANA_SERVICE_ACCOUNT = "grafana"
 GRAFANA_ADMIN_SECRET = "grafana-admin"
 GRAFANA_USER_KEY = "admin-user"
 GRAFANA_PASSWORD_KEY = "admin-password"
+_SMALL = {"requests": {"cpu": "10m", "memory": "32Mi"}, "limits": {"memory": "128Mi"}}
+"""Sidecars and one-shot Jobs."""
 RETENTION_SIZE_SHARE = 0.85
 """Prometheus deletes old blocks once the TSDB reaches this share of its volume, before it fills."""
 
@@ -146,6 +149,11 @@ def values(
             "size": grafana_settings.storage_size,
         },
         "resources": {"requests": {"cpu": "100m", "memory": "256Mi"}, "limits": {"memory": "512Mi"}},
+        # The dashboard and data source sidecars.
+        "sidecar": {"resources": _SMALL},
+        # The pod's fsGroup (472) already gives Grafana its volume; the chown init container would
+        # run as root with CHOWN and DAC_OVERRIDE for nothing.
+        "initChownData": {"enabled": False},
         "grafana.ini": {
             "analytics": {"reporting_enabled": False, "check_for_updates": False},
             "auth.anonymous": {"enabled": False},
@@ -215,7 +223,22 @@ def values(
             },
         },
         "prometheusOperator": {
-            "resources": {"requests": {"cpu": "50m", "memory": "128Mi"}, "limits": {"memory": "512Mi"}}
+            "resources": {"requests": {"cpu": "50m", "memory": "128Mi"}, "limits": {"memory": "512Mi"}},
+            # The hook Jobs that create and patch the admission webhook's certificate.
+            "admissionWebhooks": {"patch": {"resources": _SMALL}},
+        },
+        "kube-state-metrics": {
+            # Memory grows with the number of objects in the cluster.
+            "resources": {"requests": {"cpu": "20m", "memory": "64Mi"}, "limits": {"memory": "256Mi"}}
+        },
+        "prometheus-node-exporter": {
+            "resources": {"requests": {"cpu": "20m", "memory": "32Mi"}, "limits": {"memory": "96Mi"}},
+            # Host namespaces and paths, yet no privilege inside the container.
+            "containerSecurityContext": restricted_container(),
+            "podAnnotations": needs(
+                "privileged",
+                "node metrics: the host's network and process namespaces, /proc, /sys and / read-only",
+            ),
         },
         "grafana": grafana_values,
     }

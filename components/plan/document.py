@@ -13,7 +13,7 @@ from ..ordering import forget_waits, recorded_waits
 from . import aws_limits, policies, wait_reasons
 from .collisions import Placement, placement
 from .conformance import check_plan
-from .critical_path import critical_path, load_durations
+from .critical_path import DurationTable, critical_path, load_durations
 from .runner import ACCOUNT_REFERENCE, referenced_stack, run_program
 from .stack_files import StackConfig, StackFileError, read_stack_config
 from .support import support_warnings
@@ -32,15 +32,15 @@ def build_plans(
 ) -> dict[str, dict[str, Any]]:
     """The plans of several stacks, by stack; each referenced stack is run once, before its readers."""
     requested = list(dict.fromkeys(stacks))
+    durations = load_durations(project_dir)
     plans: dict[str, dict[str, Any]] = {}
 
     def plan(stack: str, readers: tuple[str, ...]) -> dict[str, Any]:
         if stack not in plans:
             config = read_stack_config(project_dir, stack)
             references, reference = resolve(stack, config, readers)
-            plans[stack] = _plan(
-                project_dir, stack, references, _placement(project_dir, stack, config, reference), today
-            )
+            where = _placement(project_dir, stack, config, reference)
+            plans[stack] = _plan(project_dir, stack, references, where, durations=durations, today=today)
         return plans[stack]
 
     def resolve(
@@ -101,9 +101,10 @@ def _plan(
     stack: str,
     references: dict[str, dict[str, Any]],
     where: Placement,
+    *,
+    durations: DurationTable,
     today: datetime.date | None,
 ) -> dict[str, Any]:
-    durations = load_durations(project_dir)
     forget_waits()  # the waits `ordering.after` records belong to this run alone
     run = run_program(project_dir, stack, references)
     run.recording.add_inherited_dependencies()

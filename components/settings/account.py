@@ -17,6 +17,7 @@ from .delivery import DeliverySettings, check_environment, check_repository
 from .guardduty import GuardDutySettings
 from .image_scan import ImageScanSettings
 from .log_alarms import LogAlarmsSettings
+from .platform import PrefixName
 from .registry import RegistrySettings
 from .types import Name
 
@@ -49,7 +50,7 @@ class DeploySettings(Model):
 
 
 class AccountSection(Model):
-    name: Name
+    name: PrefixName
     """Prefix of the account-wide names (key alias, delivery roles, scan pipeline), e.g. ``kubeboard``."""
     account_id: AccountId | None = None
     """The 12-digit AWS account. When set, the provider refuses to deploy anywhere else, and the

@@ -14,7 +14,7 @@ from pydantic import AfterValidator, Field, model_validator
 
 from .base import Model
 from .human_roles import CreateRolesSettings
-from .types import IamRoleArn, Ipv4Cidr, Name, RetentionDays
+from .types import IamRoleArn, Ipv4Cidr, Name, RetentionDays, at_most
 
 _KUBERNETES_VERSION = re.compile(r"^1\.(2[89]|[3-9]\d)$")
 
@@ -35,19 +35,14 @@ InstanceType = Annotated[str, Field(pattern=r"^[a-z][a-z0-9-]*\.[a-z0-9]+$")]
 LABEL_KEY_MAX_LENGTH = 128 - len("k8s.io/cluster-autoscaler/node-template/label/")
 
 
-def _fits_autoscaler_tag(key: str) -> str:
-    if len(key) > LABEL_KEY_MAX_LENGTH:
-        raise ValueError(
-            f"{key!r} is {len(key)} characters; at most {LABEL_KEY_MAX_LENGTH}, so that the cluster "
-            "autoscaler's tag k8s.io/cluster-autoscaler/node-template/label/<key> (or taint/<key>) fits AWS's 128"
-        )
-    return key
-
-
 LabelKey = Annotated[
     str,
     Field(pattern=r"^([a-z0-9]([-a-z0-9.]*[a-z0-9])?/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$"),
-    AfterValidator(_fits_autoscaler_tag),
+    at_most(
+        LABEL_KEY_MAX_LENGTH,
+        so_that="the cluster autoscaler's tag k8s.io/cluster-autoscaler/node-template/label/<key> "
+        "(or taint/<key>) fits AWS's 128",
+    ),
 ]
 # Kubernetes label and taint values: at most 63 characters (which also keeps the autoscaler's tag
 # values within AWS's 256).

@@ -8,7 +8,7 @@ from typing import Annotated
 from pydantic import AfterValidator, Field
 
 from .base import Model
-from .types import Environment, Name
+from .types import Environment, Name, at_most
 
 _STACK_REFERENCE = re.compile(r"^(?:[A-Za-z0-9_.-]+/){0,2}[A-Za-z0-9_.-]+$")
 
@@ -28,17 +28,18 @@ StackReferenceName = Annotated[str, AfterValidator(_stack_reference)]
 NAME_MAX_LENGTH = 21
 
 
-def _fits_aws_names(name: str) -> str:
-    if len(name) > NAME_MAX_LENGTH:
-        raise ValueError(
-            f"{name!r} is {len(name)} characters; at most {NAME_MAX_LENGTH}, so that every AWS name "
-            "built from it (buckets, IAM roles, node groups) fits its limit"
-        )
-    return name
+PrefixName = Annotated[
+    Name,
+    at_most(
+        NAME_MAX_LENGTH,
+        so_that="every AWS name built from it (buckets, IAM roles, node groups) fits its limit",
+    ),
+]
+"""A name every physical name of a stack starts with (the platform's, the account's)."""
 
 
 class PlatformSettings(Model):
-    name: Annotated[Name, AfterValidator(_fits_aws_names)]
+    name: PrefixName
     """Prefix of every resource name, and the EKS cluster's name (e.g. ``kubeboard-prod``); 3 to 21
     characters."""
     environment: Environment

@@ -63,3 +63,14 @@ IamRoleArn = Annotated[str, AfterValidator(_role_arn)]
 DnsName = Annotated[str, AfterValidator(_dns_name)]
 Name = Annotated[str, Field(pattern=r"^[a-z][a-z0-9-]{1,30}[a-z0-9]$")]
 PositiveInt = Annotated[int, Field(gt=0)]
+
+
+def at_most(limit: int, *, so_that: str) -> AfterValidator:
+    """A length bound that says why it exists: ``'<text>' is N characters; at most L, so that ...``."""
+
+    def check(text: str) -> str:
+        if len(text) > limit:
+            raise ValueError(f"{text!r} is {len(text)} characters; at most {limit}, so that {so_that}")
+        return text
+
+    return AfterValidator(check)
