@@ -31,7 +31,12 @@ from lambdas.log_report.render import render_html
 
 ROOT = Path(__file__).resolve().parents[2]
 FILES = ROOT / "charts" / "kubeboard" / "files"
-CHROMIUM = shutil.which("chromium") or ("/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None)
+# Debian's chromium (scripts/setup installs it); KUBEBOARD_CHROMIUM names another build of Chromium.
+CHROMIUM = (
+    os.environ.get("KUBEBOARD_CHROMIUM")
+    or shutil.which("chromium")
+    or ("/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None)
+)
 NGINX = shutil.which("nginx") or ("/usr/sbin/nginx" if Path("/usr/sbin/nginx").exists() else None)
 CHROMIUM_ARGS = [
     "--headless",
