@@ -15,13 +15,17 @@ import pulumi_aws as aws
 
 from .deploy_roles import DeployEnvironmentArgs, DeployRoles
 from .github_oidc import DeliveryRepositoryArgs, GitHubDelivery
+from .guardduty import GuardDuty
 from .image_scan_alerts import ImageScanAlerts
+from .log_alarms import ErrorLogAlarms, function_log_group
 from .registry import Registry, RepositoryArgs
 
 # The outputs environment stacks read from the account stack (StackReference.get_output names).
 REPOSITORY_URLS = "repositoryUrls"
 REPOSITORY_ARNS = "repositoryArns"
 GITHUB_OIDC_PROVIDER_ARN = "githubOidcProviderArn"
+IMAGE_SCAN_FINDINGS_BUCKET = "imageScanFindingsBucket"
+IMAGE_SCAN_FINDINGS_KEY_ARN = "imageScanFindingsKeyArn"
 
 
 class AccountRegistryArgs(TypedDict):
@@ -69,6 +73,22 @@ class AccountDeployArgs(TypedDict):
     """One deploy role and one cluster-creator role per environment stack."""
 
 
+class AccountGuardDutyArgs(TypedDict, total=False):
+    """``GuardDutyArgs`` without the name the account supplies."""
+
+    alert_emails: Sequence[str]
+    eks_audit_logs: bool
+    runtime_monitoring: bool
+    manage_agent: bool
+    finding_publishing_frequency: str
+    minimum_severity: int
+
+
+class AccountLogAlarmsArgs(TypedDict, total=False):
+    function_threshold: int
+    period_seconds: int
+
+
 class AccountArgs(TypedDict):
     name: str
     """Prefix of the account-wide physical names (no environment in it: there is one per account)."""
@@ -80,6 +100,10 @@ class AccountArgs(TypedDict):
     """Keyless GitHub Actions delivery roles; ``None`` leaves GitHub's OIDC provider out too."""
     deploy: NotRequired[AccountDeployArgs | None]
     """The roles this repository's deploy and preview workflows assume (needs ``delivery``'s OIDC provider)."""
+    guardduty: NotRequired[AccountGuardDutyArgs | None]
+    """GuardDuty's detector, EKS features and findings topic; ``None`` leaves GuardDuty out."""
+    log_alarms: NotRequired[AccountLogAlarmsArgs | None]
+    """An ERROR metric filter and alarm on the scan function's log group (needs ``scanning``)."""
     allowed_account_id: NotRequired[str | None]
     """The provider refuses to deploy to any other account (a wrong profile fails before any change)."""
     tags: NotRequired[Mapping[str, str]]
@@ -95,6 +119,8 @@ class Account(pulumi.ComponentResource):
     delivery: GitHubDelivery | None
     deploy_roles: DeployRoles | None
     """The roles the deploy and preview workflows of this repository assume (when ``deploy`` is set)."""
+    guardduty: GuardDuty | None
+    log_alarms: ErrorLogAlarms | None
     outputs: dict[str, pulumi.Input[object]]
     """What the account stack exports; environment stacks read them by these names."""
 
@@ -164,6 +190,36 @@ class Account(pulumi.ComponentResource):
                 opts=child,
             )
 
+        log_alarms = args.get("log_alarms")
+        self.log_alarms = None
+        if log_alarms is not None and self.image_scan_alerts is not None:
+            self.log_alarms = ErrorLogAlarms(
+                "log-alarms",
+                {
+                    "name": prefix,
+                    "log_groups": [
+                        function_log_group(
+                            "scan-findings",
+                            self.image_scan_alerts.log_group_name,
+                            log_alarms.get("function_threshold", 1),
+                        )
+                    ],
+                    "alert_topic_arn": self.image_scan_alerts.topic_arn,
+                    "period_seconds": log_alarms.get("period_seconds", 300),
+                },
+                opts=child,
+            )
+
+        guardduty = args.get("guardduty")
+        self.guardduty = None
+        if guardduty is not None:
+            # One detector per account and region: only the account stack may own it.
+            self.guardduty = GuardDuty(
+                "guardduty",
+                {**guardduty, "name": prefix, "alert_emails": guardduty.get("alert_emails", ())},
+                opts=child,
+            )
+
         deploy = args.get("deploy")
         self.deploy_roles = None
         if deploy is not None and self.delivery is not None:
@@ -208,9 +264,18 @@ class Account(pulumi.ComponentResource):
             **(
                 {
                     "imageScanAlertTopicArn": self.image_scan_alerts.topic_arn,
-                    "imageScanFindingsBucket": self.image_scan_alerts.findings_bucket_name,
+                    IMAGE_SCAN_FINDINGS_BUCKET: self.image_scan_alerts.findings_bucket_name,
+                    IMAGE_SCAN_FINDINGS_KEY_ARN: self.image_scan_alerts.findings_key_arn,
                 }
                 if self.image_scan_alerts
+                else {}
+            ),
+            **(
+                {
+                    "guardDutyDetectorId": self.guardduty.detector_id,
+                    "guardDutyFindingsTopicArn": self.guardduty.topic_arn,
+                }
+                if self.guardduty
                 else {}
             ),
         }
@@ -226,6 +291,8 @@ def account_problems(args: AccountArgs) -> list[str]:
     if args["registry"].get("scan_type", "BASIC") not in ("BASIC", "ENHANCED"):
         problems.append("registry.scan_type: must be BASIC or ENHANCED")
     delivery = args.get("delivery")
+    if args.get("log_alarms") is not None and args.get("scanning") is None:
+        problems.append("log_alarms: the account's only function is the scan pipeline; enable scanning")
     if args.get("deploy") is not None and delivery is None:
         problems.append("deploy: the deploy roles trust the account's GitHub OIDC provider; enable delivery")
     for t, team in enumerate(delivery["teams"] if delivery else ()):

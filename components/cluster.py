@@ -32,11 +32,11 @@ VIEWER_GROUP = "kubeboard:viewers"
 
 
 class AccessArgs(TypedDict):
-    admin_role_arn: str
+    admin_role_arn: pulumi.Input[str]
     """Cluster admin (AmazonEKSClusterAdminPolicy on the whole cluster)."""
-    developer_role_arn: str
+    developer_role_arn: pulumi.Input[str]
     """Edit in `developer_namespaces`, view everywhere else."""
-    viewer_role_arn: str
+    viewer_role_arn: pulumi.Input[str]
     """View only, cluster-wide."""
     developer_namespaces: list[str]
     deploy_role_arns: NotRequired[list[str]]
@@ -197,6 +197,8 @@ class Cluster(pulumi.ComponentResource):
     node_role_arn: pulumi.Output[str]
     node_role_name: pulumi.Output[str]
     secrets_key_arn: pulumi.Output[str]
+    control_plane_log_group_name: pulumi.Output[str]
+    """``/aws/eks/<name>/cluster``: the control plane's logs (watched by the platform's log alarms)."""
     provider: k8s.Provider
     """Kubernetes provider for this cluster: every in-cluster resource is created through it."""
     node_groups: dict[str, aws.eks.NodeGroup]
@@ -290,6 +292,7 @@ class Cluster(pulumi.ComponentResource):
         self.cluster_security_group_id = self.eks.cluster_security_group_id
         self.node_security_group_id = self.eks.cluster_security_group_id
         self.secrets_key_arn = self.secrets_key.arn
+        self.control_plane_log_group_name = log_group.name
 
         addon_options = pulumi.ResourceOptions(parent=self, depends_on=[self.eks])
         # The CNI and kube-proxy (DaemonSets) first, so nodes become Ready as soon as they join.
@@ -353,6 +356,7 @@ class Cluster(pulumi.ComponentResource):
 
 def _check_creator_has_no_entry(cluster_name: str, creator_role_arn: str, access: AccessArgs) -> None:
     # EKS creates the creator's admin entry itself; declaring another one fails with ResourceInUseException.
+    # Roles the stack creates itself (Outputs) cannot be the creator, which exists before the stack.
     principals = [entry.principal_arn for entry in access_entries(access).values()]
     if creator_role_arn in principals:
         raise ValueError(

@@ -162,12 +162,13 @@ def platform_chart_values(
     viewer_group: str,
     storage_class_name: str | None,
     kubernetes_version: str,
+    views: pulumi.Input[Mapping[str, Any]] | None = None,
 ) -> pulumi.Output[dict[str, Any]]:
     """The platform chart's values from the stack's outputs (the shape of charts/kubeboard/values.yaml)."""
     annotations = ingress.annotations(hostname)
 
     def build(resolved: list[Any]) -> dict[str, Any]:
-        contract, certificate_arn, web_acl_arn = resolved
+        contract, certificate_arn, web_acl_arn, views_values = resolved
         values: dict[str, Any] = {
             "network": {"vpcCidr": vpc_cidr, "albSubnetCidrs": alb_subnet_cidrs},
             # Pod Security follows the cluster's minor: it moves only with a planned upgrade.
@@ -198,18 +199,21 @@ def platform_chart_values(
                 },
                 "links": [
                     {
-                        "title": "Error-log reports",
+                        "title": "Error logs in Grafana",
                         "url": f"{base}/{LOGGING_DASHBOARD}",
                         "description": "Error lines per namespace, every 10 minutes",
                     },
-                    {"title": "Image scan findings", "url": f"{base}/{IMAGE_SCAN_DASHBOARD}"},
+                    {"title": "Image findings in Grafana", "url": f"{base}/{IMAGE_SCAN_DASHBOARD}"},
                 ],
             }
         if storage_class_name is not None:
             values["storage"] = {"storageClassName": storage_class_name}
+        if views_values is not None:
+            # The front page's error-log reports and image vulnerabilities (components/report_reader.py).
+            values["views"] = dict(views_values)
         return values
 
-    return pulumi.Output.all(annotations, ingress.certificate_arn, ingress.web_acl_arn).apply(build)
+    return pulumi.Output.all(annotations, ingress.certificate_arn, ingress.web_acl_arn, views).apply(build)
 
 
 class GitOpsArgs(TypedDict):

@@ -191,6 +191,10 @@ class ImageScanAlerts(pulumi.ComponentResource):
     """Bucket of the JSON reports, one per image at ``scan-findings/<repository>/<digest>.json``."""
     dead_letter_queue_url: pulumi.Output[str]
     alarm_names: pulumi.Output[list[str]]
+    findings_key_arn: pulumi.Output[str]
+    """The key the findings (and the topic) are encrypted with: readers decrypt through S3 with it."""
+    log_group_name: pulumi.Output[str]
+    """The function's log group (its error lines are watched by the account's log alarms)."""
 
     def __init__(
         self, name: str, args: ImageScanAlertsArgs, opts: pulumi.ResourceOptions | None = None
@@ -325,6 +329,8 @@ class ImageScanAlerts(pulumi.ComponentResource):
         self.findings_bucket_name = bucket.bucket
         self.dead_letter_queue_url = dead_letters.url
         self.alarm_names = pulumi.Output.all(*[alarm.name for alarm in alarms]).apply(list)
+        self.findings_key_arn = key.arn
+        self.log_group_name = queued.log_group.name
         self.register_outputs(
             {
                 "functionName": self.function_name,

@@ -276,6 +276,10 @@ class LogReports(pulumi.ComponentResource):
     exporter_role_arn: pulumi.Output[str]
     exporter_cron_job_name: pulumi.Output[str]
     alarm_names: pulumi.Output[list[str]]
+    key_arn: pulumi.Output[str]
+    """The key both buckets are encrypted with: readers of the reports decrypt through S3 with it."""
+    log_group_name: pulumi.Output[str]
+    """The function's log group (its error lines are watched by the platform's log alarms)."""
 
     def __init__(self, name: str, args: LogReportsArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("kubeboard:index:LogReports", name, None, opts)
@@ -364,6 +368,8 @@ class LogReports(pulumi.ComponentResource):
         self.exporter_role_arn = exporter_role.arn
         self.exporter_cron_job_name = cron_job.metadata.apply(lambda m: m["name"] if m else "")
         self.alarm_names = pulumi.Output.all(*[alarm.name for alarm in alarms]).apply(list)
+        self.key_arn = key.arn
+        self.log_group_name = queued.log_group.name
         self.register_outputs(
             {
                 "rawBucketName": self.raw_bucket_name,

@@ -6,19 +6,23 @@ import pulumi
 import pulumi_aws as aws
 import pulumiverse_time
 
-from .account import REPOSITORY_URLS
+from .account import IMAGE_SCAN_FINDINGS_BUCKET, IMAGE_SCAN_FINDINGS_KEY_ARN, REPOSITORY_URLS
 from .addons import HelmAddOn, aws_load_balancer_controller, external_dns, install_addons
 from .addons.catalog import platform_addons
 from .cluster import DEVELOPER_GROUP, VIEWER_GROUP, Cluster, ClusterCreator
 from .deploy_runner import DeployRunner
 from .edge import Edge
 from .gitops import GitOps, GitOpsArgs, platform_chart_values
-from .log_reports import LogReports
+from .human_roles import HumanRoles
+from .image_scan_alerts import REPORT_PREFIX as FINDINGS_PREFIX
+from .log_alarms import ErrorLogAlarms, WatchedLogGroup, control_plane_log_group, function_log_group
+from .log_reports import REPORT_PREFIX, LogReports
 from .network import Network
 from .observability import Observability
 from .observability.component import ObservabilityArgs
 from .observability.loki import service_url as loki_service_url
 from .ordering import after
+from .report_reader import ReportReader
 from .settings import Settings
 from .shared_storage import SharedStorage
 
@@ -42,6 +46,12 @@ class Platform(pulumi.ComponentResource):
     """10-minute error-log exports from Loki and their reports (when ``kubeboard:logReports`` is enabled)."""
     deploy_runner: DeployRunner | None
     """The in-VPC GitHub Actions runner deploys run on (when ``kubeboard:deployRunner`` is enabled)."""
+    human_roles: HumanRoles | None
+    """The admin, developer and viewer roles, when the stack creates them (``cluster.access.createRoles``)."""
+    report_reader: ReportReader | None
+    """The front-page views sync's read-only role (when ``kubeboard:views`` is enabled)."""
+    log_alarms: ErrorLogAlarms | None
+    """ERROR metric filters and alarms on the platform's log groups (when ``kubeboard:logAlarms`` is on)."""
     """The Helm add-ons by release name; other add-ons may ``depends_on`` these."""
     outputs: dict[str, pulumi.Input[object]]
     """What the stack exports, by output name."""
@@ -130,8 +140,10 @@ class Platform(pulumi.ComponentResource):
                 opts=pulumi.ResourceOptions(parent=self, providers=[aws_provider]),
             )
 
-        self.gitops = self._gitops(settings, ingress_ready)
         self.log_reports = self._log_reports(settings, aws_provider)
+        self.report_reader = self._report_reader(settings, aws_provider)
+        self.log_alarms = self._log_alarms(settings, aws_provider)
+        self.gitops = self._gitops(settings, ingress_ready)
 
         self.outputs = {
             "clusterName": self.cluster.cluster_name,
@@ -166,6 +178,12 @@ class Platform(pulumi.ComponentResource):
                 else {}
             ),
             **({"argocdUrl": self.gitops.url} if self.gitops else {}),
+            **(
+                {f"{role}RoleArn": arn for role, arn in self.human_roles.arns.items()}
+                if self.human_roles
+                else {}
+            ),
+            **({"viewsSyncRoleArn": self.report_reader.role_arn} if self.report_reader else {}),
             **(
                 {
                     "errorLogExportBucket": self.log_reports.raw_bucket_name,
@@ -235,6 +253,106 @@ class Platform(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self, providers=[aws_provider]),
         )
 
+    def _exporter_image(self, settings: Settings) -> pulumi.Output[tuple[str, str, str]]:
+        """(repository URL, tag, digest) of the log-exporter image in the account's registry."""
+        exporter = settings.logReports.exporter
+        if exporter is None:
+            raise ValueError("logReports.exporter is required (settings validation lets none through)")
+        return self.account.get_output(REPOSITORY_URLS).apply(
+            lambda urls: (
+                _repository_url(urls, exporter.repository, settings.platform.account_stack),
+                exporter.image_tag or "",
+                exporter.image_digest or "",
+            )
+        )
+
+    def _report_reader(self, settings: Settings, aws_provider: aws.Provider) -> ReportReader | None:
+        """The read-only identity of the front page's views sync: two prefixes, nothing else."""
+        views = settings.views
+        if not views.enabled or self.log_reports is None:
+            return None
+        reports = self.log_reports
+        return ReportReader(
+            "report-reader",
+            {
+                "name": settings.platform.name,
+                "region": settings.region,
+                "oidc_provider_arn": self.cluster.oidc_provider_arn,
+                "oidc_issuer": self.cluster.oidc_issuer,
+                "reports": (
+                    {
+                        "bucket_name": reports.processed_bucket_name,
+                        "prefix": f"{REPORT_PREFIX}/",
+                        "key_arn": reports.key_arn,
+                    }
+                    if views.error_reports
+                    else None
+                ),
+                # The findings bucket is the account stack's (absent when it has no scanning).
+                "images": (
+                    {
+                        "bucket_name": self.account.get_output(IMAGE_SCAN_FINDINGS_BUCKET),
+                        "prefix": FINDINGS_PREFIX,
+                        "key_arn": self.account.get_output(IMAGE_SCAN_FINDINGS_KEY_ARN),
+                    }
+                    if views.image_findings
+                    else None
+                ),
+            },
+            opts=pulumi.ResourceOptions(parent=self, providers=[aws_provider]),
+        )
+
+    def _views_values(self, settings: Settings) -> pulumi.Output[dict[str, object]] | None:
+        """The platform chart's ``views`` values: the sync job's role, buckets and image."""
+        reader, views = self.report_reader, settings.views
+        if reader is None:
+            return None
+        return pulumi.Output.all(
+            reader.role_arn, reader.reports_bucket, reader.images_bucket, self._exporter_image(settings)
+        ).apply(
+            lambda v: {
+                "enabled": True,
+                "schedule": views.schedule,
+                "region": settings.region,
+                "roleArn": v[0],
+                "reports": {"bucket": v[1], "prefix": f"{REPORT_PREFIX}/"},
+                "images": {"bucket": v[2], "prefix": FINDINGS_PREFIX},
+                "maxReports": views.max_reports,
+                "maxImages": views.max_images,
+                "topFindings": views.top_findings,
+                "image": {
+                    "repository": v[3][0],
+                    "tag": v[3][1],
+                    "digest": v[3][2],
+                    "pullPolicy": "Always",
+                },
+            }
+        )
+
+    def _log_alarms(self, settings: Settings, aws_provider: aws.Provider) -> ErrorLogAlarms | None:
+        """O3: ERROR lines of the platform's Lambda and of the EKS control plane -> alarms -> alert topic."""
+        alarms = settings.logAlarms
+        topic = self.observability.alert_topic if self.observability else None
+        if not alarms.enabled or topic is None:
+            return None
+        groups: list[WatchedLogGroup] = [
+            control_plane_log_group(self.cluster.control_plane_log_group_name, alarms.control_plane_threshold)
+        ]
+        if self.log_reports is not None:
+            groups.append(
+                function_log_group("log-report", self.log_reports.log_group_name, alarms.function_threshold)
+            )
+        return ErrorLogAlarms(
+            "log-alarms",
+            {
+                "name": settings.platform.name,
+                "log_groups": groups,
+                "alert_topic_arn": topic.arn,
+                "period_seconds": alarms.period_seconds,
+            },
+            opts=pulumi.ResourceOptions(parent=self, providers=[aws_provider]),
+        )
+
     def _ingress_ready(self) -> pulumi.ResourceOptions | None:
         """What a release that makes an Ingress waits for, so that it is installed and destroyed
         while the controllers that turn its Ingress into an ALB and a DNS name are running."""
@@ -290,6 +408,7 @@ class Platform(pulumi.ComponentResource):
             viewer_group=VIEWER_GROUP,
             storage_class_name=settings.storage.storage_class_name if settings.storage.enabled else None,
             kubernetes_version=settings.cluster.kubernetes_version,
+            views=self._views_values(settings),
         )
         gitops_args: GitOpsArgs = {
             "settings": gitops,
@@ -344,6 +463,43 @@ class Platform(pulumi.ComponentResource):
     def _cluster_and_storage(self, settings: Settings, child: pulumi.ResourceOptions) -> None:
         """The cluster, its Helm add-ons and shared storage (K1, K2, O4)."""
         prefix, cluster = settings.platform.name, settings.cluster
+        create = cluster.access.create_roles
+        self.human_roles = None
+        if create is not None:
+            # The people's roles exist before the cluster: its access entries name them.
+            self.human_roles = HumanRoles(
+                "human-roles",
+                {
+                    "name": prefix,
+                    "cluster_name": prefix,
+                    "saml": {"provider_arn": create.saml.provider_arn} if create.saml else None,
+                    "oidc": (
+                        {
+                            "provider_arn": create.oidc.provider_arn,
+                            "audience": create.oidc.audience,
+                            "subjects": create.oidc.subjects.model_dump(),
+                        }
+                        if create.oidc
+                        else None
+                    ),
+                    "identity_center": (
+                        {"permission_sets": create.identity_center.permission_sets.model_dump()}
+                        if create.identity_center
+                        else None
+                    ),
+                    "max_session_hours": create.max_session_hours,
+                },
+                opts=child,
+            )
+        human_arns: dict[str, pulumi.Input[str]] = (
+            dict(self.human_roles.arns)
+            if self.human_roles
+            else {
+                "admin": _given(cluster.access.admin_role_arn),
+                "developer": _given(cluster.access.developer_role_arn),
+                "viewer": _given(cluster.access.viewer_role_arn),
+            }
+        )
         # One output per private subnet: EFS needs a mount target in each, counted at program time.
         private_subnets = [
             _nth(self.network.private_subnet_ids, index)
@@ -360,9 +516,9 @@ class Platform(pulumi.ComponentResource):
                 "endpoint_public_access": cluster.endpoint.public_access,
                 "public_access_cidrs": cluster.endpoint.public_access_cidrs,
                 "access": {
-                    "admin_role_arn": cluster.access.admin_role_arn,
-                    "developer_role_arn": cluster.access.developer_role_arn,
-                    "viewer_role_arn": cluster.access.viewer_role_arn,
+                    "admin_role_arn": human_arns["admin"],
+                    "developer_role_arn": human_arns["developer"],
+                    "viewer_role_arn": human_arns["viewer"],
                     "developer_namespaces": cluster.access.developer_namespaces,
                     "deploy_role_arns": cluster.access.deploy_role_arns,
                     "preview_role_arn": cluster.access.preview_role_arn,
@@ -430,6 +586,12 @@ class Platform(pulumi.ComponentResource):
                 },
                 opts=child,
             )
+
+
+def _given(arn: str | None) -> str:
+    if arn is None:  # settings require the ARN whenever the stack does not create the role
+        raise ValueError("cluster.access: a role ARN is missing and createRoles is not set")
+    return arn
 
 
 def _nth(ids: pulumi.Output[list[str]], index: int) -> pulumi.Output[str]:

@@ -23,6 +23,7 @@ from .deploy_runner import DeployRunnerSettings
 from .edge import EdgeSettings
 from .errors import NAMESPACE, SettingsError, from_validation_error
 from .gitops import GitOpsSettings
+from .log_alarms import LogAlarmsSettings
 from .log_reports import LogReportsSettings
 from .network import NatGatewayStrategy, NetworkSettings
 from .observability import ObservabilitySettings
@@ -30,6 +31,7 @@ from .platform import PlatformSettings
 from .secrets import clear_secret_problem, missing_secret_problem, place_placeholder, secret_slots
 from .storage import SharedStorageSettings
 from .types import Environment
+from .views import ViewsSettings
 
 __all__ = [
     "AccountSettings",
@@ -66,6 +68,10 @@ class Settings(Model):
     logReports: LogReportsSettings = LogReportsSettings(enabled=False)
     # The in-VPC runner deploys use (`kubeboard:deployRunner`); required when GitHub cannot reach the API.
     deployRunner: DeployRunnerSettings = DeployRunnerSettings()
+    # The front page's error-log reports and image vulnerabilities (`kubeboard:views`).
+    views: ViewsSettings = ViewsSettings()
+    # ERROR metric filters and alarms on the platform's log groups (`kubeboard:logAlarms`, O3).
+    logAlarms: LogAlarmsSettings = LogAlarmsSettings()
 
     @model_validator(mode="after")
     def _fits_region(self) -> Self:
@@ -118,6 +124,50 @@ class Settings(Model):
             raise ValueError(
                 "logReports.enabled: needs observability enabled (Loki) with alerting.emails "
                 "(its alarms notify that alert topic)"
+            )
+        return self
+
+    @model_validator(mode="after")
+    def _created_roles_have_no_other_entry(self) -> Self:
+        access = self.cluster.access
+        if access.create_roles is None:
+            return self
+        created = {f"{self.platform.name}-{role}": role for role in ("admin", "developer", "viewer")}
+        others = {
+            "deployRoleArns": access.deploy_role_arns,
+            "previewRoleArn": [access.preview_role_arn] if access.preview_role_arn else [],
+            "clusterCreatorRoleArn": [access.cluster_creator_role_arn],
+        }
+        for key, arns in others.items():
+            for arn in arns:
+                role = created.get(arn.rsplit("/", 1)[-1])
+                if role is not None:
+                    raise ValueError(
+                        f"cluster.access.{key}: {arn} is the {role} role this stack creates (createRoles); "
+                        "one role, one access entry"
+                    )
+        return self
+
+    @model_validator(mode="after")
+    def _views_have_their_sources(self) -> Self:
+        if self.views.enabled:
+            if not self.gitops.enabled:
+                raise ValueError(
+                    "views.enabled: the views are part of the platform chart, which gitops deploys"
+                )
+            if not self.logReports.enabled:
+                raise ValueError(
+                    "views.enabled: needs logReports enabled (its processed bucket holds the reports, "
+                    "and the views sync runs in its exporter image)"
+                )
+        return self
+
+    @model_validator(mode="after")
+    def _log_alarms_have_an_alert_topic(self) -> Self:
+        if self.logAlarms.enabled and not (self.observability.enabled and self.observability.alerting.emails):
+            raise ValueError(
+                "logAlarms.enabled: needs observability enabled with alerting.emails (the alarms notify "
+                "that alert topic)"
             )
         return self
 

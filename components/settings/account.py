@@ -14,7 +14,9 @@ from pydantic import AfterValidator, Field, model_validator
 
 from .base import Model
 from .delivery import DeliverySettings, check_environment, check_repository
+from .guardduty import GuardDutySettings
 from .image_scan import ImageScanSettings
+from .log_alarms import LogAlarmsSettings
 from .platform import PrefixName
 from .registry import RegistrySettings
 from .types import Name
@@ -62,6 +64,18 @@ class AccountSection(Model):
     delivery: DeliverySettings = DeliverySettings()
     deploy: DeploySettings | None = None
     """The deploy and preview roles of this repository's workflows; needs ``delivery`` (its OIDC provider)."""
+    guardduty: GuardDutySettings = GuardDutySettings()
+    """GuardDuty's detector (one per account and region) with EKS audit-log and runtime monitoring."""
+    log_alarms: LogAlarmsSettings = LogAlarmsSettings()
+    """An ERROR metric filter and alarm on the scan function's log group, notifying its alert topic."""
+
+    @model_validator(mode="after")
+    def _log_alarms_watch_the_scan_function(self) -> Self:
+        if self.log_alarms.enabled and not self.scanning.enabled:
+            raise ValueError(
+                "logAlarms.enabled: the account's only function is the scan pipeline; enable scanning"
+            )
+        return self
 
     @model_validator(mode="after")
     def _delivery_pushes_to_declared_repositories(self) -> Self:
@@ -134,6 +148,26 @@ class AccountSettings(Model):
                     "max_session_hours": delivery.max_session_hours,
                 }
                 if delivery.enabled
+                else None
+            ),
+            "guardduty": (
+                {
+                    "alert_emails": list(account.guardduty.alert_emails),
+                    "eks_audit_logs": account.guardduty.eks_audit_logs,
+                    "runtime_monitoring": account.guardduty.runtime_monitoring,
+                    "manage_agent": account.guardduty.manage_agent,
+                    "finding_publishing_frequency": account.guardduty.finding_publishing_frequency.value,
+                    "minimum_severity": account.guardduty.minimum_severity.floor,
+                }
+                if account.guardduty.enabled
+                else None
+            ),
+            "log_alarms": (
+                {
+                    "function_threshold": account.log_alarms.function_threshold,
+                    "period_seconds": account.log_alarms.period_seconds,
+                }
+                if account.log_alarms.enabled
                 else None
             ),
             "deploy": (

@@ -13,6 +13,7 @@ from typing import Annotated, Self
 from pydantic import AfterValidator, Field, model_validator
 
 from .base import Model
+from .human_roles import CreateRolesSettings
 from .types import IamRoleArn, Ipv4Cidr, Name, RetentionDays, at_most
 
 _KUBERNETES_VERSION = re.compile(r"^1\.(2[89]|[3-9]\d)$")
@@ -139,9 +140,13 @@ class EndpointSettings(Model):
 class AccessSettings(Model):
     """IAM roles mapped to cluster permissions through EKS access entries (F3, O5, H6)."""
 
-    admin_role_arn: IamRoleArn
-    developer_role_arn: IamRoleArn
-    viewer_role_arn: IamRoleArn
+    admin_role_arn: IamRoleArn | None = None
+    developer_role_arn: IamRoleArn | None = None
+    viewer_role_arn: IamRoleArn | None = None
+    """The three people's roles, made elsewhere; or leave them out and set ``createRoles``."""
+    create_roles: CreateRolesSettings | None = None
+    """The stack makes ``<platform.name>-admin``, ``-developer`` and ``-viewer``, trusting the account's
+    identity provider (SAML, OIDC or IAM Identity Center), each mapped to its access entry."""
     developer_namespaces: Annotated[list[Namespace], Field(min_length=1)] = Field(
         default_factory=lambda: ["dev"]
     )
@@ -158,11 +163,25 @@ class AccessSettings(Model):
     """The AWS profile that resolves to ``clusterCreatorRoleArn`` in deploys (see the README)."""
 
     @model_validator(mode="after")
+    def _roles_given_or_created(self) -> Self:
+        given = {
+            "adminRoleArn": self.admin_role_arn,
+            "developerRoleArn": self.developer_role_arn,
+            "viewerRoleArn": self.viewer_role_arn,
+        }
+        for key, arn in given.items():
+            if self.create_roles is not None and arn is not None:
+                raise ValueError(f"{key}: the stack creates this role (createRoles); remove the ARN")
+            if self.create_roles is None and arn is None:
+                raise ValueError(f"{key}: required, or set createRoles to have the stack create the roles")
+        return self
+
+    @model_validator(mode="after")
     def _one_entry_per_principal(self) -> Self:
         entries = {
-            "adminRoleArn": [self.admin_role_arn],
-            "developerRoleArn": [self.developer_role_arn],
-            "viewerRoleArn": [self.viewer_role_arn],
+            "adminRoleArn": [self.admin_role_arn] if self.admin_role_arn else [],
+            "developerRoleArn": [self.developer_role_arn] if self.developer_role_arn else [],
+            "viewerRoleArn": [self.viewer_role_arn] if self.viewer_role_arn else [],
             "deployRoleArns": self.deploy_role_arns,
             "previewRoleArn": [self.preview_role_arn] if self.preview_role_arn else [],
         }
@@ -183,9 +202,9 @@ class AccessSettings(Model):
     def _distinct(self) -> Self:
         roles = {"adminRoleArn": self.admin_role_arn, "developerRoleArn": self.developer_role_arn}
         for key, arn in roles.items():
-            if arn == self.viewer_role_arn:
+            if arn is not None and arn == self.viewer_role_arn:
                 raise ValueError(f"viewerRoleArn: must differ from {key}: one role, one set of permissions")
-        if self.admin_role_arn == self.developer_role_arn:
+        if self.admin_role_arn is not None and self.admin_role_arn == self.developer_role_arn:
             raise ValueError(
                 "developerRoleArn: must differ from adminRoleArn: one role, one set of permissions"
             )

@@ -110,7 +110,10 @@ def test_page_config_carries_the_links(rendered_stacks: dict[str, Rendered]) -> 
     site = rendered_stacks["dev"].one("ConfigMap", "kubeboard-web-site")["data"]
     config = json.loads(site["config.json"])
     assert config["title"] == "Kubeboard (dev)"
-    assert [link["title"] for link in config["links"]] == ["Error-log reports", "Image scan findings"]
+    assert [link["title"] for link in config["links"]] == [
+        "Error logs in Grafana",
+        "Image findings in Grafana",
+    ]
     assert {"index.html", "app.js", "style.css"} <= set(site)
     # The page renders data as text only: no HTML injection from event messages.
     assert "innerHTML" not in site["app.js"]

@@ -1788,3 +1788,92 @@ fails(
     [res(FN, "f", {**GOOD_FN, "reservedConcurrentExecutions": 0})],
     says="reserved concurrency 0 throttles every invocation",
 )
+
+# --- People's roles (F3, H6) -------------------------------------------------------------------------
+P = "aws-iam-human-role-trust-federated"
+HUMAN_TAGS = {"kubeboard.io/role-class": "human"}
+SAML = "arn:aws:iam::111122223333:saml-provider/corp"
+OIDC = "arn:aws:iam::111122223333:oidc-provider/idp.example.com"
+SSO = "arn:aws:iam::111122223333:role/aws-reserved/sso.amazonaws.com/*AWSReservedSSO_Admin_*"
+
+
+def human_role(*statements: dict[str, Any], tags: dict[str, str] | None = None) -> list[dict[str, Any]]:
+    return [
+        res(
+            ROLE,
+            "admin",
+            {"assumeRolePolicy": doc(*statements), "tags": HUMAN_TAGS if tags is None else tags},
+        )
+    ]
+
+
+saml_statement = {
+    "Effect": "Allow",
+    "Principal": {"Federated": SAML},
+    "Action": ["sts:AssumeRoleWithSAML", "sts:TagSession"],
+    "Condition": {"StringEquals": {"SAML:aud": "https://signin.aws.amazon.com/saml"}},
+}
+account_root = {
+    "Effect": "Allow",
+    "Principal": {"AWS": "arn:aws:iam::111122223333:root"},
+    "Action": "sts:AssumeRole",
+}
+fails(
+    P,
+    "an account without MFA",
+    human_role({**account_root, "Condition": {"StringEquals": {"aws:PrincipalOrgID": "o-1"}}}),
+)
+fails(P, "SAML without its audience", human_role({**saml_statement, "Condition": {}}))
+fails(
+    P,
+    "OIDC without sub",
+    human_role(
+        {
+            "Effect": "Allow",
+            "Principal": {"Federated": OIDC},
+            "Action": "sts:AssumeRoleWithWebIdentity",
+            "Condition": {"StringEquals": {"idp.example.com:aud": "kubeboard"}},
+        }
+    ),
+)
+fails(
+    P,
+    "a service",
+    human_role(
+        {"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"}, "Action": "sts:AssumeRole"}
+    ),
+)
+passes(P, "SAML provider and audience", human_role(saml_statement))
+passes(
+    P,
+    "OIDC with aud and sub",
+    human_role(
+        {
+            "Effect": "Allow",
+            "Principal": {"Federated": OIDC},
+            "Action": "sts:AssumeRoleWithWebIdentity",
+            "Condition": {
+                "StringEquals": {"idp.example.com:aud": "kubeboard"},
+                "StringLike": {"idp.example.com:sub": ["alice@example.com"]},
+            },
+        }
+    ),
+)
+passes(
+    P,
+    "Identity Center permission set",
+    human_role({**account_root, "Condition": {"ArnLike": {"aws:PrincipalArn": SSO}}}),
+)
+passes(
+    P,
+    "an IAM user with MFA",
+    human_role({**account_root, "Condition": {"Bool": {"aws:MultiFactorAuthPresent": "true"}}}),
+)
+passes(
+    P,
+    "not a person's role",
+    human_role(
+        {"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"}, "Action": "sts:AssumeRole"},
+        tags={},
+    ),
+)
