@@ -117,6 +117,8 @@ def _entry(path: Path, key: str, raw: Any) -> dict[str, Any]:
     _check(
         path, f"{key}.ecrRepository", entry.get("ecrRepository"), _ECR_REPOSITORY, "an ECR repository name"
     )
+    if ".dkr.ecr." in entry["ecrRepository"]:
+        raise BadInput(f"{path}: {key}.ecrRepository: give the repository's name, not its URL")
     _check(path, f"{key}.valuesFile", entry.get("valuesFile"), _VALUES_FILE, "a relative .yaml path")
     _check(path, f"{key}.tagPath", entry["tagPath"], _PATH, "a path such as .image.tag")
     _check(path, f"{key}.digestPath", entry["digestPath"], _PATH, "a path such as .image.digest")
