@@ -172,7 +172,7 @@ def test_the_repositorys_promotions_file_is_valid_and_names_declared_repositorie
         assert entry["from"] and entry["update"] == "pull-request" and entry["highThreshold"] == 0
 
 
-def test_matrix_lists_every_entry_or_one(tmp_path: Path) -> None:
+def test_matrix_lists_every_entry_or_one() -> None:
     everything = _run("matrix", str(PROMOTIONS))
     assert everything.returncode == 0, everything.stderr
     names = [entry["name"] for entry in json.loads(everything.stdout)]
@@ -242,7 +242,7 @@ def test_duplicates_and_chains_are_refused(tmp_path: Path) -> None:
             "promotions[2].from: 'b' itself promotes from another entry",
         ),
         (
-            [{"name": "a", **base}, {"name": "b", "from": "a", **{**base, "ecrRepository": "shop/web"}}],
+            [{"name": "a", **base}, {"name": "b", "from": "a", **base, "ecrRepository": "shop/web"}],
             "promotes another ECR repository",
         ),
     ]
@@ -354,5 +354,5 @@ def test_select_from_another_entry_takes_the_image_that_environment_runs(tmp_pat
     dev.write_text('image:\n  tag: ""\n  digest: ""\n')
     assert promote_image.select(loaded, "shop-prod", tmp_path, never) is None
     dev.write_text(f'image:\n  tag: "{SHA_A}"\n  digest: "latest"\n')
-    with pytest.raises(promote_image.BadInput, match="values-dev.yaml: .* digest 'latest'"):
+    with pytest.raises(promote_image.BadInput, match=r"values-dev.yaml: .* digest 'latest'"):
         promote_image.select(loaded, "shop-prod", tmp_path, never)
