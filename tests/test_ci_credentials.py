@@ -292,3 +292,10 @@ def test_no_application_repository_needs_a_gitops_key() -> None:
     assert (
         promote["steps"][write]["if"] == promote["steps"][gate]["if"] == "steps.image.outputs.found == 'true'"
     )
+
+
+def test_the_lock_script_uses_the_dated_pip_tools() -> None:
+    from kubeboard_infra.plan.support import load_windows
+
+    [pinned] = re.findall(r"^PIP_TOOLS_VERSION=(\S+)$", (ROOT / "scripts" / "lock").read_text(), re.M)
+    assert {(w.kind, w.name): w.version for w in load_windows()}[("python-package", "pip-tools")] == pinned
