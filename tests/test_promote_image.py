@@ -356,3 +356,77 @@ def test_select_from_another_entry_takes_the_image_that_environment_runs(tmp_pat
     dev.write_text(f'image:\n  tag: "{SHA_A}"\n  digest: "latest"\n')
     with pytest.raises(promote_image.BadInput, match=r"values-dev.yaml: .* digest 'latest'"):
         promote_image.select(loaded, "shop-prod", tmp_path, never)
+
+
+# --- The workflow's write step, against a local GitOps repository ------------------------------------
+
+
+def _write_step() -> dict[str, Any]:
+    workflow = yaml.safe_load((ROOT / ".github" / "workflows" / "promote-image.yml").read_text())
+    [step] = [s for s in workflow["jobs"]["promote"]["steps"] if s["name"].startswith("Write the tag")]
+    return step
+
+
+def _git(*args: str, cwd: Path) -> str:
+    return subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True, check=True).stdout
+
+
+def test_the_write_step_commits_once_and_then_finds_nothing_to_do(tmp_path: Path) -> None:
+    origin = tmp_path / "origin.git"
+    seed = tmp_path / "seed"
+    _git("init", "--quiet", "--bare", "--initial-branch=main", str(origin), cwd=tmp_path)
+    _git("clone", "--quiet", str(origin), str(seed), cwd=tmp_path)
+    (seed / "apps" / "shop").mkdir(parents=True)
+    (seed / "apps" / "shop" / "values-dev.yaml").write_text(VALUES)
+    for args in (
+        ("add", "."),
+        ("-c", "user.name=t", "-c", "user.email=t@t", "commit", "--quiet", "-m", "seed"),
+    ):
+        _git(*args, cwd=seed)
+    _git("push", "--quiet", "origin", "HEAD:main", cwd=seed)
+    work = tmp_path / "job"
+    work.mkdir()
+    (work / "platform").symlink_to(ROOT)
+    _git("clone", "--quiet", str(origin), str(work / "gitops"), cwd=tmp_path)
+
+    env = {
+        "PATH": f"{Path(sys.executable).parent}:/usr/bin:/bin",
+        "HOME": str(tmp_path),
+        "NAME": "shop-dev",
+        "ECR_REPOSITORY": "shop/api",
+        "VALUES_FILE": "apps/shop/values-dev.yaml",
+        "TAG_PATH": ".image.tag",
+        "DIGEST_PATH": ".image.digest",
+        "UPDATE_MODE": "commit",
+        "TAG": SHA_B,
+        "DIGEST": DIGEST_B,
+        "GITOPS_REPOSITORY": "acme/gitops",
+        "GITOPS_BRANCH": "main",
+        "GH_TOKEN": "unused",
+        "RUN_URL": "https://github.com/acme/platform/actions/runs/1",
+        "GITHUB_STEP_SUMMARY": str(tmp_path / "summary.md"),
+    }
+
+    def run() -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            ["bash", "-e", "-c", _write_step()["run"]],
+            cwd=work / "gitops",
+            env=env,
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=60,
+        )
+
+    first = run()
+    assert first.returncode == 0, first.stderr
+    log = _git("log", "--format=%s", "main", cwd=origin).splitlines()
+    assert log == [f"promote(shop-dev): shop/api {SHA_B[:12]}", "seed"]
+    pushed = yaml.safe_load(_git("show", "main:apps/shop/values-dev.yaml", cwd=origin))
+    assert pushed["image"]["tag"] == SHA_B
+    assert pushed["image"]["digest"] == DIGEST_B
+
+    second = run()
+    assert second.returncode == 0, second.stderr
+    assert "already runs" in second.stdout
+    assert len(_git("log", "--format=%s", "main", cwd=origin).splitlines()) == 2
