@@ -299,3 +299,43 @@ def test_the_lock_script_uses_the_dated_pip_tools() -> None:
 
     [pinned] = re.findall(r"^PIP_TOOLS_VERSION=(\S+)$", (ROOT / "scripts" / "lock").read_text(), re.M)
     assert {(w.kind, w.name): w.version for w in load_windows()}[("python-package", "pip-tools")] == pinned
+
+
+def _locked(lock: Path) -> dict[str, str]:
+    return {
+        name.lower().replace("_", "-"): version
+        for name, version in re.findall(
+            r"^([A-Za-z0-9_.-]+)==(\S+) \\$", lock.read_text(encoding="utf-8"), re.M
+        )
+    }
+
+
+@pytest.mark.parametrize(
+    ("lock", "source"),
+    [
+        ("deploy.txt", "pyproject.toml"),
+        ("promote.txt", "promote.in"),
+        ("scan-gate.txt", "scan-gate.in"),
+        ("tools.txt", "tools.in"),
+    ],
+)
+def test_each_lock_file_satisfies_the_bounds_it_was_made_from(lock: str, source: str) -> None:
+    # A bound changed without ./scripts/lock leaves a lock file the bound refuses: fail here, not in a deploy.
+    import tomllib
+
+    from packaging.requirements import Requirement
+
+    if source == "pyproject.toml":
+        lines = tomllib.loads((ROOT / source).read_text(encoding="utf-8"))["project"]["dependencies"]
+    else:
+        text = (ROOT / "requirements" / source).read_text(encoding="utf-8")
+        lines = [line for line in text.splitlines() if line.strip() and not line.startswith("#")]
+    locked = _locked(ROOT / "requirements" / lock)
+    assert lines
+    for line in lines:
+        requirement = Requirement(line)
+        name = requirement.name.lower().replace("_", "-")
+        assert name in locked, f"{lock} lacks {name}"
+        assert requirement.specifier.contains(locked[name], prereleases=True), (
+            f"{lock}: {name}=={locked[name]} vs {line}"
+        )
