@@ -339,3 +339,20 @@ def test_each_lock_file_satisfies_the_bounds_it_was_made_from(lock: str, source:
         assert requirement.specifier.contains(locked[name], prereleases=True), (
             f"{lock}: {name}=={locked[name]} vs {line}"
         )
+
+
+def test_every_pulumi_cli_is_the_release_of_the_locked_sdk() -> None:
+    from kubeboard_infra.plan.support import load_windows
+
+    sdk = _locked(ROOT / "requirements" / "deploy.txt")["pulumi"]
+    assert {(w.kind, w.name): w.version for w in load_windows()}[("tool", "pulumi-cli")] == sdk
+    steps = [
+        (name, step)
+        for name, _, job in _jobs()
+        for step in job.get("steps", [])
+        if step.get("uses", "").startswith("pulumi/actions@")
+    ]
+    assert len(steps) >= 4
+    for name, step in steps:
+        # Without it the action installs whatever CLI is newest, in jobs that hold a deploy role.
+        assert str(step.get("with", {}).get("pulumi-version")) == sdk, f"{name}: {step.get('name')}"
