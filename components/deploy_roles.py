@@ -16,8 +16,8 @@ They exist once per account, before any environment stack (the deploy workflow a
 And ``<name>-preview``: assumed only by jobs of the repository in the GitHub environment ``preview``
 (``repo:<owner>/<repo>:environment:preview``), where the pull-request preview runs; read-only (AWS
 ``ReadOnlyAccess`` minus data reads: object bodies, secret values, parameters, decryption); the
-environment stacks give it a view access entry. The environment, not the pull-request subject, is
-trusted so that only the preview workflow's job gets it, not any job a pull request adds.
+environment stacks give it a view access entry. Pull-request code can name that environment too,
+which is why the role and the environment's Pulumi token are read-only.
 
 And ``<name>-promotion``: assumed only by jobs in the GitHub environment ``promotion`` (the central
 promote-image workflow), it reads images and their scan findings in the registry and nothing else.

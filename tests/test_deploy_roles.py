@@ -155,8 +155,7 @@ def test_preview_role_is_read_only_for_the_preview_environment_of_the_repository
 ) -> None:
     _deploy(_args())
     preview = mocks.roles()["kubeboard-preview"]
-    # Not `:pull_request`: any job a pull request adds would get that subject; only the preview
-    # workflow's job runs in the `preview` environment, whose secret is the read-only Pulumi token.
+    # The environment that holds the read-only Pulumi token, as the preview job runs there.
     assert _subjects(json.loads(preview["assumeRolePolicy"])) == [
         "repo:kubeboard/kubeboard-infra:environment:preview"
     ]
