@@ -430,3 +430,9 @@ def test_the_write_step_commits_once_and_then_finds_nothing_to_do(tmp_path: Path
     assert second.returncode == 0, second.stderr
     assert "already runs" in second.stdout
     assert len(_git("log", "--format=%s", "main", cwd=origin).splitlines()) == 2
+
+
+def test_select_names_an_unknown_promotion(tmp_path: Path) -> None:
+    result = _run("select", str(PROMOTIONS), "nobody", "--gitops", str(tmp_path))
+    assert result.returncode == 2
+    assert "promotion 'nobody' is not listed" in result.stderr
