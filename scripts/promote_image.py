@@ -15,7 +15,8 @@ already runs (prod gets exactly what dev runs). `bump` rewrites only the scalars
 every comment and the layout of the file, and is idempotent: `changed=false` when the file already
 holds them. Both keys must already exist, so a typo cannot add a key Argo CD ignores.
 
-Exit codes: 0 done; 1 nothing to promote (no image); 2 bad input (one line naming the file and key).
+Exit codes: 0 done; 1 nothing to promote (no image); 2 bad input (one line naming the file and key)
+or AWS refused the call.
 Needs only PyYAML and boto3 (requirements/promote.txt), so the workflow runs it from a checkout.
 """
 
@@ -208,10 +209,19 @@ def newest_image(describe_pages: Callable[[str], Any], repository: str) -> tuple
 
 
 def _ecr_pages(region: str | None) -> Callable[[str], Any]:
-    import boto3
+    """Pages of ECR's DescribeImages; the client is made on first use, after the input is checked."""
 
-    paginator = boto3.client("ecr", region_name=region).get_paginator("describe_images")
-    return lambda repository: paginator.paginate(repositoryName=repository, filter={"tagStatus": "TAGGED"})
+    def pages(repository: str) -> Any:
+        import boto3
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        try:
+            paginator = boto3.client("ecr", region_name=region).get_paginator("describe_images")
+            return list(paginator.paginate(repositoryName=repository, filter={"tagStatus": "TAGGED"}))
+        except (BotoCoreError, ClientError) as error:
+            raise BadInput(f"ECR refused to list {repository}: {error}") from None
+
+    return pages
 
 
 def select(

@@ -436,3 +436,19 @@ def test_select_names_an_unknown_promotion(tmp_path: Path) -> None:
     result = _run("select", str(PROMOTIONS), "nobody", "--gitops", str(tmp_path))
     assert result.returncode == 2
     assert "promotion 'nobody' is not listed" in result.stderr
+
+
+def test_select_reports_what_aws_refused_in_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "promotions.yaml"
+    path.write_text(yaml.safe_dump(_promotions()))
+    with mock_aws():  # no repository shop/api in this registry
+        status = promote_image.main(
+            ["select", str(path), "shop-dev", "--gitops", str(tmp_path), "--region", "ap-northeast-2"]
+        )
+    assert status == 2
+    error = capsys.readouterr().err
+    assert error.startswith("error: ECR refused to list shop/api: ")
+    assert "RepositoryNotFoundException" in error
+    assert len(error.strip().splitlines()) == 1
