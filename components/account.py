@@ -61,6 +61,8 @@ class DeliveryTeamArgs(TypedDict):
 
 class AccountDeliveryArgs(TypedDict):
     teams: Sequence[DeliveryTeamArgs]
+    workflow_ref: str
+    """The reusable delivery workflow on main; the only workflow whose jobs the delivery roles trust."""
     existing_oidc_provider_arn: NotRequired[str | None]
     """Reuse GitHub's OIDC provider when another account stack (another region) already made it."""
     max_session_hours: NotRequired[int]
@@ -183,6 +185,7 @@ class Account(pulumi.ComponentResource):
                 {
                     "name": prefix,
                     "repositories": _delivery_roles(delivery["teams"], self.registry.repository_arns),
+                    "workflow_ref": delivery.get("workflow_ref") or "",
                     "existing_oidc_provider_arn": delivery.get("existing_oidc_provider_arn"),
                     "enhanced_scanning": scan_type == "ENHANCED",
                     "max_session_hours": delivery.get("max_session_hours", 1),
@@ -231,6 +234,11 @@ class Account(pulumi.ComponentResource):
                     "repository": deploy["repository"],
                     "oidc_provider_arn": self.delivery.oidc_provider_arn,
                     "environments": deploy["environments"],
+                    # The central promote-image workflow reads the images the teams deliver.
+                    "promotion_ecr_repository_arns": self.registry.repository_arns.apply(
+                        lambda arns: sorted(arns.values())
+                    ),
+                    "enhanced_scanning": scan_type == "ENHANCED",
                 },
                 opts=child,
             )
@@ -257,6 +265,7 @@ class Account(pulumi.ComponentResource):
                     "deployRoleArns": self.deploy_roles.deploy_role_arns,
                     "clusterCreatorRoleArns": self.deploy_roles.cluster_creator_role_arns,
                     "previewRoleArn": self.deploy_roles.preview_role_arn,
+                    "promotionRoleArn": self.deploy_roles.promotion_role_arn,
                 }
                 if self.deploy_roles
                 else {}

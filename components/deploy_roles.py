@@ -13,9 +13,14 @@ They exist once per account, before any environment stack (the deploy workflow a
   ``bootstrapClusterCreatorAdminPermissions``); with a dedicated creator, every role that does
   need access gets an explicit entry and none collides with the implicit one.
 
-And ``<name>-preview``: assumed by pull-request jobs of the repository (``repo:<owner>/<repo>:pull_request``),
-read-only (AWS ``ReadOnlyAccess`` minus data reads: object bodies, secret values, parameters,
-decryption); the environment stacks give it a view access entry.
+And ``<name>-preview``: assumed only by jobs of the repository in the GitHub environment ``preview``
+(``repo:<owner>/<repo>:environment:preview``), where the pull-request preview runs; read-only (AWS
+``ReadOnlyAccess`` minus data reads: object bodies, secret values, parameters, decryption); the
+environment stacks give it a view access entry. Pull-request code can name that environment too,
+which is why the role and the environment's Pulumi token are read-only.
+
+And ``<name>-promotion``: assumed only by jobs in the GitHub environment ``promotion`` (the central
+promote-image workflow), it reads images and their scan findings in the registry and nothing else.
 """
 
 import json
@@ -25,10 +30,13 @@ from typing import Any, NotRequired, TypedDict
 import pulumi
 import pulumi_aws as aws
 
-from .github_oidc import GITHUB_OIDC_HOST, STS_AUDIENCE, trust_policy
+from .github_oidc import promotion_policy, trust_policy
 from .settings.delivery import check_environment, check_repository
 
 IAM_ROLE_NAME_LIMIT = 64
+# The GitHub environments the preview and promotion jobs run in (their OIDC subjects).
+PREVIEW_ENVIRONMENT = "preview"
+PROMOTION_ENVIRONMENT = "promotion"
 ADMINISTRATOR_ACCESS = "arn:aws:iam::aws:policy/AdministratorAccess"
 READ_ONLY_ACCESS = "arn:aws:iam::aws:policy/ReadOnlyAccess"
 # ReadOnlyAccess also reads data; a preview needs the shape of resources, never their contents.
@@ -97,25 +105,8 @@ def preview_role_name(name: str) -> str:
     return f"{name}-preview"
 
 
-def pull_request_trust(provider_arn: str, repository: str) -> dict[str, Any]:
-    """Pull-request jobs of exactly this repository (forks get no OIDC token for it)."""
-    return {
-        "Version": "2012-10-17",
-        "Statement": [
-            {
-                "Sid": "GitHubActionsPullRequests",
-                "Effect": "Allow",
-                "Principal": {"Federated": provider_arn},
-                "Action": "sts:AssumeRoleWithWebIdentity",
-                "Condition": {
-                    "StringEquals": {
-                        f"{GITHUB_OIDC_HOST}:aud": STS_AUDIENCE,
-                        f"{GITHUB_OIDC_HOST}:sub": f"repo:{repository}:pull_request",
-                    }
-                },
-            }
-        ],
-    }
+def promotion_role_name(name: str) -> str:
+    return f"{name}-promotion"
 
 
 def creator_trust(deploy_role_arn: str) -> dict[str, Any]:
@@ -270,6 +261,10 @@ class DeployRolesArgs(TypedDict):
     environments: Sequence[DeployEnvironmentArgs]
     preview: NotRequired[bool]
     """Create the read-only pull-request preview role (default on)."""
+    promotion_ecr_repository_arns: NotRequired[pulumi.Input[Sequence[str]] | None]
+    """ECR repositories the promote-image workflow reads; ``None`` leaves the promotion role out."""
+    enhanced_scanning: NotRequired[bool]
+    """Whether the registry uses Inspector enhanced scanning (the promotion role reads its findings)."""
     max_session_hours: NotRequired[int]
     """Credential lifetime of a deploy job (default 2 hours: a first prod deploy takes over one)."""
     tags: NotRequired[Mapping[str, str]]
@@ -283,6 +278,7 @@ class DeployRoles(pulumi.ComponentResource):
     cluster_creator_role_arns: pulumi.Output[dict[str, str]]
     """Cluster-creator role ARN by stack: the stack's ``cluster.access.clusterCreatorRoleArn``."""
     preview_role_arn: pulumi.Output[str | None]
+    promotion_role_arn: pulumi.Output[str | None]
 
     def __init__(self, name: str, args: DeployRolesArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("kubeboard:index:DeployRoles", name, None, opts)
@@ -292,6 +288,11 @@ class DeployRoles(pulumi.ComponentResource):
         stacks = [check_environment(environment["stack"]) for environment in environments]
         if not environments or len(set(stacks)) != len(stacks):
             raise ValueError(f"{name}: environments must list each stack once (got {stacks})")
+        if PREVIEW_ENVIRONMENT in stacks or PROMOTION_ENVIRONMENT in stacks:
+            raise ValueError(
+                f"{name}: {PREVIEW_ENVIRONMENT!r} and {PROMOTION_ENVIRONMENT!r} are the GitHub environments "
+                "of the preview and promotion jobs; no stack may be named after them"
+            )
         longest = max([cluster_creator_role_name(prefix, stack) for stack in stacks], key=len)
         if len(longest) > IAM_ROLE_NAME_LIMIT:
             raise ValueError(f"{name}: role name {longest!r} exceeds IAM's {IAM_ROLE_NAME_LIMIT} characters")
@@ -346,9 +347,7 @@ class DeployRoles(pulumi.ComponentResource):
                 f"{name}-preview",
                 name=preview_role_name(prefix),
                 description=f"Read-only pulumi preview of pull requests in {repository}",
-                assume_role_policy=provider_arn.apply(
-                    lambda arn: json.dumps(pull_request_trust(arn, repository))
-                ),
+                assume_role_policy=provider_arn.apply(_environment_trust(repository, PREVIEW_ENVIRONMENT)),
                 max_session_duration=3600,
                 tags=tags,
                 opts=child,
@@ -367,6 +366,30 @@ class DeployRoles(pulumi.ComponentResource):
             )
             self.preview_role_arn = preview.arn
 
+        self.promotion_role_arn = pulumi.Output.from_input(None)
+        promoted = args.get("promotion_ecr_repository_arns")
+        if promoted is not None:
+            promotion = aws.iam.Role(
+                f"{name}-promotion",
+                name=promotion_role_name(prefix),
+                description=f"Reads images and scan findings for the promote-image workflow of {repository}",
+                assume_role_policy=provider_arn.apply(_environment_trust(repository, PROMOTION_ENVIRONMENT)),
+                max_session_duration=3600,
+                tags=tags,
+                opts=child,
+            )
+            enhanced = args.get("enhanced_scanning", False)
+            aws.iam.RolePolicy(
+                f"{name}-promotion-read-images",
+                name="read-images",
+                role=promotion.id,
+                policy=pulumi.Output.from_input(promoted).apply(
+                    lambda arns: json.dumps(promotion_policy(arns, enhanced_scanning=enhanced))
+                ),
+                opts=pulumi.ResourceOptions(parent=promotion),
+            )
+            self.promotion_role_arn = promotion.arn
+
         self.deploy_role_arns = pulumi.Output.all(**deploy_arns)
         self.cluster_creator_role_arns = pulumi.Output.all(**creator_arns)
         self.register_outputs(
@@ -374,6 +397,7 @@ class DeployRoles(pulumi.ComponentResource):
                 "deployRoleArns": self.deploy_role_arns,
                 "clusterCreatorRoleArns": self.cluster_creator_role_arns,
                 "previewRoleArn": self.preview_role_arn,
+                "promotionRoleArn": self.promotion_role_arn,
             }
         )
 

@@ -1,8 +1,12 @@
 """GitHubDelivery: application repositories push images to ECR from GitHub Actions without keys (K9, D4).
 
 GitHub's OIDC issuer is registered once per account; each application repository gets its own IAM
-role that only that repository's workflows can assume, and only from the branches and GitHub
-environments listed for it. The role may push to, and read scan results of, its team's ECR
+role that only that repository's jobs can assume, only from the branches and GitHub environments
+listed for it, and only inside the platform's reusable delivery workflow on main (the scan gate
+runs there). IAM has no condition key for the ``job_workflow_ref`` claim, so the application
+repositories customize their OIDC subject to carry it (README: CI credentials) and the trust pins
+``sub`` to ``repo:<repo>:<context>:job_workflow_ref:<workflow>@refs/heads/main``: an application's own
+job in the ``prod`` environment gets a subject no role trusts. The role may push to, and read scan results of, its team's ECR
 repositories and nothing else.
 
 The one wildcard resource is ``ecr:GetAuthorizationToken``: the registry login API has no
@@ -24,7 +28,7 @@ from typing import Any, NotRequired, TypedDict
 import pulumi
 import pulumi_aws as aws
 
-from .settings.delivery import check_branch, check_environment, check_repository
+from .settings.delivery import check_branch, check_environment, check_repository, check_workflow_ref
 
 GITHUB_OIDC_HOST = "token.actions.githubusercontent.com"
 GITHUB_OIDC_URL = f"https://{GITHUB_OIDC_HOST}"
@@ -44,27 +48,51 @@ PUSH_ACTIONS = (
     "ecr:DescribeImageScanFindings",
 )
 ENHANCED_SCAN_READ_ACTIONS = ("inspector2:ListFindings", "inspector2:ListCoverage")
+# Find the newest image and judge its scan (the central promotion): no write, no layer download.
+READ_IMAGE_ACTIONS = ("ecr:DescribeRepositories", "ecr:DescribeImages", "ecr:DescribeImageScanFindings")
 
 
-def subjects(repository: str, branches: Sequence[str], environments: Sequence[str]) -> list[str]:
+# ECR serves enhanced findings from Inspector with the caller's permissions (no resource-level form).
+_ENHANCED_FINDINGS: dict[str, Any] = {
+    "Sid": "ReadEnhancedScanFindings",
+    "Effect": "Allow",
+    "Action": list(ENHANCED_SCAN_READ_ACTIONS),
+    "Resource": "*",
+}
+
+
+def subjects(
+    repository: str,
+    branches: Sequence[str],
+    environments: Sequence[str],
+    workflow_ref: str | None = None,
+) -> list[str]:
     """The OIDC ``sub`` values GitHub puts in tokens of the allowed jobs.
 
     A job that declares a GitHub environment gets ``repo:<repo>:environment:<env>``; any other job
-    on a branch push gets ``repo:<repo>:ref:refs/heads/<branch>``.
+    on a branch push gets ``repo:<repo>:ref:refs/heads/<branch>``. With ``workflow_ref``, the
+    repository's subject template is ``repo``, ``context``, ``job_workflow_ref``, and each subject
+    ends in ``:job_workflow_ref:<workflow_ref>``.
     """
     check_repository(repository)
     if not branches and not environments:
         raise ValueError(f"{repository}: list at least one branch or environment the role trusts")
-    return [f"repo:{repository}:ref:refs/heads/{check_branch(b)}" for b in branches] + [
-        f"repo:{repository}:environment:{check_environment(e)}" for e in environments
+    suffix = f":job_workflow_ref:{check_workflow_ref(workflow_ref)}" if workflow_ref is not None else ""
+    contexts = [f"ref:refs/heads/{check_branch(b)}" for b in branches] + [
+        f"environment:{check_environment(e)}" for e in environments
     ]
+    return [f"repo:{repository}:{context}{suffix}" for context in contexts]
 
 
 def trust_policy(
-    provider_arn: str, repository: str, branches: Sequence[str], environments: Sequence[str]
+    provider_arn: str,
+    repository: str,
+    branches: Sequence[str],
+    environments: Sequence[str],
+    workflow_ref: str | None = None,
 ) -> dict:
-    """Who may assume a repository's delivery role: its own workflows, from the listed refs only."""
-    allowed = subjects(repository, branches, environments)
+    """Who may assume a role: the repository's jobs from the listed refs, in ``workflow_ref`` if given."""
+    allowed = subjects(repository, branches, environments, workflow_ref)
     exact = [s for s in allowed if "*" not in s]
     patterns = [s for s in allowed if "*" in s]
     statements = []
@@ -112,15 +140,24 @@ def permissions_policy(ecr_repository_arns: Sequence[str], *, enhanced_scanning:
         },
     ]
     if enhanced_scanning:
-        statements.append(
-            {
-                # ECR serves enhanced findings from Inspector with the caller's permissions.
-                "Sid": "ReadEnhancedScanFindings",
-                "Effect": "Allow",
-                "Action": list(ENHANCED_SCAN_READ_ACTIONS),
-                "Resource": "*",
-            }
-        )
+        statements.append(_ENHANCED_FINDINGS)
+    return {"Version": "2012-10-17", "Statement": statements}
+
+
+def promotion_policy(ecr_repository_arns: Sequence[str], *, enhanced_scanning: bool) -> dict:
+    """What the promote-image workflow may do: describe images and read their scans, nothing else."""
+    if not ecr_repository_arns:
+        raise ValueError("the promotion role needs at least one ECR repository to read")
+    statements: list[dict[str, Any]] = [
+        {
+            "Sid": "ReadImagesAndScans",
+            "Effect": "Allow",
+            "Action": list(READ_IMAGE_ACTIONS),
+            "Resource": sorted(ecr_repository_arns),
+        }
+    ]
+    if enhanced_scanning:
+        statements.append(_ENHANCED_FINDINGS)
     return {"Version": "2012-10-17", "Statement": statements}
 
 
@@ -150,6 +187,8 @@ class GitHubDeliveryArgs(TypedDict):
     """Prefix of the role names."""
     repositories: Sequence[DeliveryRepositoryArgs]
     """One delivery role per entry."""
+    workflow_ref: str
+    """The reusable delivery workflow on main (``owner/repo/.github/workflows/<file>.yml@refs/heads/main``)."""
     existing_oidc_provider_arn: NotRequired[pulumi.Input[str] | None]
     """An account holds GitHub's OIDC provider at most once: reuse it if another stack created it."""
     enhanced_scanning: NotRequired[bool]
@@ -174,6 +213,10 @@ class GitHubDelivery(pulumi.ComponentResource):
         tags = dict(args.get("tags") or {})
         repositories = list(args["repositories"])
         _check_unique(repositories)
+        try:
+            workflow_ref = check_workflow_ref(args.get("workflow_ref") or "")
+        except ValueError as error:
+            raise ValueError(f"{name}: workflow_ref: {error}") from None
 
         existing = args.get("existing_oidc_provider_arn")
         if existing is not None:
@@ -202,7 +245,7 @@ class GitHubDelivery(pulumi.ComponentResource):
             branches = list(entry.get("branches", ()))
             environments = list(entry.get("environments", ()))
             # Validate now, at program start, not when the first workflow fails to assume the role.
-            subjects(repository, branches, environments)
+            subjects(repository, branches, environments, workflow_ref)
             if not entry["ecr_repository_arns"]:
                 raise ValueError(f"{repository}: list at least one ECR repository it may push to")
             resource_name = f"{name}-{repository.replace('/', '-')}"
@@ -210,7 +253,9 @@ class GitHubDelivery(pulumi.ComponentResource):
                 resource_name,
                 name=role_name(args["name"], repository),
                 description=f"GitHub Actions delivery for {repository}: push to its team's ECR repositories",
-                assume_role_policy=provider_arn.apply(_trust_json(repository, branches, environments)),
+                assume_role_policy=provider_arn.apply(
+                    _trust_json(repository, branches, environments, workflow_ref)
+                ),
                 max_session_duration=session_seconds,
                 tags={**tags, "GitHubRepository": repository},
                 opts=child,
@@ -233,9 +278,13 @@ class GitHubDelivery(pulumi.ComponentResource):
         self.register_outputs({"oidcProviderArn": self.oidc_provider_arn, "roleArns": self.role_arns})
 
 
-def _trust_json(repository: str, branches: list[str], environments: list[str]) -> Callable[[str], str]:
+def _trust_json(
+    repository: str, branches: list[str], environments: list[str], workflow_ref: str
+) -> Callable[[str], str]:
     # A function per role, so each apply keeps its own repository (no late-binding loop variables).
-    return lambda provider_arn: json.dumps(trust_policy(provider_arn, repository, branches, environments))
+    return lambda provider_arn: json.dumps(
+        trust_policy(provider_arn, repository, branches, environments, workflow_ref)
+    )
 
 
 def _check_unique(repositories: Sequence[DeliveryRepositoryArgs]) -> None:

@@ -32,6 +32,9 @@ SCANNING = "aws:ecr/registryScanningConfiguration:RegistryScanningConfiguration"
 ROLE = "aws:iam/role:Role"
 
 
+WORKFLOW_REF = "acme/kubeboard-infra/.github/workflows/build-push-deploy.yml@refs/heads/main"
+
+
 class RecordingMocks(PlanMocks):
     def __init__(self) -> None:
         super().__init__(region=REGION, stack=ACCOUNT_STACK)
@@ -108,6 +111,7 @@ def test_delivery_registers_githubs_provider_once_and_one_role_per_repository(mo
                 "scan_type": "ENHANCED",
             },
             delivery={
+                "workflow_ref": WORKFLOW_REF,
                 "teams": [
                     {
                         "repositories": ["acme/shop"],
@@ -119,7 +123,7 @@ def test_delivery_registers_githubs_provider_once_and_one_role_per_repository(mo
                         "ecr_repositories": ["billing/worker"],
                         "branches": ["main"],
                     },
-                ]
+                ],
             },
         )
     )
@@ -155,6 +159,7 @@ def test_an_existing_github_provider_is_reused_not_created(mocks: RecordingMocks
     outputs = _deploy(
         _args(
             delivery={
+                "workflow_ref": WORKFLOW_REF,
                 "teams": [
                     {"repositories": ["acme/shop"], "ecr_repositories": ["shop/api"], "environments": ["dev"]}
                 ],
@@ -190,9 +195,10 @@ def test_scanning_watches_exactly_the_accounts_repositories(mocks: RecordingMock
 def test_a_team_pushing_to_an_undeclared_repository_fails_before_any_resource(mocks: RecordingMocks) -> None:
     args = _args(
         delivery={
+            "workflow_ref": WORKFLOW_REF,
             "teams": [
                 {"repositories": ["acme/shop"], "ecr_repositories": ["shop/db"], "environments": ["dev"]}
-            ]
+            ],
         }
     )
 

@@ -18,6 +18,7 @@ with warnings.catch_warnings():
     from parliament import analyze_policy_string, enhance_finding
 
 GITHUB = "token.actions.githubusercontent.com"
+WORKFLOW_REF = "acme/kubeboard-infra/.github/workflows/build-push-deploy.yml@refs/heads/main"
 
 
 def _delivery_section() -> dict[str, Any]:
@@ -44,6 +45,7 @@ def test_valid_teams_are_accepted() -> None:
     settings = DeliverySettings.model_validate(
         {
             "enabled": True,
+            "workflowRef": WORKFLOW_REF,
             "teams": [
                 _team(branches=["main", "release/*"], environments=["dev", "prod"]),
                 _team(name="billing", repositories=["acme/billing"], ecrRepositories=["billing/worker"]),
@@ -66,12 +68,14 @@ def test_valid_teams_are_accepted() -> None:
 )
 def test_malformed_team_is_refused_with_a_clear_message(team: dict[str, Any], message: str) -> None:
     with pytest.raises(ValidationError) as error:
-        DeliverySettings.model_validate({"enabled": True, "teams": [team]})
+        DeliverySettings.model_validate({"enabled": True, "workflowRef": WORKFLOW_REF, "teams": [team]})
     assert message in str(error.value)
 
 
 def test_registry_check_names_the_undeclared_repository() -> None:
-    settings = DeliverySettings.model_validate({"enabled": True, "teams": [_team()]})
+    settings = DeliverySettings.model_validate(
+        {"enabled": True, "workflowRef": WORKFLOW_REF, "teams": [_team()]}
+    )
     settings.check_registry({"shop/api"})
     with pytest.raises(ValueError, match=r"teams\[0\]\.ecrRepositories\[0\]: 'shop/api' is not declared"):
         settings.check_registry({"billing/worker"})
@@ -137,9 +141,11 @@ def test_plan_holds_one_scoped_role_per_configured_repository(shared_plan: dict[
             assert condition["StringEquals"][f"{GITHUB}:aud"] == "sts.amazonaws.com"
             sub = (condition.get("StringEquals", {}) | condition.get("StringLike", {}))[f"{GITHUB}:sub"]
             subjects += [sub] if isinstance(sub, str) else sub
+        # Each subject carries the reusable workflow on main (the customized subject template).
+        pinned = f":job_workflow_ref:{section['workflowRef']}"
         assert sorted(subjects) == sorted(
-            [f"repo:{repository}:ref:refs/heads/{b}" for b in team.get("branches", [])]
-            + [f"repo:{repository}:environment:{e}" for e in team["environments"]]
+            [f"repo:{repository}:ref:refs/heads/{b}{pinned}" for b in team.get("branches", [])]
+            + [f"repo:{repository}:environment:{e}{pinned}" for e in team["environments"]]
         )
         # Trust names exactly this repository; the only wildcards are the listed branch patterns.
         assert all(s.startswith(f"repo:{repository}:") for s in subjects)

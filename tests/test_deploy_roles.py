@@ -150,16 +150,38 @@ def test_role_names_match_what_the_stack_files_name() -> None:
         assert access["previewRoleArn"] == outputs["preview"]
 
 
-def test_preview_role_is_read_only_for_pull_requests_of_the_repository(mocks: RecordingMocks) -> None:
+def test_preview_role_is_read_only_for_the_preview_environment_of_the_repository(
+    mocks: RecordingMocks,
+) -> None:
     _deploy(_args())
     preview = mocks.roles()["kubeboard-preview"]
+    # The environment that holds the read-only Pulumi token, as the preview job runs there.
     assert _subjects(json.loads(preview["assumeRolePolicy"])) == [
-        "repo:kubeboard/kubeboard-infra:pull_request"
+        "repo:kubeboard/kubeboard-infra:environment:preview"
     ]
     assert mocks.managed_policies("kubeboard-preview") == [READ_ONLY_ACCESS]
     [deny] = mocks.inline_policies("deploy-roles-preview-no-data-reads")
     denied = {action for s in deny["Statement"] if s["Effect"] == "Deny" for action in s["Action"]}
     assert {"s3:GetObject*", "secretsmanager:GetSecretValue", "ssm:GetParameter*", "kms:Decrypt"} <= denied
+
+
+def test_promotion_role_reads_the_registry_from_the_promotion_environment_only(mocks: RecordingMocks) -> None:
+    arns = [f"arn:aws:ecr:ap-northeast-2:{ACCOUNT_ID}:repository/kubeboard/api"]
+    _deploy(_args(promotion_ecr_repository_arns=arns, enhanced_scanning=True))
+    promotion = mocks.roles()["kubeboard-promotion"]
+    assert _subjects(json.loads(promotion["assumeRolePolicy"])) == [
+        "repo:kubeboard/kubeboard-infra:environment:promotion"
+    ]
+    assert mocks.managed_policies("kubeboard-promotion") == []
+    [policy] = mocks.inline_policies("deploy-roles-promotion-read-images")
+    [ecr] = [s for s in policy["Statement"] if s["Sid"] == "ReadImagesAndScans"]
+    assert ecr["Resource"] == arns
+    assert not any(a.startswith("ecr:Put") for s in policy["Statement"] for a in s["Action"])
+
+
+def test_no_promotion_role_without_repositories_to_read(mocks: RecordingMocks) -> None:
+    _deploy(_args())
+    assert "kubeboard-promotion" not in mocks.roles()
 
 
 def test_preview_role_can_be_left_out(mocks: RecordingMocks) -> None:
@@ -178,6 +200,7 @@ def test_preview_role_can_be_left_out(mocks: RecordingMocks) -> None:
             "each stack once",
         ),
         ({"name": "k" * 48}, "exceeds IAM's 64 characters"),
+        ({"environments": [{"stack": "preview", "cluster_name": "a"}]}, "no stack may be named after them"),
     ],
 )
 def test_bad_arguments_are_refused_before_any_role(

@@ -61,7 +61,7 @@ def test_prod_deploy_never_runs_pulumi_up_of_kubernetes_resources_on_a_github_ho
     # provider and whatever depends on one (all Helm releases, the root Application).
     assert set(hosted) == {"bootstrap"}
     bootstrap = hosted["bootstrap"]
-    assert bootstrap["if"] == "inputs.bootstrap"
+    assert bootstrap["if"] == "inputs.bootstrap && github.ref == 'refs/heads/main'"
     script = _runs(bootstrap)
     assert '--exclude "urn:pulumi:$STACK::kubeboard::**pulumi:providers:kubernetes::**"' in script
     assert "--exclude-dependents" in script

@@ -18,6 +18,7 @@ from kubeboard_infra.github_oidc import (
     GitHubDelivery,
     GitHubDeliveryArgs,
     permissions_policy,
+    promotion_policy,
     role_name,
     trust_policy,
 )
@@ -32,6 +33,8 @@ SHOP_API = f"arn:aws:ecr:{REGION}:{ACCOUNT_ID}:repository/shop/api"
 SHOP_WEB = f"arn:aws:ecr:{REGION}:{ACCOUNT_ID}:repository/shop/web"
 BILLING = f"arn:aws:ecr:{REGION}:{ACCOUNT_ID}:repository/billing/worker"
 PROVIDER_ARN = f"arn:aws:iam::{ACCOUNT_ID}:oidc-provider/{GITHUB_OIDC_HOST}"
+WORKFLOW = "acme/kubeboard-infra/.github/workflows/build-push-deploy.yml@refs/heads/main"
+PINNED = f":job_workflow_ref:{WORKFLOW}"
 
 
 class RecordingMocks(PlanMocks):
@@ -89,6 +92,7 @@ def _args(**overrides: Any) -> GitHubDeliveryArgs:
                 "environments": ["dev"],
             },
         ],
+        "workflow_ref": WORKFLOW,
         "tags": {"Team": "platform"},
     }
     args.update(overrides)
@@ -129,16 +133,16 @@ def test_one_role_per_repository_trusting_exactly_that_repository(mocks: Recordi
         "StringEquals": {
             "token.actions.githubusercontent.com:aud": "sts.amazonaws.com",
             "token.actions.githubusercontent.com:sub": [
-                "repo:acme/shop-api:ref:refs/heads/main",
-                "repo:acme/shop-api:environment:dev",
-                "repo:acme/shop-api:environment:prod",
+                f"repo:acme/shop-api:ref:refs/heads/main{PINNED}",
+                f"repo:acme/shop-api:environment:dev{PINNED}",
+                f"repo:acme/shop-api:environment:prod{PINNED}",
             ],
         }
     }
     billing_trust, _ = documents["acme/billing-worker"]
     assert (
         billing_trust["Statement"][0]["Condition"]["StringEquals"]["token.actions.githubusercontent.com:sub"]
-        == "repo:acme/billing-worker:environment:dev"
+        == f"repo:acme/billing-worker:environment:dev{PINNED}"
     )
 
 
@@ -242,6 +246,9 @@ def test_component_refuses_bad_repositories_at_program_start() -> None:
     )
     with pytest.raises(ValueError, match="at least one ECR repository"):
         GitHubDelivery("delivery", no_registry)
+    for unpinned in (None, WORKFLOW.replace("refs/heads/main", "refs/heads/dev")):
+        with pytest.raises(ValueError, match=r"delivery: workflow_ref: .* is not a workflow on main"):
+            GitHubDelivery("delivery", _args(workflow_ref=unpinned))
 
 
 def test_role_names_fit_iam_and_stay_distinct() -> None:
@@ -274,6 +281,23 @@ def _parliament(document: dict) -> set[tuple[str, str, str]]:
 @pytest.mark.parametrize("enhanced", [False, True])
 def test_permission_policies_pass_parliament(enhanced: bool) -> None:
     assert _parliament(permissions_policy([SHOP_API, SHOP_WEB], enhanced_scanning=enhanced)) == set()
+    assert _parliament(promotion_policy([SHOP_API, SHOP_WEB], enhanced_scanning=enhanced)) == set()
+
+
+def test_the_promotion_policy_reads_images_and_scans_and_writes_nothing() -> None:
+    policy = promotion_policy([SHOP_API, SHOP_WEB], enhanced_scanning=True)
+    actions = {action for statement in policy["Statement"] for action in statement["Action"]}
+    assert actions == {
+        "ecr:DescribeRepositories",
+        "ecr:DescribeImages",
+        "ecr:DescribeImageScanFindings",
+        "inspector2:ListFindings",
+        "inspector2:ListCoverage",
+    }
+    [ecr] = [s for s in policy["Statement"] if s["Sid"] == "ReadImagesAndScans"]
+    assert ecr["Resource"] == sorted([SHOP_API, SHOP_WEB])
+    with pytest.raises(ValueError, match="at least one ECR repository"):
+        promotion_policy([], enhanced_scanning=False)
 
 
 def test_trust_policies_pass_parliament_but_for_the_explained_findings() -> None:
@@ -289,3 +313,61 @@ def test_parliament_would_catch_a_widened_policy() -> None:
         "Statement": [{"Effect": "Allow", "Action": ["ecr:PutImage", "s3:GetObject"], "Resource": SHOP_API}],
     }
     assert analyze_policy_string(json.dumps(widened)).findings
+
+
+# --- The trust is pinned to the reusable workflow: an application's own job gets no role ------------
+
+
+def _matches(trust: dict, sub: str) -> bool:
+    """Whether IAM would let a token with this `sub` (and aud sts.amazonaws.com) assume the role."""
+    import fnmatch
+
+    for statement in trust["Statement"]:
+        condition = statement["Condition"]
+        if condition["StringEquals"][f"{GITHUB_OIDC_HOST}:aud"] != "sts.amazonaws.com":
+            continue
+        exact = condition["StringEquals"].get(f"{GITHUB_OIDC_HOST}:sub", [])
+        like = condition.get("StringLike", {}).get(f"{GITHUB_OIDC_HOST}:sub", [])
+        exact, like = ([v] if isinstance(v, str) else v for v in (exact, like))
+        if sub in exact or any(fnmatch.fnmatchcase(sub, pattern) for pattern in like):
+            return True
+    return False
+
+
+@pytest.mark.parametrize(
+    ("sub", "allowed"),
+    [
+        # The reusable workflow on main, called from the application's prod environment.
+        (f"repo:acme/shop-api:environment:prod{PINNED}", True),
+        (f"repo:acme/shop-api:ref:refs/heads/release/7{PINNED}", True),
+        # The application's own job in prod: default subject, or its own workflow in the claim.
+        ("repo:acme/shop-api:environment:prod", False),
+        (
+            "repo:acme/shop-api:environment:prod:job_workflow_ref:acme/shop-api/.github/workflows/x.yml@refs/heads/main",
+            False,
+        ),
+        # The reusable workflow from another ref of the platform repository.
+        (f"repo:acme/shop-api:environment:prod{PINNED.replace('refs/heads/main', 'refs/heads/evil')}", False),
+        # Another repository calling the same workflow.
+        (f"repo:acme/other:environment:prod{PINNED}", False),
+    ],
+)
+def test_only_the_reusable_workflow_on_main_assumes_a_delivery_role(sub: str, allowed: bool) -> None:
+    trust = trust_policy(PROVIDER_ARN, "acme/shop-api", ["release/*"], ["prod"], WORKFLOW)
+    assert _matches(trust, sub) is allowed
+
+
+@pytest.mark.parametrize(
+    "workflow_ref",
+    [
+        "acme/kubeboard-infra/.github/workflows/build-push-deploy.yml@refs/tags/v1",
+        "acme/kubeboard-infra/.github/workflows/build-push-deploy.yml@main",
+        "acme/kubeboard-infra/.github/workflows/*.yml@refs/heads/main",
+        "acme/*/.github/workflows/build-push-deploy.yml@refs/heads/main",
+        "acme/kubeboard-infra/scripts/build.yml@refs/heads/main",
+        "",
+    ],
+)
+def test_a_workflow_ref_other_than_one_file_on_main_is_refused(workflow_ref: str) -> None:
+    with pytest.raises(ValueError, match=r"not a workflow on main|wildcard"):
+        trust_policy(PROVIDER_ARN, "acme/shop-api", [], ["prod"], workflow_ref)

@@ -108,12 +108,6 @@ def test_delivery_workflow_is_callable_with_typed_inputs() -> None:
         "aws-region": "string",
         "role-to-assume": "string",
         "ecr-repository": "string",
-        "gitops-repository": "string",
-        "values-file": "string",
-        "gitops-app-id": "string",
-        "image-tag-path": "string",
-        "gitops-branch": "string",
-        "update-mode": "string",
         "high-threshold": "number",
         "scan-timeout-seconds": "number",
         "context": "string",
@@ -121,17 +115,16 @@ def test_delivery_workflow_is_callable_with_typed_inputs() -> None:
         "platform": "string",
         "build-args": "string",
     }
-    assert call["secrets"]["gitops-app-private-key"]["required"] is True
+    # No GitOps write key: the platform's promote-image workflow rolls images out.
+    assert set(call["secrets"]) == {"platform-read-token"}
     assert call["secrets"]["platform-read-token"]["required"] is False
 
 
 def test_delivery_jobs_hold_only_the_permissions_they_use() -> None:
     workflow = _load(DELIVERY)
     assert workflow["permissions"] == {}
+    assert set(workflow["jobs"]) == {"build"}
     assert workflow["jobs"]["build"]["permissions"] == {"id-token": "write", "contents": "read"}
-    # The GitOps write uses an App token scoped to one repository, not the caller's token.
-    assert workflow["jobs"]["deploy"]["permissions"] == {}
-    assert workflow["jobs"]["deploy"]["needs"] == "build"
 
 
 def test_delivery_assumes_a_role_through_oidc_and_never_uses_keys() -> None:
@@ -159,7 +152,7 @@ def test_delivery_tags_with_the_commit_and_gates_before_deploying() -> None:
 
 def test_inputs_never_reach_a_shell_script_directly() -> None:
     # `${{ inputs.x }}` inside `run:` is pasted into the script before bash parses it (injection).
-    for path in (DELIVERY, EXAMPLE):
+    for path in (DELIVERY, EXAMPLE, WORKFLOW_DIR / "promote-image.yml"):
         for job, step in _steps(_load(path)):
             script = step.get("run", "")
             assert not re.search(r"\$\{\{\s*(inputs|github\.event|github\.head_ref)", script), (
@@ -183,10 +176,6 @@ def _run_input_check(**overrides: str) -> subprocess.CompletedProcess[str]:
     env = {
         "PATH": os.environ["PATH"],
         "ECR_REPOSITORY": "shop/api",
-        "GITOPS_REPOSITORY": "acme/kubeboard-gitops",
-        "VALUES_FILE": "apps/shop-api/values-dev.yaml",
-        "IMAGE_TAG_PATH": ".image.tag",
-        "UPDATE_MODE": "commit",
         "ENVIRONMENT": "dev",
         **overrides,
     }
@@ -204,11 +193,7 @@ def _run_input_check(**overrides: str) -> subprocess.CompletedProcess[str]:
             {"ECR_REPOSITORY": "111122223333.dkr.ecr.ap-northeast-2.amazonaws.com/shop/api"},
             "not an ECR repository",
         ),
-        ({"GITOPS_REPOSITORY": "kubeboard-gitops"}, "must be owner/name"),
-        ({"VALUES_FILE": "../../etc/values.yaml"}, "relative .yaml path"),
-        ({"VALUES_FILE": "/apps/values.yaml"}, "relative .yaml path"),
-        ({"IMAGE_TAG_PATH": '.image.tag = "x" | .evil'}, "plain yq path"),
-        ({"UPDATE_MODE": "force-push"}, "must be 'commit' or 'pull-request'"),
+        ({"ENVIRONMENT": "prod; rm -rf /"}, "unexpected characters"),
     ],
 )
 def test_bad_inputs_stop_the_workflow_before_anything_runs(
@@ -268,7 +253,7 @@ def test_example_passes_every_required_input_and_nothing_unknown() -> None:
     for job_id, job in jobs.items():
         assert job["uses"].split("@")[0].endswith("/.github/workflows/build-push-deploy.yml"), job_id
         assert required_inputs <= set(job["with"]) <= set(call["inputs"]), job_id
-        assert required_secrets <= set(job["secrets"]) <= set(call["secrets"]), job_id
+        assert required_secrets <= set(job.get("secrets", {})) <= set(call["secrets"]), job_id
 
 
 # --- The plan commenter: who gets the comment is decided by GitHub's event, not by PR code ----------

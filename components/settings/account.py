@@ -146,6 +146,7 @@ class AccountSettings(Model):
                     ],
                     "existing_oidc_provider_arn": delivery.existing_oidc_provider_arn,
                     "max_session_hours": delivery.max_session_hours,
+                    "workflow_ref": delivery.workflow_ref or "",
                 }
                 if delivery.enabled
                 else None

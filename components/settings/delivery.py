@@ -20,6 +20,10 @@ from .types import Name
 _REPOSITORY = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}/[A-Za-z0-9._-]{1,100}$")
 _BRANCH = re.compile(r"^(?!/)(?!.*//)(?!.*\.\.)[A-Za-z0-9._/*-]{1,255}(?<!/)$")
 _ENVIRONMENT = re.compile(r"^[A-Za-z0-9_-]{1,255}$")
+# The delivery workflow on this repository's main branch, as GitHub writes it in `job_workflow_ref`.
+_WORKFLOW_REF = re.compile(
+    r"^(?P<repository>[^/]+/[^/]+)/\.github/workflows/[A-Za-z0-9._-]+\.ya?ml@refs/heads/main$"
+)
 _GITHUB_PROVIDER_ARN = re.compile(
     r"^arn:aws(-[a-z]+)*:iam::\d{12}:oidc-provider/token\.actions\.githubusercontent\.com$"
 )
@@ -49,6 +53,18 @@ def check_environment(environment: str) -> str:
     return environment
 
 
+def check_workflow_ref(workflow_ref: str) -> str:
+    """The reusable delivery workflow, on ``main``: the only workflow a delivery role trusts."""
+    match = _WORKFLOW_REF.match(workflow_ref)
+    if not match:
+        raise ValueError(
+            f"{workflow_ref!r} is not a workflow on main; use "
+            "owner/repo/.github/workflows/<file>.yml@refs/heads/main"
+        )
+    check_repository(match["repository"])
+    return workflow_ref
+
+
 def _github_provider_arn(arn: str) -> str:
     if not _GITHUB_PROVIDER_ARN.match(arn):
         raise ValueError(
@@ -62,6 +78,7 @@ GitHubRepository = Annotated[str, AfterValidator(check_repository)]
 Branch = Annotated[str, AfterValidator(check_branch)]
 GitHubEnvironment = Annotated[str, AfterValidator(check_environment)]
 GitHubProviderArn = Annotated[str, AfterValidator(_github_provider_arn)]
+WorkflowRef = Annotated[str, AfterValidator(check_workflow_ref)]
 
 
 def _first_duplicate(values: list[str], *, fold: bool = False) -> tuple[int, str] | None:
@@ -113,12 +130,20 @@ class DeliverySettings(Model):
     """An account holds GitHub's OIDC provider once; give its ARN if another stack created it."""
     max_session_hours: Annotated[int, Field(ge=1, le=12)] = 1
     """Lifetime of a workflow's AWS credentials."""
+    workflow_ref: WorkflowRef | None = None
+    """The reusable delivery workflow on main (``owner/repo/.github/workflows/build-push-deploy.yml@refs/heads/main``):
+    delivery roles trust jobs of that workflow only, through the customized OIDC subject (README)."""
     teams: list[DeliveryTeam] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _teams_do_not_overlap(self) -> Self:
         if self.enabled and not self.teams:
             raise ValueError("teams: delivery is enabled but no team is listed")
+        if self.enabled and self.workflow_ref is None:
+            raise ValueError(
+                "workflowRef: delivery is enabled; name the reusable delivery workflow on main "
+                "(owner/repo/.github/workflows/build-push-deploy.yml@refs/heads/main)"
+            )
         team_names: dict[str, int] = {}
         repository_owner: dict[str, str] = {}
         image_owner: dict[str, str] = {}
