@@ -6,6 +6,7 @@ import pulumi
 import pulumi_aws as aws
 import pulumiverse_time
 
+from . import sso
 from .account import IMAGE_SCAN_FINDINGS_BUCKET, IMAGE_SCAN_FINDINGS_KEY_ARN, REPOSITORY_URLS
 from .addons import HelmAddOn, aws_load_balancer_controller, external_dns, install_addons
 from .addons.catalog import platform_addons
@@ -19,7 +20,7 @@ from .log_alarms import ErrorLogAlarms, WatchedLogGroup, control_plane_log_group
 from .log_reports import REPORT_PREFIX, LogReports
 from .network import Network
 from .observability import Observability
-from .observability.component import ObservabilityArgs
+from .observability.component import GrafanaSignIn, ObservabilityArgs
 from .observability.loki import service_url as loki_service_url
 from .ordering import after
 from .report_reader import ReportReader
@@ -132,6 +133,11 @@ class Platform(pulumi.ComponentResource):
             }
             if ingress_ready:
                 observability_args["ingress_ready"] = ingress_ready
+            if settings.sso is not None:
+                observability_args["sign_in"] = GrafanaSignIn(
+                    ini=sso.grafana_ini(settings.sso, self._dex(settings)),
+                    client_secret=pulumi.Output.secret(settings.sso.grafana_client_secret.get_secret_value()),
+                )
             self.observability = Observability(
                 "observability",
                 observability_args,
@@ -381,6 +387,10 @@ class Platform(pulumi.ComponentResource):
             "and DNS records are deleted only while the controller and external-dns still run",
         )
 
+    def _dex(self, settings: Settings) -> sso.Dex:
+        """The identity provider every UI signs in through: dex inside Argo CD, on its host."""
+        return sso.Dex(self.edge.ingress.hostname(settings.gitops.hostname_prefix))
+
     def _gitops(self, settings: Settings, ingress_ready: pulumi.ResourceOptions | None) -> GitOps | None:
         """Argo CD, and the root Application carrying what this stack made to the platform chart."""
         gitops = settings.gitops
@@ -409,9 +419,22 @@ class Platform(pulumi.ComponentResource):
             storage_class_name=settings.storage.storage_class_name if settings.storage.enabled else None,
             kubernetes_version=settings.cluster.kubernetes_version,
             views=self._views_values(settings),
+            # The ALB signs people in through dex before a request reaches the front page.
+            sign_in_annotations=sso.alb_oidc_annotations(self._dex(settings)),
         )
+        if settings.sso is None:
+            raise ValueError(
+                "sso: Argo CD has no local admin; settings validation lets no gitops without sso"
+            )
+        dex_clients = [sso.front_page_client(settings.edge.domain)]
+        if observability.enabled:
+            dex_clients.append(
+                sso.grafana_client(self.edge.ingress.hostname(observability.grafana.hostname_prefix))
+            )
         gitops_args: GitOpsArgs = {
             "settings": gitops,
+            "sso": settings.sso,
+            "dex_clients": dex_clients,
             "is_prod": settings.is_prod,
             "provider": self.cluster.provider,
             "ingress": self.edge.ingress,

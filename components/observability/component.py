@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from typing import NotRequired, TypedDict
+from dataclasses import dataclass
+from typing import Any, NotRequired, TypedDict
 
 import pulumi
 import pulumi_aws as aws
@@ -21,6 +22,15 @@ from ..secure_bucket import secure_bucket
 from ..settings.observability import ObservabilitySettings
 from . import alertmanager, grafana, kube_prometheus_stack, loki, rule_files
 from .specs import AlertTopic, StackInputs, addon_specs
+
+
+@dataclass(frozen=True)
+class GrafanaSignIn:
+    """Grafana as a static client of dex: its ``grafana.ini`` sections and its client secret."""
+
+    ini: dict[str, Any]
+    client_secret: pulumi.Input[str]
+
 
 STORAGE_CLASS = "observability-gp3"
 GRAFANA_ADMIN_USER = "admin"
@@ -43,6 +53,8 @@ class ObservabilityArgs(TypedDict):
     ingress_ready: NotRequired[pulumi.ResourceOptions]
     """What Grafana's Ingress waits for (`ordering.after`: the ALB controller, external-dns)."""
     tags: NotRequired[Mapping[str, str]]
+    sign_in: NotRequired[GrafanaSignIn | None]
+    """Grafana's SSO (dex); required with ``ingress``: no UI is published with a local login."""
 
 
 class Observability(pulumi.ComponentResource):
@@ -179,6 +191,24 @@ class Observability(pulumi.ComponentResource):
             )
 
         ingress = args.get("ingress")
+        sign_in = args.get("sign_in")
+        if ingress is not None and sign_in is None:
+            raise ValueError("sign_in: required with ingress (Grafana is published only behind SSO)")
+        grafana_secrets: list[pulumi.Resource] = [grafana_secret]
+        if sign_in is not None:
+            grafana_secrets.append(
+                k8s.core.v1.Secret(
+                    f"{name}-grafana-oauth",
+                    metadata={"name": kube_prometheus_stack.GRAFANA_OAUTH_SECRET, "namespace": namespace},
+                    type="Opaque",
+                    string_data={
+                        kube_prometheus_stack.GRAFANA_OAUTH_SECRET_KEY: pulumi.Output.secret(
+                            sign_in.client_secret
+                        )
+                    },
+                    opts=in_ns,
+                )
+            )
         grafana_ingress = None
         self.grafana_url = None
         root_url = None
@@ -199,6 +229,7 @@ class Observability(pulumi.ComponentResource):
                 alert_topic=alert_topic,
                 grafana_ingress=grafana_ingress,
                 grafana_root_url=root_url,
+                grafana_sign_in=sign_in.ini if sign_in is not None else None,
             )
         )
         self.releases = install_addons(
@@ -217,7 +248,7 @@ class Observability(pulumi.ComponentResource):
                 ),
                 kube_prometheus_stack.NAME: pulumi.ResourceOptions.merge(
                     after(
-                        [storage_class, grafana_secret, notifier_secret, *grafana_role.ready],
+                        [storage_class, *grafana_secrets, notifier_secret, *grafana_role.ready],
                         reason="Grafana and Alertmanager mount these secrets, claim volumes of this "
                         "storage class, and Grafana assumes this role",
                     ),
