@@ -175,14 +175,8 @@ class Platform(pulumi.ComponentResource):
             "certificateArn": self.edge.certificate_arn,
             "webAclArn": self.edge.web_acl_arn,
             "albAccessLogBucket": self.edge.access_log_bucket_name,
-            **(
-                {
-                    "lokiBucketName": self.observability.loki_bucket.bucket,
-                    "grafanaAdminPassword": self.observability.grafana_admin_password,
-                }
-                if self.observability
-                else {}
-            ),
+            # No Grafana admin password: people sign in through dex, and no form or basic auth takes one.
+            **({"lokiBucketName": self.observability.loki_bucket.bucket} if self.observability else {}),
             **({"argocdUrl": self.gitops.url} if self.gitops else {}),
             **(
                 {f"{role}RoleArn": arn for role, arn in self.human_roles.arns.items()}
