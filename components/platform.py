@@ -17,11 +17,12 @@ from .gitops import GitOps, GitOpsArgs, platform_chart_values
 from .human_roles import HumanRoles
 from .image_scan_alerts import REPORT_PREFIX as FINDINGS_PREFIX
 from .log_alarms import ErrorLogAlarms, WatchedLogGroup, control_plane_log_group, function_log_group
-from .log_reports import REPORT_PREFIX, LogReports
+from .log_reports import EXPORTER_SELECTOR, REPORT_PREFIX, LogReports
 from .network import Network
 from .observability import Observability
 from .observability.component import GrafanaSignIn, ObservabilityArgs
 from .observability.loki import service_url as loki_service_url
+from .observability.network_policies import PodPeer
 from .ordering import after
 from .report_reader import ReportReader
 from .settings import Settings
@@ -130,6 +131,10 @@ class Platform(pulumi.ComponentResource):
                 "oidc_issuer": self.cluster.oidc_issuer,
                 "ingress": self.edge.ingress,
                 "protect": settings.is_prod,
+                # The ALB's nodes live in the public subnets, the control plane's ENIs in the private ones.
+                "alb_cidrs": list(settings.network.public_subnet_cidrs),
+                "api_server_cidrs": list(settings.network.private_subnet_cidrs),
+                "loki_readers": self._loki_readers(settings),
             }
             if ingress_ready:
                 observability_args["ingress_ready"] = ingress_ready
@@ -380,6 +385,14 @@ class Platform(pulumi.ComponentResource):
             reason="an Ingress is validated by the ALB controller's webhook, and on destroy its ALB "
             "and DNS records are deleted only while the controller and external-dns still run",
         )
+
+    @staticmethod
+    def _loki_readers(settings: Settings) -> list[PodPeer]:
+        """Pods outside the observability namespace that query Loki: the error-log exporter."""
+        reports = settings.logReports
+        if not reports.enabled or reports.exporter is None:
+            return []
+        return [PodPeer(reports.exporter.namespace, EXPORTER_SELECTOR)]
 
     def _dex(self, settings: Settings) -> sso.Dex:
         """The identity provider every UI signs in through: dex inside Argo CD, on its host."""

@@ -4,7 +4,7 @@ AWS resources they stand on (Loki's bucket, IRSA roles, the alert topic)."""
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, NotRequired, TypedDict
 
@@ -21,6 +21,7 @@ from ..ordering import after
 from ..secure_bucket import secure_bucket
 from ..settings.observability import ObservabilitySettings
 from . import alertmanager, grafana, kube_prometheus_stack, loki, rule_files
+from .network_policies import PodPeer, policy_specs
 from .specs import AlertTopic, StackInputs, addon_specs
 
 
@@ -53,6 +54,12 @@ class ObservabilityArgs(TypedDict):
     ingress_ready: NotRequired[pulumi.ResourceOptions]
     """What Grafana's Ingress waits for (`ordering.after`: the ALB controller, external-dns)."""
     tags: NotRequired[Mapping[str, str]]
+    alb_cidrs: Sequence[str]
+    """The public subnets: the ALB's nodes reach Grafana from there (NetworkPolicy)."""
+    api_server_cidrs: Sequence[str]
+    """The subnets of the control plane's ENIs: they call the prometheus-operator's webhook."""
+    loki_readers: NotRequired[Sequence[PodPeer]]
+    """Pods of other namespaces that query Loki (the error-log exporter)."""
     sign_in: NotRequired[GrafanaSignIn | None]
     """Grafana's SSO (dex); required with ``ingress``: no UI is published with a local login."""
 
@@ -92,6 +99,20 @@ class Observability(pulumi.ComponentResource):
             opts=k8s_child,
         )
         in_ns = pulumi.ResourceOptions(parent=self, provider=args["provider"], depends_on=[ns])
+        # Loki has no auth of its own (auth_enabled: false): the network decides who reaches it.
+        network_policies = [
+            k8s.networking.v1.NetworkPolicy(
+                f"{name}-netpol-{policy}",
+                metadata={"name": policy, "namespace": namespace},
+                spec=spec,
+                opts=in_ns,
+            )
+            for policy, spec in policy_specs(
+                alb_cidrs=args["alb_cidrs"],
+                api_server_cidrs=args["api_server_cidrs"],
+                loki_readers=args.get("loki_readers") or (),
+            ).items()
+        ]
 
         storage_class = k8s.storage.v1.StorageClass(
             f"{name}-gp3",
@@ -242,9 +263,9 @@ class Observability(pulumi.ComponentResource):
             opts=child,
             install_after={
                 "*": after(
-                    [ns],
+                    [ns, *network_policies],
                     reason="the charts install into this namespace, labelled for Pod Security; "
-                    "Helm must not create it unlabelled first",
+                    "Helm must not create it unlabelled first, and no pod starts before its policies",
                 ),
                 kube_prometheus_stack.NAME: pulumi.ResourceOptions.merge(
                     after(
