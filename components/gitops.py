@@ -237,6 +237,9 @@ class GitOps(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: GitOpsArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("kubeboard:index:GitOps", name, None, opts)
+        sso = args.get("sso")
+        if sso is None:
+            raise ValueError("sso: required (Argo CD has no local admin: people sign in through dex)")
         settings = args["settings"]
         repository = settings.repository
         if repository is None:
@@ -262,7 +265,6 @@ class GitOps(pulumi.ComponentResource):
         )
         in_ns = pulumi.ResourceOptions(parent=self, provider=args["provider"], depends_on=[ns])
 
-        sso = args["sso"]
         dex_clients = list(args.get("dex_clients") or ())
         # Argo CD resolves "$argocd-dex-github:<key>" only in secrets labelled part-of argocd.
         dex_secret = k8s.core.v1.Secret(

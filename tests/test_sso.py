@@ -5,18 +5,22 @@ from __future__ import annotations
 
 import copy
 import json
-from typing import Any
+from typing import Any, cast
 
 import jmespath
 import pytest
 import yaml
 
+from kubeboard_infra.gitops import GitOps, GitOpsArgs
 from kubeboard_infra.settings import SettingsError, load_settings
+from kubeboard_infra.settings.gitops import GitOpsSettings
 from kubeboard_infra.settings.sso import SsoSettings
 from kubeboard_infra.sso import (
     FRONT_PAGE_CLIENT_ID,
     FRONT_PAGE_OIDC_SECRET,
     GRAFANA_CLIENT_ID,
+    DexClient,
+    client_secret,
     grafana_role_path,
 )
 from kubeboard_policy.config import PackConfig
@@ -298,3 +302,14 @@ def test_a_plan_that_drops_a_sign_in_is_stopped(resource: str, change: Any, poli
     hits = [r for r in section["results"] if r["policy"] == policy]
     assert len(hits) == 1 and hits[0]["level"] == "mandatory"
     assert hits[0]["urn"].endswith(f"::{resource}")
+
+
+def test_argocd_called_without_sso_names_the_arg() -> None:
+    with pytest.raises(ValueError, match=r"^sso: required"):
+        GitOps("gitops", cast(GitOpsArgs, {"settings": GitOpsSettings(enabled=False)}))
+
+
+def test_a_client_without_a_secret_names_the_arg() -> None:
+    stranger = DexClient("other", "Other", "https://other.example.com/callback", "otherClientSecret")
+    with pytest.raises(ValueError, match=r"^dex_clients: no secret for the client 'other'"):
+        client_secret(_sso("dev"), stranger)

@@ -108,8 +108,8 @@ class Observability(pulumi.ComponentResource):
                 opts=in_ns,
             )
             for policy, spec in policy_specs(
-                alb_cidrs=args["alb_cidrs"],
-                api_server_cidrs=args["api_server_cidrs"],
+                alb_cidrs=args.get("alb_cidrs") or (),
+                api_server_cidrs=args.get("api_server_cidrs") or (),
                 loki_readers=args.get("loki_readers") or (),
             ).items()
         ]
