@@ -23,6 +23,7 @@ from .sso import (
     FRONT_PAGE_CLIENT_ID,
     FRONT_PAGE_OIDC_SECRET,
     FRONT_PAGE_SECRET_KEY,
+    GITHUB_SECRET_KEY,
     DexClient,
     argocd_rbac_policy,
     client_secret,
@@ -50,7 +51,6 @@ PLATFORM_CLUSTER_KINDS = (
 )
 IN_CLUSTER = "https://kubernetes.default.svc"
 DEX_SECRET = "argocd-dex-github"
-DEX_SECRET_KEY = "clientSecret"
 REPOSITORY_SECRET = "kubeboard-platform-repository"
 # Where the platform chart puts its namespaced objects (charts/kubeboard: kubeboard.namespace).
 CHART_NAMESPACE = "common"
@@ -276,7 +276,7 @@ class GitOps(pulumi.ComponentResource):
             },
             type="Opaque",
             string_data={
-                DEX_SECRET_KEY: pulumi.Output.secret(sso.github.client_secret.get_secret_value()),
+                GITHUB_SECRET_KEY: pulumi.Output.secret(sso.github.client_secret.get_secret_value()),
                 **{
                     client.secret_key: pulumi.Output.secret(client_secret(sso, client).get_secret_value())
                     for client in dex_clients

@@ -22,9 +22,10 @@ BACK_CHANNEL_PATHS = ("token", "userinfo", "keys")
 """dex endpoints the ALB and Grafana call server to server (from AWS addresses, with no browser)."""
 GRAFANA_CLIENT_ID = "grafana"
 FRONT_PAGE_CLIENT_ID = "kubeboard-front-page"
+GITHUB_SECRET_KEY = "clientSecret"
 GRAFANA_SECRET_KEY = "grafanaClientSecret"
 FRONT_PAGE_SECRET_KEY = "frontPageClientSecret"
-"""Keys of Argo CD's dex Secret that hold the static clients' secrets."""
+"""Keys of Argo CD's dex Secret: the GitHub OAuth app's secret and the static clients' secrets."""
 FRONT_PAGE_OIDC_SECRET = "kubeboard-web-oidc"
 """The Secret (in the front page's namespace) the ALB controller reads the client id and secret from."""
 SCOPES = ("openid", "email", "profile", "groups")
@@ -108,7 +109,7 @@ def dex_config(sso: SsoSettings, clients: Sequence[DexClient], *, secret_name: s
         "name": "GitHub",
         "config": {
             "clientID": sso.github.client_id,
-            "clientSecret": f"${secret_name}:clientSecret",
+            "clientSecret": f"${secret_name}:{GITHUB_SECRET_KEY}",
             "orgs": [{"name": sso.github.org, "teams": list(sso.github.teams)}],
             # Groups reach the UIs as "<org>:<team slug>", stable across team renames.
             "teamNameField": "slug",
