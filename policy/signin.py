@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
+import yaml
 from pulumi_policy import ReportViolation, ResourceValidationArgs, Severity
 
 from kubeboard_policy.base import TypedResourcePolicy
@@ -123,13 +124,18 @@ def _require_sign_in(args: ResourceValidationArgs, report: ReportViolation) -> N
     else:
         spec = _mapping(get(props, "spec"))
         for index, source in enumerate(items(spec.get("sources")) or items(spec.get("source"))):
-            values = get(source, "helm.valuesObject")
-            prefix = (
-                f"spec.sources[{index}].helm.valuesObject"
-                if "sources" in spec
-                else "spec.source.helm.valuesObject"
+            base = f"spec.sources[{index}].helm" if spec.get("sources") else "spec.source.helm"
+            _check_blocks(
+                get(source, "helm.valuesObject"), f"{base}.valuesObject", "", report, apps_sign_in=False
             )
-            _check_blocks(values, prefix, "", report, apps_sign_in=False)
+            # The same values may come as YAML text instead.
+            text = get(source, "helm.values")
+            if isinstance(text, str):
+                try:
+                    parsed = yaml.safe_load(text)
+                except yaml.YAMLError:
+                    parsed = None
+                _check_blocks(parsed, f"{base}.values", "", report, apps_sign_in=False)
 
 
 require_sign_in = TypedResourcePolicy(

@@ -2024,6 +2024,18 @@ passes(
     ],
 )
 passes(P, "front page behind the ALB's OIDC", _front_page(ALB_AUTH))
+fails(
+    P,
+    "front page in an application's YAML values without auth",
+    [
+        res(
+            "kubernetes:argoproj.io/v1alpha1:Application",
+            "root",
+            {"spec": {"sources": [{"helm": {"values": "ingress:\n  enabled: true\n  className: alb\n"}}]}},
+        )
+    ],
+    says="spec.sources[0].helm.values.ingress",
+)
 
 P = "ui-disallow-local-admin-with-sso"
 fails(
