@@ -12,13 +12,23 @@ from typing import Any, NotRequired, TypedDict
 
 import pulumi
 import pulumi_kubernetes as k8s
-import yaml
 
 from .addons.contract import AddOnSpec
 from .addons.release import HelmAddOn
 from .edge.ingress import PREFIX, IngressContract, IngressValuesShape
 from .ordering import after
-from .settings.gitops import GitHubSsoSettings, GitOpsSettings
+from .settings.gitops import GitOpsSettings
+from .settings.sso import SsoSettings
+from .sso import (
+    FRONT_PAGE_CLIENT_ID,
+    FRONT_PAGE_OIDC_SECRET,
+    FRONT_PAGE_SECRET_KEY,
+    GITHUB_SECRET_KEY,
+    DexClient,
+    argocd_rbac_policy,
+    client_secret,
+    dex_config,
+)
 
 CHART = "argo-cd"
 CHART_VERSION = "10.1.1"
@@ -41,7 +51,6 @@ PLATFORM_CLUSTER_KINDS = (
 )
 IN_CLUSTER = "https://kubernetes.default.svc"
 DEX_SECRET = "argocd-dex-github"
-DEX_SECRET_KEY = "clientSecret"
 REPOSITORY_SECRET = "kubeboard-platform-repository"
 # Where the platform chart puts its namespaced objects (charts/kubeboard: kubeboard.namespace).
 CHART_NAMESPACE = "common"
@@ -71,40 +80,23 @@ _CHART_OWN_ANNOTATIONS = frozenset(
 )
 
 
-def dex_config(github: GitHubSsoSettings) -> str:
-    """dex's GitHub connector; the client secret is a ``$secret:key`` reference, never the value."""
-    connector = {
-        "type": "github",
-        "id": "github",
-        "name": "GitHub",
-        "config": {
-            "clientID": github.client_id,
-            "clientSecret": f"${DEX_SECRET}:{DEX_SECRET_KEY}",
-            "orgs": [{"name": github.org, "teams": list(github.teams)}],
-            # Groups reach Argo CD RBAC as "<org>:<team slug>", stable across team renames.
-            "teamNameField": "slug",
-        },
-    }
-    return yaml.safe_dump({"connectors": [connector]}, sort_keys=False)
-
-
-def rbac_policy(admin_groups: Sequence[str]) -> str:
-    """``policy.csv``: each admin group gets ``role:admin``; everyone else falls back to readonly."""
-    return "".join(f"g, {group}, role:admin\n" for group in admin_groups)
-
-
 def argocd_values(
-    settings: GitOpsSettings, *, is_prod: bool, hostname: str, ingress: pulumi.Input[Mapping[str, Any]]
+    settings: GitOpsSettings,
+    *,
+    sso: SsoSettings,
+    dex_clients: Sequence[DexClient],
+    is_prod: bool,
+    hostname: str,
+    ingress: pulumi.Input[Mapping[str, Any]],
 ) -> dict[str, Any]:
     """The argo-cd chart's values (every key checked against the pinned chart in the tests)."""
     workload = settings.resources.as_values()
     cm: dict[str, Any] = {
-        # Without SSO (dev) the local admin is the only way in; prod requires SSO and drops it.
-        "admin.enabled": settings.sso is None,
+        # Everyone signs in through dex (GitHub teams): no local account exists to be guessed.
+        "admin.enabled": False,
         "exec.enabled": False,
+        "dex.config": dex_config(sso, dex_clients, secret_name=DEX_SECRET),
     }
-    if settings.sso is not None:
-        cm["dex.config"] = dex_config(settings.sso.github)
     replicas = 2 if is_prod else 1
     # Two replicas of each stateless part in prod, never on one node, and a PDB to keep one up.
     ha: dict[str, Any] = {"replicas": replicas}
@@ -118,7 +110,7 @@ def argocd_values(
             "cm": cm,
             "rbac": {
                 "policy.default": "role:readonly",
-                "policy.csv": rbac_policy(settings.rbac.admin_groups),
+                "policy.csv": argocd_rbac_policy(sso),
                 "scopes": "[groups]",
             },
         },
@@ -134,7 +126,7 @@ def argocd_values(
         },
         "repoServer": {**ha, "resources": workload},
         "applicationSet": {**ha, "resources": workload},
-        "dex": {"enabled": settings.sso is not None, "resources": workload},
+        "dex": {"enabled": True, "resources": workload},
         # HA Redis (3 replicas with sentinels and HAProxy) in prod; the chart then drops the single one.
         "redis": {"resources": workload},
         "redis-ha": {
@@ -163,9 +155,13 @@ def platform_chart_values(
     storage_class_name: str | None,
     kubernetes_version: str,
     views: pulumi.Input[Mapping[str, Any]] | None = None,
+    sign_in_annotations: Mapping[str, str] | None = None,
 ) -> pulumi.Output[dict[str, Any]]:
-    """The platform chart's values from the stack's outputs (the shape of charts/kubeboard/values.yaml)."""
-    annotations = ingress.annotations(hostname)
+    """The platform chart's values from the stack's outputs (the shape of charts/kubeboard/values.yaml).
+
+    ``sign_in_annotations`` (``sso.alb_oidc_annotations``) make the ALB authenticate every request.
+    """
+    annotations = ingress.annotations(hostname, extra=sign_in_annotations)
 
     def build(resolved: list[Any]) -> dict[str, Any]:
         contract, certificate_arn, web_acl_arn, views_values = resolved
@@ -218,6 +214,10 @@ def platform_chart_values(
 
 class GitOpsArgs(TypedDict):
     settings: GitOpsSettings
+    sso: SsoSettings
+    """Who signs in (dex's GitHub connector) and as what (Argo CD RBAC)."""
+    dex_clients: NotRequired[Sequence[DexClient]]
+    """The other UIs that sign in through this dex (Grafana, the front page's ALB)."""
     is_prod: bool
     provider: k8s.Provider
     """The cluster's Kubernetes provider."""
@@ -237,6 +237,9 @@ class GitOps(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: GitOpsArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("kubeboard:index:GitOps", name, None, opts)
+        sso = args.get("sso")
+        if sso is None:
+            raise ValueError("sso: required (Argo CD has no local admin: people sign in through dex)")
         settings = args["settings"]
         repository = settings.repository
         if repository is None:
@@ -262,26 +265,32 @@ class GitOps(pulumi.ComponentResource):
         )
         in_ns = pulumi.ResourceOptions(parent=self, provider=args["provider"], depends_on=[ns])
 
-        ready: list[pulumi.Resource] = [ns]
-        if settings.sso is not None:
-            # Argo CD resolves "$argocd-dex-github:clientSecret" only in secrets labelled part-of argocd.
-            ready.append(
-                k8s.core.v1.Secret(
-                    f"{name}-dex-github",
-                    metadata={
-                        "name": DEX_SECRET,
-                        "namespace": namespace,
-                        "labels": {"app.kubernetes.io/part-of": "argocd"},
-                    },
-                    type="Opaque",
-                    string_data={
-                        DEX_SECRET_KEY: pulumi.Output.secret(
-                            settings.sso.github.client_secret.get_secret_value()
-                        )
-                    },
-                    opts=in_ns,
-                )
-            )
+        dex_clients = list(args.get("dex_clients") or ())
+        # Argo CD resolves "$argocd-dex-github:<key>" only in secrets labelled part-of argocd.
+        dex_secret = k8s.core.v1.Secret(
+            f"{name}-dex-github",
+            metadata={
+                "name": DEX_SECRET,
+                "namespace": namespace,
+                "labels": {"app.kubernetes.io/part-of": "argocd"},
+            },
+            type="Opaque",
+            string_data={
+                GITHUB_SECRET_KEY: pulumi.Output.secret(sso.github.client_secret.get_secret_value()),
+                **{
+                    client.secret_key: pulumi.Output.secret(client_secret(sso, client).get_secret_value())
+                    for client in dex_clients
+                },
+            },
+            opts=in_ns,
+        )
+        ready: list[pulumi.Resource] = [ns, dex_secret]
+        # The front page's Ingress (synced by the root Application) needs its OIDC client first.
+        front_page_ready = (
+            [self._front_page_oidc_secret(name, sso, args["provider"])]
+            if any(client.secret_key == FRONT_PAGE_SECRET_KEY for client in dex_clients)
+            else []
+        )
 
         spec = AddOnSpec(
             name=RELEASE_NAME,
@@ -291,6 +300,8 @@ class GitOps(pulumi.ComponentResource):
             namespace=namespace,
             values=argocd_values(
                 settings,
+                sso=sso,
+                dex_clients=dex_clients,
                 is_prod=args["is_prod"],
                 hostname=hostname,
                 ingress=contract.helm_ingress_values(
@@ -311,7 +322,7 @@ class GitOps(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self),
         )
 
-        app_ready: list[pulumi.Resource] = [self.release]
+        app_ready: list[pulumi.Resource] = [self.release, *front_page_ready]
         if repository.token is not None:
             app_ready.append(
                 k8s.core.v1.Secret(
@@ -383,3 +394,37 @@ class GitOps(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self, provider=args["provider"], depends_on=app_ready),
         )
         self.register_outputs({"url": self.url})
+
+    def _front_page_oidc_secret(
+        self, name: str, sso: SsoSettings, provider: k8s.Provider
+    ) -> k8s.core.v1.Secret:
+        """The ALB controller reads the front page's OIDC client from a Secret beside its Ingress.
+
+        The chart creates the namespace too; Pulumi creates it first, with the same Pod Security
+        labels, so the Secret exists before Argo CD's first sync publishes the Ingress.
+        """
+        ns = k8s.core.v1.Namespace(
+            f"{name}-chart-namespace",
+            metadata={
+                "name": CHART_NAMESPACE,
+                "labels": {
+                    "kubeboard.io/tier": "shared",
+                    "pod-security.kubernetes.io/enforce": "restricted",
+                    "pod-security.kubernetes.io/warn": "restricted",
+                    "pod-security.kubernetes.io/audit": "restricted",
+                },
+                # Argo CD never deletes it on prune (as the chart's own copy says).
+                "annotations": {"argocd.argoproj.io/sync-options": "Prune=false"},
+            },
+            opts=pulumi.ResourceOptions(parent=self, provider=provider),
+        )
+        return k8s.core.v1.Secret(
+            f"{name}-front-page-oidc",
+            metadata={"name": FRONT_PAGE_OIDC_SECRET, "namespace": CHART_NAMESPACE},
+            type="Opaque",
+            string_data={
+                "clientID": FRONT_PAGE_CLIENT_ID,
+                "clientSecret": pulumi.Output.secret(sso.front_page_client_secret.get_secret_value()),
+            },
+            opts=pulumi.ResourceOptions(parent=self, provider=provider, depends_on=[ns]),
+        )

@@ -227,10 +227,14 @@ def exporter_pod_spec(
     }
 
 
+EXPORTER_SELECTOR = {"app.kubernetes.io/name": "log-exporter"}
+"""The exporter's pods; Loki's NetworkPolicy admits them by these labels."""
+
+
 def exporter_network_policy_spec(loki_namespace: str) -> dict[str, Any]:
     """No ingress; egress only to DNS, Loki's HTTP port and HTTPS (S3, STS)."""
     return {
-        "podSelector": {"matchLabels": {"app.kubernetes.io/name": "log-exporter"}},
+        "podSelector": {"matchLabels": dict(EXPORTER_SELECTOR)},
         "policyTypes": ["Ingress", "Egress"],
         "ingress": [],
         "egress": [

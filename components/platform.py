@@ -6,6 +6,7 @@ import pulumi
 import pulumi_aws as aws
 import pulumiverse_time
 
+from . import sso
 from .account import IMAGE_SCAN_FINDINGS_BUCKET, IMAGE_SCAN_FINDINGS_KEY_ARN, REPOSITORY_URLS
 from .addons import HelmAddOn, aws_load_balancer_controller, external_dns, install_addons
 from .addons.catalog import platform_addons
@@ -16,11 +17,12 @@ from .gitops import GitOps, GitOpsArgs, platform_chart_values
 from .human_roles import HumanRoles
 from .image_scan_alerts import REPORT_PREFIX as FINDINGS_PREFIX
 from .log_alarms import ErrorLogAlarms, WatchedLogGroup, control_plane_log_group, function_log_group
-from .log_reports import REPORT_PREFIX, LogReports
+from .log_reports import EXPORTER_SELECTOR, REPORT_PREFIX, LogReports
 from .network import Network
 from .observability import Observability
-from .observability.component import ObservabilityArgs
+from .observability.component import GrafanaSignIn, ObservabilityArgs
 from .observability.loki import service_url as loki_service_url
+from .observability.network_policies import PodPeer
 from .ordering import after
 from .report_reader import ReportReader
 from .settings import Settings
@@ -129,9 +131,18 @@ class Platform(pulumi.ComponentResource):
                 "oidc_issuer": self.cluster.oidc_issuer,
                 "ingress": self.edge.ingress,
                 "protect": settings.is_prod,
+                # The ALB's nodes live in the public subnets, the control plane's ENIs in the private ones.
+                "alb_cidrs": list(settings.network.public_subnet_cidrs),
+                "api_server_cidrs": list(settings.network.private_subnet_cidrs),
+                "loki_readers": self._loki_readers(settings),
             }
             if ingress_ready:
                 observability_args["ingress_ready"] = ingress_ready
+            if settings.sso is not None:
+                observability_args["sign_in"] = GrafanaSignIn(
+                    ini=sso.grafana_ini(settings.sso, self._dex(settings)),
+                    client_secret=pulumi.Output.secret(settings.sso.grafana_client_secret.get_secret_value()),
+                )
             self.observability = Observability(
                 "observability",
                 observability_args,
@@ -169,14 +180,8 @@ class Platform(pulumi.ComponentResource):
             "certificateArn": self.edge.certificate_arn,
             "webAclArn": self.edge.web_acl_arn,
             "albAccessLogBucket": self.edge.access_log_bucket_name,
-            **(
-                {
-                    "lokiBucketName": self.observability.loki_bucket.bucket,
-                    "grafanaAdminPassword": self.observability.grafana_admin_password,
-                }
-                if self.observability
-                else {}
-            ),
+            # No Grafana admin password: people sign in through dex, and no form or basic auth takes one.
+            **({"lokiBucketName": self.observability.loki_bucket.bucket} if self.observability else {}),
             **({"argocdUrl": self.gitops.url} if self.gitops else {}),
             **(
                 {f"{role}RoleArn": arn for role, arn in self.human_roles.arns.items()}
@@ -381,6 +386,18 @@ class Platform(pulumi.ComponentResource):
             "and DNS records are deleted only while the controller and external-dns still run",
         )
 
+    @staticmethod
+    def _loki_readers(settings: Settings) -> list[PodPeer]:
+        """Pods outside the observability namespace that query Loki: the error-log exporter."""
+        reports = settings.logReports
+        if not reports.enabled or reports.exporter is None:
+            return []
+        return [PodPeer(reports.exporter.namespace, EXPORTER_SELECTOR)]
+
+    def _dex(self, settings: Settings) -> sso.Dex:
+        """The identity provider every UI signs in through: dex inside Argo CD, on its host."""
+        return sso.Dex(self.edge.ingress.hostname(settings.gitops.hostname_prefix))
+
     def _gitops(self, settings: Settings, ingress_ready: pulumi.ResourceOptions | None) -> GitOps | None:
         """Argo CD, and the root Application carrying what this stack made to the platform chart."""
         gitops = settings.gitops
@@ -409,9 +426,22 @@ class Platform(pulumi.ComponentResource):
             storage_class_name=settings.storage.storage_class_name if settings.storage.enabled else None,
             kubernetes_version=settings.cluster.kubernetes_version,
             views=self._views_values(settings),
+            # The ALB signs people in through dex before a request reaches the front page.
+            sign_in_annotations=sso.alb_oidc_annotations(self._dex(settings)),
         )
+        if settings.sso is None:
+            raise ValueError(
+                "sso: Argo CD has no local admin; settings validation lets no gitops without sso"
+            )
+        dex_clients = [sso.front_page_client(settings.edge.domain)]
+        if observability.enabled:
+            dex_clients.append(
+                sso.grafana_client(self.edge.ingress.hostname(observability.grafana.hostname_prefix))
+            )
         gitops_args: GitOpsArgs = {
             "settings": gitops,
+            "sso": settings.sso,
+            "dex_clients": dex_clients,
             "is_prod": settings.is_prod,
             "provider": self.cluster.provider,
             "ingress": self.edge.ingress,

@@ -4,6 +4,7 @@ contract (K7, K8, D3, D7) — as both stacks' offline plans show them, and under
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 import pulumi
@@ -13,7 +14,14 @@ from pulumi.runtime.mocks import MockResourceArgs, set_mocks
 from kubeboard_infra.edge import Edge, IngressContract, IngressValuesShape
 from kubeboard_infra.edge.access_logs import access_log_bucket_policy, legacy_elb_accounts
 from kubeboard_infra.edge.exposure import exposures, problems
-from kubeboard_infra.edge.waf import IpSetRefs, WafPolicy, log_delivery_policy, web_acl_rules
+from kubeboard_infra.edge.waf import (
+    DEX_BACK_CHANNEL,
+    DEX_BACK_CHANNEL_LABEL,
+    IpSetRefs,
+    WafPolicy,
+    log_delivery_policy,
+    web_acl_rules,
+)
 from kubeboard_infra.plan.mocks import ACCOUNT_ID, PlanMocks
 
 from .conftest import plan_for, resources_of, stack_file
@@ -58,7 +66,11 @@ def test_web_acl_is_regional_with_every_rule_from_the_settings(stack: str) -> No
     assert rules["rate-limit-per-ip"]["action"] == {"block": {}}
     geo = rules["geo-allow-list"]
     assert geo["action"] == {"block": {}}
-    assert geo["statement"]["notStatement"]["statement"]["geoMatchStatement"]["countryCodes"] == ["KR"]
+    outside, not_dex = geo["statement"]["andStatement"]["statements"]
+    assert outside["notStatement"]["statement"]["geoMatchStatement"]["countryCodes"] == ["KR"]
+    assert not_dex == {
+        "notStatement": {"statement": {"labelMatchStatement": {"scope": "LABEL", "key": DEX_LABEL}}}
+    }
     priorities = [rule["priority"] for rule in acl["rules"]]
     assert len(set(priorities)) == len(priorities)
     # reputation and geo are decided before any request body is inspected
@@ -124,7 +136,9 @@ def test_deny_set_blocks_first_and_allow_set_bypasses_only_geo_and_rate() -> Non
     rules = web_acl_rules(_policy(), ip_sets, metric_prefix="t")
     named = _by_name(rules)
 
-    assert rules[0]["name"] == "deny-listed-ips"
+    # The first rule only labels dex's back channel; the first that blocks is the deny list.
+    assert [rules[0]["name"], rules[0]["action"]] == ["dex-back-channel", {"count": {}}]  # type: ignore[typeddict-item]
+    assert rules[1]["name"] == "deny-listed-ips"
     assert named["deny-listed-ips"]["action"] == {"block": {}}
     assert named["deny-listed-ips"]["statement"] == {"ip_set_reference_statement": {"arn": "arn:deny-v4"}}
     trusted = {
@@ -135,14 +149,54 @@ def test_deny_set_blocks_first_and_allow_set_bypasses_only_geo_and_rate() -> Non
             ]
         }
     }
-    geo = named["geo-allow-list"]["statement"]["not_statement"]["statement"]["or_statement"]["statements"]
+    not_dex = {
+        "not_statement": {"statement": {"label_match_statement": {"scope": "LABEL", "key": DEX_LABEL}}}
+    }
+    outside, skip_dex = named["geo-allow-list"]["statement"]["and_statement"]["statements"]
+    geo = outside["not_statement"]["statement"]["or_statement"]["statements"]
     assert geo == [{"geo_match_statement": {"country_codes": ["KR", "JP"]}}, trusted]
+    assert skip_dex == not_dex
     rate = named["rate-limit-per-ip"]["statement"]["rate_based_statement"]
-    assert rate["scope_down_statement"] == {"not_statement": {"statement": trusted}}
+    assert rate["scope_down_statement"] == {
+        "and_statement": {"statements": [{"not_statement": {"statement": trusted}}, not_dex]}
+    }
     assert rate["evaluation_window_sec"] == 120
     # trusted sources still go through the managed rule groups: nothing there refers to the allow set
     for name in MANAGED_GROUPS:
         assert "arn:allow" not in json.dumps(named[name])
+
+
+DEX_LABEL = DEX_BACK_CHANNEL_LABEL
+
+
+@pytest.mark.parametrize(
+    ("path", "exempt"),
+    [
+        ("/api/dex/token", True),
+        ("/api/dex/userinfo", True),
+        ("/api/dex/keys", True),
+        ("/api/dex/auth", False),  # the browser's leg: people pass geo, rate and anonymity checks
+        ("/api/dex/callback", False),
+        ("/api/dex/token/extra", False),
+        ("/x/api/dex/token", False),
+        ("/cluster-info/snapshot.json", False),
+    ],
+)
+def test_only_dex_back_channel_calls_are_labelled(path: str, exempt: bool) -> None:
+    assert (re.fullmatch(DEX_BACK_CHANNEL.strip("^$"), path) is not None) is exempt
+
+
+def test_dex_back_channel_skips_only_anonymous_geo_and_rate_rules() -> None:
+    rules = web_acl_rules(_policy(), IpSetRefs(), metric_prefix="t")
+    named = _by_name(rules)
+    label = named["dex-back-channel"]
+    assert label["action"] == {"count": {}}  # labels, never allows: later rules still judge the call
+    assert label["rule_labels"] == [{"name": DEX_LABEL}]  # type: ignore[typeddict-item]
+    regex = label["statement"]["regex_match_statement"]
+    assert (regex["regex_string"], regex["field_to_match"]) == (DEX_BACK_CHANNEL, {"uri_path": {}})
+    skipping = {name for name, rule in named.items() if DEX_LABEL in json.dumps(rule["statement"])}
+    assert skipping == {"anonymous-ip", "geo-allow-list", "rate-limit-per-ip"}
+    assert min(rule["priority"] for rule in rules) == label["priority"]
 
 
 # --- WAF logging --------------------------------------------------------------------------------

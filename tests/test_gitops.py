@@ -9,7 +9,6 @@ import pytest
 import yaml
 
 from kubeboard_infra.gitops import CHART_VERSION, REPOSITORY
-from kubeboard_infra.settings import SettingsError, load_settings
 from tests.conftest import PROJECT_DIR, plan_for, resources_of, stack_file
 from tests.helpers.chart_values import ChartValues
 
@@ -82,10 +81,10 @@ def test_prod_has_no_local_admin_signs_in_through_github_and_runs_redundant() ->
     assert values["dex"]["enabled"] is True
 
 
-def test_dev_keeps_the_local_admin_and_single_replicas() -> None:
+def test_dev_runs_single_replicas_without_a_local_admin() -> None:
     values = _argocd(plan_for("dev"))["inputs"]["values"]
-    assert values["configs"]["cm"]["admin.enabled"] is True
-    assert "dex.config" not in values["configs"]["cm"]
+    # dev signs in through the same dex as prod (tests/test_sso.py): no admin account there either.
+    assert values["configs"]["cm"]["admin.enabled"] is False
     assert values["server"]["replicas"] == 1 and values["redis-ha"]["enabled"] is False
 
 
@@ -103,7 +102,8 @@ def test_prod_secrets_are_masked_and_labelled_for_argocd() -> None:
 
 def test_dev_without_token_registers_no_repository_credential() -> None:
     names = {r["inputs"]["metadata"]["name"] for r in resources_of(plan_for("dev"), SECRET)}
-    assert "kubeboard-platform-repository" not in names and "argocd-dex-github" not in names
+    assert "kubeboard-platform-repository" not in names
+    assert "argocd-dex-github" in names  # dev signs in through dex too
 
 
 @pytest.mark.parametrize("stack", ["dev", "prod"])
@@ -152,19 +152,6 @@ def test_root_application_values_follow_the_chart_values_shape() -> None:
             upstream.unknown_paths(_root(plan_for(stack))["inputs"]["spec"]["source"]["helm"]["valuesObject"])
             == []
         )
-
-
-def test_prod_without_sso_is_refused_naming_the_key() -> None:
-    config = {
-        key: json.dumps(value) if not isinstance(value, str) else value
-        for key, value in stack_file("prod")["config"].items()
-    }
-    gitops = json.loads(config["kubeboard:gitops"])
-    del gitops["sso"]
-    config["kubeboard:gitops"] = json.dumps(gitops)
-    with pytest.raises(SettingsError) as caught:
-        load_settings(config, source="Pulumi.prod.yaml")
-    assert "kubeboard:gitops.sso" in str(caught.value)
 
 
 @pytest.mark.parametrize("stack", ["dev", "prod"])

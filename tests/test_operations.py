@@ -15,6 +15,7 @@ import yaml
 from kubeboard_infra.human_roles import HumanRoles, oidc_trust
 from kubeboard_infra.log_alarms import CONTROL_PLANE_ERROR_PATTERN, FUNCTION_ERROR_PATTERN
 from kubeboard_infra.plan.document import build_plan
+from kubeboard_infra.plan.stack_files import read_stack_config
 from kubeboard_infra.settings import SettingsError, load_settings
 
 from .conftest import ACCOUNT_STACK, PROJECT_DIR, STACKS, plan_for, resources_of, stack_file
@@ -164,9 +165,12 @@ def test_human_roles_refuse_no_or_two_providers() -> None:
 
 
 def _with_access(stack: str, access: dict[str, Any]) -> dict[str, Any]:
-    config = stack_file(stack)["config"]
-    config["kubeboard:cluster"]["access"] = {**config["kubeboard:cluster"]["access"], **access}
-    return {key: json.dumps(value) if not isinstance(value, str) else value for key, value in config.items()}
+    # As the engine hands it over (JSON text), with the plan's stand-ins for the secrets.
+    config = dict(read_stack_config(PROJECT_DIR, stack).values)
+    cluster = json.loads(config["kubeboard:cluster"])
+    cluster["access"] = {**cluster["access"], **access}
+    config["kubeboard:cluster"] = json.dumps(cluster)
+    return config
 
 
 def test_roles_are_either_created_or_given() -> None:

@@ -22,7 +22,10 @@ from kubeboard_infra.settings.secrets import PLAN_PLACEHOLDER_PREFIX, secret_slo
 
 from .conftest import PROJECT_DIR, plan_for, stack_file
 
-CLIENT_SECRET = "kubeboard:gitops.sso.github.clientSecret"
+CLIENT_SECRET = "kubeboard:sso.github.clientSecret"
+GRAFANA = "kubeboard:sso.grafanaClientSecret"
+FRONT_PAGE = "kubeboard:sso.frontPageClientSecret"
+SSO = [CLIENT_SECRET, GRAFANA, FRONT_PAGE]
 TOKEN = "kubeboard:gitops.repository.token"
 WEBHOOK = "kubeboard:observability.alerting.slack.webhookUrl"
 
@@ -39,9 +42,15 @@ def test_declared_secrets_are_found_where_the_settings_hold_them() -> None:
     sections = {key.partition(":")[2]: value for key, value in stack_file("prod")["config"].items()}
     sections["observability"]["alerting"]["slack"] = {"channel": "#alerts"}
     slots = {slot.path: slot for slot in secret_slots(sections, section_models())}
-    assert set(slots) == {CLIENT_SECRET, TOKEN, WEBHOOK, "kubeboard:observability.alerting.heartbeatUrl"}
-    # Required: with sso.github, with private: true, with slack; the heartbeat URL is optional.
-    assert [path for path, slot in sorted(slots.items()) if slot.required] == [TOKEN, CLIENT_SECRET, WEBHOOK]
+    assert set(slots) == {*SSO, TOKEN, WEBHOOK, "kubeboard:observability.alerting.heartbeatUrl"}
+    # Required: with sso, with private: true, with slack; the heartbeat URL is optional.
+    assert [path for path, slot in sorted(slots.items()) if slot.required] == [
+        TOKEN,
+        WEBHOOK,
+        FRONT_PAGE,
+        CLIENT_SECRET,
+        GRAFANA,
+    ]
 
 
 def test_a_real_run_without_the_secrets_stops_with_the_commands_that_set_them() -> None:
@@ -49,7 +58,7 @@ def test_a_real_run_without_the_secrets_stops_with_the_commands_that_set_them() 
         load_settings(_program_config("prod"), source="Pulumi.prod.yaml", secret_keys=set())
     assert caught.value.problems == [
         f"{TOKEN}: secret not set; run: {_command(TOKEN)}",
-        f"{CLIENT_SECRET}: secret not set; run: {_command(CLIENT_SECRET)}",
+        *(f"{path}: secret not set; run: {_command(path)}" for path in SSO),
     ]
 
 
@@ -60,15 +69,18 @@ def test_missing_secrets_do_not_hide_other_problems() -> None:
     config["kubeboard:network"] = json.dumps(network)
     with pytest.raises(SettingsError) as caught:
         load_settings(config, source="Pulumi.prod.yaml")
-    assert len(caught.value.problems) == 3
-    assert caught.value.problems[2].startswith("kubeboard:network.natGateways")
+    assert len(caught.value.problems) == 5
+    assert caught.value.problems[4].startswith("kubeboard:network.natGateways")
 
 
 def _with_secrets(config: dict[str, str]) -> dict[str, str]:
     gitops = json.loads(config["kubeboard:gitops"])
     gitops["repository"]["token"] = "github_pat_read_only"
-    gitops["sso"]["github"]["clientSecret"] = "0123456789abcdef0123456789abcdef01234567"
-    return {**config, "kubeboard:gitops": json.dumps(gitops)}
+    sso = json.loads(config["kubeboard:sso"])
+    sso["github"]["clientSecret"] = "0123456789abcdef0123456789abcdef01234567"
+    sso["grafanaClientSecret"] = "g" * 64
+    sso["frontPageClientSecret"] = "f" * 64
+    return {**config, "kubeboard:gitops": json.dumps(gitops), "kubeboard:sso": json.dumps(sso)}
 
 
 def test_a_secret_the_engine_did_not_pass_as_secret_is_refused() -> None:
@@ -77,19 +89,23 @@ def test_a_secret_the_engine_did_not_pass_as_secret_is_refused() -> None:
         load_settings(config, source="Pulumi.prod.yaml", secret_keys={"aws:region"})
     assert [problem.split(":", 2)[1] for problem in caught.value.problems] == [
         "gitops.repository.token",
-        "gitops.sso.github.clientSecret",
+        "sso.github.clientSecret",
+        "sso.grafanaClientSecret",
+        "sso.frontPageClientSecret",
     ]
     assert all("a secret written in clear" in problem for problem in caught.value.problems)
-    settings = load_settings(config, source="Pulumi.prod.yaml", secret_keys={"kubeboard:gitops"})
-    assert settings.gitops.sso is not None
+    settings = load_settings(
+        config, source="Pulumi.prod.yaml", secret_keys={"kubeboard:gitops", "kubeboard:sso"}
+    )
+    assert settings.sso is not None
 
 
 def test_the_program_refuses_before_any_resource(monkeypatch: pytest.MonkeyPatch) -> None:
     """Through __main__.py: SettingsError -> pulumi.RunError, exit 2 in the plan, no traceback."""
     planned = read_stack_config(PROJECT_DIR, "prod")
-    gitops = json.loads(planned.values["kubeboard:gitops"])
-    del gitops["sso"]["github"]["clientSecret"]
-    values = {**planned.values, "kubeboard:gitops": json.dumps(gitops)}
+    sso = json.loads(planned.values["kubeboard:sso"])
+    del sso["github"]["clientSecret"]
+    values = {**planned.values, "kubeboard:sso": json.dumps(sso)}
     unset = StackConfig(planned.project, planned.main, values, planned.secret_keys, planned.source)
     monkeypatch.setattr(runner, "read_stack_config", lambda *_: unset)
     with pytest.raises(ProgramConfigurationError) as caught:
@@ -104,9 +120,10 @@ def test_the_plan_says_which_secrets_a_real_run_asks_for() -> None:
     plan = plan_for("prod")
     assert plan["secretsRequired"] == [
         {"key": TOKEN, "command": _command(TOKEN)},
-        {"key": CLIENT_SECRET, "command": _command(CLIENT_SECRET)},
+        *({"key": path, "command": _command(path)} for path in SSO),
     ]
-    assert plan_for("dev")["secretsRequired"] == []
+    # dev signs in through dex too: only the repository is public there.
+    assert plan_for("dev")["secretsRequired"] == [{"key": path, "command": _command(path)} for path in SSO]
     assert PLAN_PLACEHOLDER_PREFIX not in json.dumps(plan)
 
 
@@ -125,7 +142,7 @@ def test_configuring_slack_adds_its_webhook_to_the_secrets_required(
     out = capsys.readouterr().out
     plan = json.loads((tmp_path / "out" / "plan.json").read_text(encoding="utf-8"))
     assert code == EXIT_OK
-    assert plan["secretsRequired"] == [{"key": WEBHOOK, "command": _command(WEBHOOK)}]
+    assert plan["secretsRequired"] == [{"key": path, "command": _command(path)} for path in [WEBHOOK, *SSO]]
     assert _command(WEBHOOK) in out
     assert _command(WEBHOOK) in (tmp_path / "out" / "report.md").read_text(encoding="utf-8")
 
@@ -163,10 +180,10 @@ def test_the_fake_ciphertexts_once_in_pulumi_prod_yaml_are_refused() -> None:
         "config": {
             "kubeboard:gitops": {
                 "repository": {"token": {"secure": "v1:" + _b64(b"Ciphertext placeholder: replace me")}},
-                "sso": {
-                    "github": {"clientSecret": {"secure": _b64(b"Replace with the GitHub OAuth app secret")}}
-                },
-            }
+            },
+            "kubeboard:sso": {
+                "github": {"clientSecret": {"secure": _b64(b"Replace with the GitHub OAuth app secret")}}
+            },
         }
     }
     problems = _problems(document)

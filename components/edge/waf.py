@@ -23,6 +23,7 @@ KNOWN_BAD_INPUTS = "AWSManagedRulesKnownBadInputsRuleSet"
 SQLI = "AWSManagedRulesSQLiRuleSet"
 
 PRIORITY = {
+    "dex-back-channel": 5,
     "deny-listed-ips": 10,
     "amazon-ip-reputation": 20,
     "anonymous-ip": 30,
@@ -37,6 +38,14 @@ PRIORITY = {
 # the common rule set allows; counting (and logging) them instead of blocking keeps the UIs usable
 # while every other rule of the group still blocks.
 COMMON_RULES_COUNTED = ("SizeRestrictions_BODY",)
+
+# The ALB (signing people in to the front page) and Grafana call dex's token, userinfo and keys
+# endpoints from AWS addresses: the anonymous-IP group lists hosting providers, the geo allow-list
+# and the rate limit know nothing of them. A first rule labels those calls (and only counts);
+# those three rules then skip labelled requests. dex authenticates each call with a client secret
+# or a code, and the request-inspecting rule groups still see it.
+DEX_BACK_CHANNEL = r"^/api/dex/(token|userinfo|keys)$"
+DEX_BACK_CHANNEL_LABEL = "kubeboard:dex-back-channel"
 
 
 @dataclass(frozen=True)
@@ -93,6 +102,31 @@ def _managed(name: str, rule_group: str, prefix: str, *, counted: Sequence[str] 
     }
 
 
+def _not_dex_back_channel() -> dict[str, Any]:
+    return {
+        "not_statement": {
+            "statement": {"label_match_statement": {"scope": "LABEL", "key": DEX_BACK_CHANNEL_LABEL}}
+        }
+    }
+
+
+def _label_dex_back_channel(prefix: str) -> dict[str, Any]:
+    return {
+        "name": "dex-back-channel",
+        "priority": PRIORITY["dex-back-channel"],
+        "action": {"count": {}},
+        "rule_labels": [{"name": DEX_BACK_CHANNEL_LABEL}],
+        "statement": {
+            "regex_match_statement": {
+                "regex_string": DEX_BACK_CHANNEL,
+                "field_to_match": {"uri_path": {}},
+                "text_transformations": [{"priority": 0, "type": "NONE"}],
+            }
+        },
+        "visibility_config": visibility(f"{prefix}-dex-back-channel"),
+    }
+
+
 def _blocking(name: str, statement: dict[str, Any], prefix: str) -> dict[str, Any]:
     return {
         "name": name,
@@ -107,25 +141,42 @@ def web_acl_rules(
     policy: WafPolicy, ip_sets: IpSetRefs, *, metric_prefix: str
 ) -> list[aws.wafv2.WebAclRuleArgsDict]:
     """The WebACL's rules, in priority order."""
-    rules: list[dict[str, Any]] = []
+    rules: list[dict[str, Any]] = [_label_dex_back_channel(metric_prefix)]
     if ip_sets.deny:
         rules.append(_blocking("deny-listed-ips", _in_any(ip_sets.deny), metric_prefix))
     rules.append(_managed("amazon-ip-reputation", IP_REPUTATION, metric_prefix))
     if policy.block_anonymous_ips:
-        rules.append(_managed("anonymous-ip", ANONYMOUS_IP, metric_prefix))
+        anonymous = _managed("anonymous-ip", ANONYMOUS_IP, metric_prefix)
+        anonymous["statement"]["managed_rule_group_statement"]["scope_down_statement"] = (
+            _not_dex_back_channel()
+        )
+        rules.append(anonymous)
     if policy.allowed_countries:
         allowed: dict[str, Any] = {"geo_match_statement": {"country_codes": list(policy.allowed_countries)}}
         if ip_sets.allow:
             # Trusted sources abroad (an office VPN, a CI runner) pass the geo allow-list too.
             allowed = {"or_statement": {"statements": [allowed, _in_any(ip_sets.allow)]}}
-        rules.append(_blocking("geo-allow-list", {"not_statement": {"statement": allowed}}, metric_prefix))
+        outside = {
+            "and_statement": {
+                "statements": [{"not_statement": {"statement": allowed}}, _not_dex_back_channel()]
+            }
+        }
+        rules.append(_blocking("geo-allow-list", outside, metric_prefix))
     rate: dict[str, Any] = {
         "limit": policy.rate_limit,
         "aggregate_key_type": "IP",
         "evaluation_window_sec": policy.rate_limit_window_seconds,
+        "scope_down_statement": _not_dex_back_channel(),
     }
     if ip_sets.allow:
-        rate["scope_down_statement"] = {"not_statement": {"statement": _in_any(ip_sets.allow)}}
+        rate["scope_down_statement"] = {
+            "and_statement": {
+                "statements": [
+                    {"not_statement": {"statement": _in_any(ip_sets.allow)}},
+                    _not_dex_back_channel(),
+                ]
+            }
+        }
     rules.append(_blocking("rate-limit-per-ip", {"rate_based_statement": rate}, metric_prefix))
     rules.append(_managed("common-rule-set", COMMON, metric_prefix, counted=COMMON_RULES_COUNTED))
     rules.append(_managed("known-bad-inputs", KNOWN_BAD_INPUTS, metric_prefix))

@@ -4,8 +4,9 @@ AWS resources they stand on (Loki's bucket, IRSA roles, the alert topic)."""
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
-from typing import NotRequired, TypedDict
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, NotRequired, TypedDict
 
 import pulumi
 import pulumi_aws as aws
@@ -20,7 +21,17 @@ from ..ordering import after
 from ..secure_bucket import secure_bucket
 from ..settings.observability import ObservabilitySettings
 from . import alertmanager, grafana, kube_prometheus_stack, loki, rule_files
+from .network_policies import PodPeer, policy_specs
 from .specs import AlertTopic, StackInputs, addon_specs
+
+
+@dataclass(frozen=True)
+class GrafanaSignIn:
+    """Grafana as a static client of dex: its ``grafana.ini`` sections and its client secret."""
+
+    ini: dict[str, Any]
+    client_secret: pulumi.Input[str]
+
 
 STORAGE_CLASS = "observability-gp3"
 GRAFANA_ADMIN_USER = "admin"
@@ -43,6 +54,14 @@ class ObservabilityArgs(TypedDict):
     ingress_ready: NotRequired[pulumi.ResourceOptions]
     """What Grafana's Ingress waits for (`ordering.after`: the ALB controller, external-dns)."""
     tags: NotRequired[Mapping[str, str]]
+    alb_cidrs: Sequence[str]
+    """The public subnets: the ALB's nodes reach Grafana from there (NetworkPolicy)."""
+    api_server_cidrs: Sequence[str]
+    """The subnets of the control plane's ENIs: they call the prometheus-operator's webhook."""
+    loki_readers: NotRequired[Sequence[PodPeer]]
+    """Pods of other namespaces that query Loki (the error-log exporter)."""
+    sign_in: NotRequired[GrafanaSignIn | None]
+    """Grafana's SSO (dex); required with ``ingress``: no UI is published with a local login."""
 
 
 class Observability(pulumi.ComponentResource):
@@ -80,6 +99,20 @@ class Observability(pulumi.ComponentResource):
             opts=k8s_child,
         )
         in_ns = pulumi.ResourceOptions(parent=self, provider=args["provider"], depends_on=[ns])
+        # Loki has no auth of its own (auth_enabled: false): the network decides who reaches it.
+        network_policies = [
+            k8s.networking.v1.NetworkPolicy(
+                f"{name}-netpol-{policy}",
+                metadata={"name": policy, "namespace": namespace},
+                spec=spec,
+                opts=in_ns,
+            )
+            for policy, spec in policy_specs(
+                alb_cidrs=args.get("alb_cidrs") or (),
+                api_server_cidrs=args.get("api_server_cidrs") or (),
+                loki_readers=args.get("loki_readers") or (),
+            ).items()
+        ]
 
         storage_class = k8s.storage.v1.StorageClass(
             f"{name}-gp3",
@@ -179,6 +212,24 @@ class Observability(pulumi.ComponentResource):
             )
 
         ingress = args.get("ingress")
+        sign_in = args.get("sign_in")
+        if ingress is not None and sign_in is None:
+            raise ValueError("sign_in: required with ingress (Grafana is published only behind SSO)")
+        grafana_secrets: list[pulumi.Resource] = [grafana_secret]
+        if sign_in is not None:
+            grafana_secrets.append(
+                k8s.core.v1.Secret(
+                    f"{name}-grafana-oauth",
+                    metadata={"name": kube_prometheus_stack.GRAFANA_OAUTH_SECRET, "namespace": namespace},
+                    type="Opaque",
+                    string_data={
+                        kube_prometheus_stack.GRAFANA_OAUTH_SECRET_KEY: pulumi.Output.secret(
+                            sign_in.client_secret
+                        )
+                    },
+                    opts=in_ns,
+                )
+            )
         grafana_ingress = None
         self.grafana_url = None
         root_url = None
@@ -199,6 +250,7 @@ class Observability(pulumi.ComponentResource):
                 alert_topic=alert_topic,
                 grafana_ingress=grafana_ingress,
                 grafana_root_url=root_url,
+                grafana_sign_in=sign_in.ini if sign_in is not None else None,
             )
         )
         self.releases = install_addons(
@@ -211,13 +263,13 @@ class Observability(pulumi.ComponentResource):
             opts=child,
             install_after={
                 "*": after(
-                    [ns],
+                    [ns, *network_policies],
                     reason="the charts install into this namespace, labelled for Pod Security; "
-                    "Helm must not create it unlabelled first",
+                    "Helm must not create it unlabelled first, and no pod starts before its policies",
                 ),
                 kube_prometheus_stack.NAME: pulumi.ResourceOptions.merge(
                     after(
-                        [storage_class, grafana_secret, notifier_secret, *grafana_role.ready],
+                        [storage_class, *grafana_secrets, notifier_secret, *grafana_role.ready],
                         reason="Grafana and Alertmanager mount these secrets, claim volumes of this "
                         "storage class, and Grafana assumes this role",
                     ),

@@ -20,6 +20,8 @@ GRAFANA_SERVICE_ACCOUNT = "grafana"
 GRAFANA_ADMIN_SECRET = "grafana-admin"
 GRAFANA_USER_KEY = "admin-user"
 GRAFANA_PASSWORD_KEY = "admin-password"
+GRAFANA_OAUTH_SECRET = "grafana-oauth"
+GRAFANA_OAUTH_SECRET_KEY = "client-secret"
 _SMALL = {"requests": {"cpu": "10m", "memory": "32Mi"}, "limits": {"memory": "128Mi"}}
 """Sidecars and one-shot Jobs."""
 RETENTION_SIZE_SHARE = 0.85
@@ -128,6 +130,7 @@ def values(
     grafana_ingress: pulumi.Input[dict[str, Any]] | None,
     grafana_root_url: str | None,
     loki_url: str,
+    grafana_sign_in: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """The chart's values; Alertmanager's IRSA service account block is added by the installer."""
     grafana_values: dict[str, Any] = {
@@ -164,6 +167,18 @@ def values(
     }
     if grafana_root_url:
         grafana_values["grafana.ini"]["server"] = {"root_url": grafana_root_url}
+    if grafana_ingress is not None and grafana_sign_in is None:
+        raise ValueError(
+            "grafana_sign_in: required when Grafana has an Ingress (no UI is published without SSO)"
+        )
+    if grafana_sign_in is not None:
+        # People sign in through dex only; the generated admin password opens nothing (no form, no basic auth).
+        grafana_values["grafana.ini"] |= grafana_sign_in
+        grafana_values["envValueFrom"] = {
+            "GF_AUTH_GENERIC_OAUTH_CLIENT_SECRET": {
+                "secretKeyRef": {"name": GRAFANA_OAUTH_SECRET, "key": GRAFANA_OAUTH_SECRET_KEY}
+            }
+        }
 
     return {
         # EKS runs etcd, the scheduler, the controller manager (and kube-proxy's metrics bind to

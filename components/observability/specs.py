@@ -33,6 +33,8 @@ class StackInputs:
     alert_topic: AlertTopic | None = None
     grafana_ingress: pulumi.Input[dict[str, Any]] | None = None
     grafana_root_url: str | None = None
+    grafana_sign_in: dict[str, Any] | None = None
+    """Grafana's ``grafana.ini`` sign-in sections (``sso.grafana_ini``); its client secret is a Secret."""
 
 
 def destinations(inputs: StackInputs) -> alertmanager.Destinations:
@@ -74,6 +76,7 @@ def addon_specs(inputs: StackInputs) -> list[AddOnSpec]:
                 grafana_role_arn=inputs.grafana_role_arn,
                 grafana_ingress=inputs.grafana_ingress,
                 grafana_root_url=inputs.grafana_root_url,
+                grafana_sign_in=inputs.grafana_sign_in,
                 loki_url=loki.service_url(namespace),
             ),
             {"prometheus": {"additionalServiceMonitors": [loki.service_monitor(namespace)]}},

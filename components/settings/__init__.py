@@ -29,6 +29,7 @@ from .network import NatGatewayStrategy, NetworkSettings
 from .observability import ObservabilitySettings
 from .platform import PlatformSettings
 from .secrets import clear_secret_problem, missing_secret_problem, place_placeholder, secret_slots
+from .sso import SsoSettings
 from .storage import SharedStorageSettings
 from .types import Environment
 from .views import ViewsSettings
@@ -44,6 +45,7 @@ __all__ = [
     "PlatformSettings",
     "Settings",
     "SettingsError",
+    "SsoSettings",
     "load_settings",
 ]
 
@@ -63,6 +65,8 @@ class Settings(Model):
     observability: ObservabilitySettings
     # Argo CD and the root Application (`kubeboard:gitops`); off unless the stack names a repository.
     gitops: GitOpsSettings = GitOpsSettings(enabled=False)
+    # One sign-in for every UI (`kubeboard:sso`): dex in Argo CD, Grafana and the front page its clients.
+    sso: SsoSettings | None = None
     # Error-log exports and reports (`kubeboard:logReports`); off unless the stack turns them on.
     # Named as the stack key (the loader matches section names to field names).
     logReports: LogReportsSettings = LogReportsSettings(enabled=False)
@@ -111,9 +115,24 @@ class Settings(Model):
         return self
 
     @model_validator(mode="after")
-    def _prod_signs_in_through_sso(self) -> Self:
-        if self.is_prod:
-            self.gitops.require_sso()
+    def _every_ui_signs_in_through_sso(self) -> Self:
+        # Argo CD, the front page and Grafana are internet-facing: none has a local admin, so each
+        # needs SSO, and dex (the identity provider of all three) runs inside Argo CD.
+        uis = [
+            name
+            for name, on in (("gitops", self.gitops.enabled), ("observability", self.observability.enabled))
+            if on
+        ]
+        if uis and self.sso is None:
+            raise ValueError(
+                f"sso: required with {' and '.join(uis)} enabled (every UI signs in through dex; "
+                "sso: {github: {clientId, clientSecret (secret), org, teams}, roles: {admins, developers}, "
+                "grafanaClientSecret, frontPageClientSecret (secrets)})"
+            )
+        if self.observability.enabled and not self.gitops.enabled:
+            raise ValueError(
+                "observability.enabled: Grafana signs in through dex, which runs in Argo CD; enable gitops"
+            )
         return self
 
     @model_validator(mode="after")

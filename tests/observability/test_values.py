@@ -21,6 +21,8 @@ from kubeboard_infra.observability import (
 )
 from kubeboard_infra.observability.specs import AlertTopic, StackInputs, addon_specs
 from kubeboard_infra.settings.observability import ObservabilitySettings
+from kubeboard_infra.settings.sso import SsoSettings
+from kubeboard_infra.sso import Dex, grafana_ini
 from tests.helpers.chart_values import DATA_DIR, ChartValues
 
 SLACK_URL = "https://hooks.slack.com/services/T000/B000/very-secret-token"
@@ -44,6 +46,7 @@ KPS_FREE_FORM = (
     "prometheus.prometheusSpec.persistentVolumeClaimRetentionPolicy",
     "alertmanager.alertmanagerSpec.persistentVolumeClaimRetentionPolicy",
     "grafana.grafana\\.ini",  # Grafana's ini sections
+    "grafana.envValueFrom.*",  # environment variable name -> valueFrom (a map of the chart's, empty by default)
     "grafana.ingress.ingressClassName",  # documented in a comment of grafana's values.yaml
     "grafana.persistence.storageClassName",  # documented in a comment of grafana's values.yaml
 )
@@ -79,6 +82,19 @@ FULL = _settings(
 
 
 KEY_ARN = "arn:aws:kms:ap-northeast-2:123456789012:key/0b1c2d3e-alerts"
+SSO = SsoSettings.model_validate(
+    {
+        "github": {
+            "clientId": "Ov23liExample0001",
+            "clientSecret": "0123456789abcdef0123456789abcdef01234567",
+            "org": "kubeboard",
+            "teams": ["platform", "developers"],
+        },
+        "roles": {"admins": ["platform"], "developers": ["developers"]},
+        "grafanaClientSecret": "g" * 64,
+        "frontPageClientSecret": "f" * 64,
+    }
+)
 
 
 def _specs(settings: ObservabilitySettings = FULL, *, topic: str | None = TOPIC_ARN) -> dict[str, AddOnSpec]:
@@ -92,8 +108,23 @@ def _specs(settings: ObservabilitySettings = FULL, *, topic: str | None = TOPIC_
         alert_topic=AlertTopic(topic, KEY_ARN) if topic else None,
         grafana_ingress={"enabled": True, "ingressClassName": "alb", "hosts": ["grafana.example.com"]},
         grafana_root_url="https://grafana.example.com",
+        grafana_sign_in=grafana_ini(SSO, Dex("argocd.example.com")),
     )
     return {spec.name: spec for spec in addon_specs(inputs)}
+
+
+def test_grafana_is_not_published_without_sign_in() -> None:
+    inputs = StackInputs(
+        settings=FULL,
+        region="ap-northeast-2",
+        storage_class="observability-gp3",
+        loki_bucket_name="b",
+        loki_bucket_arn="arn:aws:s3:::b",
+        grafana_role_arn="arn:aws:iam::123456789012:role/grafana",
+        grafana_ingress={"enabled": True, "ingressClassName": "alb", "hosts": ["grafana.example.com"]},
+    )
+    with pytest.raises(ValueError, match=r"^grafana_sign_in: required when Grafana has an Ingress"):
+        addon_specs(inputs)
 
 
 def _as_installed(spec: AddOnSpec) -> dict[str, Any]:

@@ -1877,3 +1877,205 @@ passes(
         tags={},
     ),
 )
+
+# --- Sign-in ----------------------------------------------------------------------------------------
+ALB_AUTH = {
+    "alb.ingress.kubernetes.io/auth-type": "oidc",
+    "alb.ingress.kubernetes.io/auth-on-unauthenticated-request": "authenticate",
+}
+DEX = {"dex.config": "connectors: [{type: github, id: github}]"}
+OAUTH = {
+    "auth.generic_oauth": {"enabled": True},
+    "auth": {"disable_login_form": True},
+    "auth.basic": {"enabled": False},
+}
+
+
+def _alb_ingress(annotations: dict[str, str]) -> dict[str, Any]:
+    return {"enabled": True, "ingressClassName": "alb", "annotations": {**WAF, **annotations}}
+
+
+def _front_page(extra: dict[str, str]) -> list[dict[str, Any]]:
+    source = {
+        "helm": {
+            "valuesObject": {"ingress": {"enabled": True, "className": "alb", "extraAnnotations": extra}}
+        }
+    }
+    return [res("kubernetes:argoproj.io/v1alpha1:Application", "root", {"spec": {"source": source}})]
+
+
+P = "ui-require-sign-in"
+fails(
+    P,
+    "ingress object without auth",
+    [res(ING, "i", {"metadata": {"annotations": WAF}, "spec": {"ingressClassName": "alb"}})],
+    says="without sign-in",
+)
+fails(
+    P,
+    "oidc that lets anonymous through",
+    [
+        res(
+            ING,
+            "i",
+            {
+                "metadata": {
+                    "annotations": {
+                        **WAF,
+                        **ALB_AUTH,
+                        "alb.ingress.kubernetes.io/auth-on-unauthenticated-request": "allow",
+                    }
+                },
+                "spec": {"ingressClassName": "alb"},
+            },
+        )
+    ],
+)
+fails(
+    P,
+    "grafana published with only its local login",
+    [
+        res(
+            REL,
+            "kps",
+            {"chart": "kube-prometheus-stack", "values": {"grafana": {"ingress": _alb_ingress({})}}},
+        )
+    ],
+    says="values.grafana.ingress",
+)
+fails(
+    P,
+    "argo cd published without dex or oidc",
+    [res(REL, "argocd", {"chart": "argo-cd", "values": {"server": {"ingress": _alb_ingress({})}}})],
+)
+fails(
+    P,
+    "another chart claiming Grafana's SSO",
+    [
+        res(
+            REL,
+            "web",
+            {"chart": "podinfo", "values": {"ingress": _alb_ingress({}), "grafana.ini": OAUTH}},
+        )
+    ],
+)
+fails(
+    P,
+    "front page in an application's values without auth",
+    _front_page({}),
+    says="spec.source.helm.valuesObject",
+)
+passes(
+    P,
+    "ingress object behind the ALB's OIDC",
+    [res(ING, "i", {"metadata": {"annotations": {**WAF, **ALB_AUTH}}, "spec": {"ingressClassName": "alb"}})],
+)
+passes(
+    P,
+    "cognito",
+    [
+        res(
+            ING,
+            "i",
+            {
+                "metadata": {"annotations": {**WAF, "alb.ingress.kubernetes.io/auth-type": "cognito"}},
+                "spec": {"ingressClassName": "alb"},
+            },
+        )
+    ],
+)
+passes(
+    P,
+    "internal ALB",
+    [
+        res(
+            ING,
+            "i",
+            {
+                "metadata": {"annotations": {"alb.ingress.kubernetes.io/scheme": "internal"}},
+                "spec": {"ingressClassName": "alb"},
+            },
+        )
+    ],
+)
+passes(
+    P,
+    "grafana signing in through oauth",
+    [
+        res(
+            REL,
+            "kps",
+            {
+                "chart": "kube-prometheus-stack",
+                "values": {"grafana": {"ingress": _alb_ingress({}), "grafana.ini": OAUTH}},
+            },
+        )
+    ],
+)
+passes(
+    P,
+    "argo cd signing in through dex",
+    [
+        res(
+            REL,
+            "argocd",
+            {"chart": "argo-cd", "values": {"configs": {"cm": DEX}, "server": {"ingress": _alb_ingress({})}}},
+        )
+    ],
+)
+passes(P, "front page behind the ALB's OIDC", _front_page(ALB_AUTH))
+fails(
+    P,
+    "front page in an application's YAML values without auth",
+    [
+        res(
+            "kubernetes:argoproj.io/v1alpha1:Application",
+            "root",
+            {"spec": {"sources": [{"helm": {"values": "ingress:\n  enabled: true\n  className: alb\n"}}]}},
+        )
+    ],
+    says="spec.sources[0].helm.values.ingress",
+)
+
+P = "ui-disallow-local-admin-with-sso"
+fails(
+    P,
+    "argo cd with dex keeps the chart's admin",
+    [res(REL, "argocd", {"chart": "argo-cd", "values": {"configs": {"cm": DEX}}})],
+    says="admin.enabled",
+)
+fails(
+    P,
+    "grafana with oauth still shows the login form",
+    [
+        res(
+            REL,
+            "kps",
+            {"chart": "kube-prometheus-stack", "values": {"grafana": {"grafana.ini": {**OAUTH, "auth": {}}}}},
+        )
+    ],
+    says="disable_login_form",
+)
+fails(
+    P,
+    "grafana with oauth accepts basic auth by default",
+    [res(REL, "g", {"chart": "grafana", "values": {"grafana.ini": {**OAUTH, "auth.basic": {}}}})],
+    says="basic auth",
+)
+passes(
+    P,
+    "argo cd with dex and no admin",
+    [
+        res(
+            REL,
+            "argocd",
+            {"chart": "argo-cd", "values": {"configs": {"cm": {**DEX, "admin.enabled": False}}}},
+        )
+    ],
+)
+passes(
+    P,
+    "grafana with oauth only",
+    [res(REL, "kps", {"chart": "kube-prometheus-stack", "values": {"grafana": {"grafana.ini": OAUTH}}})],
+)
+passes(P, "argo cd without sso (no SSO to bypass)", [res(REL, "argocd", {"chart": "argo-cd", "values": {}})])
