@@ -127,8 +127,10 @@ def test_lint_reports_a_broken_template(render: Renderer, tmp_path: Path) -> Non
     assert any(m["Severity"] > LINT_WARNING and m["Path"].startswith("templates") for m in result["Messages"])
 
 
+@pytest.mark.usefixtures("rendered_default")
 def test_the_release_record_and_objects_reach_the_api(render: Renderer) -> None:
-    # The engine really ran an install: it looked the release up and stored its record.
+    # The engine really ran an install (the fixture's, whichever test ran first in this worker):
+    # it looked the release up and stored its record.
     methods = {(m, p) for m, p in render.stub.requests}
     assert ("GET", "/api/v1/namespaces/common/secrets") in methods
     assert ("POST", "/api/v1/namespaces/common/secrets") in methods
