@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 import zipfile
@@ -13,11 +14,21 @@ from .conftest import PROJECT_DIR
 
 SHIPPED = {"components": "kubeboard_infra", "policy": "kubeboard_policy"}
 SUFFIXES = {".py", ".json", ".yaml", ".txt"}
+# What the build reads. It builds from a copy: setuptools writes build/ and *.egg-info next to its
+# sources, and two test workers building from the same tree at once break each other's build.
+BUILD_INPUTS = ("pyproject.toml", "setup.py", "README.md", *SHIPPED)
 
 
 @pytest.fixture(scope="module")
 def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("wheel")
+    source = tmp_path_factory.mktemp("source")
+    for name in BUILD_INPUTS:
+        path = PROJECT_DIR / name
+        if path.is_dir():
+            shutil.copytree(path, source / name, ignore=shutil.ignore_patterns("__pycache__"))
+        else:
+            shutil.copy2(path, source / name)
     subprocess.run(
         [
             sys.executable,
@@ -29,7 +40,7 @@ def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
             "-q",
             "-w",
             str(out),
-            str(PROJECT_DIR),
+            str(source),
         ],
         check=True,
         capture_output=True,
