@@ -349,3 +349,19 @@ def test_exit_code_of_a_plan_against_a_base(tmp_path: Path, capsys: pytest.Captu
     assert "no physical name or singleton is created by two of: test, other" in capsys.readouterr().out
     assert main(["plan", "test", "--cwd", str(project), "--quiet"]) == 0
     assert "no physical name or singleton" not in capsys.readouterr().out
+
+
+def test_exit_code_2_for_a_bad_stack_file_base_or_refused_configuration(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    project = _secret_project(tmp_path)
+    assert main(["plan", "test", "--cwd", str(project), "--against", str(tmp_path / "missing.json")]) == 2
+    assert "cannot read a plan.json" in capsys.readouterr().err
+
+    (project / "Pulumi.broken.yaml").write_text("config: [unclosed\n")
+    assert main(["plan", "broken", "--cwd", str(project), "--quiet"]) == 2
+    assert "Pulumi.broken.yaml" in capsys.readouterr().err
+
+    (project / "__main__.py").write_text("import pulumi\nraise pulumi.RunError('refused: no region')\n")
+    assert main(["plan", "test", "--cwd", str(project), "--quiet"]) == 2
+    assert "refused: no region" in capsys.readouterr().err

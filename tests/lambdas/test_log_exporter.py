@@ -663,3 +663,61 @@ def test_fuzz_settings_are_valid_or_a_settings_error(env: dict[str, str]) -> Non
         assert str(exc).split(":", 1)[0] in ENV_NAMES
         return
     assert parsed.namespaces and parsed.logql(parsed.namespaces[0]).startswith("{namespace=")
+
+
+# --------------------------------------------------------------------------- every setting's bounds
+
+GOOD_ENV = {"LOKI_URL": "http://loki:3100/", "EXPORT_BUCKET": "b", "EXPORT_NAMESPACES": "prod, common"}
+
+
+@pytest.mark.parametrize(
+    ("name", "accepted", "rejected", "message"),
+    [
+        ("WINDOW_MINUTES", "1", "0", "WINDOW_MINUTES: must be whole minutes that divide a day evenly"),
+        ("WINDOW_MINUTES", "1440", "7", "WINDOW_MINUTES: must be whole minutes that divide a day evenly"),
+        ("DELAY_MINUTES", "0", "-1", "DELAY_MINUTES: must not be negative"),
+        ("BACKFILL_WINDOWS", "1", "0", "BACKFILL_WINDOWS: must be between 1 and 1008"),
+        ("BACKFILL_WINDOWS", "1008", "1009", "BACKFILL_WINDOWS: must be between 1 and 1008"),
+        ("PAGE_LIMIT", "1", "0", "PAGE_LIMIT: must be between 1 and 100000"),
+        ("PAGE_LIMIT", "100000", "100001", "PAGE_LIMIT: must be between 1 and 100000"),
+        ("MAX_ATTEMPTS", "1", "0", "MAX_ATTEMPTS: must be at least 1"),
+        ("LOKI_URL", "https://loki.example", "ftp://loki", "LOKI_URL: must be an http(s) URL"),
+        ("LOKI_URL", "http://loki", "http://", "LOKI_URL: must be an http(s) URL"),
+        ("EXPORT_PREFIX", "errors/v2", "a//b", "EXPORT_PREFIX: 'a//b' must be a relative key prefix"),
+        ("EXPORT_NAMESPACES", "a" * 63, "a" * 64, "is not a valid Kubernetes namespace name"),
+        ("EXPORT_NAMESPACES", "x", " , ", "EXPORT_NAMESPACES: must list at least one namespace"),
+        ("LINE_FILTER", "(?i)panic", "a`b", "LINE_FILTER: must not contain a backtick"),
+        ("LINE_FILTER", "[ab]", "[ab", "LINE_FILTER: not a valid regular expression"),
+        ("WINDOW_MINUTES", "20", "ten", "WINDOW_MINUTES: must be an integer, got 'ten'"),
+        ("BACKOFF_BASE_SECONDS", "0.5", "soon", "BACKOFF_BASE_SECONDS: must be a number, got 'soon'"),
+        ("EXPORT_BUCKET", "bucket", " ", "EXPORT_BUCKET: must be set"),
+    ],
+)
+def test_settings_accept_each_bound_and_reject_just_past_it(
+    name: str, accepted: str, rejected: str, message: str
+) -> None:
+    ExporterSettings.from_env({**GOOD_ENV, name: accepted})
+    with pytest.raises(SettingsError) as error:
+        ExporterSettings.from_env({**GOOD_ENV, name: rejected})
+    assert message in str(error.value)
+
+
+def test_settings_defaults_and_trimming() -> None:
+    parsed = ExporterSettings.from_env({**GOOD_ENV, "EXPORT_PREFIX": " /errors/ ", "LOKI_TENANT": " "})
+    assert parsed.loki_url == "http://loki:3100"
+    assert parsed.namespaces == ("prod", "common")
+    assert (parsed.prefix, parsed.tenant) == ("errors", None)
+    assert (parsed.window, parsed.delay) == (timedelta(minutes=10), timedelta(minutes=10))
+    assert (parsed.backfill_windows, parsed.page_limit, parsed.max_attempts) == (36, 5000, 5)
+    assert (parsed.backoff_base_seconds, parsed.backoff_max_seconds, parsed.http_timeout_seconds) == (
+        1.0,
+        30.0,
+        30.0,
+    )
+    assert parsed.classifier_pattern is None
+    assert parsed.app_labels == ("app", "app_kubernetes_io_name", "container", "job")
+    own = ExporterSettings.from_env(
+        {**GOOD_ENV, "LOKI_TENANT": "team-a", "APP_LABELS": "svc", "LINE_FILTER": "boom"}
+    )
+    assert (own.tenant, own.app_labels) == ("team-a", ("svc",))
+    assert own.classifier_pattern is not None and own.classifier_pattern.pattern == "boom"

@@ -231,6 +231,50 @@ def test_the_group_limit_folds_new_signatures_without_losing_counts(monkeypatch:
     assert agg.errors == 12
 
 
+def _agg(*lines: bytes) -> Any:
+    return aggregate(iter_line_batches(Streaming(export(list(lines)))))
+
+
+def test_timestamps_from_the_epoch_to_the_last_second_of_9999_are_kept() -> None:
+    import datetime
+
+    last = int(datetime.datetime(9999, 12, 31, 23, 59, 59, tzinfo=datetime.UTC).timestamp()) * 10**9
+    agg = _agg(
+        record("ERROR a", ts=0),
+        record("ERROR a", ts=last),
+        record("ERROR a", ts=-1),
+        record("ERROR a", ts=last + 1),
+    )
+    (group,) = agg.groups.values()
+    assert (group.count, group.first_ns, group.last_ns) == (2, 0, last)
+    assert agg.malformed_reasons == {"ts_out_of_range": 2}
+
+
+@pytest.mark.parametrize("field", ["line", "namespace", "app", "ts"])
+def test_each_field_of_the_wrong_type_is_a_malformed_line(field: str) -> None:
+    doc = {"ts": T0, "namespace": "prod", "app": "api", "line": "ERROR a"}
+    doc[field] = 7 if field != "ts" else "7"
+    agg = _agg(json.dumps(doc).encode(), record("ERROR a"))
+    assert agg.malformed_reasons == {"wrong_type": 1}
+    assert agg.errors == 1
+
+
+def test_samples_keep_2000_characters() -> None:
+    whole, cut = "E" * 2_000, "F" * 2_001
+    agg = _agg(record(whole), record(cut, app="web"))
+    samples = {key[1]: group.sample for key, group in agg.groups.items()}
+    assert samples == {"api": whole, "web": cut[:2_000]}
+
+
+def test_ten_thousand_signatures_are_kept_before_folding() -> None:
+    def word(n: int) -> str:  # letters only: digits would be masked into one signature
+        return "".join(chr(97 + (n // 26**k) % 26) for k in range(3))
+
+    agg = _agg(*(record(f"ERROR kind-{word(i)} broke") for i in range(10_001)))
+    assert len(agg.groups) == 10_001  # 10 000 signatures and the one group they fold into
+    assert agg.groups[("prod", "api", OTHER_SIGNATURE)].count == 1
+
+
 # --------------------------------------------------------------------------- the handler
 
 

@@ -789,3 +789,155 @@ def test_fuzz_full_handler_never_raises(monkeypatch: pytest.MonkeyPatch) -> None
     invoke()
     # The fuzzer reached both the rejection path and the full processing path.
     assert {"malformed_event", "processed"} <= seen
+
+
+# --------------------------------------------------------------------------- normalising findings
+
+
+def _page(
+    findings: list[Any] | None = None, enhanced: list[Any] | None = None, **extra: Any
+) -> dict[str, Any]:
+    body: dict[str, Any] = {}
+    if findings is not None:
+        body["findings"] = findings
+    if enhanced is not None:
+        body["enhancedFindings"] = enhanced
+    return {"imageScanFindings": body, **extra}
+
+
+@pytest.mark.parametrize(
+    ("raw", "severity"),
+    [
+        ("critical", "CRITICAL"),
+        ("High", "HIGH"),
+        ("mEdIuM", "MEDIUM"),
+        ("SEVERE", "UNDEFINED"),
+        (None, "UNDEFINED"),
+        (3, "UNDEFINED"),
+    ],
+)
+def test_severity_is_case_folded_and_unknown_ones_are_undefined(raw: Any, severity: str) -> None:
+    from lambdas.scan_findings.findings import collect
+
+    result = collect([_page([{"name": "CVE-1", "severity": raw}], [{"severity": raw, "title": "t"}])])
+    assert [f["severity"] for f in result.findings] == [severity, severity]
+    assert result.counts[severity] == 2
+    assert sum(result.counts.values()) == 2
+
+
+@pytest.mark.parametrize(
+    ("score", "kept"),
+    [(0.0, 0.0), (10.0, 10.0), (-0.1, None), (10.1, None), ("7.5", 7.5), ("n/a", None), (None, None)],
+)
+def test_scores_outside_0_to_10_are_dropped(score: Any, kept: float | None) -> None:
+    from lambdas.scan_findings.findings import collect
+
+    [finding] = collect([_page(enhanced=[{"severity": "HIGH", "score": score}])]).findings
+    assert finding["score"] == kept
+
+
+def test_basic_findings_read_cvss3_before_cvss2_and_cut_long_text() -> None:
+    from lambdas.scan_findings.findings import collect
+
+    raw = {
+        "name": "N" * 257,
+        "severity": "LOW",
+        "description": "d" * 1001,
+        "uri": "",
+        "attributes": [
+            {"key": "CVSS2_SCORE", "value": "4.0"},
+            {"key": "CVSS3_SCORE", "value": "6.5"},
+            {"key": "package_name", "value": "openssl"},
+            "not a mapping",
+        ],
+    }
+    [finding] = collect([_page([raw, "not a mapping"])]).findings
+    assert finding["title"] == "N" * 256 and finding["id"] == "N" * 256
+    assert finding["description"] == "d" * 1000
+    assert finding["uri"] is None  # an empty string is no link
+    assert (finding["score"], finding["package"]) == (6.5, "openssl")
+    [cvss2] = collect(
+        [_page([{"name": "x", "attributes": [{"key": "CVSS2_SCORE", "value": "4.0"}]}])]
+    ).findings
+    assert cvss2["score"] == 4.0
+
+
+def test_enhanced_findings_name_the_first_package_and_fall_back_to_the_arn() -> None:
+    from lambdas.scan_findings.findings import collect
+
+    details = {
+        "vulnerabilityId": "CVE-2026-1",
+        "sourceUrl": "https://nvd.example/CVE-2026-1",
+        "vulnerablePackages": [
+            {"name": "zlib", "version": "1.2", "fixedInVersion": "1.3"},
+            {"name": "other", "version": "9"},
+        ],
+    }
+    with_id, without_id = collect(
+        [
+            _page(
+                enhanced=[
+                    {"severity": "HIGH", "title": "T" * 513, "packageVulnerabilityDetails": details},
+                    {
+                        "severity": "HIGH",
+                        "findingArn": "arn:aws:inspector2:f/1",
+                        "packageVulnerabilityDetails": [],
+                    },
+                ]
+            )
+        ]
+    ).findings
+    assert (with_id["id"], with_id["package"], with_id["packageVersion"], with_id["fixedInVersion"]) == (
+        "CVE-2026-1",
+        "zlib",
+        "1.2",
+        "1.3",
+    )
+    assert with_id["title"] == "T" * 512 and with_id["uri"] == "https://nvd.example/CVE-2026-1"
+    assert without_id["id"] == "arn:aws:inspector2:f/1" and without_id["package"] is None
+
+
+def test_status_comes_from_the_first_page_and_findings_from_every_page() -> None:
+    import datetime
+
+    from lambdas.scan_findings.findings import collect
+
+    done = datetime.datetime(2026, 11, 22, 3, 0, tzinfo=datetime.UTC)
+    first = _page(
+        [{"name": "a", "severity": "HIGH"}],
+        imageScanStatus={"status": "COMPLETE", "description": "done"},
+    )
+    first["imageScanFindings"].update(imageScanCompletedAt=done, findingSeverityCounts={"HIGH": 2})
+    second = _page([{"name": "b", "severity": "HIGH"}], imageScanStatus={"status": "FAILED"})
+    result = collect([first, second])
+    assert (result.status, result.status_description, result.completed_at) == (
+        "COMPLETE",
+        "done",
+        "2026-11-22T03:00:00+00:00",
+    )
+    assert (result.pages, result.reported_counts, result.counts["HIGH"]) == (2, {"HIGH": 2}, 2)
+    assert [f["id"] for f in result.findings] == ["a", "b"]
+    empty = collect([])
+    assert (empty.status, empty.status_description, empty.pages) == ("UNKNOWN", "no page returned", 0)
+    bare = collect([{"imageScanFindings": None}])
+    assert (bare.status, bare.status_description, bare.completed_at, bare.pages) == ("UNKNOWN", "", None, 1)
+
+
+def test_top_findings_are_most_severe_then_highest_score_then_by_id() -> None:
+    from lambdas.scan_findings.findings import top_findings
+
+    def f(id_: str | None, severity: str, score: float | None) -> dict[str, Any]:
+        return {"id": id_, "severity": severity, "score": score}
+
+    findings = [
+        f("low", "LOW", 9.9),
+        f("b", "HIGH", 7.0),
+        f("unscored", "HIGH", None),
+        f("a", "HIGH", 7.0),
+        f("top", "CRITICAL", 1.0),
+        f("c", "HIGH", 8.1),
+        f(None, "HIGH", 7.0),
+    ]
+    ranked = [x["id"] for x in top_findings(findings, 10)]
+    assert ranked == ["top", "c", None, "a", "b", "unscored", "low"]
+    assert [x["id"] for x in top_findings(findings, 2)] == ["top", "c"]
