@@ -150,6 +150,38 @@ def test_an_over_long_line_is_counted_as_malformed_and_skipped(monkeypatch: pyte
     assert agg.lines == 3
 
 
+def test_the_real_limits_one_mib_reads_four_mib_steps_one_mib_lines(monkeypatch: pytest.MonkeyPatch) -> None:
+    import os
+    import zlib
+
+    from lambdas.log_report import reader
+
+    steps: list[int] = []
+    real = zlib.decompressobj
+
+    class Spy:
+        def __init__(self, wbits: int) -> None:
+            self._d = real(wbits)
+
+        def __getattr__(self, name: str) -> Any:
+            return getattr(self._d, name)
+
+        def decompress(self, data: bytes, max_length: int) -> bytes:
+            steps.append(max_length)
+            return self._d.decompress(data, max_length)
+
+    monkeypatch.setattr(reader.zlib, "decompressobj", Spy)
+    longest = b"x" * (1 << 20)
+    noise = os.urandom(3 << 19).hex().encode()  # incompressible: the object spans several reads
+    body = Streaming(export([longest, longest + b"x", noise[:100], noise]))
+    batches = list(iter_line_batches(body))
+    kept = [line for batch in batches if isinstance(batch, list) for line in batch if line]
+    assert kept == [longest, noise[:100]]
+    assert sum(1 for batch in batches if not isinstance(batch, list)) == 2  # 1 MiB + 1 and the noise
+    assert len(body.reads) > 2 and set(body.reads) == {1 << 20}
+    assert steps and set(steps) == {4 << 20}
+
+
 # --------------------------------------------------------------------------- aggregation
 
 
