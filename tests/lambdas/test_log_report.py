@@ -182,6 +182,52 @@ def test_the_real_limits_one_mib_reads_four_mib_steps_one_mib_lines(monkeypatch:
     assert steps and set(steps) == {4 << 20}
 
 
+def test_one_zero_byte_is_padding_and_data_after_padding_is_corrupt() -> None:
+    from lambdas.log_report.reader import CorruptExport
+
+    assert all_lines(gzip.compress(b"a\n") + b"\0") == [b"a"]
+    with pytest.raises(CorruptExport, match="data follows the zero padding"):
+        all_lines(gzip.compress(b"a\n") + b"\0x")
+
+
+def test_signatures_keep_512_characters_of_at_most_2048_of_the_first_line() -> None:
+    from lambdas.log_report.signature import signature_input
+
+    assert signature("E" * 512) == "E" * 512
+    assert signature("E" * 513) == "E" * 512
+    assert signature_input("E" * 2048) == "E" * 2048
+    assert signature_input("E" * 2049) == "E" * 2048
+    assert signature_input("\nthe second line") == ""  # an empty first line is the head
+
+
+def _report(groups: int) -> dict[str, Any]:
+    group = {
+        "namespace": "prod",
+        "app": "api",
+        "count": 1,
+        "signature": "s",
+        "firstSeen": "f",
+        "lastSeen": "l",
+    }
+    return {
+        "window": {"namespace": "prod", "start": "s", "end": "e"},
+        "totals": {"errors": groups, "groups": groups, "malformed": 0},
+        "groups": [{**group, "sample": f"sample-{i}"} for i in range(groups)],
+        "namespaces": {"prod": {"errors": groups}},
+        "source": {"bucket": "b", "key": "k"},
+        "generatedAt": "g",
+    }
+
+
+@pytest.mark.parametrize(("groups", "note"), [(500, None), (501, "1 smaller groups are in the JSON report.")])
+def test_the_page_shows_the_500_largest_groups(groups: int, note: str | None) -> None:
+    from lambdas.log_report.render import render_html
+
+    page = render_html(_report(groups))
+    assert page.count("<code>sample-") == 500
+    assert (note in page) if note else ("smaller groups" not in page)
+
+
 # --------------------------------------------------------------------------- aggregation
 
 
