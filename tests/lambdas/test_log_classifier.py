@@ -132,6 +132,13 @@ def test_a_record_keeps_400_lines_and_64_kib() -> None:
     assert len(filled.text) == 64 * 1024 + 1  # the joining newline, then the frame cut to what is left
 
 
+def test_only_the_first_4096_characters_of_the_first_line_are_classified() -> None:
+    assert is_error("ERROR first\nall fine") is True
+    assert is_error("request done\nERROR on the second line") is False
+    assert is_error("x" * 4090 + " error") is True  # ends at character 4096
+    assert is_error("x" * 4091 + " error") is False
+
+
 # --------------------------------------------------------------------------- fuzzing
 
 log_lines = st.one_of(

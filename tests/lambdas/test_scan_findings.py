@@ -941,3 +941,66 @@ def test_top_findings_are_most_severe_then_highest_score_then_by_id() -> None:
     ranked = [x["id"] for x in top_findings(findings, 10)]
     assert ranked == ["top", "c", None, "a", "b", "unscored", "low"]
     assert [x["id"] for x in top_findings(findings, 2)] == ["top", "c"]
+
+
+# --------------------------------------------------------------------------- configuration bounds
+
+CONFIG_ENV = {
+    "FINDINGS_BUCKET": "kubeboard-scan-findings",
+    "ALERT_TOPIC_ARN": "arn:aws:sns:ap-northeast-2:123456789012:image-scan",
+    "MANAGED_REPOSITORIES": "kubeboard/api, kubeboard/web",
+}
+
+
+@pytest.mark.parametrize(
+    ("name", "accepted", "rejected", "message"),
+    [
+        ("CRITICAL_THRESHOLD", "1", "0", "CRITICAL_THRESHOLD: must be between 1 and 1000000, got 0"),
+        ("CRITICAL_THRESHOLD", "1000000", "1000001", "CRITICAL_THRESHOLD: must be between 1 and 1000000"),
+        ("HIGH_THRESHOLD", "1", "0", "HIGH_THRESHOLD: must be between 1 and 1000000, got 0"),
+        ("HIGH_THRESHOLD", "1000000", "1000001", "HIGH_THRESHOLD: must be between 1 and 1000000"),
+        ("TOP_FINDINGS_IN_NOTIFICATION", "0", "-1", "TOP_FINDINGS_IN_NOTIFICATION: must be between 0 and 50"),
+        (
+            "TOP_FINDINGS_IN_NOTIFICATION",
+            "50",
+            "51",
+            "TOP_FINDINGS_IN_NOTIFICATION: must be between 0 and 50",
+        ),
+        ("FINDINGS_PAGE_SIZE", "1", "0", "FINDINGS_PAGE_SIZE: must be between 1 and 1000"),
+        ("FINDINGS_PAGE_SIZE", "1000", "1001", "FINDINGS_PAGE_SIZE: must be between 1 and 1000"),
+        ("FINDINGS_BUCKET", "abc", "ab", "FINDINGS_BUCKET: 'ab' is not a valid S3 bucket name"),
+        (
+            "ALERT_TOPIC_ARN",
+            "arn:aws-cn:sns:cn-north-1:123456789012:t",
+            "arn:aws:sqs:us-east-1:123456789012:t",
+            "is not an SNS topic ARN",
+        ),
+        ("MANAGED_REPOSITORIES", "kubeboard/api", " , ", "MANAGED_REPOSITORIES: lists no repository"),
+    ],
+)
+def test_configuration_accepts_each_bound_and_rejects_just_past_it(
+    name: str, accepted: str, rejected: str, message: str
+) -> None:
+    load_config({**CONFIG_ENV, name: accepted})
+    with pytest.raises(ConfigurationError) as error:
+        load_config({**CONFIG_ENV, name: rejected})
+    assert message in str(error.value)
+
+
+def test_configuration_defaults_and_prefix_normalisation() -> None:
+    config = load_config(CONFIG_ENV)
+    assert (config.critical_threshold, config.high_threshold, config.top_findings, config.page_size) == (
+        1,
+        1,
+        10,
+        1000,
+    )
+    assert config.findings_prefix == "scan-findings/"
+    assert config.metrics_namespace == "Kubeboard/ImageScan"
+    assert config.managed_repositories == frozenset({"kubeboard/api", "kubeboard/web"})
+    assert load_config({**CONFIG_ENV, "FINDINGS_PREFIX": "/reports"}).findings_prefix == "reports/"
+    assert load_config({**CONFIG_ENV, "FINDINGS_PREFIX": ""}).findings_prefix == ""
+    assert (
+        load_config({**CONFIG_ENV, "POWERTOOLS_METRICS_NAMESPACE": " "}).metrics_namespace
+        == "Kubeboard/ImageScan"
+    )
