@@ -721,3 +721,80 @@ def test_settings_defaults_and_trimming() -> None:
     )
     assert (own.tenant, own.app_labels) == ("team-a", ("svc",))
     assert own.classifier_pattern is not None and own.classifier_pattern.pattern == "boom"
+
+
+# --------------------------------------------------------------------------- Loki paging and S3 faults
+
+
+def test_the_backward_read_of_a_full_nanosecond_asks_for_that_nanosecond_only(
+    loki: tuple[FakeLoki, str], s3: Any
+) -> None:
+    fake, url = loki
+    at = ns("2026-11-22 03:02:00")
+    for i in range(4):
+        fake.add({**PROD_API, "pod": f"api-{i}"}, at, f"ERROR burst {i}")
+    fake.add(PROD_API, at + 1, "ERROR one nanosecond later")
+    run_export(settings(url, page_limit=3), s3_client=s3, now=utc("2026-11-22 03:20"))
+    [backward] = [r for r in fake.range_requests() if r["direction"] == "backward"]
+    assert (int(backward["start"]), int(backward["end"])) == (at, at + 1)
+
+
+def test_an_empty_range_asks_loki_nothing(loki: tuple[FakeLoki, str]) -> None:
+    from lambdas.log_exporter.loki import LokiClient
+
+    fake, url = loki
+    client = LokiClient(url, tenant=None, timeout=5.0, backoff=Backoff(max_attempts=1))
+    assert list(client.iter_window('{namespace="prod"} |~ `x`', 7, 7, 100)) == []
+    assert fake.range_requests() == []
+
+
+@pytest.mark.parametrize("labels", [{"app": 5}, {5: "app"}])
+def test_a_stream_label_that_is_not_text_is_a_loki_error(labels: dict[Any, Any]) -> None:
+    from lambdas.log_exporter.loki import LokiError, _parse_streams
+
+    body = {
+        "status": "success",
+        "data": {"resultType": "streams", "result": [{"stream": labels, "values": []}]},
+    }
+    with pytest.raises(LokiError, match="malformed stream entry"):
+        _parse_streams(body)
+
+
+class _FailingPuts:
+    """An S3 client whose conditional writes fail one way: the listing works."""
+
+    def __init__(self, s3: Any, error: Exception) -> None:
+        self._s3, self._error = s3, error
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._s3, name)
+
+    def put_object(self, **_kwargs: Any) -> Any:
+        raise self._error
+
+
+def test_an_s3_connection_failure_is_recorded_per_window(loki: tuple[FakeLoki, str], s3: Any) -> None:
+    from botocore.exceptions import EndpointConnectionError
+
+    fake, url = loki
+    fake.add(PROD_API, ns("2026-11-22 03:01:00"), "ERROR kept for the next run")
+    client = _FailingPuts(s3, EndpointConnectionError(endpoint_url="https://s3.example"))
+    result = run_export(
+        settings(url), s3_client=client, now=utc("2026-11-22 03:20"), backoff=Backoff(max_attempts=1)
+    )
+    [failure] = result.failed
+    assert failure.window_start == "2026-11-22T03:00:00+00:00"
+    assert failure.reason.startswith("S3 write failed: Could not connect")
+    assert result.written == []
+
+
+def test_a_window_another_run_wrote_meanwhile_is_skipped_not_failed(
+    loki: tuple[FakeLoki, str], s3: Any
+) -> None:
+    from botocore.exceptions import ClientError
+
+    fake, url = loki
+    fake.add(PROD_API, ns("2026-11-22 03:01:00"), "ERROR written by the other run")
+    taken = ClientError({"Error": {"Code": "PreconditionFailed", "Message": "exists"}}, "PutObject")
+    result = run_export(settings(url), s3_client=_FailingPuts(s3, taken), now=utc("2026-11-22 03:20"))
+    assert (result.failed, result.written, result.skipped_existing) == ([], [], 1)
