@@ -1004,3 +1004,109 @@ def test_configuration_defaults_and_prefix_normalisation() -> None:
         load_config({**CONFIG_ENV, "POWERTOOLS_METRICS_NAMESPACE": " "}).metrics_namespace
         == "Kubeboard/ImageScan"
     )
+
+
+# --------------------------------------------------------------------------- thresholds, notification, event bounds
+
+
+@pytest.mark.parametrize(
+    ("counts", "alert"),
+    [
+        ({"CRITICAL": 2}, True),
+        ({"CRITICAL": 1}, False),
+        ({"HIGH": 3}, True),
+        ({"HIGH": 2}, False),
+        ({}, False),
+    ],
+)
+def test_an_alert_needs_a_count_to_reach_its_threshold(counts: dict[str, int], alert: bool) -> None:
+    from lambdas.scan_findings.notify import should_alert
+
+    assert should_alert(counts, critical_threshold=2, high_threshold=3) is alert
+
+
+def test_the_notification_carries_counts_as_attributes_and_a_short_subject() -> None:
+    from lambdas.scan_findings.findings import ScanFindings
+    from lambdas.scan_findings.notify import publish, subject
+
+    class Sns:
+        def publish(self, **kwargs: Any) -> dict[str, str]:
+            self.sent = kwargs
+            return {"MessageId": "m-1"}
+
+    event = parse_event(basic_event("kubeboard/api", "sha256:" + "a" * 64, ["v1"]))
+    scan = ScanFindings("COMPLETE", "", None, {}, counts={"CRITICAL": 1})
+    sns = Sns()
+    assert publish(sns, "arn:aws:sns:us-east-1:123456789012:t", event, scan, "body") == "m-1"
+    attributes = sns.sent["MessageAttributes"]
+    assert (attributes["critical"]["StringValue"], attributes["high"]["StringValue"]) == ("1", "0")
+    assert sns.sent["Subject"] == "Image scan: 1 CRITICAL, 0 HIGH in kubeboard/api"
+    text = subject(parse_event(basic_event("k/" + "r" * 64, "sha256:" + "a" * 64, [])), {"HIGH": 1})
+    assert text == "Image scan: 0 CRITICAL, 1 HIGH in k/" + "r" * 64  # 100 characters: kept whole
+    cut = subject(parse_event(basic_event("k/" + "r" * 65, "sha256:" + "a" * 64, [])), {"HIGH": 1})
+    assert len(cut) == 100 and cut.endswith("r...")
+
+
+@pytest.mark.parametrize(
+    ("arn", "home"),
+    [
+        ("arn:aws:lambda:ap-northeast-2:123456789012:function:scan", ("ap-northeast-2", "123456789012")),
+        ("arn:aws:lambda:ap-northeast-2:123456789012:function", ("ap-northeast-2", "123456789012")),
+        ("arn:aws:lambda:ap-northeast-2:123456789012", None),
+        ("arn:aws:states:ap-northeast-2:123456789012:function:scan", None),
+    ],
+)
+def test_the_home_account_and_region_come_from_the_function_arn(
+    arn: str, home: tuple[str, str] | None
+) -> None:
+    found = handler.Home.of(LambdaContext(invoked_function_arn=arn))
+    assert (None if found is None else (found.region, found.account)) == home
+
+
+def test_event_fields_are_checked_for_length_and_shape() -> None:
+    digest = "sha256:" + "a" * 64
+    with pytest.raises(MalformedEvent, match="detail.repository-name"):
+        parse_event(basic_event("k/" + "r" * 255, digest, []))  # 257 characters of a valid name
+    assert parse_event(basic_event("kubeboard/api", digest, [])).repository == "kubeboard/api"
+    no_tags = basic_event("kubeboard/api", digest, [])
+    no_tags["detail"]["image-tags"] = None
+    assert (parse_event(no_tags).image_tags, parse_event(no_tags).ignored_tags) == ((), 0)
+    a_string = basic_event("kubeboard/api", digest, [])
+    a_string["detail"]["image-tags"] = "latest"
+    assert (parse_event(a_string).image_tags, parse_event(a_string).ignored_tags) == ((), 1)
+    counts = basic_event("kubeboard/api", digest, [])
+    counts["detail"]["finding-severity-counts"] = {"critical": 2}
+    assert parse_event(counts).reported_counts == {"CRITICAL": 2}
+    counts["detail"]["finding-severity-counts"] = {"K" * 50: -1}
+    with pytest.raises(MalformedEvent) as error:
+        parse_event(counts)
+    assert str(error.value) == f"detail.finding-severity-counts: {'K' * 40!r} is not a count"
+
+
+def test_configuration_is_read_from_the_environment_by_default(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name, value in CONFIG_ENV.items():
+        monkeypatch.setenv(name, value)
+    assert load_config().findings_bucket == "kubeboard-scan-findings"
+
+
+def test_clients_retry_in_standard_mode_five_times(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
+    handler.aws_clients.cache_clear()
+    try:
+        clients = handler.aws_clients()
+        # botocore counts the first attempt too: max_attempts 5 is six attempts in all.
+        assert clients.ecr.meta.config.retries == {"mode": "standard", "total_max_attempts": 6}
+    finally:
+        handler.aws_clients.cache_clear()
+
+
+def test_long_status_and_links_are_cut_to_their_limits() -> None:
+    from lambdas.scan_findings.findings import collect
+
+    page = _page(
+        [{"name": "a", "uri": "u" * 2048}, {"name": "b", "uri": "u" * 2049}],
+        imageScanStatus={"status": "S" * 65},
+    )
+    result = collect([page])
+    assert result.status == "S" * 64
+    assert [len(f["uri"]) for f in result.findings] == [2048, 2048]
