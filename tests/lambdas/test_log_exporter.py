@@ -798,3 +798,20 @@ def test_a_window_another_run_wrote_meanwhile_is_skipped_not_failed(
     taken = ClientError({"Error": {"Code": "PreconditionFailed", "Message": "exists"}}, "PutObject")
     result = run_export(settings(url), s3_client=_FailingPuts(s3, taken), now=utc("2026-11-22 03:20"))
     assert (result.failed, result.written, result.skipped_existing) == ([], [], 1)
+
+
+def test_each_retry_is_logged_with_its_attempt_number(caplog: pytest.LogCaptureFixture) -> None:
+    backoff, sleeps = no_jitter_backoff(max_attempts=3)
+    calls = iter([OSError("reset"), OSError("reset again"), "answer"])
+
+    def flaky() -> str:
+        outcome = next(calls)
+        if isinstance(outcome, Exception):
+            raise outcome
+        return outcome
+
+    with caplog.at_level("WARNING"):
+        assert backoff.call("Loki query", flaky, lambda exc: isinstance(exc, OSError)) == "answer"
+    assert sleeps.calls == [0.5, 1.0]
+    assert "Loki query failed (attempt 1/3): reset; retrying in 0.50s" in caplog.text
+    assert "Loki query failed (attempt 2/3): reset again; retrying in 1.00s" in caplog.text
