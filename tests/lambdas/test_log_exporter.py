@@ -815,3 +815,9 @@ def test_each_retry_is_logged_with_its_attempt_number(caplog: pytest.LogCaptureF
     assert sleeps.calls == [0.5, 1.0]
     assert "Loki query failed (attempt 1/3): reset; retrying in 0.50s" in caplog.text
     assert "Loki query failed (attempt 2/3): reset again; retrying in 1.00s" in caplog.text
+
+
+def test_the_class_defaults_are_the_environment_defaults() -> None:
+    # The defaults are written twice (the dataclass and from_env): a change to one must reach the other.
+    direct = ExporterSettings(loki_url="http://loki:3100", bucket="b", namespaces=("prod", "common"))
+    assert direct == ExporterSettings.from_env(GOOD_ENV)
