@@ -126,7 +126,11 @@ AREAS: dict[str, Area] = {
     "settings": Area(
         kind="python",
         sources=("components/settings/*.py", "components/plan/stack_files.py"),
-        tests=("tests/test_malformed_settings.py", "tests/test_settings_edge.py"),
+        tests=(
+            "tests/test_malformed_settings.py",
+            "tests/test_settings_edge.py",
+            "tests/test_settings_bounds.py",
+        ),
         preload=("pulumi", "pulumi_aws", "pydantic", "yaml"),
     ),
     # The offline plan's promises: secrets masked, a secret in clear caught, literal exit codes, the diff.
