@@ -107,3 +107,16 @@ def test_a_cidr_block_must_not_have_host_bits() -> None:
 @pytest.mark.parametrize(("text", "size"), [("512Mi", 512 * 2**20), ("50Gi", 50 * 2**30), ("1Ti", 2**40)])
 def test_storage_sizes_are_read_in_binary_units(text: str, size: int) -> None:
     assert quantity_bytes(text) == size
+
+
+def test_an_account_without_deploy_roles_needs_no_delivery() -> None:
+    from kubeboard_infra.settings import load_account_settings
+
+    from .conftest import stack_file
+
+    config = stack_file("shared")["config"]
+    section = dict(config["kubeboard:account"])
+    section.pop("deploy")
+    section["delivery"] = {"enabled": False, "teams": []}
+    settings = load_account_settings({**config, "kubeboard:account": section}, source="Pulumi.shared.yaml")
+    assert settings.account.deploy is None
