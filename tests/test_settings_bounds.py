@@ -120,3 +120,14 @@ def test_an_account_without_deploy_roles_needs_no_delivery() -> None:
     section["delivery"] = {"enabled": False, "teams": []}
     settings = load_account_settings({**config, "kubeboard:account": section}, source="Pulumi.shared.yaml")
     assert settings.account.deploy is None
+
+
+def test_the_heartbeat_url_must_be_https() -> None:
+    from kubeboard_infra.settings.observability import AlertingSettings
+    from kubeboard_infra.settings.secrets import PLAN_PLACEHOLDER_PREFIX
+
+    url = TypeAdapter(AlertingSettings.model_fields["heartbeat_url"].annotation)
+    assert url.validate_python("https://hc-ping.com/abc").get_secret_value() == "https://hc-ping.com/abc"
+    assert url.validate_python(f"{PLAN_PLACEHOLDER_PREFIX}x") is not None  # the plan's stand-in for a secret
+    with pytest.raises(ValidationError, match="must be an https:// URL"):
+        url.validate_python("http://hc-ping.com/abc")
