@@ -131,3 +131,13 @@ def test_the_heartbeat_url_must_be_https() -> None:
     assert url.validate_python(f"{PLAN_PLACEHOLDER_PREFIX}x") is not None  # the plan's stand-in for a secret
     with pytest.raises(ValidationError, match="must be an https:// URL"):
         url.validate_python("http://hc-ping.com/abc")
+
+
+def test_a_missing_secret_inside_a_list_item_gets_its_placeholder_there() -> None:
+    from kubeboard_infra.settings.secrets import SecretSlot, place_placeholder, placeholder
+
+    path = "kubeboard:alerting.receivers[11].token"
+    sections: dict[str, Any] = {"alerting": {"receivers": [{"name": f"r{i}"} for i in range(12)]}}
+    place_placeholder(sections, SecretSlot(path, present=False, required=True))
+    assert sections["alerting"]["receivers"][11] == {"name": "r11", "token": placeholder(path)}
+    assert all("token" not in receiver for receiver in sections["alerting"]["receivers"][:11])
