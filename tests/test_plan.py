@@ -228,11 +228,12 @@ def test_recorder_provider_reference_and_inherited_waits() -> None:
     def node(urn: str, parent: str | None, dependencies: list[str]) -> RecordedResource:
         return RecordedResource(urn, "t", urn, True, parent, None, False, dependencies, {})
 
+    # Listed leaf first: the walk goes up the whole chain, whatever order the list is in.
     recording = Recording(
-        [node("root", None, ["db"]), node("mid", "root", ["vpc"]), node("leaf", "mid", ["own"])]
+        [node("leaf", "mid", ["own"]), node("mid", "root", ["vpc"]), node("root", None, ["db"])]
     )
     recording.add_inherited_dependencies()
-    leaf = recording.resources[2]
+    leaf = recording.resources[0]
     assert leaf.dependencies == ["db", "own", "vpc"]
     assert leaf.inherited_dependencies == ["db", "vpc"]
     assert "providers" not in leaf.to_json()
