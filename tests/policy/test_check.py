@@ -239,3 +239,18 @@ def test_exit_code_judges_as_the_stack_given_else_the_plans_own(
     assert main(["check", str(path)]) == 2
     assert main(["check", str(path), "--stack", "dev"]) == 0
     capsys.readouterr()
+
+
+def test_exit_code_2_for_an_invalid_policy_configuration(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from kubeboard_policy import offline
+    from kubeboard_policy.config import PolicyConfigError
+
+    def invalid(stack: str) -> Any:
+        raise PolicyConfigError(f"policy/config/{stack}.json: enforcement level must be one of [...]")
+
+    monkeypatch.setattr(offline, "load_stack_config", invalid)
+    code, output = _check(tmp_path, {"stack": "dev", "resources": []}, capsys)
+    assert code == 2
+    assert "error: policy/config/dev.json: enforcement level must be one of" in output
