@@ -219,3 +219,13 @@ def test_values_of_60_characters_are_shown_whole(value: str, cell: str) -> None:
     head["resources"][0]["inputs"]["tags"]["Name"] = value
     row = _row(render_markdown(diff_plans(plan(VPC), head)), "tags.Name")
     assert f"| {cell} |" in row
+
+
+def test_changes_past_the_limit_are_all_counted() -> None:
+    base = _buckets(151)
+    head = copy.deepcopy(base)
+    for bucket in head[:150]:
+        bucket["inputs"]["tags"] = {"Owner": "platform"}
+    head[150]["inputs"].update(tags={"Owner": "platform"}, acl="private", forceDestroy=False)
+    text = render_markdown(diff_plans(plan(*base), plan(*head)))
+    assert "| … and 3 more property changes |" in text
