@@ -1065,7 +1065,7 @@ def test_the_home_account_and_region_come_from_the_function_arn(
 
 def test_event_fields_are_checked_for_length_and_shape() -> None:
     digest = "sha256:" + "a" * 64
-    with pytest.raises(MalformedEvent, match="detail.repository-name"):
+    with pytest.raises(MalformedEvent, match=r"detail\.repository-name"):
         parse_event(basic_event("k/" + "r" * 255, digest, []))  # 257 characters of a valid name
     assert parse_event(basic_event("kubeboard/api", digest, [])).repository == "kubeboard/api"
     no_tags = basic_event("kubeboard/api", digest, [])
