@@ -141,3 +141,15 @@ def test_a_missing_secret_inside_a_list_item_gets_its_placeholder_there() -> Non
     place_placeholder(sections, SecretSlot(path, present=False, required=True))
     assert sections["alerting"]["receivers"][11] == {"name": "r11", "token": placeholder(path)}
     assert all("token" not in receiver for receiver in sections["alerting"]["receivers"][:11])
+
+
+def test_text_lengths_of_a_git_username_and_an_oidc_subject() -> None:
+    from kubeboard_infra.settings.human_roles import Subject
+
+    username = _field(RepositorySettings, "username")
+    subject = TypeAdapter(Subject)
+    assert username.validate_python("u") == "u"
+    assert subject.validate_python("s" * 255) == "s" * 255
+    for adapter, bad in ((username, ""), (username, "u" * 101), (subject, "s" * 256), (subject, "")):
+        with pytest.raises(ValidationError):
+            adapter.validate_python(bad)
