@@ -153,3 +153,11 @@ def test_text_lengths_of_a_git_username_and_an_oidc_subject() -> None:
     for adapter, bad in ((username, ""), (username, "u" * 101), (subject, "s" * 256), (subject, "")):
         with pytest.raises(ValidationError):
             adapter.validate_python(bad)
+
+
+def test_a_node_group_takes_1_to_20_instance_types() -> None:
+    types = _field(NodeGroupSettings, "instance_types")
+    assert len(types.validate_python(["m7i.large"] * 20)) == 20
+    for bad in ([], ["m7i.large"] * 21):
+        with pytest.raises(ValidationError):
+            types.validate_python(bad)
