@@ -15,12 +15,14 @@ from kubeboard_infra.settings.human_roles import CreateRolesSettings
 from kubeboard_infra.settings.image_scan import ImageScanSettings
 from kubeboard_infra.settings.log_alarms import LogAlarmsSettings
 from kubeboard_infra.settings.log_reports import LogReportsSettings
-from kubeboard_infra.settings.observability import quantity_bytes
+from kubeboard_infra.settings.observability import LokiSettings, quantity_bytes
 from kubeboard_infra.settings.types import DnsName, Ipv4Cidr
 
 
 def _field(model: Any, name: str) -> TypeAdapter[Any]:
     info = model.model_fields[name]
+    if not info.metadata:
+        return TypeAdapter(info.annotation)
     return TypeAdapter(Annotated[(info.annotation, *info.metadata)])
 
 
@@ -39,6 +41,9 @@ BOUNDS = [
     (LogReportsSettings, "report_retention_days", 1, 3650),
     (LogReportsSettings, "reserved_concurrency", 1, 100),
     (CreateRolesSettings, "max_session_hours", 1, 12),  # IAM's MaxSessionDuration range
+    (LogReportsSettings, "error_threshold", 1, 10_000_000),
+    (LogReportsSettings, "raw_retention_days", 1, 3650),
+    (LokiSettings, "retention_days", 1, 3650),
 ]
 
 
@@ -161,3 +166,15 @@ def test_a_node_group_takes_1_to_20_instance_types() -> None:
     for bad in ([], ["m7i.large"] * 21):
         with pytest.raises(ValidationError):
             types.validate_python(bad)
+
+
+def test_efs_moves_files_to_infrequent_access_after_the_days_aws_offers() -> None:
+    from kubeboard_infra.settings.storage import SharedStorageSettings
+
+    days = _field(SharedStorageSettings, "transition_to_ia_days")
+    for offered in (1, 7, 14, 30, 60, 90, 180, 270, 365):
+        assert days.validate_python(offered) == offered
+    for bad in (0, 2, 271, 366):
+        with pytest.raises(ValidationError):
+            days.validate_python(bad)
+    assert SharedStorageSettings.model_fields["transition_to_ia_days"].default == 30
