@@ -17,6 +17,7 @@ from kubeboard_infra.settings.log_alarms import LogAlarmsSettings
 from kubeboard_infra.settings.log_reports import LogReportsSettings
 from kubeboard_infra.settings.observability import LokiSettings, quantity_bytes
 from kubeboard_infra.settings.types import DnsName, Ipv4Cidr
+from kubeboard_infra.settings.views import ViewsSettings
 
 
 def _field(model: Any, name: str) -> TypeAdapter[Any]:
@@ -44,6 +45,9 @@ BOUNDS = [
     (LogReportsSettings, "error_threshold", 1, 10_000_000),
     (LogReportsSettings, "raw_retention_days", 1, 3650),
     (LokiSettings, "retention_days", 1, 3650),
+    (ViewsSettings, "max_reports", 1, 20_000),
+    (ViewsSettings, "max_images", 1, 10_000),
+    (ViewsSettings, "top_findings", 0, 50),
 ]
 
 
@@ -74,6 +78,9 @@ DEFAULTS = [
     (LogReportsSettings, "reserved_concurrency", 5),
     (NodeGroupSettings, "disk_size_gib", 50),
     (RepositorySettings, "target_revision", "main"),
+    (ViewsSettings, "max_reports", 1000),
+    (ViewsSettings, "max_images", 500),
+    (ViewsSettings, "top_findings", 10),
 ]
 
 
