@@ -142,3 +142,90 @@ def test_markdown_escapes_table_breakers_and_truncates() -> None:
 def test_diff_is_json_serialisable() -> None:
     diff = diff_plans(plan(VPC, SUBNET, FS), plan(VPC, ACL))
     assert json.loads(json.dumps(diff)) == diff
+
+
+def _row(text: str, fragment: str) -> str:
+    return next(line for line in text.splitlines() if fragment in line)
+
+
+def test_change_rows_flag_replacements_only_where_aws_replaces() -> None:
+    head = plan(VPC)
+    head["resources"][0]["inputs"]["cidrBlock"] = "10.1.0.0/16"
+    head["resources"][0]["inputs"]["tags"]["Name"] = "kb-prod"
+    text = render_markdown(diff_plans(plan(VPC), head))
+    assert "⚠️ **replace**" in _row(text, "| `cidrBlock`")
+    assert "replace" not in _row(text, "| `tags.Name`")
+    assert "| `vpc` (Vpc) |" in _row(text, "| `tags.Name`")
+
+
+def test_an_index_inside_a_path_still_reaches_the_replacing_property() -> None:
+    cluster = res(
+        "aws:eks/cluster:Cluster",
+        "eks",
+        {"encryptionConfig": [{"provider": {"keyArn": "arn:k1"}, "resources": ["secrets"]}]},
+    )
+    head = plan(cluster)
+    head["resources"][0]["inputs"]["encryptionConfig"][0]["provider"]["keyArn"] = "arn:k2"
+    diff = diff_plans(plan(cluster), head)
+    assert changed(diff, "eks")["properties"] == [
+        {
+            "path": "encryptionConfig[0].provider.keyArn",
+            "before": "arn:k1",
+            "after": "arn:k2",
+            "replaces": True,
+        }
+    ]
+
+
+def test_a_string_that_only_looks_like_json_is_compared_as_text() -> None:
+    base = res("aws:ssm/parameter:Parameter", "p", {"value": "{not json"})
+    head = plan(base)
+    head["resources"][0]["inputs"]["value"] = "{not json either"
+    [prop] = changed(diff_plans(plan(base), head), "p")["properties"]
+    assert (prop["before"], prop["after"]) == ("{not json", "{not json either")
+
+
+def _buckets(count: int) -> list[dict[str, Any]]:
+    return [res("aws:s3/bucket:Bucket", f"b{i:03}", {"bucket": f"b{i:03}"}) for i in range(count)]
+
+
+@pytest.mark.parametrize(("count", "more"), [(150, None), (151, "| … and 1 more | | |")])
+def test_added_list_stops_at_150_rows(count: int, more: str | None) -> None:
+    text = render_markdown(diff_plans(plan(), plan(*_buckets(count))))
+    rows = [line for line in text.splitlines() if line.startswith("| `b")]
+    assert len(rows) == 150
+    assert rows[0] == "| `b000` | Bucket |  |"
+    assert (more in text) if more else ("more |" not in text)
+
+
+@pytest.mark.parametrize(("count", "more"), [(150, None), (151, "| … and 1 more property changes |")])
+def test_change_list_stops_at_150_rows(count: int, more: str | None) -> None:
+    base = _buckets(count)
+    head = copy.deepcopy(base)
+    for bucket in head:
+        bucket["inputs"]["tags"] = {"Owner": "platform"}
+    text = render_markdown(diff_plans(plan(*base), plan(*head)))
+    rows = [line for line in text.splitlines() if "`tags`" in line]
+    assert len(rows) == 150
+    assert (more in text) if more else ("more property changes" not in text)
+
+
+@pytest.mark.parametrize(
+    ("value", "cell"),
+    [("x" * 60, "`" + "x" * 60 + "`"), ("x" * 61, "`" + "x" * 59 + "…`")],
+)
+def test_values_of_60_characters_are_shown_whole(value: str, cell: str) -> None:
+    head = plan(VPC)
+    head["resources"][0]["inputs"]["tags"]["Name"] = value
+    row = _row(render_markdown(diff_plans(plan(VPC), head)), "tags.Name")
+    assert f"| {cell} |" in row
+
+
+def test_changes_past_the_limit_are_all_counted() -> None:
+    base = _buckets(151)
+    head = copy.deepcopy(base)
+    for bucket in head[:150]:
+        bucket["inputs"]["tags"] = {"Owner": "platform"}
+    head[150]["inputs"].update(tags={"Owner": "platform"}, acl="private", forceDestroy=False)
+    text = render_markdown(diff_plans(plan(*base), plan(*head)))
+    assert "| … and 3 more property changes |" in text

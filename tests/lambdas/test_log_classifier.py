@@ -113,6 +113,32 @@ def test_streams_are_grouped_separately_even_when_interleaved() -> None:
     ]
 
 
+HEAD = "java.lang.IllegalStateException: x"
+FRAME = "\tat a.b(C.java:1)"
+
+
+@pytest.mark.parametrize(("gap", "joined"), [(2 * 10**9, True), (2 * 10**9 + 1, False)])
+def test_a_continuation_joins_within_two_seconds(gap: int, joined: bool) -> None:
+    records = list(group_errors([(STREAM, 0, HEAD), (STREAM, gap, FRAME)]))
+    assert [r.lines for r in records] == ([2] if joined else [1])  # a lone frame is no error
+
+
+def test_a_record_keeps_400_lines_and_64_kib() -> None:
+    (long_trace,) = group_errors([(STREAM, 0, HEAD)] + [(STREAM, i, FRAME) for i in range(1, 500)])
+    assert long_trace.lines == MAX_RECORD_LINES == 400
+    (wide,) = group_errors([(STREAM, 0, HEAD + "y" * (64 * 1024)), (STREAM, 1, FRAME)])
+    assert wide.lines == 1 and len(wide.text) == MAX_RECORD_CHARS == 64 * 1024
+    (filled,) = group_errors([(STREAM, 0, "panic: " + "y" * (64 * 1024 - 10)), (STREAM, 1, FRAME * 2)])
+    assert len(filled.text) == 64 * 1024 + 1  # the joining newline, then the frame cut to what is left
+
+
+def test_only_the_first_4096_characters_of_the_first_line_are_classified() -> None:
+    assert is_error("ERROR first\nall fine") is True
+    assert is_error("request done\nERROR on the second line") is False
+    assert is_error("x" * 4090 + " error") is True  # ends at character 4096
+    assert is_error("x" * 4091 + " error") is False
+
+
 # --------------------------------------------------------------------------- fuzzing
 
 log_lines = st.one_of(

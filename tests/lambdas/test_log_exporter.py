@@ -663,3 +663,161 @@ def test_fuzz_settings_are_valid_or_a_settings_error(env: dict[str, str]) -> Non
         assert str(exc).split(":", 1)[0] in ENV_NAMES
         return
     assert parsed.namespaces and parsed.logql(parsed.namespaces[0]).startswith("{namespace=")
+
+
+# --------------------------------------------------------------------------- every setting's bounds
+
+GOOD_ENV = {"LOKI_URL": "http://loki:3100/", "EXPORT_BUCKET": "b", "EXPORT_NAMESPACES": "prod, common"}
+
+
+@pytest.mark.parametrize(
+    ("name", "accepted", "rejected", "message"),
+    [
+        ("WINDOW_MINUTES", "1", "0", "WINDOW_MINUTES: must be whole minutes that divide a day evenly"),
+        ("WINDOW_MINUTES", "1440", "7", "WINDOW_MINUTES: must be whole minutes that divide a day evenly"),
+        ("DELAY_MINUTES", "0", "-1", "DELAY_MINUTES: must not be negative"),
+        ("BACKFILL_WINDOWS", "1", "0", "BACKFILL_WINDOWS: must be between 1 and 1008"),
+        ("BACKFILL_WINDOWS", "1008", "1009", "BACKFILL_WINDOWS: must be between 1 and 1008"),
+        ("PAGE_LIMIT", "1", "0", "PAGE_LIMIT: must be between 1 and 100000"),
+        ("PAGE_LIMIT", "100000", "100001", "PAGE_LIMIT: must be between 1 and 100000"),
+        ("MAX_ATTEMPTS", "1", "0", "MAX_ATTEMPTS: must be at least 1"),
+        ("LOKI_URL", "https://loki.example", "ftp://loki", "LOKI_URL: must be an http(s) URL"),
+        ("LOKI_URL", "http://loki", "http://", "LOKI_URL: must be an http(s) URL"),
+        ("EXPORT_PREFIX", "errors/v2", "a//b", "EXPORT_PREFIX: 'a//b' must be a relative key prefix"),
+        ("EXPORT_NAMESPACES", "a" * 63, "a" * 64, "is not a valid Kubernetes namespace name"),
+        ("EXPORT_NAMESPACES", "x", " , ", "EXPORT_NAMESPACES: must list at least one namespace"),
+        ("LINE_FILTER", "(?i)panic", "a`b", "LINE_FILTER: must not contain a backtick"),
+        ("LINE_FILTER", "[ab]", "[ab", "LINE_FILTER: not a valid regular expression"),
+        ("WINDOW_MINUTES", "20", "ten", "WINDOW_MINUTES: must be an integer, got 'ten'"),
+        ("BACKOFF_BASE_SECONDS", "0.5", "soon", "BACKOFF_BASE_SECONDS: must be a number, got 'soon'"),
+        ("EXPORT_BUCKET", "bucket", " ", "EXPORT_BUCKET: must be set"),
+    ],
+)
+def test_settings_accept_each_bound_and_reject_just_past_it(
+    name: str, accepted: str, rejected: str, message: str
+) -> None:
+    ExporterSettings.from_env({**GOOD_ENV, name: accepted})
+    with pytest.raises(SettingsError) as error:
+        ExporterSettings.from_env({**GOOD_ENV, name: rejected})
+    assert message in str(error.value)
+
+
+def test_settings_defaults_and_trimming() -> None:
+    parsed = ExporterSettings.from_env({**GOOD_ENV, "EXPORT_PREFIX": " /errors/ ", "LOKI_TENANT": " "})
+    assert parsed.loki_url == "http://loki:3100"
+    assert parsed.namespaces == ("prod", "common")
+    assert (parsed.prefix, parsed.tenant) == ("errors", None)
+    assert (parsed.window, parsed.delay) == (timedelta(minutes=10), timedelta(minutes=10))
+    assert (parsed.backfill_windows, parsed.page_limit, parsed.max_attempts) == (36, 5000, 5)
+    assert (parsed.backoff_base_seconds, parsed.backoff_max_seconds, parsed.http_timeout_seconds) == (
+        1.0,
+        30.0,
+        30.0,
+    )
+    assert parsed.classifier_pattern is None
+    assert parsed.app_labels == ("app", "app_kubernetes_io_name", "container", "job")
+    own = ExporterSettings.from_env(
+        {**GOOD_ENV, "LOKI_TENANT": "team-a", "APP_LABELS": "svc", "LINE_FILTER": "boom"}
+    )
+    assert (own.tenant, own.app_labels) == ("team-a", ("svc",))
+    assert own.classifier_pattern is not None and own.classifier_pattern.pattern == "boom"
+
+
+# --------------------------------------------------------------------------- Loki paging and S3 faults
+
+
+def test_the_backward_read_of_a_full_nanosecond_asks_for_that_nanosecond_only(
+    loki: tuple[FakeLoki, str], s3: Any
+) -> None:
+    fake, url = loki
+    at = ns("2026-11-22 03:02:00")
+    for i in range(4):
+        fake.add({**PROD_API, "pod": f"api-{i}"}, at, f"ERROR burst {i}")
+    fake.add(PROD_API, at + 1, "ERROR one nanosecond later")
+    run_export(settings(url, page_limit=3), s3_client=s3, now=utc("2026-11-22 03:20"))
+    [backward] = [r for r in fake.range_requests() if r["direction"] == "backward"]
+    assert (int(backward["start"]), int(backward["end"])) == (at, at + 1)
+
+
+def test_an_empty_range_asks_loki_nothing(loki: tuple[FakeLoki, str]) -> None:
+    from lambdas.log_exporter.loki import LokiClient
+
+    fake, url = loki
+    client = LokiClient(url, tenant=None, timeout=5.0, backoff=Backoff(max_attempts=1))
+    assert list(client.iter_window('{namespace="prod"} |~ `x`', 7, 7, 100)) == []
+    assert fake.range_requests() == []
+
+
+@pytest.mark.parametrize("labels", [{"app": 5}, {5: "app"}])
+def test_a_stream_label_that_is_not_text_is_a_loki_error(labels: dict[Any, Any]) -> None:
+    from lambdas.log_exporter.loki import LokiError, _parse_streams
+
+    body = {
+        "status": "success",
+        "data": {"resultType": "streams", "result": [{"stream": labels, "values": []}]},
+    }
+    with pytest.raises(LokiError, match="malformed stream entry"):
+        _parse_streams(body)
+
+
+class _FailingPuts:
+    """An S3 client whose conditional writes fail one way: the listing works."""
+
+    def __init__(self, s3: Any, error: Exception) -> None:
+        self._s3, self._error = s3, error
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._s3, name)
+
+    def put_object(self, **_kwargs: Any) -> Any:
+        raise self._error
+
+
+def test_an_s3_connection_failure_is_recorded_per_window(loki: tuple[FakeLoki, str], s3: Any) -> None:
+    from botocore.exceptions import EndpointConnectionError
+
+    fake, url = loki
+    fake.add(PROD_API, ns("2026-11-22 03:01:00"), "ERROR kept for the next run")
+    client = _FailingPuts(s3, EndpointConnectionError(endpoint_url="https://s3.example"))
+    result = run_export(
+        settings(url), s3_client=client, now=utc("2026-11-22 03:20"), backoff=Backoff(max_attempts=1)
+    )
+    [failure] = result.failed
+    assert failure.window_start == "2026-11-22T03:00:00+00:00"
+    assert failure.reason.startswith("S3 write failed: Could not connect")
+    assert result.written == []
+
+
+def test_a_window_another_run_wrote_meanwhile_is_skipped_not_failed(
+    loki: tuple[FakeLoki, str], s3: Any
+) -> None:
+    from botocore.exceptions import ClientError
+
+    fake, url = loki
+    fake.add(PROD_API, ns("2026-11-22 03:01:00"), "ERROR written by the other run")
+    taken = ClientError({"Error": {"Code": "PreconditionFailed", "Message": "exists"}}, "PutObject")
+    result = run_export(settings(url), s3_client=_FailingPuts(s3, taken), now=utc("2026-11-22 03:20"))
+    assert (result.failed, result.written, result.skipped_existing) == ([], [], 1)
+
+
+def test_each_retry_is_logged_with_its_attempt_number(caplog: pytest.LogCaptureFixture) -> None:
+    backoff, sleeps = no_jitter_backoff(max_attempts=3)
+    calls = iter([OSError("reset"), OSError("reset again"), "answer"])
+
+    def flaky() -> str:
+        outcome = next(calls)
+        if isinstance(outcome, Exception):
+            raise outcome
+        return outcome
+
+    with caplog.at_level("WARNING"):
+        assert backoff.call("Loki query", flaky, lambda exc: isinstance(exc, OSError)) == "answer"
+    assert sleeps.calls == [0.5, 1.0]
+    assert "Loki query failed (attempt 1/3): reset; retrying in 0.50s" in caplog.text
+    assert "Loki query failed (attempt 2/3): reset again; retrying in 1.00s" in caplog.text
+
+
+def test_the_class_defaults_are_the_environment_defaults() -> None:
+    # The defaults are written twice (the dataclass and from_env): a change to one must reach the other.
+    direct = ExporterSettings(loki_url="http://loki:3100", bucket="b", namespaces=("prod", "common"))
+    assert direct == ExporterSettings.from_env(GOOD_ENV)

@@ -150,6 +150,84 @@ def test_an_over_long_line_is_counted_as_malformed_and_skipped(monkeypatch: pyte
     assert agg.lines == 3
 
 
+def test_the_real_limits_one_mib_reads_four_mib_steps_one_mib_lines(monkeypatch: pytest.MonkeyPatch) -> None:
+    import os
+    import zlib
+
+    from lambdas.log_report import reader
+
+    steps: list[int] = []
+    real = zlib.decompressobj
+
+    class Spy:
+        def __init__(self, wbits: int) -> None:
+            self._d = real(wbits)
+
+        def __getattr__(self, name: str) -> Any:
+            return getattr(self._d, name)
+
+        def decompress(self, data: bytes, max_length: int) -> bytes:
+            steps.append(max_length)
+            return self._d.decompress(data, max_length)
+
+    monkeypatch.setattr(reader.zlib, "decompressobj", Spy)
+    longest = b"x" * (1 << 20)
+    noise = os.urandom(3 << 19).hex().encode()  # incompressible: the object spans several reads
+    body = Streaming(export([longest, longest + b"x", noise[:100], noise]))
+    batches = list(iter_line_batches(body))
+    kept = [line for batch in batches if isinstance(batch, list) for line in batch if line]
+    assert kept == [longest, noise[:100]]
+    assert sum(1 for batch in batches if not isinstance(batch, list)) == 2  # 1 MiB + 1 and the noise
+    assert len(body.reads) > 2 and set(body.reads) == {1 << 20}
+    assert steps and set(steps) == {4 << 20}
+
+
+def test_one_zero_byte_is_padding_and_data_after_padding_is_corrupt() -> None:
+    from lambdas.log_report.reader import CorruptExport
+
+    assert all_lines(gzip.compress(b"a\n") + b"\0") == [b"a"]
+    with pytest.raises(CorruptExport, match="data follows the zero padding"):
+        all_lines(gzip.compress(b"a\n") + b"\0x")
+
+
+def test_signatures_keep_512_characters_of_at_most_2048_of_the_first_line() -> None:
+    from lambdas.log_report.signature import signature_input
+
+    assert signature("E" * 512) == "E" * 512
+    assert signature("E" * 513) == "E" * 512
+    assert signature_input("E" * 2048) == "E" * 2048
+    assert signature_input("E" * 2049) == "E" * 2048
+    assert signature_input("\nthe second line") == ""  # an empty first line is the head
+
+
+def _report(groups: int) -> dict[str, Any]:
+    group = {
+        "namespace": "prod",
+        "app": "api",
+        "count": 1,
+        "signature": "s",
+        "firstSeen": "f",
+        "lastSeen": "l",
+    }
+    return {
+        "window": {"namespace": "prod", "start": "s", "end": "e"},
+        "totals": {"errors": groups, "groups": groups, "malformed": 0},
+        "groups": [{**group, "sample": f"sample-{i}"} for i in range(groups)],
+        "namespaces": {"prod": {"errors": groups}},
+        "source": {"bucket": "b", "key": "k"},
+        "generatedAt": "g",
+    }
+
+
+@pytest.mark.parametrize(("groups", "note"), [(500, None), (501, "1 smaller groups are in the JSON report.")])
+def test_the_page_shows_the_500_largest_groups(groups: int, note: str | None) -> None:
+    from lambdas.log_report.render import render_html
+
+    page = render_html(_report(groups))
+    assert page.count("<code>sample-") == 500
+    assert (note in page) if note else ("smaller groups" not in page)
+
+
 # --------------------------------------------------------------------------- aggregation
 
 
@@ -229,6 +307,50 @@ def test_the_group_limit_folds_new_signatures_without_losing_counts(monkeypatch:
     assert len(agg.groups) == 4
     assert agg.groups[("prod", "api", OTHER_SIGNATURE)].count == 6
     assert agg.errors == 12
+
+
+def _agg(*lines: bytes) -> Any:
+    return aggregate(iter_line_batches(Streaming(export(list(lines)))))
+
+
+def test_timestamps_from_the_epoch_to_the_last_second_of_9999_are_kept() -> None:
+    import datetime
+
+    last = int(datetime.datetime(9999, 12, 31, 23, 59, 59, tzinfo=datetime.UTC).timestamp()) * 10**9
+    agg = _agg(
+        record("ERROR a", ts=0),
+        record("ERROR a", ts=last),
+        record("ERROR a", ts=-1),
+        record("ERROR a", ts=last + 1),
+    )
+    (group,) = agg.groups.values()
+    assert (group.count, group.first_ns, group.last_ns) == (2, 0, last)
+    assert agg.malformed_reasons == {"ts_out_of_range": 2}
+
+
+@pytest.mark.parametrize("field", ["line", "namespace", "app", "ts"])
+def test_each_field_of_the_wrong_type_is_a_malformed_line(field: str) -> None:
+    doc = {"ts": T0, "namespace": "prod", "app": "api", "line": "ERROR a"}
+    doc[field] = 7 if field != "ts" else "7"
+    agg = _agg(json.dumps(doc).encode(), record("ERROR a"))
+    assert agg.malformed_reasons == {"wrong_type": 1}
+    assert agg.errors == 1
+
+
+def test_samples_keep_2000_characters() -> None:
+    whole, cut = "E" * 2_000, "F" * 2_001
+    agg = _agg(record(whole), record(cut, app="web"))
+    samples = {key[1]: group.sample for key, group in agg.groups.items()}
+    assert samples == {"api": whole, "web": cut[:2_000]}
+
+
+def test_ten_thousand_signatures_are_kept_before_folding() -> None:
+    def word(n: int) -> str:  # letters only: digits would be masked into one signature
+        return "".join(chr(97 + (n // 26**k) % 26) for k in range(3))
+
+    agg = _agg(*(record(f"ERROR kind-{word(i)} broke") for i in range(10_001)))
+    assert len(agg.groups) == 10_001  # 10 000 signatures and the one group they fold into
+    assert agg.groups[("prod", "api", OTHER_SIGNATURE)].count == 1
 
 
 # --------------------------------------------------------------------------- the handler

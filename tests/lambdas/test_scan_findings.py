@@ -789,3 +789,324 @@ def test_fuzz_full_handler_never_raises(monkeypatch: pytest.MonkeyPatch) -> None
     invoke()
     # The fuzzer reached both the rejection path and the full processing path.
     assert {"malformed_event", "processed"} <= seen
+
+
+# --------------------------------------------------------------------------- normalising findings
+
+
+def _page(
+    findings: list[Any] | None = None, enhanced: list[Any] | None = None, **extra: Any
+) -> dict[str, Any]:
+    body: dict[str, Any] = {}
+    if findings is not None:
+        body["findings"] = findings
+    if enhanced is not None:
+        body["enhancedFindings"] = enhanced
+    return {"imageScanFindings": body, **extra}
+
+
+@pytest.mark.parametrize(
+    ("raw", "severity"),
+    [
+        ("critical", "CRITICAL"),
+        ("High", "HIGH"),
+        ("mEdIuM", "MEDIUM"),
+        ("SEVERE", "UNDEFINED"),
+        (None, "UNDEFINED"),
+        (3, "UNDEFINED"),
+    ],
+)
+def test_severity_is_case_folded_and_unknown_ones_are_undefined(raw: Any, severity: str) -> None:
+    from lambdas.scan_findings.findings import collect
+
+    result = collect([_page([{"name": "CVE-1", "severity": raw}], [{"severity": raw, "title": "t"}])])
+    assert [f["severity"] for f in result.findings] == [severity, severity]
+    assert result.counts[severity] == 2
+    assert sum(result.counts.values()) == 2
+
+
+@pytest.mark.parametrize(
+    ("score", "kept"),
+    [(0.0, 0.0), (10.0, 10.0), (-0.1, None), (10.1, None), ("7.5", 7.5), ("n/a", None), (None, None)],
+)
+def test_scores_outside_0_to_10_are_dropped(score: Any, kept: float | None) -> None:
+    from lambdas.scan_findings.findings import collect
+
+    [finding] = collect([_page(enhanced=[{"severity": "HIGH", "score": score}])]).findings
+    assert finding["score"] == kept
+
+
+def test_basic_findings_read_cvss3_before_cvss2_and_cut_long_text() -> None:
+    from lambdas.scan_findings.findings import collect
+
+    raw = {
+        "name": "N" * 257,
+        "severity": "LOW",
+        "description": "d" * 1001,
+        "uri": "",
+        "attributes": [
+            {"key": "CVSS2_SCORE", "value": "4.0"},
+            {"key": "CVSS3_SCORE", "value": "6.5"},
+            {"key": "package_name", "value": "openssl"},
+            "not a mapping",
+        ],
+    }
+    [finding] = collect([_page([raw, "not a mapping"])]).findings
+    assert finding["title"] == "N" * 256 and finding["id"] == "N" * 256
+    assert finding["description"] == "d" * 1000
+    assert finding["uri"] is None  # an empty string is no link
+    assert (finding["score"], finding["package"]) == (6.5, "openssl")
+    [cvss2] = collect(
+        [_page([{"name": "x", "attributes": [{"key": "CVSS2_SCORE", "value": "4.0"}]}])]
+    ).findings
+    assert cvss2["score"] == 4.0
+
+
+def test_enhanced_findings_name_the_first_package_and_fall_back_to_the_arn() -> None:
+    from lambdas.scan_findings.findings import collect
+
+    details = {
+        "vulnerabilityId": "CVE-2026-1",
+        "sourceUrl": "https://nvd.example/CVE-2026-1",
+        "vulnerablePackages": [
+            {"name": "zlib", "version": "1.2", "fixedInVersion": "1.3"},
+            {"name": "other", "version": "9"},
+        ],
+    }
+    with_id, without_id = collect(
+        [
+            _page(
+                enhanced=[
+                    {"severity": "HIGH", "title": "T" * 513, "packageVulnerabilityDetails": details},
+                    {
+                        "severity": "HIGH",
+                        "findingArn": "arn:aws:inspector2:f/1",
+                        "packageVulnerabilityDetails": [],
+                    },
+                ]
+            )
+        ]
+    ).findings
+    assert (with_id["id"], with_id["package"], with_id["packageVersion"], with_id["fixedInVersion"]) == (
+        "CVE-2026-1",
+        "zlib",
+        "1.2",
+        "1.3",
+    )
+    assert with_id["title"] == "T" * 512 and with_id["uri"] == "https://nvd.example/CVE-2026-1"
+    assert without_id["id"] == "arn:aws:inspector2:f/1" and without_id["package"] is None
+
+
+def test_status_comes_from_the_first_page_and_findings_from_every_page() -> None:
+    import datetime
+
+    from lambdas.scan_findings.findings import collect
+
+    done = datetime.datetime(2026, 11, 22, 3, 0, tzinfo=datetime.UTC)
+    first = _page(
+        [{"name": "a", "severity": "HIGH"}],
+        imageScanStatus={"status": "COMPLETE", "description": "done"},
+    )
+    first["imageScanFindings"].update(imageScanCompletedAt=done, findingSeverityCounts={"HIGH": 2})
+    second = _page([{"name": "b", "severity": "HIGH"}], imageScanStatus={"status": "FAILED"})
+    result = collect([first, second])
+    assert (result.status, result.status_description, result.completed_at) == (
+        "COMPLETE",
+        "done",
+        "2026-11-22T03:00:00+00:00",
+    )
+    assert (result.pages, result.reported_counts, result.counts["HIGH"]) == (2, {"HIGH": 2}, 2)
+    assert [f["id"] for f in result.findings] == ["a", "b"]
+    empty = collect([])
+    assert (empty.status, empty.status_description, empty.pages) == ("UNKNOWN", "no page returned", 0)
+    bare = collect([{"imageScanFindings": None}])
+    assert (bare.status, bare.status_description, bare.completed_at, bare.pages) == ("UNKNOWN", "", None, 1)
+
+
+def test_top_findings_are_most_severe_then_highest_score_then_by_id() -> None:
+    from lambdas.scan_findings.findings import top_findings
+
+    def f(id_: str | None, severity: str, score: float | None) -> dict[str, Any]:
+        return {"id": id_, "severity": severity, "score": score}
+
+    findings = [
+        f("low", "LOW", 9.9),
+        f("b", "HIGH", 7.0),
+        f("unscored", "HIGH", None),
+        f("a", "HIGH", 7.0),
+        f("top", "CRITICAL", 1.0),
+        f("c", "HIGH", 8.1),
+        f(None, "HIGH", 7.0),
+    ]
+    ranked = [x["id"] for x in top_findings(findings, 10)]
+    assert ranked == ["top", "c", None, "a", "b", "unscored", "low"]
+    assert [x["id"] for x in top_findings(findings, 2)] == ["top", "c"]
+
+
+# --------------------------------------------------------------------------- configuration bounds
+
+CONFIG_ENV = {
+    "FINDINGS_BUCKET": "kubeboard-scan-findings",
+    "ALERT_TOPIC_ARN": "arn:aws:sns:ap-northeast-2:123456789012:image-scan",
+    "MANAGED_REPOSITORIES": "kubeboard/api, kubeboard/web",
+}
+
+
+@pytest.mark.parametrize(
+    ("name", "accepted", "rejected", "message"),
+    [
+        ("CRITICAL_THRESHOLD", "1", "0", "CRITICAL_THRESHOLD: must be between 1 and 1000000, got 0"),
+        ("CRITICAL_THRESHOLD", "1000000", "1000001", "CRITICAL_THRESHOLD: must be between 1 and 1000000"),
+        ("HIGH_THRESHOLD", "1", "0", "HIGH_THRESHOLD: must be between 1 and 1000000, got 0"),
+        ("HIGH_THRESHOLD", "1000000", "1000001", "HIGH_THRESHOLD: must be between 1 and 1000000"),
+        ("TOP_FINDINGS_IN_NOTIFICATION", "0", "-1", "TOP_FINDINGS_IN_NOTIFICATION: must be between 0 and 50"),
+        (
+            "TOP_FINDINGS_IN_NOTIFICATION",
+            "50",
+            "51",
+            "TOP_FINDINGS_IN_NOTIFICATION: must be between 0 and 50",
+        ),
+        ("FINDINGS_PAGE_SIZE", "1", "0", "FINDINGS_PAGE_SIZE: must be between 1 and 1000"),
+        ("FINDINGS_PAGE_SIZE", "1000", "1001", "FINDINGS_PAGE_SIZE: must be between 1 and 1000"),
+        ("FINDINGS_BUCKET", "abc", "ab", "FINDINGS_BUCKET: 'ab' is not a valid S3 bucket name"),
+        (
+            "ALERT_TOPIC_ARN",
+            "arn:aws-cn:sns:cn-north-1:123456789012:t",
+            "arn:aws:sqs:us-east-1:123456789012:t",
+            "is not an SNS topic ARN",
+        ),
+        ("MANAGED_REPOSITORIES", "kubeboard/api", " , ", "MANAGED_REPOSITORIES: lists no repository"),
+    ],
+)
+def test_configuration_accepts_each_bound_and_rejects_just_past_it(
+    name: str, accepted: str, rejected: str, message: str
+) -> None:
+    load_config({**CONFIG_ENV, name: accepted})
+    with pytest.raises(ConfigurationError) as error:
+        load_config({**CONFIG_ENV, name: rejected})
+    assert message in str(error.value)
+
+
+def test_configuration_defaults_and_prefix_normalisation() -> None:
+    config = load_config(CONFIG_ENV)
+    assert (config.critical_threshold, config.high_threshold, config.top_findings, config.page_size) == (
+        1,
+        1,
+        10,
+        1000,
+    )
+    assert config.findings_prefix == "scan-findings/"
+    assert config.metrics_namespace == "Kubeboard/ImageScan"
+    assert config.managed_repositories == frozenset({"kubeboard/api", "kubeboard/web"})
+    assert load_config({**CONFIG_ENV, "FINDINGS_PREFIX": "/reports"}).findings_prefix == "reports/"
+    assert load_config({**CONFIG_ENV, "FINDINGS_PREFIX": ""}).findings_prefix == ""
+    assert (
+        load_config({**CONFIG_ENV, "POWERTOOLS_METRICS_NAMESPACE": " "}).metrics_namespace
+        == "Kubeboard/ImageScan"
+    )
+
+
+# --------------------------------------------------------------------------- thresholds, notification, event bounds
+
+
+@pytest.mark.parametrize(
+    ("counts", "alert"),
+    [
+        ({"CRITICAL": 2}, True),
+        ({"CRITICAL": 1}, False),
+        ({"HIGH": 3}, True),
+        ({"HIGH": 2}, False),
+        ({}, False),
+    ],
+)
+def test_an_alert_needs_a_count_to_reach_its_threshold(counts: dict[str, int], alert: bool) -> None:
+    from lambdas.scan_findings.notify import should_alert
+
+    assert should_alert(counts, critical_threshold=2, high_threshold=3) is alert
+
+
+def test_the_notification_carries_counts_as_attributes_and_a_short_subject() -> None:
+    from lambdas.scan_findings.findings import ScanFindings
+    from lambdas.scan_findings.notify import publish, subject
+
+    class Sns:
+        def publish(self, **kwargs: Any) -> dict[str, str]:
+            self.sent = kwargs
+            return {"MessageId": "m-1"}
+
+    event = parse_event(basic_event("kubeboard/api", "sha256:" + "a" * 64, ["v1"]))
+    scan = ScanFindings("COMPLETE", "", None, {}, counts={"CRITICAL": 1})
+    sns = Sns()
+    assert publish(sns, "arn:aws:sns:us-east-1:123456789012:t", event, scan, "body") == "m-1"
+    attributes = sns.sent["MessageAttributes"]
+    assert (attributes["critical"]["StringValue"], attributes["high"]["StringValue"]) == ("1", "0")
+    assert sns.sent["Subject"] == "Image scan: 1 CRITICAL, 0 HIGH in kubeboard/api"
+    text = subject(parse_event(basic_event("k/" + "r" * 64, "sha256:" + "a" * 64, [])), {"HIGH": 1})
+    assert text == "Image scan: 0 CRITICAL, 1 HIGH in k/" + "r" * 64  # 100 characters: kept whole
+    cut = subject(parse_event(basic_event("k/" + "r" * 65, "sha256:" + "a" * 64, [])), {"HIGH": 1})
+    assert len(cut) == 100 and cut.endswith("r...")
+
+
+@pytest.mark.parametrize(
+    ("arn", "home"),
+    [
+        ("arn:aws:lambda:ap-northeast-2:123456789012:function:scan", ("ap-northeast-2", "123456789012")),
+        ("arn:aws:lambda:ap-northeast-2:123456789012:function", ("ap-northeast-2", "123456789012")),
+        ("arn:aws:lambda:ap-northeast-2:123456789012", None),
+        ("arn:aws:states:ap-northeast-2:123456789012:function:scan", None),
+    ],
+)
+def test_the_home_account_and_region_come_from_the_function_arn(
+    arn: str, home: tuple[str, str] | None
+) -> None:
+    found = handler.Home.of(LambdaContext(invoked_function_arn=arn))
+    assert (None if found is None else (found.region, found.account)) == home
+
+
+def test_event_fields_are_checked_for_length_and_shape() -> None:
+    digest = "sha256:" + "a" * 64
+    with pytest.raises(MalformedEvent, match=r"detail\.repository-name"):
+        parse_event(basic_event("k/" + "r" * 255, digest, []))  # 257 characters of a valid name
+    assert parse_event(basic_event("kubeboard/api", digest, [])).repository == "kubeboard/api"
+    no_tags = basic_event("kubeboard/api", digest, [])
+    no_tags["detail"]["image-tags"] = None
+    assert (parse_event(no_tags).image_tags, parse_event(no_tags).ignored_tags) == ((), 0)
+    a_string = basic_event("kubeboard/api", digest, [])
+    a_string["detail"]["image-tags"] = "latest"
+    assert (parse_event(a_string).image_tags, parse_event(a_string).ignored_tags) == ((), 1)
+    counts = basic_event("kubeboard/api", digest, [])
+    counts["detail"]["finding-severity-counts"] = {"critical": 2}
+    assert parse_event(counts).reported_counts == {"CRITICAL": 2}
+    counts["detail"]["finding-severity-counts"] = {"K" * 50: -1}
+    with pytest.raises(MalformedEvent) as error:
+        parse_event(counts)
+    assert str(error.value) == f"detail.finding-severity-counts: {'K' * 40!r} is not a count"
+
+
+def test_configuration_is_read_from_the_environment_by_default(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name, value in CONFIG_ENV.items():
+        monkeypatch.setenv(name, value)
+    assert load_config().findings_bucket == "kubeboard-scan-findings"
+
+
+def test_clients_retry_in_standard_mode_five_times(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
+    handler.aws_clients.cache_clear()
+    try:
+        clients = handler.aws_clients()
+        # botocore counts the first attempt too: max_attempts 5 is six attempts in all.
+        assert clients.ecr.meta.config.retries == {"mode": "standard", "total_max_attempts": 6}
+    finally:
+        handler.aws_clients.cache_clear()
+
+
+def test_long_status_and_links_are_cut_to_their_limits() -> None:
+    from lambdas.scan_findings.findings import collect
+
+    page = _page(
+        [{"name": "a", "uri": "u" * 2048}, {"name": "b", "uri": "u" * 2049}],
+        imageScanStatus={"status": "S" * 65},
+    )
+    result = collect([page])
+    assert result.status == "S" * 64
+    assert [len(f["uri"]) for f in result.findings] == [2048, 2048]

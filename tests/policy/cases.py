@@ -2079,3 +2079,150 @@ passes(
     [res(REL, "kps", {"chart": "kube-prometheus-stack", "values": {"grafana": {"grafana.ini": OAUTH}}})],
 )
 passes(P, "argo cd without sso (no SSO to bypass)", [res(REL, "argocd", {"chart": "argo-cd", "values": {}})])
+
+# Statements are named by Sid when they have one, else by position: each rule that names them.
+P = "aws-iam-role-trust-scoped"
+fails(
+    P,
+    "a whole account named by its Sid",
+    [res(ROLE, "r", {"assumeRolePolicy": doc({**account_root, "Sid": "Partner"})})],
+    says="trust statement Partner: trusts every principal of arn:aws:iam::111122223333:root",
+)
+P = "aws-iam-role-disallow-wildcard-trust-principal"
+ANYONE = {"Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "sts:AssumeRole"}
+fails(
+    P,
+    "anyone named by its Sid",
+    [res(ROLE, "r", {"assumeRolePolicy": doc({**ANYONE, "Sid": "Open"})})],
+    says="trust statement Open: any AWS principal may assume this role",
+)
+fails(
+    P,
+    "anyone in the second statement",
+    [res(ROLE, "r", {"assumeRolePolicy": doc(account_root, ANYONE)})],
+    says="trust statement 1: any AWS principal may assume this role",
+)
+P = "aws-iam-role-irsa-trust-scoped-to-service-account"
+AUD_ONLY = {"StringEquals": {f"{ISSUER}:aud": "sts.amazonaws.com"}}
+fails(
+    P,
+    "no subject at all, named by its Sid",
+    [res(ROLE, "irsa", {"assumeRolePolicy": doc({**TRUST, "Sid": "Loki", "Condition": AUD_ONLY})})],
+    says="trust statement Loki: StringEquals <issuer>:sub must name exactly one "
+    "system:serviceaccount:<ns>:<sa> (found none)",
+)
+fails(
+    P,
+    "two subjects in the second statement",
+    [
+        res(
+            ROLE,
+            "irsa",
+            {
+                "assumeRolePolicy": doc(
+                    account_root,
+                    {
+                        **TRUST,
+                        "Condition": {
+                            "StringEquals": {
+                                f"{ISSUER}:aud": "sts.amazonaws.com",
+                                f"{ISSUER}:sub": ["system:serviceaccount:a:a", "system:serviceaccount:b:b"],
+                            }
+                        },
+                    },
+                )
+            },
+        )
+    ],
+    says="trust statement 1: StringEquals <issuer>:sub must name exactly one",
+)
+
+# Both sides of each bound and each condition the survivors of the mutation benchmark showed open.
+P = "aws-efs-filesystem-mount-targets-multi-az"
+private_a2 = res(SUBNET, "private-a2", {"availabilityZone": "ap-northeast-2a"})
+fails(
+    P,
+    "two subnets of one zone are one zone",
+    [
+        fs,
+        private_a,
+        private_a2,
+        res(MT, "mt-a", {"fileSystemId": "fs-id", "subnetId": "private-a-id"}, deps=(fs,)),
+        res(MT, "mt-a2", {"fileSystemId": "fs-id", "subnetId": "private-a2-id"}, deps=(fs,)),
+    ],
+)
+passes(
+    P,
+    "a subnet outside the stack counts as its own zone",
+    [
+        fs,
+        private_a,
+        res(MT, "mt-a", {"fileSystemId": "fs-id", "subnetId": "private-a-id"}, deps=(fs,)),
+        res(MT, "mt-x", {"fileSystemId": "fs-id", "subnetId": "subnet-0123456789abcdef0"}, deps=(fs,)),
+    ],
+)
+P = "aws-eks-cluster-enable-cluster-encryption-config"
+fails(
+    P,
+    "raw cluster names secrets without a key",
+    [res(RAW_EKS, "c", {"encryptionConfig": {"resources": ["secrets"], "provider": {}}})],
+    says="no KMS key encrypts the 'secrets' resource",
+)
+P = "aws-lambda-function-configure-log-retention"
+fails(
+    P,
+    "retention 0 means kept forever",
+    [res(LG, "lg", {"name": "/aws/lambda/report", "retentionInDays": 0}), res(FN, "f", GOOD_FN)],
+)
+P = "aws-vpc-sg-open-only-to-authorized-ports"
+passes(
+    P,
+    "egress rule resource open to the world",
+    [
+        res(SG, "nodes", {"vpcId": "vpc-id"}),
+        res(
+            "aws:ec2/securityGroupRule:SecurityGroupRule",
+            "out",
+            {
+                "type": "egress",
+                "securityGroupId": "nodes-id",
+                "cidrBlocks": ["0.0.0.0/0"],
+                "protocol": "-1",
+                "fromPort": 0,
+                "toPort": 0,
+            },
+        ),
+    ],
+)
+fails(
+    P,
+    "a world rule after a private one",
+    [
+        res(
+            SG,
+            "nodes",
+            {
+                "ingress": [
+                    {"protocol": "tcp", "fromPort": 22, "toPort": 22, "cidrBlocks": ["10.0.0.0/16"]},
+                    {**WORLD_443, "fromPort": 22, "toPort": 22},
+                ]
+            },
+        )
+    ],
+    says="ports 22-22",
+)
+P = "aws-iam-human-role-trust-federated"
+NO_MFA = {**account_root, "Condition": {"StringEquals": {"aws:PrincipalOrgID": "o-1"}}}
+fails(
+    P,
+    "a statement named by its Sid",
+    human_role({**NO_MFA, "Sid": "Breakglass"}),
+    says="trust statement Breakglass:",
+)
+fails(P, "the second statement by position", human_role(saml_statement, NO_MFA), says="trust statement 1:")
+P = "aws-lambda-function-configure-log-retention"
+passes(
+    P,
+    "retention of one day is a retention",
+    [res(LG, "lg", {"name": "/aws/lambda/report", "retentionInDays": 1}), res(FN, "f", GOOD_FN)],
+)

@@ -197,3 +197,60 @@ def test_a_file_that_is_not_a_plan_is_a_usage_error(
     assert main(["check", str(path)]) == 2
     assert "not a plan.json" in capsys.readouterr().err
     assert main(["check", str(tmp_path / "missing.json")]) == 2
+
+
+BARE_BUCKET = res("aws:s3/bucket:Bucket", "logs", {"bucket": "logs"})
+
+
+def test_exit_code_follows_the_fresh_verdict_on_a_small_plan(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    clean: Plan = {"stack": "dev", "resources": [], "outputs": {"token": "[secret]"}}
+    failing: Plan = {"stack": "dev", "resources": [BARE_BUCKET]}
+    assert _check(tmp_path, clean, capsys)[0] == 0
+    code, output = _check(tmp_path, failing, capsys)
+    assert code == 1
+    assert "[mandatory] aws-s3-bucket-enable-server-side-encryption:" in output
+
+
+def test_exit_code_1_for_a_secret_leaked_through_a_stack_output(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from kubeboard_infra.settings.secrets import PLAN_PLACEHOLDER_PREFIX
+
+    plan: Plan = {"stack": "dev", "resources": [], "outputs": {"token": f"{PLAN_PLACEHOLDER_PREFIX}x"}}
+    code, output = _check(tmp_path, plan, capsys)
+    assert code == 1
+    assert "stack output 'token' exposes a secret from the stack file in clear" in output
+
+
+def test_exit_code_judges_as_the_stack_given_else_the_plans_own(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from kubeboard_infra.plan.check import PlanFileError, judge
+
+    plan: Plan = {"stack": "dev", "resources": []}
+    assert judge(plan)["stack"] == "dev"
+    assert judge(plan, "prod")["stack"] == "prod"
+    with pytest.raises(PlanFileError, match="pass --stack"):
+        judge({"resources": []})
+    path = tmp_path / "plan.json"
+    path.write_text(json.dumps({"resources": []}), encoding="utf-8")
+    assert main(["check", str(path)]) == 2
+    assert main(["check", str(path), "--stack", "dev"]) == 0
+    capsys.readouterr()
+
+
+def test_exit_code_2_for_an_invalid_policy_configuration(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from kubeboard_policy import offline
+    from kubeboard_policy.config import PolicyConfigError
+
+    def invalid(stack: str) -> Any:
+        raise PolicyConfigError(f"policy/config/{stack}.json: enforcement level must be one of [...]")
+
+    monkeypatch.setattr(offline, "load_stack_config", invalid)
+    code, output = _check(tmp_path, {"stack": "dev", "resources": []}, capsys)
+    assert code == 2
+    assert "error: policy/config/dev.json: enforcement level must be one of" in output

@@ -1,0 +1,187 @@
+"""Both sides of each numeric bound of the stack-file settings, and the defaults a stack gets when it
+leaves a key out. The refusals as a user meets them (exit 2, file and key named) are stack files in
+tests/data/malformed; here each bound is checked on its own field."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import pytest
+from pydantic import TypeAdapter, ValidationError
+
+from kubeboard_infra.settings.cluster import NodeGroupSettings
+from kubeboard_infra.settings.gitops import RepositorySettings
+from kubeboard_infra.settings.human_roles import CreateRolesSettings
+from kubeboard_infra.settings.image_scan import ImageScanSettings
+from kubeboard_infra.settings.log_alarms import LogAlarmsSettings
+from kubeboard_infra.settings.log_reports import LogReportsSettings
+from kubeboard_infra.settings.observability import LokiSettings, quantity_bytes
+from kubeboard_infra.settings.types import DnsName, Ipv4Cidr
+from kubeboard_infra.settings.views import ViewsSettings
+
+
+def _field(model: Any, name: str) -> TypeAdapter[Any]:
+    info = model.model_fields[name]
+    if not info.metadata:
+        return TypeAdapter(info.annotation)
+    return TypeAdapter(Annotated[(info.annotation, *info.metadata)])
+
+
+# (model, field, lowest accepted, highest accepted or None when unbounded)
+BOUNDS = [
+    (NodeGroupSettings, "min_size", 0, None),
+    (NodeGroupSettings, "desired_size", 0, None),
+    (NodeGroupSettings, "max_size", 1, 450),  # EKS managed node groups: at most 450 nodes
+    (NodeGroupSettings, "disk_size_gib", 20, 16384),  # EBS gp3: 16 TiB
+    (LogAlarmsSettings, "function_threshold", 1, 100_000),
+    (LogAlarmsSettings, "control_plane_threshold", 1, 1_000_000),
+    (ImageScanSettings, "report_retention_days", 1, 3650),
+    (ImageScanSettings, "reserved_concurrency", 1, 100),
+    (ImageScanSettings, "max_retry_attempts", 0, 2),  # what Lambda's async invocation allows
+    (ImageScanSettings, "top_findings", 0, 50),
+    (LogReportsSettings, "report_retention_days", 1, 3650),
+    (LogReportsSettings, "reserved_concurrency", 1, 100),
+    (CreateRolesSettings, "max_session_hours", 1, 12),  # IAM's MaxSessionDuration range
+    (LogReportsSettings, "error_threshold", 1, 10_000_000),
+    (LogReportsSettings, "raw_retention_days", 1, 3650),
+    (LokiSettings, "retention_days", 1, 3650),
+    (ViewsSettings, "max_reports", 1, 20_000),
+    (ViewsSettings, "max_images", 1, 10_000),
+    (ViewsSettings, "top_findings", 0, 50),
+]
+
+
+@pytest.mark.parametrize(
+    ("model", "name", "low", "high"), BOUNDS, ids=[f"{m.__name__}.{n}" for m, n, _, _ in BOUNDS]
+)
+def test_each_bound_accepts_its_edge_and_refuses_one_past_it(
+    model: Any, name: str, low: int, high: int | None
+) -> None:
+    field = _field(model, name)
+    assert field.validate_python(low) == low
+    with pytest.raises(ValidationError):
+        field.validate_python(low - 1)
+    if high is not None:
+        assert field.validate_python(high) == high
+        with pytest.raises(ValidationError):
+            field.validate_python(high + 1)
+
+
+DEFAULTS = [
+    (CreateRolesSettings, "max_session_hours", 1),  # people re-authenticate every hour
+    (ImageScanSettings, "reserved_concurrency", 5),
+    (ImageScanSettings, "report_retention_days", 365),
+    (LogAlarmsSettings, "function_threshold", 1),  # one error line of a platform Lambda alarms
+    (LogAlarmsSettings, "control_plane_threshold", 20),
+    (LogAlarmsSettings, "period_seconds", 300),
+    (LogReportsSettings, "report_retention_days", 90),
+    (LogReportsSettings, "reserved_concurrency", 5),
+    (NodeGroupSettings, "disk_size_gib", 50),
+    (RepositorySettings, "target_revision", "main"),
+    (ViewsSettings, "max_reports", 1000),
+    (ViewsSettings, "max_images", 500),
+    (ViewsSettings, "top_findings", 10),
+]
+
+
+@pytest.mark.parametrize(
+    ("model", "name", "default"), DEFAULTS, ids=[f"{m.__name__}.{n}" for m, n, _ in DEFAULTS]
+)
+def test_a_key_left_out_takes_its_documented_default(model: Any, name: str, default: Any) -> None:
+    assert model.model_fields[name].default == default
+
+
+def test_a_target_revision_is_1_to_255_characters() -> None:
+    field = _field(RepositorySettings, "target_revision")
+    assert field.validate_python("v") == "v"
+    assert field.validate_python("r" * 255) == "r" * 255
+    for bad in ("", "r" * 256):
+        with pytest.raises(ValidationError):
+            field.validate_python(bad)
+
+
+def test_dns_names_are_at_most_253_characters_of_two_labels_or_more() -> None:
+    dns = TypeAdapter(DnsName)
+    name = ".".join(["a" * 63] * 3 + ["b" * 61])  # 253 characters
+    assert dns.validate_python(name + ".") == name
+    for bad in (name + "b", "localhost", "-a.example.com", "A.example.com"):
+        with pytest.raises(ValidationError):
+            dns.validate_python(bad)
+
+
+def test_a_cidr_block_must_not_have_host_bits() -> None:
+    cidr = TypeAdapter(Ipv4Cidr)
+    assert cidr.validate_python("10.0.0.0/16") == "10.0.0.0/16"
+    with pytest.raises(ValidationError, match=r"'10\.0\.0\.1/16' is not an IPv4 CIDR block"):
+        cidr.validate_python("10.0.0.1/16")
+
+
+@pytest.mark.parametrize(("text", "size"), [("512Mi", 512 * 2**20), ("50Gi", 50 * 2**30), ("1Ti", 2**40)])
+def test_storage_sizes_are_read_in_binary_units(text: str, size: int) -> None:
+    assert quantity_bytes(text) == size
+
+
+def test_an_account_without_deploy_roles_needs_no_delivery() -> None:
+    from kubeboard_infra.settings import load_account_settings
+
+    from .conftest import stack_file
+
+    config = stack_file("shared")["config"]
+    section = dict(config["kubeboard:account"])
+    section.pop("deploy")
+    section["delivery"] = {"enabled": False, "teams": []}
+    settings = load_account_settings({**config, "kubeboard:account": section}, source="Pulumi.shared.yaml")
+    assert settings.account.deploy is None
+
+
+def test_the_heartbeat_url_must_be_https() -> None:
+    from kubeboard_infra.settings.observability import AlertingSettings
+    from kubeboard_infra.settings.secrets import PLAN_PLACEHOLDER_PREFIX
+
+    url = TypeAdapter(AlertingSettings.model_fields["heartbeat_url"].annotation)
+    assert url.validate_python("https://hc-ping.com/abc").get_secret_value() == "https://hc-ping.com/abc"
+    assert url.validate_python(f"{PLAN_PLACEHOLDER_PREFIX}x") is not None  # the plan's stand-in for a secret
+    with pytest.raises(ValidationError, match="must be an https:// URL"):
+        url.validate_python("http://hc-ping.com/abc")
+
+
+def test_a_missing_secret_inside_a_list_item_gets_its_placeholder_there() -> None:
+    from kubeboard_infra.settings.secrets import SecretSlot, place_placeholder, placeholder
+
+    path = "kubeboard:alerting.receivers[11].token"
+    sections: dict[str, Any] = {"alerting": {"receivers": [{"name": f"r{i}"} for i in range(12)]}}
+    place_placeholder(sections, SecretSlot(path, present=False, required=True))
+    assert sections["alerting"]["receivers"][11] == {"name": "r11", "token": placeholder(path)}
+    assert all("token" not in receiver for receiver in sections["alerting"]["receivers"][:11])
+
+
+def test_text_lengths_of_a_git_username_and_an_oidc_subject() -> None:
+    from kubeboard_infra.settings.human_roles import Subject
+
+    username = _field(RepositorySettings, "username")
+    subject = TypeAdapter(Subject)
+    assert username.validate_python("u") == "u"
+    assert subject.validate_python("s" * 255) == "s" * 255
+    for adapter, bad in ((username, ""), (username, "u" * 101), (subject, "s" * 256), (subject, "")):
+        with pytest.raises(ValidationError):
+            adapter.validate_python(bad)
+
+
+def test_a_node_group_takes_1_to_20_instance_types() -> None:
+    types = _field(NodeGroupSettings, "instance_types")
+    assert len(types.validate_python(["m7i.large"] * 20)) == 20
+    for bad in ([], ["m7i.large"] * 21):
+        with pytest.raises(ValidationError):
+            types.validate_python(bad)
+
+
+def test_efs_moves_files_to_infrequent_access_after_the_days_aws_offers() -> None:
+    from kubeboard_infra.settings.storage import SharedStorageSettings
+
+    days = _field(SharedStorageSettings, "transition_to_ia_days")
+    for offered in (1, 7, 14, 30, 60, 90, 180, 270, 365):
+        assert days.validate_python(offered) == offered
+    for bad in (0, 2, 271, 366):
+        with pytest.raises(ValidationError):
+            days.validate_python(bad)
+    assert SharedStorageSettings.model_fields["transition_to_ia_days"].default == 30
