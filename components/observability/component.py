@@ -62,6 +62,9 @@ class ObservabilityArgs(TypedDict):
     """Pods of other namespaces that query Loki (the error-log exporter)."""
     sign_in: NotRequired[GrafanaSignIn | None]
     """Grafana's SSO (dex); required with ``ingress``: no UI is published with a local login."""
+    service_monitors: NotRequired[Sequence[Mapping[str, Any]]]
+    """ServiceMonitors of releases outside this component, created by kube-prometheus-stack, which
+    installs their CRD: those releases then need not wait for it."""
 
 
 class Observability(pulumi.ComponentResource):
@@ -251,6 +254,7 @@ class Observability(pulumi.ComponentResource):
                 grafana_ingress=grafana_ingress,
                 grafana_root_url=root_url,
                 grafana_sign_in=sign_in.ini if sign_in is not None else None,
+                service_monitors=tuple(dict(m) for m in args.get("service_monitors", ())),
             )
         )
         self.releases = install_addons(

@@ -12,7 +12,13 @@ from typing import Annotated, Any, Self
 
 from pydantic import Field, model_validator
 
-from ..addons import aws_load_balancer_controller, cluster_autoscaler, external_dns, metrics_server
+from ..addons import (
+    argo_rollouts,
+    aws_load_balancer_controller,
+    cluster_autoscaler,
+    external_dns,
+    metrics_server,
+)
 from ..addons.contract import AddOnSwitch
 from .base import Model
 from .types import DnsName
@@ -51,11 +57,45 @@ class ExternalDnsSettings(HelmAddOnSettings):
         return self
 
 
+class FrontPageStrategy(StrEnum):
+    """How a new version of the front page's web tier reaches its users."""
+
+    DEPLOYMENT = "deployment"
+    """A rolling update of a plain Deployment (no Argo Rollouts involved)."""
+    CANARY = "canary"
+    """A Rollout: the ALB sends a growing share of requests to the new pods, checked on Prometheus."""
+    BLUE_GREEN = "blueGreen"
+    """A Rollout: the new pods start beside the old behind a preview Service; the switch is all at once."""
+
+
+class ArgoRolloutsSettings(HelmAddOnSettings):
+    front_page_strategy: FrontPageStrategy = FrontPageStrategy.DEPLOYMENT
+    """The front page's strategy (default ``deployment``); the others need this add-on enabled."""
+
+
 class AddOnsSettings(Model):
     aws_load_balancer_controller: HelmAddOnSettings = HelmAddOnSettings()
     cluster_autoscaler: HelmAddOnSettings = HelmAddOnSettings()
     metrics_server: HelmAddOnSettings = HelmAddOnSettings()
     external_dns: ExternalDnsSettings = ExternalDnsSettings()
+    argo_rollouts: ArgoRolloutsSettings = ArgoRolloutsSettings()
+
+    @model_validator(mode="after")
+    def _strategy_has_its_controllers(self) -> Self:
+        strategy = self.argo_rollouts.front_page_strategy
+        if strategy is FrontPageStrategy.DEPLOYMENT:
+            return self
+        if not self.argo_rollouts.enabled:
+            raise ValueError(
+                f"argoRollouts.frontPageStrategy: {strategy.value} needs Argo Rollouts "
+                "(argoRollouts.enabled is false); enable it or use deployment"
+            )
+        if strategy is FrontPageStrategy.CANARY and not self.aws_load_balancer_controller.enabled:
+            raise ValueError(
+                "argoRollouts.frontPageStrategy: canary shifts traffic through the ALB and needs the "
+                "load balancer controller (awsLoadBalancerController.enabled is false)"
+            )
+        return self
 
     def addon_switches(self) -> list[AddOnSwitch]:
         """Each add-on's switch, its settings key and what it needs, for the dependency check."""
@@ -83,5 +123,11 @@ class AddOnsSettings(Model):
                 self.external_dns.enabled,
                 "addons.externalDns.enabled",
                 external_dns.DEPENDS_ON,
+            ),
+            AddOnSwitch(
+                argo_rollouts.NAME,
+                self.argo_rollouts.enabled,
+                "addons.argoRollouts.enabled",
+                argo_rollouts.DEPENDS_ON,
             ),
         ]
