@@ -425,13 +425,16 @@ def test_alloy_counts_the_front_pages_requests_for_prometheus() -> None:
     config = alloy.pod_logs_config("http://loki:3100/loki/api/v1/push")
     assert 'selector = `{app="kubeboard-web", container="nginx"}`' in config
     assert f'name              = "{alloy.WEB_REQUESTS_COUNTER}"' in config
-    assert alloy.WEB_REQUESTS_METRIC == f"loki_process_custom_{alloy.WEB_REQUESTS_COUNTER}"
+    assert f"loki_process_custom_{alloy.WEB_REQUESTS_COUNTER}" == alloy.WEB_REQUESTS_METRIC
 
 
 @pytest.mark.parametrize(
     ("line", "status"),
     [
-        ('10.10.0.17 - - [06/Dec/2026:10:00:00 +0000] "GET /cluster-info/ HTTP/1.1" 200 612 "-" "Mozilla/5.0"', "200"),
+        (
+            '10.10.0.17 - - [06/Dec/2026:10:00:00 +0000] "GET /cluster-info/ HTTP/1.1" 200 612 "-" "Mozilla/5.0"',
+            "200",
+        ),
         ('10.10.1.9 - - [06/Dec/2026:10:00:01 +0000] "GET /x HTTP/1.1" 404 153 "-" "curl/8.5.0"', "404"),
         ('10.10.1.9 - bob [06/Dec/2026:10:00:02 +0000] "POST /a\\x22b HTTP/1.1" 502 0 "-" "-"', "502"),
         ("2026/12/06 10:00:03 [error] 7#7: *1 open() failed (2: No such file or directory)", None),
