@@ -407,14 +407,14 @@ def test_front_page_strategy_defaults_to_a_deployment_and_blue_green_needs_no_al
         '{"awsLoadBalancerController": {"enabled": false}, "argoRollouts": {"frontPageStrategy": "blueGreen"}}'
     )
     assert blue_green.argo_rollouts.front_page_strategy is FrontPageStrategy.BLUE_GREEN
-    with pytest.raises(
-        ValueError, match=r"argoRollouts\.frontPageStrategy: canary shifts traffic through the ALB"
-    ):
-        AddOnsSettings.model_validate_json(
-            '{"awsLoadBalancerController": {"enabled": false}, "argoRollouts": {"frontPageStrategy": "canary"}}'
-        )
-    # Off with the default strategy is fine: nothing needs it.
-    assert (
-        AddOnsSettings.model_validate_json('{"argoRollouts": {"enabled": false}}').argo_rollouts.enabled
-        is False
+    assert blue_green.strategy_problem(prometheus=True) is None
+    assert "it needs observability.enabled" in str(blue_green.strategy_problem(prometheus=False))
+    canary = AddOnsSettings.model_validate_json(
+        '{"awsLoadBalancerController": {"enabled": false}, "argoRollouts": {"frontPageStrategy": "canary"}}'
     )
+    assert str(canary.strategy_problem(prometheus=True)).startswith(
+        "addons.argoRollouts.frontPageStrategy: canary shifts traffic through the ALB"
+    )
+    # Off with the default strategy is fine: nothing needs it.
+    off = AddOnsSettings.model_validate_json('{"argoRollouts": {"enabled": false}}')
+    assert off.strategy_problem(prometheus=False) is None

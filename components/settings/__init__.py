@@ -16,7 +16,7 @@ from pydantic import ValidationError, model_validator
 
 from ..addons.contract import AddOnDependencyError, AddOnSwitch, check_dependencies
 from .account import AccountSettings
-from .addons import AddOnsSettings, FrontPageStrategy
+from .addons import AddOnsSettings
 from .base import Model
 from .cluster import ClusterSettings
 from .deploy_runner import DeployRunnerSettings
@@ -87,16 +87,6 @@ class Settings(Model):
         dns = self.addons.external_dns
         if dns.enabled:
             self.edge.check_external_dns(hosted_zone_id=dns.hosted_zone_id, domain_filters=dns.domain_filters)
-        return self
-
-    @model_validator(mode="after")
-    def _front_page_analysis_reads_prometheus(self) -> Self:
-        strategy = self.addons.argo_rollouts.front_page_strategy
-        if strategy is not FrontPageStrategy.DEPLOYMENT and not self.observability.enabled:
-            raise ValueError(
-                f"addons.argoRollouts.frontPageStrategy: {strategy.value} analyses the new version on "
-                "Prometheus metrics; it needs observability.enabled"
-            )
         return self
 
     @model_validator(mode="after")
@@ -213,6 +203,13 @@ class Settings(Model):
         except AddOnDependencyError as error:
             # The first problem names its key; the settings loader reports one line per error.
             raise ValueError(error.problems[0]) from None
+        return self
+
+    @model_validator(mode="after")
+    def _front_page_strategy_has_what_it_needs(self) -> Self:
+        problem = self.addons.strategy_problem(prometheus=self.observability.enabled)
+        if problem is not None:
+            raise ValueError(problem)
         return self
 
     @property

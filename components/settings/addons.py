@@ -80,22 +80,26 @@ class AddOnsSettings(Model):
     external_dns: ExternalDnsSettings = ExternalDnsSettings()
     argo_rollouts: ArgoRolloutsSettings = ArgoRolloutsSettings()
 
-    @model_validator(mode="after")
-    def _strategy_has_its_controllers(self) -> Self:
+    def strategy_problem(self, *, prometheus: bool) -> str | None:
+        """What the front page's strategy lacks (``prometheus``: whether observability is on), if
+        anything. Checked by ``Settings`` after the add-on dependencies, whose errors come first."""
         strategy = self.argo_rollouts.front_page_strategy
+        key = "addons.argoRollouts.frontPageStrategy"
         if strategy is FrontPageStrategy.DEPLOYMENT:
-            return self
+            return None
         if not self.argo_rollouts.enabled:
-            raise ValueError(
-                f"argoRollouts.frontPageStrategy: {strategy.value} needs Argo Rollouts "
-                "(argoRollouts.enabled is false); enable it or use deployment"
+            return (
+                f"{key}: {strategy.value} needs Argo Rollouts (argoRollouts.enabled is false); "
+                "enable it or use deployment"
             )
         if strategy is FrontPageStrategy.CANARY and not self.aws_load_balancer_controller.enabled:
-            raise ValueError(
-                "argoRollouts.frontPageStrategy: canary shifts traffic through the ALB and needs the "
-                "load balancer controller (awsLoadBalancerController.enabled is false)"
+            return (
+                f"{key}: canary shifts traffic through the ALB and needs the load balancer controller "
+                "(awsLoadBalancerController.enabled is false)"
             )
-        return self
+        if not prometheus:
+            return f"{key}: {strategy.value} analyses the new version on Prometheus metrics; it needs observability.enabled"
+        return None
 
     def addon_switches(self) -> list[AddOnSwitch]:
         """Each add-on's switch, its settings key and what it needs, for the dependency check."""
