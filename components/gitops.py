@@ -238,6 +238,9 @@ class GitOpsArgs(TypedDict):
     """What the root Application passes to the platform chart (`platform_chart_values`)."""
     ingress_ready: NotRequired[pulumi.ResourceOptions]
     """What the server's Ingress waits for (`ordering.after`: the ALB controller, external-dns)."""
+    application_after: NotRequired[pulumi.ResourceOptions]
+    """What the root Application waits for besides Argo CD (`ordering.after`): the releases that
+    install CRDs of kinds the chart renders (Argo Rollouts' Rollout), so its first sync finds them."""
 
 
 class GitOps(pulumi.ComponentResource):
@@ -403,7 +406,10 @@ class GitOps(pulumi.ComponentResource):
                 },
             },
             # The Application CRD comes with the release; the repository credential must be there first.
-            opts=pulumi.ResourceOptions(parent=self, provider=args["provider"], depends_on=app_ready),
+            opts=pulumi.ResourceOptions.merge(
+                pulumi.ResourceOptions(parent=self, provider=args["provider"], depends_on=app_ready),
+                args.get("application_after"),
+            ),
         )
         self.register_outputs({"url": self.url})
 

@@ -27,6 +27,7 @@ from .observability.network_policies import PodPeer
 from .ordering import after
 from .report_reader import ReportReader
 from .settings import Settings
+from .settings.addons import FrontPageStrategy
 from .shared_storage import SharedStorage
 
 
@@ -456,6 +457,12 @@ class Platform(pulumi.ComponentResource):
         }
         if ingress_ready:
             gitops_args["ingress_ready"] = ingress_ready
+        strategy = settings.addons.argo_rollouts.front_page_strategy
+        if strategy is not FrontPageStrategy.DEPLOYMENT and argo_rollouts.NAME in self.addons:
+            gitops_args["application_after"] = after(
+                [self.addons[argo_rollouts.NAME].release],
+                reason="the chart renders the front page as an Argo Rollout, whose CRD this release installs",
+            )
         return GitOps("gitops", gitops_args, opts=pulumi.ResourceOptions(parent=self))
 
     def _deploy_runner(self, settings: Settings, child: pulumi.ResourceOptions) -> DeployRunner | None:

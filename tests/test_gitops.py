@@ -202,3 +202,14 @@ def test_the_front_pages_strategy_reaches_the_chart_with_the_stacks_prometheus(s
         (PROJECT_DIR / "tests" / "data" / "chart" / f"values-{stack}.yaml").read_text(encoding="utf-8")
     )
     assert chart_values["rollout"] == values["rollout"]
+
+
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+def test_the_root_application_syncs_after_the_rollout_crd_exists(stack: str) -> None:
+    plan = plan_for(stack)
+    [rollouts] = [
+        r
+        for r in resources_of(plan, "kubernetes:helm.sh/v3:Release")
+        if r["inputs"]["name"] == "argo-rollouts"
+    ]
+    assert rollouts["urn"] in _root(plan)["dependencies"]
