@@ -8,6 +8,7 @@ import copy
 import re
 import shutil
 import subprocess
+import tarfile
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +24,7 @@ from tests.chart.netpol_model import External, Pod, can_connect
 STRATEGIES = ("deployment", "canary", "blueGreen")
 HASH_LABEL = "rollouts-pod-template-hash"
 CRDS = Path(__file__).resolve().parents[1] / "data" / "crds"
+PACKAGES = CRDS.parent / "chart-packages"
 
 
 @pytest.fixture(scope="module")
@@ -40,14 +42,34 @@ def _new_pod_labels(rollout: dict[str, Any]) -> dict[str, str]:
     return {**rollout["spec"]["template"]["metadata"]["labels"], HASH_LABEL: "6d4f8b9c7"}
 
 
+def _member(archive: tarfile.TarFile, name: str) -> str:
+    member = archive.extractfile(name)
+    assert member is not None, name
+    return member.read().decode("utf-8")
+
+
 def test_the_crds_are_the_pinned_charts() -> None:
-    for name in ("rollouts", "analysistemplates"):
-        crd = yaml.safe_load((CRDS / f"{name}.argoproj.io-v1.9.0.yaml").read_text(encoding="utf-8"))
-        assert crd["metadata"]["name"] == f"{name}.argoproj.io"
-    chart = yaml.safe_load(
-        (CRDS.parent / "chart-values" / "argo-rollouts-2.41.0" / "Chart.yaml").read_text(encoding="utf-8")
-    )
-    assert (chart["version"], chart["appVersion"]) == (argo_rollouts.CHART_VERSION, argo_rollouts.APP_VERSION)
+    """tests/data/crds holds the vendored package's CRD templates, only their Helm conditionals
+    (install and keep switches) taken out: the schemas the Rollout is checked against are the chart's."""
+    package = PACKAGES / f"argo-rollouts-{argo_rollouts.CHART_VERSION}.tgz"
+    with tarfile.open(package) as archive:
+        chart = yaml.safe_load(_member(archive, "argo-rollouts/Chart.yaml"))
+        assert (chart["version"], chart["appVersion"]) == (
+            argo_rollouts.CHART_VERSION,
+            argo_rollouts.APP_VERSION,
+        )
+        for name, template in (("rollouts", "rollout"), ("analysistemplates", "analysis-template")):
+            text = _member(archive, f"argo-rollouts/templates/crds/{template}-crd.yaml")
+            upstream = yaml.safe_load(
+                "\n".join(
+                    line for line in text.splitlines() if "{{" not in line and "resource-policy" not in line
+                )
+            )
+            kept = yaml.safe_load(
+                (CRDS / f"{name}.argoproj.io-{argo_rollouts.APP_VERSION}.yaml").read_text("utf-8")
+            )
+            assert kept == upstream, name
+            assert kept["metadata"]["name"] == f"{name}.argoproj.io"
 
 
 # --- deployment ---------------------------------------------------------------------------------
