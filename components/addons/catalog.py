@@ -16,7 +16,7 @@ def platform_addons(
     region: str,
     kubernetes_version: str,
     vpc_id: pulumi.Input[str],
-    is_prod: bool = False,
+    is_prod: bool,
 ) -> list[AddOnSpec]:
     """The enabled add-ons' specs, each with the stack's ``values`` merged over its defaults."""
     specs: list[AddOnSpec] = []
