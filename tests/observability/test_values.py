@@ -425,6 +425,8 @@ def test_alloy_counts_the_front_pages_requests_for_prometheus() -> None:
     config = alloy.pod_logs_config("http://loki:3100/loki/api/v1/push")
     assert 'selector = `{app="kubeboard-web", container="nginx"}`' in config
     assert f'name              = "{alloy.WEB_REQUESTS_COUNTER}"' in config
+    # The status labels the counter only: dropped again before the line goes to Loki (no new streams).
+    assert config.index("stage.labels") < config.index("stage.metrics") < config.index('values = ["status"]')
     assert f"loki_process_custom_{alloy.WEB_REQUESTS_COUNTER}" == alloy.WEB_REQUESTS_METRIC
 
 
