@@ -140,6 +140,10 @@ class Platform(pulumi.ComponentResource):
             }
             if settings.addons.argo_rollouts.enabled:
                 observability_args["service_monitors"] = [argo_rollouts.service_monitor()]
+                # The controller runs the analyses of a new version against Prometheus.
+                observability_args["prometheus_readers"] = [
+                    PodPeer(argo_rollouts.NAMESPACE, argo_rollouts.CONTROLLER_LABELS)
+                ]
             if ingress_ready:
                 observability_args["ingress_ready"] = ingress_ready
             if settings.sso is not None:

@@ -22,6 +22,12 @@ REPOSITORY = "https://argoproj.github.io/argo-helm"
 NAMESPACE = "argo-rollouts"
 SERVICE_ACCOUNT = "argo-rollouts"
 METRICS_PORT_NAME = "metrics"
+CONTROLLER_LABELS = {
+    "app.kubernetes.io/name": NAME,
+    "app.kubernetes.io/instance": NAME,
+    "app.kubernetes.io/component": "rollouts-controller",
+}
+"""The controller's pod labels (and its metrics Service's), as the chart sets them."""
 # The controller itself needs no other add-on; a strategy through the ALB needs the load balancer
 # controller, which the settings check where the strategy is chosen.
 DEPENDS_ON: tuple[str, ...] = ()
@@ -55,13 +61,7 @@ def service_monitor(namespace: str = NAMESPACE) -> dict[str, Any]:
     return {
         "name": NAME,
         "namespaceSelector": {"matchNames": [namespace]},
-        "selector": {
-            "matchLabels": {
-                "app.kubernetes.io/name": NAME,
-                "app.kubernetes.io/instance": NAME,
-                "app.kubernetes.io/component": "rollouts-controller",
-            }
-        },
+        "selector": {"matchLabels": dict(CONTROLLER_LABELS)},
         "endpoints": [{"port": METRICS_PORT_NAME, "interval": "30s"}],
     }
 

@@ -60,6 +60,8 @@ class ObservabilityArgs(TypedDict):
     """The subnets of the control plane's ENIs: they call the prometheus-operator's webhook."""
     loki_readers: NotRequired[Sequence[PodPeer]]
     """Pods of other namespaces that query Loki (the error-log exporter)."""
+    prometheus_readers: NotRequired[Sequence[PodPeer]]
+    """Pods of other namespaces that query Prometheus (Argo Rollouts' analysis)."""
     sign_in: NotRequired[GrafanaSignIn | None]
     """Grafana's SSO (dex); required with ``ingress``: no UI is published with a local login."""
     service_monitors: NotRequired[Sequence[Mapping[str, Any]]]
@@ -114,6 +116,7 @@ class Observability(pulumi.ComponentResource):
                 alb_cidrs=args.get("alb_cidrs") or (),
                 api_server_cidrs=args.get("api_server_cidrs") or (),
                 loki_readers=args.get("loki_readers") or (),
+                prometheus_readers=args.get("prometheus_readers") or (),
             ).items()
         ]
 

@@ -20,6 +20,7 @@ import kubernetes_validate
 import pytest
 from kubernetes_validate import utils
 
+from kubeboard_infra.addons import argo_rollouts
 from kubeboard_infra.addons.pod_security import NEEDS_ANNOTATION
 from tests.chart.chart_render import STACKS
 from tests.chart.cluster_render import ReleaseRenderError, RenderedRelease, render_plan
@@ -132,6 +133,18 @@ def test_every_service_monitor_kube_prometheus_stack_makes_for_another_release_f
         assert selected, f"{monitor['name']} selects no Service"
         ports = {p.get("name") for service in selected for p in service["spec"]["ports"]}
         assert {e["port"] for e in monitor["endpoints"]} <= ports, monitor["name"]
+    # The labels the monitoring NetworkPolicies admit the Argo Rollouts controller by are its pods'.
+    [controller] = [
+        o
+        for r in renders
+        if r.release.name == argo_rollouts.NAME
+        for o in flatten(r.manifest)
+        if o["kind"] == "Deployment"
+    ]
+    assert (
+        argo_rollouts.CONTROLLER_LABELS.items()
+        <= controller["spec"]["template"]["metadata"]["labels"].items()
+    )
 
 
 # --- rendering ----------------------------------------------------------------------------------
