@@ -156,6 +156,7 @@ def platform_chart_values(
     kubernetes_version: str,
     views: pulumi.Input[Mapping[str, Any]] | None = None,
     sign_in_annotations: Mapping[str, str] | None = None,
+    rollout: Mapping[str, Any] | None = None,
 ) -> pulumi.Output[dict[str, Any]]:
     """The platform chart's values from the stack's outputs (the shape of charts/kubeboard/values.yaml).
 
@@ -207,9 +208,20 @@ def platform_chart_values(
         if views_values is not None:
             # The front page's error-log reports and image vulnerabilities (components/report_reader.py).
             values["views"] = dict(views_values)
+        if rollout is not None:
+            # The web tier's strategy and the Prometheus its analysis reads (`front_page_rollout`).
+            values["rollout"] = dict(rollout)
         return values
 
     return pulumi.Output.all(annotations, ingress.certificate_arn, ingress.web_acl_arn, views).apply(build)
+
+
+def front_page_rollout(strategy: str, prometheus_url: str | None) -> dict[str, Any]:
+    """The platform chart's ``rollout`` values: a Deployment, or a Rollout analysed on Prometheus."""
+    values: dict[str, Any] = {"strategy": strategy}
+    if prometheus_url is not None:
+        values["analysis"] = {"prometheusUrl": prometheus_url}
+    return values
 
 
 class GitOpsArgs(TypedDict):
@@ -226,6 +238,9 @@ class GitOpsArgs(TypedDict):
     """What the root Application passes to the platform chart (`platform_chart_values`)."""
     ingress_ready: NotRequired[pulumi.ResourceOptions]
     """What the server's Ingress waits for (`ordering.after`: the ALB controller, external-dns)."""
+    application_after: NotRequired[pulumi.ResourceOptions]
+    """What the root Application waits for besides Argo CD (`ordering.after`): the releases that
+    install CRDs of kinds the chart renders (Argo Rollouts' Rollout), so its first sync finds them."""
 
 
 class GitOps(pulumi.ComponentResource):
@@ -391,7 +406,10 @@ class GitOps(pulumi.ComponentResource):
                 },
             },
             # The Application CRD comes with the release; the repository credential must be there first.
-            opts=pulumi.ResourceOptions(parent=self, provider=args["provider"], depends_on=app_ready),
+            opts=pulumi.ResourceOptions.merge(
+                pulumi.ResourceOptions(parent=self, provider=args["provider"], depends_on=app_ready),
+                args.get("application_after"),
+            ),
         )
         self.register_outputs({"url": self.url})
 

@@ -8,12 +8,12 @@ import pulumiverse_time
 
 from . import sso
 from .account import IMAGE_SCAN_FINDINGS_BUCKET, IMAGE_SCAN_FINDINGS_KEY_ARN, REPOSITORY_URLS
-from .addons import HelmAddOn, aws_load_balancer_controller, external_dns, install_addons
+from .addons import HelmAddOn, argo_rollouts, aws_load_balancer_controller, external_dns, install_addons
 from .addons.catalog import platform_addons
 from .cluster import DEVELOPER_GROUP, VIEWER_GROUP, Cluster, ClusterCreator
 from .deploy_runner import DeployRunner
 from .edge import Edge
-from .gitops import GitOps, GitOpsArgs, platform_chart_values
+from .gitops import GitOps, GitOpsArgs, front_page_rollout, platform_chart_values
 from .human_roles import HumanRoles
 from .image_scan_alerts import REPORT_PREFIX as FINDINGS_PREFIX
 from .log_alarms import ErrorLogAlarms, WatchedLogGroup, control_plane_log_group, function_log_group
@@ -21,11 +21,13 @@ from .log_reports import EXPORTER_SELECTOR, REPORT_PREFIX, LogReports
 from .network import Network
 from .observability import Observability
 from .observability.component import GrafanaSignIn, ObservabilityArgs
+from .observability.kube_prometheus_stack import prometheus_url
 from .observability.loki import service_url as loki_service_url
 from .observability.network_policies import PodPeer
 from .ordering import after
 from .report_reader import ReportReader
 from .settings import Settings
+from .settings.addons import FrontPageStrategy
 from .shared_storage import SharedStorage
 
 
@@ -136,6 +138,12 @@ class Platform(pulumi.ComponentResource):
                 "api_server_cidrs": list(settings.network.private_subnet_cidrs),
                 "loki_readers": self._loki_readers(settings),
             }
+            if settings.addons.argo_rollouts.enabled:
+                observability_args["service_monitors"] = [argo_rollouts.service_monitor()]
+                # The controller runs the analyses of a new version against Prometheus.
+                observability_args["prometheus_readers"] = [
+                    PodPeer(argo_rollouts.NAMESPACE, argo_rollouts.CONTROLLER_LABELS)
+                ]
             if ingress_ready:
                 observability_args["ingress_ready"] = ingress_ready
             if settings.sso is not None:
@@ -428,6 +436,10 @@ class Platform(pulumi.ComponentResource):
             views=self._views_values(settings),
             # The ALB signs people in through dex before a request reaches the front page.
             sign_in_annotations=sso.alb_oidc_annotations(self._dex(settings)),
+            rollout=front_page_rollout(
+                settings.addons.argo_rollouts.front_page_strategy.value,
+                prometheus_url(observability.namespace) if observability.enabled else None,
+            ),
         )
         if settings.sso is None:
             raise ValueError(
@@ -449,6 +461,12 @@ class Platform(pulumi.ComponentResource):
         }
         if ingress_ready:
             gitops_args["ingress_ready"] = ingress_ready
+        strategy = settings.addons.argo_rollouts.front_page_strategy
+        if strategy is not FrontPageStrategy.DEPLOYMENT and argo_rollouts.NAME in self.addons:
+            gitops_args["application_after"] = after(
+                [self.addons[argo_rollouts.NAME].release],
+                reason="the chart renders the front page as an Argo Rollout, whose CRD this release installs",
+            )
         return GitOps("gitops", gitops_args, opts=pulumi.ResourceOptions(parent=self))
 
     def _deploy_runner(self, settings: Settings, child: pulumi.ResourceOptions) -> DeployRunner | None:
@@ -584,6 +602,7 @@ class Platform(pulumi.ComponentResource):
                 region=settings.region,
                 kubernetes_version=cluster.kubernetes_version,
                 vpc_id=self.network.vpc_id,
+                is_prod=settings.is_prod,
             ),
             provider=self.cluster.provider,
             oidc_provider_arn=self.cluster.oidc_provider_arn,

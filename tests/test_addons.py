@@ -15,6 +15,7 @@ from kubeboard_infra.addons import (
     AddOnDependencyError,
     AddOnSpec,
     AddOnSwitch,
+    argo_rollouts,
     aws_load_balancer_controller,
     check_dependencies,
     cluster_autoscaler,
@@ -23,6 +24,7 @@ from kubeboard_infra.addons import (
     metrics_server,
 )
 from kubeboard_infra.irsa import trust_policy
+from kubeboard_infra.settings.addons import AddOnsSettings, FrontPageStrategy
 
 from .conftest import PROJECT_DIR, plan_for, resources_of, stack_file
 
@@ -40,6 +42,7 @@ def _specs() -> list[AddOnSpec]:
         cluster_autoscaler.spec(cluster_name="kb", region="ap-northeast-2", kubernetes_version="1.36"),
         metrics_server.spec(),
         external_dns.spec(cluster_name="kb", hosted_zone_id="Z123", domain_filters=["kb.example.com"]),
+        argo_rollouts.spec(is_prod=True),
     ]
 
 
@@ -295,7 +298,7 @@ def test_external_dns_record_kinds_and_actions_follow_its_policy(policy: str, ac
 
 # Maps the charts pass through as they are: cluster-autoscaler renders each extraArgs entry as
 # --<key>=<value>; `resources` and the security contexts are Kubernetes types whatever the chart's example.
-FREE_FORM = {"extraArgs", "resources", "securityContext", "containerSecurityContext"}
+FREE_FORM = {"extraArgs", "resources", "securityContext", "containerSecurityContext", "podSecurityContext"}
 
 
 def _unknown_keys(values: dict[str, Any], reference: Any, path: str = "") -> list[str]:
@@ -343,3 +346,75 @@ def test_value_checker_catches_a_misspelt_key() -> None:
         "replica",
         "podDisruptionBudget.enable",
     ]
+
+
+# --- argo-rollouts ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("stack", "replicas"), [("dev", 1), ("prod", 2)])
+def test_argo_rollouts_runs_pinned_with_a_standby_and_pdb_in_prod(stack: str, replicas: int) -> None:
+    releases = {r["inputs"]["name"]: r["inputs"] for r in resources_of(plan_for(stack), RELEASE)}
+    release = releases["argo-rollouts"]
+    assert release["version"] == "2.41.0"
+    assert release["repositoryOpts"]["repo"] == "https://argoproj.github.io/argo-helm"
+    assert release["atomic"] is True
+    controller = release["values"]["controller"]
+    assert controller["replicas"] == replicas
+    assert controller["pdb"]["enabled"] is (replicas == 2)
+    resources = controller["resources"]
+    assert {"cpu", "memory"} <= resources["requests"].keys() and {"cpu", "memory"} <= resources[
+        "limits"
+    ].keys()
+    # Metrics on, scraped through kube-prometheus-stack's ServiceMonitor (the release needs no CRD of it).
+    assert controller["metrics"]["enabled"] is True
+    assert controller["metrics"]["serviceMonitor"]["enabled"] is False
+    monitors = releases["kube-prometheus-stack"]["values"]["prometheus"]["additionalServiceMonitors"]
+    [monitor] = [m for m in monitors if m["name"] == "argo-rollouts"]
+    assert monitor["namespaceSelector"] == {"matchNames": [release["namespace"]]}
+    assert release["values"]["dashboard"]["enabled"] is False
+    # RBAC for the one traffic router the platform uses, none for the meshes it does not run.
+    providers = release["values"]["providerRBAC"]["providers"]
+    assert [name for name, on in providers.items() if on] == ["awsLoadBalancerController"]
+
+
+def test_argo_rollouts_may_only_describe_the_load_balancers_it_verifies() -> None:
+    spec = argo_rollouts.spec(is_prod=False)
+    assert spec.values["controller"]["awsVerifyTargetGroup"] is True
+    assert spec.irsa is not None and spec.irsa.service_account == argo_rollouts.SERVICE_ACCOUNT
+    [statement] = argo_rollouts.iam_policy()["Statement"]
+    assert statement["Action"] and all(
+        action.startswith("elasticloadbalancing:Describe") for action in statement["Action"]
+    )
+
+
+def test_argo_rollouts_service_monitor_selects_the_charts_metrics_service() -> None:
+    """The labels and port name the chart gives its metrics Service (templates/controller/metrics-service.yaml)."""
+    monitor = argo_rollouts.service_monitor()
+    assert monitor["selector"]["matchLabels"] == {
+        "app.kubernetes.io/name": "argo-rollouts",
+        "app.kubernetes.io/instance": "argo-rollouts",
+        "app.kubernetes.io/component": "rollouts-controller",
+    }
+    values = yaml.safe_load((CHART_VALUES / "argo-rollouts-2.41.0" / "values.yaml").read_text())
+    assert values["controller"]["component"] == "rollouts-controller"
+    assert monitor["endpoints"][0]["port"] == values["controller"]["metrics"]["service"]["portName"]
+
+
+def test_front_page_strategy_defaults_to_a_deployment_and_blue_green_needs_no_alb_controller() -> None:
+    assert AddOnsSettings().argo_rollouts.front_page_strategy is FrontPageStrategy.DEPLOYMENT
+    assert AddOnsSettings().argo_rollouts.enabled is True
+    blue_green = AddOnsSettings.model_validate_json(
+        '{"awsLoadBalancerController": {"enabled": false}, "argoRollouts": {"frontPageStrategy": "blueGreen"}}'
+    )
+    assert blue_green.argo_rollouts.front_page_strategy is FrontPageStrategy.BLUE_GREEN
+    assert blue_green.strategy_problem(prometheus=True) is None
+    assert "it needs observability.enabled" in str(blue_green.strategy_problem(prometheus=False))
+    canary = AddOnsSettings.model_validate_json(
+        '{"awsLoadBalancerController": {"enabled": false}, "argoRollouts": {"frontPageStrategy": "canary"}}'
+    )
+    assert str(canary.strategy_problem(prometheus=True)).startswith(
+        "addons.argoRollouts.frontPageStrategy: canary shifts traffic through the ALB"
+    )
+    # Off with the default strategy is fine: nothing needs it.
+    off = AddOnsSettings.model_validate_json('{"argoRollouts": {"enabled": false}}')
+    assert off.strategy_problem(prometheus=False) is None

@@ -184,3 +184,32 @@ def test_the_platform_chart_runs_in_a_project_bounded_to_its_repo_namespaces_and
         "ValidatingAdmissionPolicyBinding",
     }
     assert "*" not in json.dumps(spec)
+
+
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+def test_the_front_pages_strategy_reaches_the_chart_with_the_stacks_prometheus(stack: str) -> None:
+    config = stack_file(stack)["config"]
+    strategy = config["kubeboard:addons"]["argoRollouts"]["frontPageStrategy"]
+    assert strategy == {"dev": "canary", "prod": "blueGreen"}[stack]
+    values = _root(plan_for(stack))["inputs"]["spec"]["source"]["helm"]["valuesObject"]
+    namespace = config["kubeboard:observability"].get("namespace", "monitoring")
+    assert values["rollout"] == {
+        "strategy": strategy,
+        "analysis": {"prometheusUrl": f"http://prometheus-operated.{namespace}.svc.cluster.local:9090"},
+    }
+    # The chart's stack values the chart tests render are these.
+    chart_values = yaml.safe_load(
+        (PROJECT_DIR / "tests" / "data" / "chart" / f"values-{stack}.yaml").read_text(encoding="utf-8")
+    )
+    assert chart_values["rollout"] == values["rollout"]
+
+
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+def test_the_root_application_syncs_after_the_rollout_crd_exists(stack: str) -> None:
+    plan = plan_for(stack)
+    [rollouts] = [
+        r
+        for r in resources_of(plan, "kubernetes:helm.sh/v3:Release")
+        if r["inputs"]["name"] == "argo-rollouts"
+    ]
+    assert rollouts["urn"] in _root(plan)["dependencies"]

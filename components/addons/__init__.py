@@ -1,6 +1,6 @@
 """In-cluster add-ons: one contract (`AddOnSpec`), one installer (`HelmAddOn`), the catalog."""
 
-from . import aws_load_balancer_controller, cluster_autoscaler, external_dns, metrics_server
+from . import argo_rollouts, aws_load_balancer_controller, cluster_autoscaler, external_dns, metrics_server
 from .contract import AddOnDependencyError, AddOnSpec, AddOnSwitch, IrsaSpec, check_dependencies, deep_merge
 from .release import IRSA_ANNOTATION, HelmAddOn, HelmAddOnArgs, install_addons
 
@@ -12,6 +12,7 @@ __all__ = [
     "HelmAddOn",
     "HelmAddOnArgs",
     "IrsaSpec",
+    "argo_rollouts",
     "aws_load_balancer_controller",
     "check_dependencies",
     "cluster_autoscaler",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pulumi
 
 from ..settings.addons import AddOnsSettings
-from . import aws_load_balancer_controller, cluster_autoscaler, external_dns, metrics_server
+from . import argo_rollouts, aws_load_balancer_controller, cluster_autoscaler, external_dns, metrics_server
 from .contract import AddOnSpec
 
 
@@ -16,6 +16,7 @@ def platform_addons(
     region: str,
     kubernetes_version: str,
     vpc_id: pulumi.Input[str],
+    is_prod: bool,
 ) -> list[AddOnSpec]:
     """The enabled add-ons' specs, each with the stack's ``values`` merged over its defaults."""
     specs: list[AddOnSpec] = []
@@ -43,4 +44,6 @@ def platform_addons(
                 policy=dns.policy.value,
             ).with_overrides(dns.values)
         )
+    if settings.argo_rollouts.enabled:
+        specs.append(argo_rollouts.spec(is_prod=is_prod).with_overrides(settings.argo_rollouts.values))
     return specs

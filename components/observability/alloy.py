@@ -20,6 +20,10 @@ EVENTS_JOB = "loki.source.kubernetes_events"
 STREAM_LABELS = ("namespace", "pod", "container", "app")
 """Labels every pod log stream carries; dashboards and the Loki alert rely on ``namespace``."""
 
+WEB_REQUESTS_COUNTER = "kubeboard_web_requests_total"
+WEB_REQUESTS_METRIC = f"loki_process_custom_{WEB_REQUESTS_COUNTER}"
+"""What Prometheus stores: Alloy prefixes the counters a pipeline makes with ``loki_process_custom_``."""
+
 _RESOURCES_LOGS = {"requests": {"cpu": "50m", "memory": "128Mi"}, "limits": {"memory": "512Mi"}}
 _RESOURCES_EVENTS = {"requests": {"cpu": "20m", "memory": "64Mi"}, "limits": {"memory": "256Mi"}}
 _RELOADER_RESOURCES = {"requests": {"cpu": "10m", "memory": "50Mi"}, "limits": {"memory": "64Mi"}}
@@ -54,7 +58,28 @@ def _write_block(push_url: str) -> str:
 
 def pod_logs_config(push_url: str) -> str:
     """Alloy configuration of the DaemonSet: this node's pods, their CRI log files, to Loki."""
-    return """// Pods scheduled on this node only (NODE_NAME comes from the downward API).
+    return _POD_LOGS.replace("{WEB_REQUESTS_COUNTER}", WEB_REQUESTS_COUNTER) + _write_block(push_url)
+
+
+def service_monitor(namespace: str) -> dict[str, Any]:
+    """The DaemonSet's ServiceMonitor, for kube-prometheus-stack to create (as Loki's): the counters
+    its pipeline makes. ``honorLabels`` keeps the log stream's ``namespace`` and ``pod`` (the web
+    pod's), not Alloy's own."""
+    return {
+        "name": NAME_LOGS,
+        "namespaceSelector": {"matchNames": [namespace]},
+        "selector": {
+            "matchLabels": {
+                "app.kubernetes.io/name": CHART,
+                "app.kubernetes.io/instance": NAME_LOGS,
+                "app.kubernetes.io/component": "networking",
+            }
+        },
+        "endpoints": [{"port": "http-metrics", "interval": "30s", "honorLabels": True}],
+    }
+
+
+_POD_LOGS = r"""// Pods scheduled on this node only (NODE_NAME comes from the downward API).
 discovery.kubernetes "pods" {
   role = "pod"
   selectors {
@@ -108,10 +133,36 @@ loki.source.file "pod_logs" {
 // containerd writes CRI-formatted lines: strip the timestamp/stream prefix, keep the time.
 loki.process "pod_logs" {
   stage.cri {}
+
+  // The front page's nginx access log ("combined") counted by status: the success rate that
+  // canary and blue/green analysis read from Prometheus. The status is a metric label only.
+  stage.match {
+    selector = `{app="kubeboard-web", container="nginx"}`
+
+    stage.regex {
+      expression = `^\S+ \S+ \S+ \[[^\]]+\] "[^"]*" (?P<status>\d{3}) `
+    }
+    stage.labels {
+      values = { status = "" }
+    }
+    stage.metrics {
+      metric.counter {
+        name              = "{WEB_REQUESTS_COUNTER}"
+        description       = "Requests the Kubeboard front page answered, by pod and status"
+        source            = "status"
+        action            = "inc"
+        max_idle_duration = "30m"
+      }
+    }
+    stage.label_drop {
+      values = ["status"]
+    }
+  }
+
   forward_to = [loki.write.default.receiver]
 }
 
-""" + _write_block(push_url)
+"""
 
 
 def events_config(push_url: str) -> str:

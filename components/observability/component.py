@@ -60,8 +60,13 @@ class ObservabilityArgs(TypedDict):
     """The subnets of the control plane's ENIs: they call the prometheus-operator's webhook."""
     loki_readers: NotRequired[Sequence[PodPeer]]
     """Pods of other namespaces that query Loki (the error-log exporter)."""
+    prometheus_readers: NotRequired[Sequence[PodPeer]]
+    """Pods of other namespaces that query Prometheus (Argo Rollouts' analysis)."""
     sign_in: NotRequired[GrafanaSignIn | None]
     """Grafana's SSO (dex); required with ``ingress``: no UI is published with a local login."""
+    service_monitors: NotRequired[Sequence[Mapping[str, Any]]]
+    """ServiceMonitors of releases outside this component, created by kube-prometheus-stack, which
+    installs their CRD: those releases then need not wait for it."""
 
 
 class Observability(pulumi.ComponentResource):
@@ -111,6 +116,7 @@ class Observability(pulumi.ComponentResource):
                 alb_cidrs=args.get("alb_cidrs") or (),
                 api_server_cidrs=args.get("api_server_cidrs") or (),
                 loki_readers=args.get("loki_readers") or (),
+                prometheus_readers=args.get("prometheus_readers") or (),
             ).items()
         ]
 
@@ -251,6 +257,7 @@ class Observability(pulumi.ComponentResource):
                 grafana_ingress=grafana_ingress,
                 grafana_root_url=root_url,
                 grafana_sign_in=sign_in.ini if sign_in is not None else None,
+                service_monitors=tuple(dict(m) for m in args.get("service_monitors", ())),
             )
         )
         self.releases = install_addons(

@@ -33,6 +33,11 @@ def alertmanager_url(namespace: str) -> str:
     return f"http://alertmanager-operated.{namespace}.svc.cluster.local:9093"
 
 
+def prometheus_url(namespace: str) -> str:
+    """The operator's governing Service for Prometheus pods (what analysis queries in-cluster)."""
+    return f"http://prometheus-operated.{namespace}.svc.cluster.local:9090"
+
+
 CLAIMS_GO_WITH_THE_RELEASE = {"whenDeleted": "Delete", "whenScaled": "Retain"}
 """StatefulSet claims are deleted with the release, so `pulumi destroy` leaves no volume behind
 (the storage class's reclaim policy still keeps prod's EBS volumes, deliberately)."""

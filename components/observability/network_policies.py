@@ -72,6 +72,7 @@ def policy_specs(
     alb_cidrs: Sequence[str],
     api_server_cidrs: Sequence[str],
     loki_readers: Sequence[PodPeer] = (),
+    prometheus_readers: Sequence[PodPeer] = (),
 ) -> dict[str, dict[str, Any]]:
     """NetworkPolicy name -> spec, for the observability namespace.
 
@@ -95,7 +96,12 @@ def policy_specs(
             {"from": [{"ipBlock": {"cidr": cidr}} for cidr in alb_cidrs], "ports": _tcp(GRAFANA_PORT)},
         ),
         "prometheus-from-grafana": _ingress(
-            PROMETHEUS, {"from": [_pods(GRAFANA)], "ports": _tcp(PROMETHEUS_PORT)}
+            PROMETHEUS,
+            # Grafana, and the named readers (Argo Rollouts' analysis of a new front page version).
+            {
+                "from": [_pods(GRAFANA), *(_peer(reader) for reader in prometheus_readers)],
+                "ports": _tcp(PROMETHEUS_PORT),
+            },
         ),
         "alertmanager-from-alerting": _ingress(
             ALERTMANAGER,

@@ -35,6 +35,8 @@ class StackInputs:
     grafana_root_url: str | None = None
     grafana_sign_in: dict[str, Any] | None = None
     """Grafana's ``grafana.ini`` sign-in sections (``sso.grafana_ini``); its client secret is a Secret."""
+    service_monitors: tuple[dict[str, Any], ...] = ()
+    """ServiceMonitors of other releases (e.g. argo-rollouts) that kube-prometheus-stack creates."""
 
 
 def destinations(inputs: StackInputs) -> alertmanager.Destinations:
@@ -79,7 +81,15 @@ def addon_specs(inputs: StackInputs) -> list[AddOnSpec]:
                 grafana_sign_in=inputs.grafana_sign_in,
                 loki_url=loki.service_url(namespace),
             ),
-            {"prometheus": {"additionalServiceMonitors": [loki.service_monitor(namespace)]}},
+            {
+                "prometheus": {
+                    "additionalServiceMonitors": [
+                        loki.service_monitor(namespace),
+                        alloy.service_monitor(namespace),
+                        *inputs.service_monitors,
+                    ]
+                }
+            },
         ),
         # Alertmanager signs SNS requests (sigv4) with its IRSA role; without e-mail, no AWS access.
         irsa=IrsaSpec(

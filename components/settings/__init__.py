@@ -205,6 +205,13 @@ class Settings(Model):
             raise ValueError(error.problems[0]) from None
         return self
 
+    @model_validator(mode="after")
+    def _front_page_strategy_has_what_it_needs(self) -> Self:
+        problem = self.addons.strategy_problem(prometheus=self.observability.enabled)
+        if problem is not None:
+            raise ValueError(problem)
+        return self
+
     @property
     def is_prod(self) -> bool:
         return self.platform.environment is Environment.PROD

@@ -12,7 +12,13 @@ from typing import Annotated, Any, Self
 
 from pydantic import Field, model_validator
 
-from ..addons import aws_load_balancer_controller, cluster_autoscaler, external_dns, metrics_server
+from ..addons import (
+    argo_rollouts,
+    aws_load_balancer_controller,
+    cluster_autoscaler,
+    external_dns,
+    metrics_server,
+)
 from ..addons.contract import AddOnSwitch
 from .base import Model
 from .types import DnsName
@@ -51,11 +57,49 @@ class ExternalDnsSettings(HelmAddOnSettings):
         return self
 
 
+class FrontPageStrategy(StrEnum):
+    """How a new version of the front page's web tier reaches its users."""
+
+    DEPLOYMENT = "deployment"
+    """A rolling update of a plain Deployment (no Argo Rollouts involved)."""
+    CANARY = "canary"
+    """A Rollout: the ALB sends a growing share of requests to the new pods, checked on Prometheus."""
+    BLUE_GREEN = "blueGreen"
+    """A Rollout: the new pods start beside the old behind a preview Service; the switch is all at once."""
+
+
+class ArgoRolloutsSettings(HelmAddOnSettings):
+    front_page_strategy: FrontPageStrategy = FrontPageStrategy.DEPLOYMENT
+    """The front page's strategy (default ``deployment``); the others need this add-on enabled."""
+
+
 class AddOnsSettings(Model):
     aws_load_balancer_controller: HelmAddOnSettings = HelmAddOnSettings()
     cluster_autoscaler: HelmAddOnSettings = HelmAddOnSettings()
     metrics_server: HelmAddOnSettings = HelmAddOnSettings()
     external_dns: ExternalDnsSettings = ExternalDnsSettings()
+    argo_rollouts: ArgoRolloutsSettings = ArgoRolloutsSettings()
+
+    def strategy_problem(self, *, prometheus: bool) -> str | None:
+        """What the front page's strategy lacks (``prometheus``: whether observability is on), if
+        anything. Checked by ``Settings`` after the add-on dependencies, whose errors come first."""
+        strategy = self.argo_rollouts.front_page_strategy
+        key = "addons.argoRollouts.frontPageStrategy"
+        if strategy is FrontPageStrategy.DEPLOYMENT:
+            return None
+        if not self.argo_rollouts.enabled:
+            return (
+                f"{key}: {strategy.value} needs Argo Rollouts (argoRollouts.enabled is false); "
+                "enable it or use deployment"
+            )
+        if strategy is FrontPageStrategy.CANARY and not self.aws_load_balancer_controller.enabled:
+            return (
+                f"{key}: canary shifts traffic through the ALB and needs the load balancer controller "
+                "(awsLoadBalancerController.enabled is false)"
+            )
+        if not prometheus:
+            return f"{key}: {strategy.value} analyses the new version on Prometheus metrics; it needs observability.enabled"
+        return None
 
     def addon_switches(self) -> list[AddOnSwitch]:
         """Each add-on's switch, its settings key and what it needs, for the dependency check."""
@@ -83,5 +127,11 @@ class AddOnsSettings(Model):
                 self.external_dns.enabled,
                 "addons.externalDns.enabled",
                 external_dns.DEPENDS_ON,
+            ),
+            AddOnSwitch(
+                argo_rollouts.NAME,
+                self.argo_rollouts.enabled,
+                "addons.argoRollouts.enabled",
+                argo_rollouts.DEPENDS_ON,
             ),
         ]

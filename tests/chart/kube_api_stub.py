@@ -89,6 +89,11 @@ RESOURCES: dict[tuple[str, str], list[tuple[str, str, bool]]] = {
     # The LB controller's CRD, served without a CRD for the platform chart's own render (in a
     # stateful stub the controller's chart installs it like any CRD).
     ("elbv2.k8s.aws", "v1beta1"): [("ingressclassparams", "IngressClassParams", False)],
+    # Argo Rollouts' CRDs, likewise: the front page's Rollout and its analysis templates.
+    ("argoproj.io", "v1alpha1"): [
+        ("rollouts", "Rollout", True),
+        ("analysistemplates", "AnalysisTemplate", True),
+    ],
 }
 VERBS = ["create", "delete", "get", "list", "patch", "update", "watch"]
 # How long a watch stays open before the stub ends it (the client then lists again).
@@ -142,7 +147,8 @@ class ApiStub:
     def resources(self) -> dict[tuple[str, str], list[tuple[str, str, bool]]]:
         merged = {key: list(value) for key, value in RESOURCES.items()}
         for key, value in self.custom.items():
-            merged.setdefault(key, []).extend(value)
+            served = merged.setdefault(key, [])
+            served.extend(entry for entry in value if entry not in served)
         return merged
 
     def crds(self) -> list[dict[str, Any]]:

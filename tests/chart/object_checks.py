@@ -13,7 +13,7 @@ from kubernetes_validate import utils
 from packaging.version import Version
 from referencing import Registry, Resource
 
-POD_TEMPLATE_KINDS = {"Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job"}
+POD_TEMPLATE_KINDS = {"Deployment", "Rollout", "StatefulSet", "DaemonSet", "ReplicaSet", "Job"}
 
 
 def flatten(objects: list[dict[str, Any]]) -> list[dict[str, Any]]:

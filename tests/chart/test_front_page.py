@@ -88,9 +88,12 @@ def test_ingress_follows_the_edge_contract(rendered_stacks: dict[str, Rendered],
     assert rule["host"] == edge["host"]
     paths = {p["path"]: p for p in rule["http"]["paths"]}
     assert set(paths) == {"/cluster-info", "/logging", "/infra"}
+    # A canary's backend is the action Argo Rollouts writes and the LB controller turns into
+    # weighted target groups; otherwise the Service's own port.
+    port = "use-annotation" if stack_values(stack)["rollout"]["strategy"] == "canary" else "http"
     for path in paths.values():
         assert path["pathType"] == "Prefix"
-        assert path["backend"]["service"] == {"name": "kubeboard-web", "port": {"name": "http"}}
+        assert path["backend"]["service"] == {"name": "kubeboard-web", "port": {"name": port}}
 
 
 @pytest.mark.parametrize("stack", STACKS)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import http.client
 import json
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -15,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from kubeboard_infra.observability import alloy
 from tests.chart.chart_render import Rendered, stack_values
 
 NGINX = shutil.which("nginx") or ("/usr/sbin/nginx" if Path("/usr/sbin/nginx").exists() else None)
@@ -28,8 +30,11 @@ def free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def server(rendered_stacks: dict[str, Rendered], tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
-    """nginx with the dev stack's rendered config; only container paths are moved into a temp dir."""
+def served(
+    rendered_stacks: dict[str, Rendered], tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[int, Path]]:
+    """nginx with the dev stack's rendered config; only container paths are moved into a temp dir,
+    and the access log (stdout in the pod, where Alloy reads it) into a file."""
     root = tmp_path_factory.mktemp("nginx")
     site, data, scratch = root / "site", root / "data", root / "tmp"
     for folder in (site, data, scratch):
@@ -45,6 +50,7 @@ def server(rendered_stacks: dict[str, Rendered], tmp_path_factory: pytest.TempPa
         .replace("listen 8080;", f"listen 127.0.0.1:{port};")
         .replace("/usr/share/kubeboard/site/", f"{site}/")
         .replace("/data/snapshot.json", f"{data}/snapshot.json")
+        .replace("access_log /dev/stdout combined;", f"access_log {root}/access.log combined;")
     )
     if os.geteuid() == 0:  # in the cluster it runs as UID 10001; here workers must read the temp dir
         conf = "user root;\n" + conf
@@ -62,10 +68,15 @@ def server(rendered_stacks: dict[str, Rendered], tmp_path_factory: pytest.TempPa
                 break
             except OSError:
                 time.sleep(0.05)
-        yield port
+        yield port, root / "access.log"
     finally:
         process.terminate()
         process.wait(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def server(served: tuple[int, Path]) -> int:
+    return served[0]
 
 
 def get(port: int, path: str) -> http.client.HTTPResponse:
@@ -113,3 +124,26 @@ def test_security_headers(server: int) -> None:
     assert response.getheader("X-Content-Type-Options") == "nosniff"
     assert response.getheader("X-Frame-Options") == "DENY"
     assert "nginx/" not in response.getheader("Server", "")
+
+
+def test_alloy_reads_the_status_of_every_request_but_the_health_checks(served: tuple[int, Path]) -> None:
+    """The access log the real nginx writes, read with the pipeline's own regex: what the rollout
+    analysis counts (kubeboard_web_requests_total by status)."""
+    port, log = served
+    marker = f"/status-check-{time.monotonic_ns()}"
+    assert get(port, marker).status == 404
+    assert get(port, "/healthz").status == 200
+    assert get(port, f"/cluster-info/?{marker}").status == 200
+    config = alloy.pod_logs_config("http://loki:3100/loki/api/v1/push")
+    [expression] = re.findall(r"expression = `([^`]+)`", config)
+    deadline = time.monotonic() + 5
+    lines: list[str] = []
+    while time.monotonic() < deadline:
+        lines = [line for line in log.read_text(encoding="utf-8").splitlines() if marker in line]
+        if len(lines) == 2:
+            break
+        time.sleep(0.05)
+    statuses = [match["status"] for line in lines if (match := re.match(expression, line))]
+    assert statuses == ["404", "200"]
+    # Health checks (ALB, kubelet) are not logged: they never dilute the success rate.
+    assert not [line for line in log.read_text(encoding="utf-8").splitlines() if "/healthz" in line]

@@ -20,6 +20,7 @@ import kubernetes_validate
 import pytest
 from kubernetes_validate import utils
 
+from kubeboard_infra.addons import argo_rollouts
 from kubeboard_infra.addons.pod_security import NEEDS_ANNOTATION
 from tests.chart.chart_render import STACKS
 from tests.chart.cluster_render import ReleaseRenderError, RenderedRelease, render_plan
@@ -107,6 +108,43 @@ def test_kube_prometheus_stack_scrapes_loki(stack: str) -> None:
     ]
     assert [m for m in monitors if "loki" in json.dumps(m)]
     assert releases["kube-prometheus-stack"]["urn"] not in releases["loki"]["dependencies"]
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_every_service_monitor_kube_prometheus_stack_makes_for_another_release_finds_its_service(
+    plan_renders: dict[str, list[RenderedRelease]], stack: str
+) -> None:
+    """Loki's, the Alloy DaemonSet's (the front page's request counter) and Argo Rollouts'
+    ServiceMonitors select a Service that release really renders, with the port they scrape."""
+    renders = plan_renders[stack]
+    [kps] = [r for r in renders if r.release.name == "kube-prometheus-stack"]
+    monitors = kps.release.values["prometheus"]["additionalServiceMonitors"]
+    assert {"loki", "alloy-logs", "argo-rollouts"} <= {m["name"] for m in monitors}
+    services = [
+        (r.release.namespace, o) for r in renders for o in flatten(r.manifest) if o["kind"] == "Service"
+    ]
+    for monitor in monitors:
+        selected = [
+            service
+            for namespace, service in services
+            if namespace in monitor["namespaceSelector"]["matchNames"]
+            and monitor["selector"]["matchLabels"].items() <= service["metadata"].get("labels", {}).items()
+        ]
+        assert selected, f"{monitor['name']} selects no Service"
+        ports = {p.get("name") for service in selected for p in service["spec"]["ports"]}
+        assert {e["port"] for e in monitor["endpoints"]} <= ports, monitor["name"]
+    # The labels the monitoring NetworkPolicies admit the Argo Rollouts controller by are its pods'.
+    [controller] = [
+        o
+        for r in renders
+        if r.release.name == argo_rollouts.NAME
+        for o in flatten(r.manifest)
+        if o["kind"] == "Deployment"
+    ]
+    assert (
+        argo_rollouts.CONTROLLER_LABELS.items()
+        <= controller["spec"]["template"]["metadata"]["labels"].items()
+    )
 
 
 # --- rendering ----------------------------------------------------------------------------------

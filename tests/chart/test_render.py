@@ -12,7 +12,15 @@ import helm_sdkpy
 import kubernetes_validate
 import pytest
 
-from tests.chart.chart_render import CHART, KUBERNETES_VERSION, RELEASE_NAMESPACE, STACKS, Rendered, Renderer
+from tests.chart.chart_render import (
+    CHART,
+    KUBERNETES_VERSION,
+    RELEASE_NAMESPACE,
+    STACKS,
+    Rendered,
+    Renderer,
+    stack_values,
+)
 from tests.chart.custom_resources import CUSTOM_RESOURCES, validate_custom_resource
 
 # What the platform needs from the chart (K2, K6, K11, O4, O5, O6, O8, H3), per kind.
@@ -41,6 +49,13 @@ PUBLISHED_KINDS = {"Ingress": 1, "IngressClass": 1, "IngressClassParams": 1}
 # With the views' role and buckets (components/report_reader.py): their sync job, its identity,
 # script and egress policy.
 VIEWS_KINDS = {"CronJob": 1, "ServiceAccount": 1, "ConfigMap": 1, "NetworkPolicy": 1}
+# The web tier as an Argo Rollout instead of the Deployment, with its analysis templates and the
+# Services each strategy adds (canary: stable and canary; blueGreen: preview).
+ROLLOUT_KINDS = {"Rollout": 1, "AnalysisTemplate": 2, "Deployment": -1}
+STRATEGY_KINDS = {
+    "canary": {**ROLLOUT_KINDS, "Service": 2},
+    "blueGreen": {**ROLLOUT_KINDS, "Service": 1},
+}
 CLUSTER_SCOPED = {
     "Namespace",
     "ClusterRole",
@@ -62,7 +77,10 @@ def test_default_values_render_every_platform_object(rendered_default: Rendered)
 @pytest.mark.parametrize("stack", STACKS)
 def test_stack_values_render_with_the_ingress(rendered_stacks: dict[str, Rendered], stack: str) -> None:
     kinds = Counter(d["kind"] for d in rendered_stacks[stack].docs)
-    assert kinds == Counter(EXPECTED_KINDS) + Counter(PUBLISHED_KINDS) + Counter(VIEWS_KINDS)
+    strategy = stack_values(stack)["rollout"]["strategy"]
+    expected = Counter(EXPECTED_KINDS) + Counter(PUBLISHED_KINDS) + Counter(VIEWS_KINDS)
+    expected.update(STRATEGY_KINDS[strategy])
+    assert kinds == +expected
 
 
 def test_objects_land_in_the_platform_namespaces(all_renders: dict[str, Rendered]) -> None:

@@ -21,7 +21,7 @@ def pod_specs(rendered: Rendered) -> Iterator[tuple[str, dict[str, Any]]]:
         name = f"{doc['kind']}/{doc['metadata']['name']}"
         if doc["kind"] == "CronJob":
             yield name, doc["spec"]["jobTemplate"]["spec"]["template"]["spec"]
-        elif doc["kind"] in {"Deployment", "StatefulSet", "DaemonSet", "Job"}:
+        elif doc["kind"] in {"Deployment", "Rollout", "StatefulSet", "DaemonSet", "Job"}:
             yield name, doc["spec"]["template"]["spec"]
         elif doc["kind"] == "Pod":
             yield name, doc["spec"]
@@ -32,11 +32,9 @@ def test_workloads_exist_to_check(all_renders: dict[str, Rendered]) -> None:
     for which, rendered in all_renders.items():
         # The views sync runs where the stack passes its role and buckets (off by default).
         views = set() if which == "default" else {"CronJob/kubeboard-views-sync"}
-        assert {name for name, _ in pod_specs(rendered)} == {
-            "CronJob/kubeboard-collector",
-            "Deployment/kubeboard-web",
-            *views,
-        }
+        # The stacks run the web tier as an Argo Rollout (canary, blueGreen), the default as a Deployment.
+        web = "Deployment/kubeboard-web" if which == "default" else "Rollout/kubeboard-web"
+        assert {name for name, _ in pod_specs(rendered)} == {"CronJob/kubeboard-collector", web, *views}
 
 
 @pytest.mark.parametrize("which", ["default", *STACKS])
@@ -71,7 +69,7 @@ def test_images_pin_by_digest_when_one_is_given(render: Any) -> None:
     digest = "sha256:" + "a" * 64
     values = stack_values("dev")
     values["web"]["image"]["digest"] = digest
-    web = render(values).one("Deployment", "kubeboard-web")
+    web = render(values).one("Rollout", "kubeboard-web")  # dev's strategy is canary
     assert (
         web["spec"]["template"]["spec"]["containers"][0]["image"] == f"nginxinc/nginx-unprivileged@{digest}"
     )

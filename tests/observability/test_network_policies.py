@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from kubeboard_infra.addons import argo_rollouts
 from kubeboard_infra.observability import network_policies as netpol
 from tests.chart.cluster_render import render_plan
 from tests.chart.netpol_model import External, Pod, can_connect
@@ -98,6 +99,12 @@ def test_alertmanager_and_prometheus_answer_their_own_clients(stack: str) -> Non
     assert can_connect(policies, GRAFANA, PROMETHEUS, 9090)
     assert not can_connect(policies, ALLOY, PROMETHEUS, 9090)
     assert not can_connect(policies, TEAM_POD, PROMETHEUS, 9090)
+    # Argo Rollouts' controller runs the front page's analysis queries; only it, from its namespace.
+    rollouts = Pod(argo_rollouts.NAMESPACE, argo_rollouts.CONTROLLER_LABELS)
+    assert can_connect(policies, rollouts, PROMETHEUS, 9090)
+    assert not can_connect(policies, rollouts, LOKI, 3100)
+    assert not can_connect(policies, Pod("dev", argo_rollouts.CONTROLLER_LABELS), PROMETHEUS, 9090)
+    assert not can_connect(policies, Pod(argo_rollouts.NAMESPACE, {"app": "other"}), PROMETHEUS, 9090)
 
 
 @pytest.mark.parametrize("stack", STACKS)

@@ -4,6 +4,7 @@ values say what the platform promises (retention, storage, routing, secrets kept
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 import jsonschema
@@ -208,7 +209,8 @@ def test_statefulset_claims_go_with_their_release() -> None:
 def test_lokis_service_monitor_comes_with_the_release_that_brings_its_crd() -> None:
     specs = _specs()
     assert specs["loki"].values["monitoring"]["serviceMonitor"]["enabled"] is False
-    [monitor] = specs["kube-prometheus-stack"].values["prometheus"]["additionalServiceMonitors"]
+    monitors = specs["kube-prometheus-stack"].values["prometheus"]["additionalServiceMonitors"]
+    [monitor] = [m for m in monitors if m["name"] == "loki"]
     assert monitor["selector"]["matchLabels"] == {
         "app.kubernetes.io/name": "loki",
         "app.kubernetes.io/instance": "loki",
@@ -410,3 +412,39 @@ def test_eks_managed_control_plane_targets_are_not_scraped() -> None:
     for component in ("kubeEtcd", "kubeControllerManager", "kubeScheduler", "kubeProxy"):
         assert values[component]["enabled"] is False
     assert values["defaultRules"]["rules"]["etcd"] is False
+
+
+def test_alloy_counts_the_front_pages_requests_for_prometheus() -> None:
+    """The success rate canary and blue/green analysis read: Alloy's pipeline counts the web pods'
+    access-log lines by status, and kube-prometheus-stack scrapes the DaemonSet's Service."""
+    monitors = _specs()["kube-prometheus-stack"].values["prometheus"]["additionalServiceMonitors"]
+    [monitor] = [m for m in monitors if m["name"] == alloy.NAME_LOGS]
+    assert monitor["selector"]["matchLabels"]["app.kubernetes.io/instance"] == alloy.NAME_LOGS
+    # The web pod's own namespace and pod labels, not the Alloy pod's: the analysis selects by them.
+    assert monitor["endpoints"] == [{"port": "http-metrics", "interval": "30s", "honorLabels": True}]
+    config = alloy.pod_logs_config("http://loki:3100/loki/api/v1/push")
+    assert 'selector = `{app="kubeboard-web", container="nginx"}`' in config
+    assert f'name              = "{alloy.WEB_REQUESTS_COUNTER}"' in config
+    # The status labels the counter only: dropped again before the line goes to Loki (no new streams).
+    assert config.index("stage.labels") < config.index("stage.metrics") < config.index('values = ["status"]')
+    assert f"loki_process_custom_{alloy.WEB_REQUESTS_COUNTER}" == alloy.WEB_REQUESTS_METRIC
+
+
+@pytest.mark.parametrize(
+    ("line", "status"),
+    [
+        (
+            '10.10.0.17 - - [06/Dec/2026:10:00:00 +0000] "GET /cluster-info/ HTTP/1.1" 200 612 "-" "Mozilla/5.0"',
+            "200",
+        ),
+        ('10.10.1.9 - - [06/Dec/2026:10:00:01 +0000] "GET /x HTTP/1.1" 404 153 "-" "curl/8.5.0"', "404"),
+        ('10.10.1.9 - bob [06/Dec/2026:10:00:02 +0000] "POST /a\\x22b HTTP/1.1" 502 0 "-" "-"', "502"),
+        ("2026/12/06 10:00:03 [error] 7#7: *1 open() failed (2: No such file or directory)", None),
+    ],
+)
+def test_the_status_is_read_from_nginx_combined_lines_only(line: str, status: str | None) -> None:
+    """The regex of the pipeline (RE2 syntax Python's re shares here) on access and error lines."""
+    config = alloy.pod_logs_config("http://loki:3100/loki/api/v1/push")
+    [expression] = re.findall(r"expression = `([^`]+)`", config)
+    found = re.match(expression, line)
+    assert (found and found["status"]) == status

@@ -67,3 +67,86 @@ seccompProfile:
 
 {{/* Name of the shared snapshot volume claim. */}}
 {{- define "kubeboard.snapshotClaim" -}}kubeboard-snapshots{{- end -}}
+
+{{/* The web tier's pod template, the same for its Deployment and its Rollout. */}}
+{{- define "kubeboard.webPodTemplate" -}}
+{{- $w := .Values.web }}
+{{- $ids := .Values.podSecurityContext }}
+metadata:
+  labels:
+    {{- include "kubeboard.componentLabels" (list . "web") | nindent 4 }}
+  annotations:
+    # Roll the pods when the nginx configuration or the page changes.
+    checksum/config: {{ include (print $.Template.BasePath "/web-configmap.yaml") . | sha256sum }}
+spec:
+  serviceAccountName: kubeboard-web
+  automountServiceAccountToken: false
+  securityContext:
+    {{- include "kubeboard.podSecurityContext" $ids | nindent 4 }}
+  topologySpreadConstraints:
+    - maxSkew: 1
+      topologyKey: topology.kubernetes.io/zone
+      whenUnsatisfiable: ScheduleAnyway
+      labelSelector:
+        matchLabels:
+          {{- include "kubeboard.selector" (list . "web") | nindent 10 }}
+    - maxSkew: 1
+      topologyKey: kubernetes.io/hostname
+      whenUnsatisfiable: ScheduleAnyway
+      labelSelector:
+        matchLabels:
+          {{- include "kubeboard.selector" (list . "web") | nindent 10 }}
+  containers:
+    - name: nginx
+      image: {{ include "kubeboard.image" $w.image }}
+      imagePullPolicy: {{ $w.image.pullPolicy }}
+      # Skip the image's entrypoint scripts: they rewrite files under /etc, which is read-only.
+      command: ["nginx", "-c", "/etc/nginx/kubeboard/nginx.conf"]
+      ports:
+        - name: http
+          containerPort: 8080
+          protocol: TCP
+      readinessProbe:
+        httpGet:
+          path: /healthz
+          port: http
+        periodSeconds: 5
+        failureThreshold: 3
+      livenessProbe:
+        httpGet:
+          path: /healthz
+          port: http
+        initialDelaySeconds: 5
+        periodSeconds: 10
+        failureThreshold: 3
+      resources:
+        {{- toYaml $w.resources | nindent 8 }}
+      securityContext:
+        {{- include "kubeboard.containerSecurityContext" $ids | nindent 8 }}
+      volumeMounts:
+        - name: nginx-config
+          mountPath: /etc/nginx/kubeboard
+          readOnly: true
+        - name: site
+          mountPath: /usr/share/kubeboard/site
+          readOnly: true
+        - name: snapshots
+          mountPath: /data
+          readOnly: true
+        - name: tmp
+          mountPath: /tmp
+  volumes:
+    - name: nginx-config
+      configMap:
+        name: kubeboard-web-nginx
+    - name: site
+      configMap:
+        name: kubeboard-web-site
+    - name: snapshots
+      persistentVolumeClaim:
+        claimName: {{ include "kubeboard.snapshotClaim" . }}
+        readOnly: true
+    - name: tmp
+      emptyDir:
+        sizeLimit: 32Mi
+{{- end -}}
