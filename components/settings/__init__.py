@@ -133,7 +133,8 @@ class Settings(Model):
                 "sso: {github: {clientId, clientSecret (secret), org, teams}, roles: {admins, developers}, "
                 "grafanaClientSecret, frontPageClientSecret (secrets)})"
             )
-        if self.observability.enabled and not self.gitops.enabled:
+        # A fleet's spoke runs no Argo CD: its UIs are the hub's to serve sign-in for (README: fleet).
+        if self.observability.enabled and not self.gitops.enabled and self.fleet.role is not FleetRole.SPOKE:
             raise ValueError(
                 "observability.enabled: Grafana signs in through dex, which runs in Argo CD; enable gitops"
             )
