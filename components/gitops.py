@@ -241,13 +241,40 @@ class GitOpsArgs(TypedDict):
     application_after: NotRequired[pulumi.ResourceOptions]
     """What the root Application waits for besides Argo CD (`ordering.after`): the releases that
     install CRDs of kinds the chart renders (Argo Rollouts' Rollout), so its first sync finds them."""
+    fleet: NotRequired[FleetHubOptions]
+    """On a fleet's hub: what Argo CD and the platform project need for the spokes."""
+
+
+class FleetHubOptions(TypedDict):
+    """A hub's additions (components/fleet): the fleet's ApplicationSets deploy the platform chart."""
+
+    argocd_values: Mapping[str, Any]
+    """Deep-merged over the chart's values (IRSA on the service accounts, progressive syncs)."""
+    destinations: Sequence[pulumi.Input[str]]
+    """The spokes' API servers: the platform project admits its namespaces there too."""
+    source_repos: Sequence[str]
+    """The team applications' repositories."""
+
+
+def _merged(base: Mapping[str, Any], overlay: Mapping[str, Any]) -> dict[str, Any]:
+    merged = dict(base)
+    for key, value in overlay.items():
+        current = merged.get(key)
+        merged[key] = (
+            _merged(current, value) if isinstance(current, Mapping) and isinstance(value, Mapping) else value
+        )
+    return merged
 
 
 class GitOps(pulumi.ComponentResource):
     """Argo CD and the root Application of the platform."""
 
     release: HelmAddOn
-    root_application: k8s.apiextensions.CustomResource
+    root_application: k8s.apiextensions.CustomResource | None
+    """The platform chart's Application; none on a fleet's hub, whose ApplicationSets deploy it."""
+    platform_project: k8s.apiextensions.CustomResource
+    ready: list[pulumi.Resource]
+    """Argo CD's release, the repository credential and the platform project: what Applications wait for."""
     url: str
 
     def __init__(self, name: str, args: GitOpsArgs, opts: pulumi.ResourceOptions | None = None) -> None:
@@ -307,22 +334,26 @@ class GitOps(pulumi.ComponentResource):
             else []
         )
 
+        values = argocd_values(
+            settings,
+            sso=sso,
+            dex_clients=dex_clients,
+            is_prod=args["is_prod"],
+            hostname=hostname,
+            ingress=contract.helm_ingress_values(
+                hostname, shape=IngressValuesShape.HOSTNAME, healthcheck_path="/healthz"
+            ),
+        )
+        fleet = args.get("fleet")
+        if fleet is not None:
+            values = _merged(values, fleet["argocd_values"])
         spec = AddOnSpec(
             name=RELEASE_NAME,
             chart=CHART,
             version=CHART_VERSION,
             repository=REPOSITORY,
             namespace=namespace,
-            values=argocd_values(
-                settings,
-                sso=sso,
-                dex_clients=dex_clients,
-                is_prod=args["is_prod"],
-                hostname=hostname,
-                ingress=contract.helm_ingress_values(
-                    hostname, shape=IngressValuesShape.HOSTNAME, healthcheck_path="/healthz"
-                ),
-            ),
+            values=values,
         )
         self.release = HelmAddOn(
             f"{name}-argocd",
@@ -365,8 +396,12 @@ class GitOps(pulumi.ComponentResource):
             metadata={"name": PLATFORM_PROJECT, "namespace": namespace},
             spec={
                 "description": "The platform chart: team namespaces, their policies and the front page",
-                "sourceRepos": [repository.url],
-                "destinations": [{"server": IN_CLUSTER, "namespace": ns} for ns in PLATFORM_NAMESPACES],
+                "sourceRepos": [repository.url, *(fleet["source_repos"] if fleet else [])],
+                "destinations": [
+                    {"server": server, "namespace": ns}
+                    for server in [IN_CLUSTER, *(fleet["destinations"] if fleet else [])]
+                    for ns in PLATFORM_NAMESPACES
+                ],
                 "clusterResourceWhitelist": [
                     {"group": group, "kind": kind} for group, kind in PLATFORM_CLUSTER_KINDS
                 ],
@@ -376,6 +411,13 @@ class GitOps(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self, provider=args["provider"], depends_on=[self.release]),
         )
         app_ready.append(project)
+        self.platform_project = project
+        self.ready = app_ready
+        self.root_application = None
+        if fleet is not None:
+            # The fleet's ApplicationSets deploy the platform chart here too (components/fleet).
+            self.register_outputs({"url": self.url})
+            return
 
         self.root_application = k8s.apiextensions.CustomResource(
             f"{name}-root-application",

@@ -57,6 +57,8 @@ class Network(pulumi.ComponentResource):
     intra_subnet_ids: pulumi.Output[list[str]]
     private_route_table_ids: pulumi.Output[list[str]]
     nat_gateway_ids: pulumi.Output[list[str]]
+    nat_public_ips: pulumi.Output[list[str]]
+    """The NAT gateways' addresses: what an allow-list elsewhere (a fleet spoke's API) admits."""
     endpoint_security_group_id: pulumi.Output[str]
     flow_log_group_name: pulumi.Output[str]
 
@@ -120,11 +122,13 @@ class Network(pulumi.ComponentResource):
         strategy = NatGatewayStrategy(args.get("nat_gateways", NatGatewayStrategy.ONE_PER_AZ))
         nat_count = 1 if strategy is NatGatewayStrategy.SINGLE else len(zones)
         nat_gateways = []
+        nat_ips = []
         for index in range(nat_count):
             zone = zones[index]
             eip = aws.ec2.Eip(
                 f"{name}-nat-{zone}", domain="vpc", tags={"Name": f"{prefix}-nat-{zone}"}, opts=child
             )
+            nat_ips.append(eip.public_ip)
             nat_gateways.append(
                 aws.ec2.NatGateway(
                     f"{name}-nat-{zone}",
@@ -246,6 +250,7 @@ class Network(pulumi.ComponentResource):
         self.intra_subnet_ids = pulumi.Output.all(*[s.id for s in intra_subnets])
         self.private_route_table_ids = pulumi.Output.all(*[rt.id for rt in private_route_tables])
         self.nat_gateway_ids = pulumi.Output.all(*[nat.id for nat in nat_gateways])
+        self.nat_public_ips = pulumi.Output.all(*nat_ips)
         self.endpoint_security_group_id = endpoint_sg.id
         self.flow_log_group_name = flow_log_group.name
         self.register_outputs(
@@ -256,6 +261,7 @@ class Network(pulumi.ComponentResource):
                 "private_subnet_ids": self.private_subnet_ids,
                 "intra_subnet_ids": self.intra_subnet_ids,
                 "nat_gateway_ids": self.nat_gateway_ids,
+                "nat_public_ips": self.nat_public_ips,
                 "flow_log_group_name": self.flow_log_group_name,
             }
         )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pulumi
 import pulumi_aws as aws
 import pulumiverse_time
@@ -13,7 +15,16 @@ from .addons.catalog import platform_addons
 from .cluster import DEVELOPER_GROUP, VIEWER_GROUP, Cluster, ClusterCreator
 from .deploy_runner import DeployRunner
 from .edge import Edge
-from .gitops import GitOps, GitOpsArgs, front_page_rollout, platform_chart_values
+from .fleet import BRIDGE_OUTPUT, HUB_EGRESS_OUTPUT, HUB_ROLE_OUTPUT, FleetHub, FleetHubAccess, FleetSpoke
+from .fleet.hub import OwnCluster
+from .gitops import (
+    CHART_NAMESPACE,
+    PLATFORM_PROJECT,
+    GitOps,
+    GitOpsArgs,
+    front_page_rollout,
+    platform_chart_values,
+)
 from .human_roles import HumanRoles
 from .image_scan_alerts import REPORT_PREFIX as FINDINGS_PREFIX
 from .log_alarms import ErrorLogAlarms, WatchedLogGroup, control_plane_log_group, function_log_group
@@ -28,6 +39,7 @@ from .ordering import after
 from .report_reader import ReportReader
 from .settings import Settings
 from .settings.addons import FrontPageStrategy
+from .settings.fleet import FleetRole
 from .shared_storage import SharedStorage
 
 
@@ -71,6 +83,7 @@ class Platform(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self),
         )
         child = pulumi.ResourceOptions(parent=self, providers=[aws_provider])
+        self._aws_provider = aws_provider
 
         network_settings = settings.network
         self.network = Network(
@@ -162,7 +175,10 @@ class Platform(pulumi.ComponentResource):
         self.log_reports = self._log_reports(settings, aws_provider)
         self.report_reader = self._report_reader(settings, aws_provider)
         self.log_alarms = self._log_alarms(settings, aws_provider)
+        self.fleet_hub_access = self._fleet_hub_access(settings)
         self.gitops = self._gitops(settings, ingress_ready)
+        self.fleet_hub = self._fleet_hub(settings)
+        self.fleet_spoke = self._fleet_spoke(settings)
 
         self.outputs = {
             "clusterName": self.cluster.cluster_name,
@@ -205,6 +221,7 @@ class Platform(pulumi.ComponentResource):
                 if self.log_reports
                 else {}
             ),
+            **self._fleet_outputs(settings),
         }
         self.register_outputs(self.outputs)
 
@@ -411,11 +428,50 @@ class Platform(pulumi.ComponentResource):
         gitops = settings.gitops
         if not gitops.enabled:
             return None
+        chart_values = self._chart_values(settings)
+        if settings.sso is None:
+            raise ValueError(
+                "sso: Argo CD has no local admin; settings validation lets no gitops without sso"
+            )
+        observability = settings.observability
+        dex_clients = [sso.front_page_client(settings.edge.domain)]
+        if observability.enabled:
+            dex_clients.append(
+                sso.grafana_client(self.edge.ingress.hostname(observability.grafana.hostname_prefix))
+            )
+        gitops_args: GitOpsArgs = {
+            "settings": gitops,
+            "sso": settings.sso,
+            "dex_clients": dex_clients,
+            "is_prod": settings.is_prod,
+            "provider": self.cluster.provider,
+            "ingress": self.edge.ingress,
+            "chart_values": chart_values,
+        }
+        if ingress_ready:
+            gitops_args["ingress_ready"] = ingress_ready
+        strategy = settings.addons.argo_rollouts.front_page_strategy
+        if strategy is not FrontPageStrategy.DEPLOYMENT and argo_rollouts.NAME in self.addons:
+            gitops_args["application_after"] = after(
+                [self.addons[argo_rollouts.NAME].release],
+                reason="the chart renders the front page as an Argo Rollout, whose CRD this release installs",
+            )
+        if self.fleet_hub_access is not None:
+            gitops_args["fleet"] = {
+                "argocd_values": self.fleet_hub_access.argocd_values(),
+                "destinations": [b["endpoint"] for b in self.fleet_hub_access.bridges.values()],
+                "source_repos": sorted({app.repository for app in settings.fleet.team_applications}),
+            }
+        return GitOps("gitops", gitops_args, opts=pulumi.ResourceOptions(parent=self))
+
+    def _chart_values(self, settings: Settings) -> pulumi.Output[dict[str, object]]:
+        """The platform chart's values from what this stack made (its own Argo CD's, or its hub's)."""
+        gitops = settings.gitops
         observability = settings.observability
         platform_uis = [self.edge.ingress.hostname(gitops.hostname_prefix)]
         if observability.enabled:
             platform_uis.append(self.edge.ingress.hostname(observability.grafana.hostname_prefix))
-        chart_values = platform_chart_values(
+        return platform_chart_values(
             environment=settings.platform.environment.value,
             ingress=self.edge.ingress,
             # The front page lives at the platform domain itself; every other UI at <name>.<domain>.
@@ -441,33 +497,139 @@ class Platform(pulumi.ComponentResource):
                 prometheus_url(observability.namespace) if observability.enabled else None,
             ),
         )
-        if settings.sso is None:
-            raise ValueError(
-                "sso: Argo CD has no local admin; settings validation lets no gitops without sso"
-            )
-        dex_clients = [sso.front_page_client(settings.edge.domain)]
-        if observability.enabled:
-            dex_clients.append(
-                sso.grafana_client(self.edge.ingress.hostname(observability.grafana.hostname_prefix))
-            )
-        gitops_args: GitOpsArgs = {
-            "settings": gitops,
-            "sso": settings.sso,
-            "dex_clients": dex_clients,
-            "is_prod": settings.is_prod,
-            "provider": self.cluster.provider,
-            "ingress": self.edge.ingress,
-            "chart_values": chart_values,
+
+    def _bridge_parts(
+        self,
+    ) -> tuple[dict[str, pulumi.Output[str]], dict[str, pulumi.Output[str]], pulumi.Output[str] | None]:
+        """The IRSA roles, buckets and file system a fleet's ApplicationSets may template values from."""
+        irsa = {"viewsSync": self.report_reader.role_arn} if self.report_reader else {}
+        buckets: dict[str, pulumi.Output[str]] = {"albAccessLogs": self.edge.access_log_bucket_name}
+        if self.observability:
+            buckets["loki"] = self.observability.loki_bucket.bucket
+        if self.log_reports:
+            buckets["errorLogExport"] = self.log_reports.raw_bucket_name
+            buckets["errorReports"] = self.log_reports.processed_bucket_name
+        efs = self.shared_storage.file_system_id if self.shared_storage else None
+        return irsa, buckets, efs
+
+    def _fleet_hub_access(self, settings: Settings) -> FleetHubAccess | None:
+        """A hub's Argo CD role, and each spoke's bridge read from its stack (K12)."""
+        if settings.fleet.role is not FleetRole.HUB:
+            return None
+        return FleetHubAccess(
+            "fleet-access",
+            {
+                "fleet": settings.fleet,
+                "name": settings.platform.name,
+                "namespace": settings.gitops.namespace,
+                "oidc_provider_arn": self.cluster.oidc_provider_arn,
+                "oidc_issuer": self.cluster.oidc_issuer,
+                "vpc_cidr": settings.network.cidr,
+                "egress_ips": self.network.nat_public_ips,
+            },
+            opts=pulumi.ResourceOptions(parent=self, providers=[self._aws_provider]),
+        )
+
+    def _fleet_hub(self, settings: Settings) -> FleetHub | None:
+        """The cluster secrets and the fleet's root Application, once Argo CD runs."""
+        if self.fleet_hub_access is None or self.gitops is None or settings.gitops.repository is None:
+            return None
+        irsa, buckets, efs = self._bridge_parts()
+        own: OwnCluster = {
+            "cluster_name": settings.platform.name,
+            "region": settings.region,
+            "environment": settings.platform.environment.value,
+            "platform_values": self._chart_values(settings),
+            "irsa_role_arns": irsa,
+            "buckets": buckets,
+            "efs_file_system_id": efs,
         }
-        if ingress_ready:
-            gitops_args["ingress_ready"] = ingress_ready
-        strategy = settings.addons.argo_rollouts.front_page_strategy
-        if strategy is not FrontPageStrategy.DEPLOYMENT and argo_rollouts.NAME in self.addons:
-            gitops_args["application_after"] = after(
-                [self.addons[argo_rollouts.NAME].release],
-                reason="the chart renders the front page as an Argo Rollout, whose CRD this release installs",
+        return FleetHub(
+            "fleet",
+            {
+                "fleet": settings.fleet,
+                "namespace": settings.gitops.namespace,
+                "provider": self.cluster.provider,
+                "access": self.fleet_hub_access,
+                "own": own,
+                "repository_url": settings.gitops.repository.url,
+                "chart_path": settings.gitops.repository.path,
+                "chart_namespace": CHART_NAMESPACE,
+                "platform_project": PLATFORM_PROJECT,
+                "argocd_ready": self.gitops.ready,
+            },
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+
+    def _fleet_spoke(self, settings: Settings) -> FleetSpoke | None:
+        """A spoke admits its hub's Argo CD role (read from the hub's stack) and opens the path to its API."""
+        fleet = settings.fleet
+        if fleet.role is not FleetRole.SPOKE or fleet.hub_stack is None or fleet.hub_network is None:
+            return None
+        hub = pulumi.StackReference(
+            "fleet-hub", stack_name=fleet.hub_stack, opts=pulumi.ResourceOptions(parent=self)
+        )
+        self._fleet_hub_role_arns = hub.get_output(HUB_ROLE_OUTPUT).apply(
+            lambda arns: _hub_roles(arns, fleet.hub_stack or "")
+        )
+        return FleetSpoke(
+            "fleet-spoke",
+            {
+                "name": settings.platform.name,
+                "cluster_name": self.cluster.cluster_name,
+                "hub_role_arns": self._fleet_hub_role_arns,
+                "hub_network_path": fleet.hub_network.path.value,
+                "hub_cidrs": list(fleet.hub_network.cidrs),
+                "cluster_security_group_id": self.cluster.cluster_security_group_id,
+            },
+            opts=pulumi.ResourceOptions(parent=self, providers=[self._aws_provider]),
+        )
+
+    def _fleet_outputs(self, settings: Settings) -> dict[str, pulumi.Input[object]]:
+        """A hub exports its Argo CD role; a spoke, the bridge its hub registers it from."""
+        if self.fleet_hub_access is not None:
+            # The NAT addresses are what a spoke with an allow-listed API must admit.
+            return {
+                HUB_ROLE_OUTPUT: self.fleet_hub_access.role_arns,
+                HUB_EGRESS_OUTPUT: self.network.nat_public_ips,
+            }
+        if self.fleet_spoke is None or settings.fleet.hub_network is None:
+            return {}
+        network = settings.fleet.hub_network
+        irsa, buckets, efs = self._bridge_parts()
+        # The CA is public (every client of the API has it); the kubeconfig around it is a secret.
+        ca_data = pulumi.Output.unsecret(self.cluster.kubeconfig).apply(
+            lambda text: json.loads(text)["clusters"][0]["cluster"]["certificate-authority-data"]
+        )
+        return {
+            BRIDGE_OUTPUT: pulumi.Output.all(
+                self.cluster.cluster_name,
+                self.cluster.endpoint,
+                ca_data,
+                self.fleet_spoke.access_role_arn,
+                self._fleet_hub_role_arns,
+                pulumi.Output.from_input(irsa),
+                pulumi.Output.from_input(buckets),
+                efs,
+                self._chart_values(settings),
+            ).apply(
+                lambda v: {
+                    "clusterName": v[0],
+                    "endpoint": v[1],
+                    "caData": v[2],
+                    "region": settings.region,
+                    "environment": settings.platform.environment.value,
+                    "accessRoleArn": v[3],
+                    "hubRoleArns": v[4],
+                    "fleet": settings.fleet.name,
+                    "hubNetwork": {"path": network.path.value, "cidrs": list(network.cidrs)},
+                    "irsaRoleArns": v[5],
+                    "buckets": v[6],
+                    "efsFileSystemId": v[7],
+                    "platformValues": v[8],
+                }
             )
-        return GitOps("gitops", gitops_args, opts=pulumi.ResourceOptions(parent=self))
+        }
 
     def _deploy_runner(self, settings: Settings, child: pulumi.ResourceOptions) -> DeployRunner | None:
         """A CodeBuild-hosted runner in the private subnets, for deploys GitHub's runners cannot make."""
@@ -657,6 +819,16 @@ def _repository_url(urls: dict[str, str] | None, repository: str, account_stack:
             f"account stack {account_stack!r} (it has: {known}); add it under kubeboard:account.registry"
         )
     return urls[repository]
+
+
+def _hub_roles(arns: list[str] | None, hub_stack: str) -> list[str]:
+    # Known only once the hub's outputs are read; refused before anything trusts a missing role.
+    if not arns:
+        raise pulumi.RunError(
+            f"Pulumi.{pulumi.get_stack()}.yaml: kubeboard:fleet.hubStack: stack {hub_stack!r} exports no "
+            f"{HUB_ROLE_OUTPUT}; it must be a hub (kubeboard:fleet.role: hub), deployed before its spokes"
+        )
+    return list(arns)
 
 
 def _default_tags(settings: Settings) -> aws.ProviderDefaultTagsArgs:

@@ -18,6 +18,8 @@ RELEASE = "kubernetes:helm.sh/v3:Release"
 ARGO_CD_CHART = "argo-cd"
 # Refs that never move: a release tag (v1.2.3, v1.2.3-rc.1) or a full commit SHA.
 PROMOTED_REVISION = re.compile(r"^(v\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?|[0-9a-f]{40})$")
+# A Helm chart source's targetRevision is a chart version; an exact one never moves (no range or *).
+EXACT_CHART_VERSION = re.compile(r"^v?\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?$")
 
 
 def _sources(args: ResourceValidationArgs) -> list[Mapping[str, Any]]:
@@ -31,7 +33,8 @@ def _promoted_revision(args: ResourceValidationArgs, report: ReportViolation) ->
         return
     for source in _sources(args):
         revision = str(get(source, "targetRevision", "HEAD"))
-        if not PROMOTED_REVISION.match(revision):
+        pinned = EXACT_CHART_VERSION if get(source, "chart") else PROMOTED_REVISION
+        if not pinned.match(revision):
             report(
                 f"follows '{revision}' from {get(source, 'repoURL', '?')}: a merge there would reach prod "
                 "past its approval; pin a release tag or a commit",

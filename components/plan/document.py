@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import json
 from collections import Counter
@@ -14,7 +15,7 @@ from . import aws_limits, policies, wait_reasons
 from .collisions import Placement, placement
 from .conformance import check_plan
 from .critical_path import DurationTable, critical_path, load_durations
-from .runner import ACCOUNT_REFERENCE, referenced_stack, run_program
+from .runner import ACCOUNT_REFERENCE, FLEET_SECTION, bootstrap_overrides, run_program, stack_references
 from .stack_files import StackConfig, StackFileError, read_stack_config
 from .support import support_warnings
 
@@ -46,36 +47,60 @@ def build_plans(
     def resolve(
         stack: str, config: StackConfig, readers: tuple[str, ...]
     ) -> tuple[dict[str, dict[str, Any]], str | None]:
-        reference = referenced_stack(config)
-        if reference is None:
-            return {}, None
-        if reference == stack or reference in readers:
-            chain = " -> ".join([*readers, stack, reference])
-            raise StackFileError(config.source, [f"stack references form a cycle ({chain})"])
-        try:
-            read_stack_config(project_dir, reference)
-        except StackFileError as error:
-            section, key = ACCOUNT_REFERENCE
-            name = json.loads(config.values[section])[key]
-            raise StackFileError(config.source, [f"{section}.{key}: {name!r}: {error}"]) from None
-        if reference in requested:
-            return {reference: plan(reference, (*readers, stack))["outputs"]}, reference
-        return {reference: outputs_only(reference, (*readers, stack))}, reference
+        references: dict[str, dict[str, Any]] = {}
+        account = None
+        found = stack_references(config)
+        if any(reference.key.startswith(FLEET_SECTION) for reference in found):
+            _check_settings(config)  # before running the stacks a malformed fleet would name
+        for reference in found:
+            if reference.key == ".".join(ACCOUNT_REFERENCE):
+                account = reference.stack
+            if reference.stack == stack or (reference.stack in readers and not reference.bootstrap):
+                chain = " -> ".join([*readers, stack, reference.stack])
+                raise StackFileError(config.source, [f"stack references form a cycle ({chain})"])
+            try:
+                read_stack_config(project_dir, reference.stack)
+            except StackFileError as error:
+                raise StackFileError(
+                    config.source, [f"{reference.key}: {reference.name!r}: {error}"]
+                ) from None
+            if reference.bootstrap:
+                # Its hub as first deployed (no spoke yet): no cycle, and the same role it exports.
+                references[reference.stack] = outputs_only(reference.stack, (), bootstrap=True)
+            elif reference.stack in requested:
+                references[reference.stack] = plan(reference.stack, (*readers, stack))["outputs"]
+            else:
+                references[reference.stack] = outputs_only(reference.stack, (*readers, stack))
+        return references, account
 
-    def outputs_only(stack: str, readers: tuple[str, ...]) -> dict[str, Any]:
+    def outputs_only(stack: str, readers: tuple[str, ...], *, bootstrap: bool = False) -> dict[str, Any]:
         # A stack that is only read: its outputs are what counts, the same for the same files.
         config = read_stack_config(project_dir, stack)
+        overrides = bootstrap_overrides(config) if bootstrap else {}
+        if overrides:
+            config = dataclasses.replace(config, values={**config.values, **overrides})
         references, _ = resolve(stack, config, readers)
         key = json.dumps(
             [str(config.main), config.values, references, config.main.read_text()], sort_keys=True
         )
         if key not in _READ_ONLY_OUTPUTS:
-            _READ_ONLY_OUTPUTS[key] = run_program(project_dir, stack, references).recording.outputs
+            _READ_ONLY_OUTPUTS[key] = run_program(
+                project_dir, stack, references, overrides=overrides
+            ).recording.outputs
         return _READ_ONLY_OUTPUTS[key]
 
     for stack in requested:
         plan(stack, ())
     return {stack: plans[stack] for stack in requested}
+
+
+def _check_settings(config: StackConfig) -> None:
+    from ..settings import SettingsError, load_settings
+
+    try:
+        load_settings(config.values, source=config.source, secret_keys=config.secret_keys)
+    except SettingsError as error:
+        raise StackFileError(config.source, error.problems) from None
 
 
 # Outputs of stacks that were run only to answer another stack's StackReference, by their inputs.

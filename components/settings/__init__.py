@@ -7,6 +7,7 @@ Each stack file section ``kubeboard:<section>`` maps to one model here. ``load_s
 from __future__ import annotations
 
 import copy
+import ipaddress
 import json
 import re
 from collections.abc import Collection, Mapping
@@ -22,6 +23,7 @@ from .cluster import ClusterSettings
 from .deploy_runner import DeployRunnerSettings
 from .edge import EdgeSettings
 from .errors import NAMESPACE, SettingsError, from_validation_error
+from .fleet import FleetRole, FleetSettings, HubPath
 from .gitops import GitOpsSettings
 from .log_alarms import LogAlarmsSettings
 from .log_reports import LogReportsSettings
@@ -76,6 +78,8 @@ class Settings(Model):
     views: ViewsSettings = ViewsSettings()
     # ERROR metric filters and alarms on the platform's log groups (`kubeboard:logAlarms`, O3).
     logAlarms: LogAlarmsSettings = LogAlarmsSettings()
+    # One Argo CD for several stacks' clusters (`kubeboard:fleet`); none unless the stack says so.
+    fleet: FleetSettings = FleetSettings()
 
     @model_validator(mode="after")
     def _fits_region(self) -> Self:
@@ -129,7 +133,8 @@ class Settings(Model):
                 "sso: {github: {clientId, clientSecret (secret), org, teams}, roles: {admins, developers}, "
                 "grafanaClientSecret, frontPageClientSecret (secrets)})"
             )
-        if self.observability.enabled and not self.gitops.enabled:
+        # A fleet's spoke runs no Argo CD: its UIs are the hub's to serve sign-in for (README: fleet).
+        if self.observability.enabled and not self.gitops.enabled and self.fleet.role is not FleetRole.SPOKE:
             raise ValueError(
                 "observability.enabled: Grafana signs in through dex, which runs in Argo CD; enable gitops"
             )
@@ -170,7 +175,7 @@ class Settings(Model):
     @model_validator(mode="after")
     def _views_have_their_sources(self) -> Self:
         if self.views.enabled:
-            if not self.gitops.enabled:
+            if not (self.gitops.enabled or self.fleet.role is FleetRole.SPOKE):
                 raise ValueError(
                     "views.enabled: the views are part of the platform chart, which gitops deploys"
                 )
@@ -210,6 +215,37 @@ class Settings(Model):
         problem = self.addons.strategy_problem(prometheus=self.observability.enabled)
         if problem is not None:
             raise ValueError(problem)
+        return self
+
+    @model_validator(mode="after")
+    def _fleet_fits_the_stack(self) -> Self:
+        fleet = self.fleet
+        if fleet.role is FleetRole.HUB and not self.gitops.enabled:
+            raise ValueError("fleet.role: a hub deploys the fleet with its Argo CD; enable kubeboard:gitops")
+        if fleet.role is FleetRole.SPOKE and self.gitops.enabled:
+            raise ValueError(
+                "gitops.enabled: a spoke is deployed by its hub's Argo CD (fleet.hubStack); turn gitops off"
+            )
+        network = fleet.hub_network
+        if network is None:
+            return self
+        own = ipaddress.IPv4Network(self.network.cidr)
+        endpoint = self.cluster.endpoint
+        for index, cidr in enumerate(network.cidrs):
+            block = ipaddress.IPv4Network(cidr)
+            if network.path is HubPath.PRIVATE and block.overlaps(own):
+                raise ValueError(
+                    f"fleet.hubNetwork.cidrs[{index}]: {cidr} overlaps this stack's VPC ({own}); "
+                    "a peered or routed hub VPC needs its own range"
+                )
+            if network.path is HubPath.ALLOW_LIST and not (
+                endpoint.public_access
+                and any(block.subnet_of(ipaddress.IPv4Network(c)) for c in endpoint.public_access_cidrs)
+            ):
+                raise ValueError(
+                    f"fleet.hubNetwork.cidrs[{index}]: {cidr} is not in cluster.endpoint.publicAccessCidrs; "
+                    "the hub could not reach this cluster's API"
+                )
         return self
 
     @property
@@ -304,6 +340,11 @@ def load_settings(
         raise SettingsError(source, secret_problems + from_validation_error(source, error).problems) from None
     if secret_problems:
         raise SettingsError(source, secret_problems)
+    try:
+        stack = source.removeprefix("Pulumi.").removesuffix(".yaml")
+        settings.fleet.check_stack(stack, settings.platform.account_stack)
+    except ValueError as error:
+        raise SettingsError(source, [f"{NAMESPACE}:{error}"]) from None
     return settings
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -1296,10 +1297,107 @@ passes(P, "a pre-release tag in prod", application("v2.0.0-rc.1"), "prod")
 passes(P, "a commit in prod", application("0a1b2c3d4e5f60718293a4b5c6d7e8f901234567"), "prod")
 passes(P, "main in dev", application("main"), "dev")
 
+_CHART = {"repoURL": "https://argoproj.github.io/argo-helm", "chart": "argocd-apps"}
+fails(
+    P,
+    "a chart version range in prod",
+    [res(APP, "root", {"spec": {"project": "p", "source": {**_CHART, "targetRevision": "2.*"}}})],
+    "prod",
+)
+passes(
+    P,
+    "an exact chart version in prod",
+    [res(APP, "root", {"spec": {"project": "p", "source": {**_CHART, "targetRevision": "2.0.5"}}})],
+    "prod",
+)
+
 P = "argocd-application-disallow-default-project"
 fails(P, "default project", application("v1.0.0", project="default"))
 fails(P, "no project", [res(APP, "root", {"spec": {"source": {"repoURL": "u", "targetRevision": "v1.0.0"}}})])
 passes(P, "own project", application("v1.0.0"))
+
+# --- Fleet --------------------------------------------------------------------------------------------
+_SECRET = "kubernetes:core/v1:Secret"
+
+
+def _cluster_secret(
+    config: dict[str, Any], server: str = "https://ABC.gr7.ap-northeast-2.eks.amazonaws.com"
+) -> list[dict[str, Any]]:
+    return [
+        res(
+            _SECRET,
+            "cluster-dev",
+            {
+                "metadata": {"name": "cluster-dev", "labels": {"argocd.argoproj.io/secret-type": "cluster"}},
+                "stringData": {"name": "dev", "server": server, "config": json.dumps(config)},
+            },
+        )
+    ]
+
+
+_IAM = {"awsAuthConfig": {"clusterName": "kubeboard-dev", "roleARN": "arn:aws:iam::111122223333:role/fleet"}}
+P = "argocd-cluster-secret-iam-auth"
+fails(P, "a bearer token", _cluster_secret({**_IAM, "bearerToken": "eyJhbGciOi"}), says="bearer token")
+fails(
+    P,
+    "a static client certificate",
+    _cluster_secret({"tlsClientConfig": {"certData": "c", "keyData": "k"}}),
+    says="awsAuthConfig",
+)
+passes(P, "IAM authentication", _cluster_secret(_IAM))
+passes(
+    P,
+    "the hub's own cluster",
+    _cluster_secret({"tlsClientConfig": {"insecure": False}}, "https://kubernetes.default.svc"),
+)
+
+
+def _apps(project: str, kind: str = "application") -> list[dict[str, Any]]:
+    appset = {"template": {"spec": {"project": project}}}
+    if kind == "release":
+        return [
+            res(
+                "kubernetes:helm.sh/v3:Release",
+                "apps",
+                {"chart": "argocd-apps", "values": {"applicationsets": {"a": appset}}},
+            )
+        ]
+    source = {"chart": "argocd-apps", "helm": {"valuesObject": {"applicationsets": {"a": appset}}}}
+    return [res(APP, "root", {"spec": {"project": "kubeboard-fleet", "source": source}})]
+
+
+P = "argocd-applicationset-platform-project"
+fails(P, "generated into default", _apps("default"), says="kubeboard-platform")
+fails(P, "a release generating into a team project", _apps("team", "release"))
+passes(P, "generated into the platform project", _apps("kubeboard-platform"))
+passes(P, "a release generating into the platform project", _apps("kubeboard-platform", "release"))
+
+
+def _wave_secret(wave: str, revision: str) -> list[dict[str, Any]]:
+    metadata = {
+        "name": "cluster-x",
+        "labels": {"argocd.argoproj.io/secret-type": "cluster", "kubeboard.io/wave": wave},
+        "annotations": {"kubeboard.io/target-revision": revision},
+    }
+    return [res(_SECRET, "cluster-x", {"metadata": metadata, "stringData": "[secret]"})]
+
+
+def _team_app(prod: str) -> list[dict[str, Any]]:
+    element = {"app": "orders", "revisions": {"dev": "main", "prod": prod}}
+    appset = {
+        "generators": [{"matrix": {"generators": [{"clusters": {}}, {"list": {"elements": [element]}}]}}],
+        "template": {"spec": {"project": "kubeboard-platform"}},
+    }
+    source = {"chart": "argocd-apps", "helm": {"valuesObject": {"applicationsets": {"teams": appset}}}}
+    return [res(APP, "root", {"spec": {"project": "kubeboard-fleet", "source": source}})]
+
+
+P = "argocd-fleet-prod-wave-promoted-revision"
+fails(P, "a prod-wave cluster on main", _wave_secret("prod", "main"), says="'main'")
+fails(P, "a team application's prod revision on a branch", _team_app("release"), says="orders")
+passes(P, "a prod-wave cluster on a tag", _wave_secret("prod", "v1.2.0"))
+passes(P, "a dev-wave cluster on main", _wave_secret("dev", "main"))
+passes(P, "a team application's prod revision on a tag", _team_app("v2.3.0"))
 
 # --- Second forms of the same input -----------------------------------------------------------------
 # Each policy reads inputs that can be written more than one way; every way gets a violating and a
