@@ -22,10 +22,9 @@ from hypothesis import strategies as st
 from moto import mock_aws
 from moto.core.responses import ActionResult
 from moto.ecr.responses import ECRResponse
-
-from lambdas.scan_findings import handler
-from lambdas.scan_findings.config import ConfigurationError, load_config
-from lambdas.scan_findings.events import MalformedEvent, ScanType, parse_event
+from scan_findings import handler
+from scan_findings.config import ConfigurationError, load_config
+from scan_findings.events import MalformedEvent, ScanType, parse_event
 
 DATA = Path(__file__).parent.parent / "data" / "scan_findings"
 REGION = "us-east-1"
