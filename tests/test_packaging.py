@@ -223,3 +223,25 @@ def test_policy_pack_refuses_a_directory_holding_another_pack(tmp_path: Path) ->
     assert (tmp_path / "PulumiPolicy.yaml").read_text() == "description: someone else's pack\n"
     assert main(["policy-pack", str(tmp_path / "fresh")]) == 0
     assert main(["policy-pack", str(tmp_path / "fresh")]) == 0  # its own pack is rewritten in place
+
+
+def test_lambda_archives_from_the_wheel_equal_the_checkouts(installed: Path, tmp_path: Path) -> None:
+    from kubeboard_infra.lambda_package import lambda_package
+
+    script = (
+        "from kubeboard_infra.lambda_package import lambda_package\n"
+        "for name in ('scan_findings', 'log_report'):\n"
+        "    package = lambda_package(name)\n"
+        "    print(name, package.sha256(), len(package.files))\n"
+    )
+    result = subprocess.run(
+        [installed / "bin" / "python", "-c", script], cwd=tmp_path, env=_clean_env(), check=False,
+        capture_output=True, text=True, timeout=600,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert len(lines) == 2
+    for line in lines:
+        name, digest, count = line.split()
+        package = lambda_package(name)  # same files at the same archive paths, same bytes
+        assert (digest, int(count)) == (package.sha256(), len(package.files))
