@@ -15,13 +15,14 @@ import boto3
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from moto import mock_aws
+
 from log_report import aggregate as aggregate_module
 from log_report import handler as handler_module
 from log_report.aggregate import OTHER_SIGNATURE, aggregate
 from log_report.handler import lambda_handler, report_keys
 from log_report.reader import TruncatedObjectError, iter_line_batches
 from log_report.signature import signature
-from moto import mock_aws
 
 RAW = "kubeboard-dev-error-logs-raw"
 PROCESSED = "kubeboard-dev-error-logs-processed"

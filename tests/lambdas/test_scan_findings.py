@@ -22,6 +22,7 @@ from hypothesis import strategies as st
 from moto import mock_aws
 from moto.core.responses import ActionResult
 from moto.ecr.responses import ECRResponse
+
 from scan_findings import handler
 from scan_findings.config import ConfigurationError, load_config
 from scan_findings.events import MalformedEvent, ScanType, parse_event

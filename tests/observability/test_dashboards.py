@@ -9,10 +9,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from scan_findings import config as scan_config
-from scan_findings import metrics as scan_metrics
 
 from kubeboard_infra.observability import grafana, rule_files
+from scan_findings import config as scan_config
+from scan_findings import metrics as scan_metrics
 
 DASHBOARD_DIR = Path(__file__).resolve().parents[2] / "components" / "observability" / "dashboards"
 DASHBOARDS = grafana.dashboards()
