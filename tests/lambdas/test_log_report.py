@@ -154,7 +154,7 @@ def test_the_real_limits_one_mib_reads_four_mib_steps_one_mib_lines(monkeypatch:
     import os
     import zlib
 
-    from lambdas.log_report import reader
+    from log_report import reader
 
     steps: list[int] = []
     real = zlib.decompressobj
@@ -183,7 +183,7 @@ def test_the_real_limits_one_mib_reads_four_mib_steps_one_mib_lines(monkeypatch:
 
 
 def test_one_zero_byte_is_padding_and_data_after_padding_is_corrupt() -> None:
-    from lambdas.log_report.reader import CorruptExport
+    from log_report.reader import CorruptExport
 
     assert all_lines(gzip.compress(b"a\n") + b"\0") == [b"a"]
     with pytest.raises(CorruptExport, match="data follows the zero padding"):
@@ -191,7 +191,7 @@ def test_one_zero_byte_is_padding_and_data_after_padding_is_corrupt() -> None:
 
 
 def test_signatures_keep_512_characters_of_at_most_2048_of_the_first_line() -> None:
-    from lambdas.log_report.signature import signature_input
+    from log_report.signature import signature_input
 
     assert signature("E" * 512) == "E" * 512
     assert signature("E" * 513) == "E" * 512
@@ -221,7 +221,7 @@ def _report(groups: int) -> dict[str, Any]:
 
 @pytest.mark.parametrize(("groups", "note"), [(500, None), (501, "1 smaller groups are in the JSON report.")])
 def test_the_page_shows_the_500_largest_groups(groups: int, note: str | None) -> None:
-    from lambdas.log_report.render import render_html
+    from log_report.render import render_html
 
     page = render_html(_report(groups))
     assert page.count("<code>sample-") == 500
