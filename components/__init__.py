@@ -81,6 +81,16 @@ _EXPORTS: dict[str, str] = {
     "ReportReader": ".report_reader",
     "ReportReaderArgs": ".report_reader",
     "Environment": ".settings.types",
+    # A fleet: one hub's Argo CD deploying to the spoke environments' clusters.
+    "Bridge": ".fleet.bridge",
+    "FleetHub": ".fleet",
+    "FleetHubAccess": ".fleet",
+    "FleetHubAccessArgs": ".fleet.hub",
+    "FleetHubArgs": ".fleet.hub",
+    "FleetSpoke": ".fleet",
+    "FleetSpokeArgs": ".fleet.spoke",
+    "HubNetwork": ".fleet.bridge",
+    "OwnCluster": ".fleet.hub",
     # In-cluster add-ons: the contract every add-on fills and the component that installs one.
     "AddOnDependencyError": ".addons",
     "AddOnSpec": ".addons",
@@ -109,6 +119,7 @@ __all__ = [
     "AddOnDependencyError",
     "AddOnSpec",
     "AddOnSwitch",
+    "Bridge",
     "Cluster",
     "ClusterArgs",
     "ClusterCreator",
@@ -125,6 +136,12 @@ __all__ = [
     "ErrorLogAlarms",
     "ErrorLogAlarmsArgs",
     "ExporterArgs",
+    "FleetHub",
+    "FleetHubAccess",
+    "FleetHubAccessArgs",
+    "FleetHubArgs",
+    "FleetSpoke",
+    "FleetSpokeArgs",
     "GitHubDelivery",
     "GitHubDeliveryArgs",
     "GitOps",
@@ -134,6 +151,7 @@ __all__ = [
     "GuardDutyArgs",
     "HelmAddOn",
     "HelmAddOnArgs",
+    "HubNetwork",
     "HumanRoles",
     "HumanRolesArgs",
     "IdentityCenterArgs",
@@ -152,6 +170,7 @@ __all__ = [
     "Observability",
     "ObservabilityArgs",
     "OidcArgs",
+    "OwnCluster",
     "Platform",
     "ReadSource",
     "ReadSourceArgs",
@@ -208,6 +227,10 @@ if TYPE_CHECKING:  # the same names, eagerly, for type checkers and IDEs
     from .deploy_roles import DeployEnvironmentArgs, DeployRoles, DeployRolesArgs
     from .deploy_runner import DeployRunner, DeployRunnerArgs
     from .edge import Edge, EdgeArgs, IngressContract, IngressValuesShape
+    from .fleet import FleetHub, FleetHubAccess, FleetSpoke
+    from .fleet.bridge import Bridge, HubNetwork
+    from .fleet.hub import FleetHubAccessArgs, FleetHubArgs, OwnCluster
+    from .fleet.spoke import FleetSpokeArgs
     from .github_oidc import DeliveryRepositoryArgs, GitHubDelivery, GitHubDeliveryArgs
     from .gitops import GitOps, GitOpsArgs
     from .guardduty import GuardDuty, GuardDutyArgs

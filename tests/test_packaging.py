@@ -211,6 +211,8 @@ def test_all_lists_exactly_the_lazy_exports() -> None:
 
     assert sorted(kubeboard_infra.__all__) == sorted(kubeboard_infra._EXPORTS)
     assert set(COMPONENTS) <= set(kubeboard_infra.__all__)
+    # The fleet's components, built only by a fleet's stacks (tests/test_fleet.py plans those).
+    assert {"FleetHub", "FleetHubAccess", "FleetSpoke"} <= set(kubeboard_infra.__all__)
     with pytest.raises(AttributeError, match="NoSuchComponent"):
         _ = kubeboard_infra.NoSuchComponent
 
