@@ -1,12 +1,13 @@
-"""Discover the subpackages of components/ and policy/ under their import names.
+"""Discover the subpackages of components/, lambdas/ and policy/ under their import names.
 
-pyproject.toml maps `kubeboard_infra` to components/ and `kubeboard_policy` to policy/; setuptools'
-own discovery would name them by folder, so the list is computed here.
+pyproject.toml maps `kubeboard_infra` to components/, `kubeboard_infra.lambdas` to lambdas/ and
+`kubeboard_policy` to policy/; setuptools' own discovery would name them by folder, so the list is
+computed here.
 """
 
 from setuptools import find_packages, setup
 
-ROOTS = {"kubeboard_infra": "components", "kubeboard_policy": "policy"}
+ROOTS = {"kubeboard_infra": "components", "kubeboard_infra.lambdas": "lambdas", "kubeboard_policy": "policy"}
 
 packages = []
 for name, folder in ROOTS.items():

@@ -122,17 +122,17 @@ def generate_long(path: Path, count: int, line_kb: int, seed: int = 7) -> int:
 def _measure(mode: str, path: str) -> None:
     import resource
 
-    sys.path.insert(0, str(ROOT))
-    from lambdas.log_report.reader import LineTooLong, iter_line_batches
+    sys.path.insert(0, str(ROOT / "lambdas"))  # imported by its Lambda runtime name
+    from log_report.reader import LineTooLong, iter_line_batches
 
     if mode == "report":
         # The Lambda's own imports (boto3, Powertools) belong to its footprint.
         from datetime import UTC, datetime
 
-        from lambdas.log_report import handler  # noqa: F401
-        from lambdas.log_report.aggregate import aggregate
-        from lambdas.log_report.render import render_html
-        from lambdas.log_report.report import build_report
+        from log_report import handler  # noqa: F401
+        from log_report.aggregate import aggregate
+        from log_report.render import render_html
+        from log_report.report import build_report
 
     start, cpu_start = time.perf_counter(), time.process_time()
     with open(path, "rb") as body:

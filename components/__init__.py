@@ -2,21 +2,129 @@
 
 Import the components into your own stack and pass them typed arguments::
 
-    from kubeboard_infra import Network
+    from kubeboard_infra import ImageScanAlerts, ImageScanAlertsArgs, Network, NetworkArgs
+
+Every component, its argument types, the enums they take and the contracts between components are
+exported here. They load on first use, so ``import kubeboard_infra`` stays light: it imports neither
+Pulumi's providers nor pydantic (the typed stack settings) until a component is asked for.
 """
 
-from .account import Account, AccountArgs
-from .deploy_roles import DeployEnvironmentArgs, DeployRoles, DeployRolesArgs
-from .deploy_runner import DeployRunner, DeployRunnerArgs
-from .edge import Edge, EdgeArgs, IngressContract, IngressValuesShape
-from .github_oidc import DeliveryRepositoryArgs, GitHubDelivery, GitHubDeliveryArgs
-from .network import Network, NetworkArgs
-from .platform import Platform
+from __future__ import annotations
 
+import importlib
+from typing import TYPE_CHECKING, Any
+
+# Exported name -> the module (relative to this package) that defines it.
+_EXPORTS: dict[str, str] = {
+    # The two stacks' roots.
+    "Account": ".account",
+    "AccountArgs": ".account",
+    "AccountDeliveryArgs": ".account",
+    "AccountDeployArgs": ".account",
+    "AccountGuardDutyArgs": ".account",
+    "AccountLogAlarmsArgs": ".account",
+    "AccountRegistryArgs": ".account",
+    "AccountScanningArgs": ".account",
+    "DeliveryTeamArgs": ".account",
+    "Platform": ".platform",
+    # Account-level components.
+    "DeployEnvironmentArgs": ".deploy_roles",
+    "DeployRoles": ".deploy_roles",
+    "DeployRolesArgs": ".deploy_roles",
+    "DeployRunner": ".deploy_runner",
+    "DeployRunnerArgs": ".deploy_runner",
+    "DeliveryRepositoryArgs": ".github_oidc",
+    "GitHubDelivery": ".github_oidc",
+    "GitHubDeliveryArgs": ".github_oidc",
+    "ErrorLogAlarms": ".log_alarms",
+    "ErrorLogAlarmsArgs": ".log_alarms",
+    "WatchedLogGroup": ".log_alarms",
+    "GuardDuty": ".guardduty",
+    "GuardDutyArgs": ".guardduty",
+    "HumanRoles": ".human_roles",
+    "HumanRolesArgs": ".human_roles",
+    "IdentityCenterArgs": ".human_roles",
+    "OidcArgs": ".human_roles",
+    "SamlArgs": ".human_roles",
+    "ImageScanAlerts": ".image_scan_alerts",
+    "ImageScanAlertsArgs": ".image_scan_alerts",
+    "Registry": ".registry",
+    "RegistryArgs": ".registry",
+    "RepositoryArgs": ".registry",
+    # Environment components.
+    "Network": ".network",
+    "NetworkArgs": ".network",
+    "NatGatewayStrategy": ".settings.network",
+    "AccessArgs": ".cluster",
+    "Cluster": ".cluster",
+    "ClusterArgs": ".cluster",
+    "ClusterCreator": ".cluster",
+    "NodeGroupArgs": ".node_groups",
+    "TaintArgs": ".node_groups",
+    "Edge": ".edge",
+    "EdgeArgs": ".edge",
+    "IngressContract": ".edge",
+    "IngressValuesShape": ".edge",
+    "AccessPointArgs": ".shared_storage",
+    "SharedStorage": ".shared_storage",
+    "SharedStorageArgs": ".shared_storage",
+    "GrafanaSignIn": ".observability.component",
+    "Observability": ".observability",
+    "ObservabilityArgs": ".observability",
+    "GitOps": ".gitops",
+    "GitOpsArgs": ".gitops",
+    "ExporterArgs": ".log_reports",
+    "LogReports": ".log_reports",
+    "LogReportsArgs": ".log_reports",
+    "ReadSource": ".report_reader",
+    "ReadSourceArgs": ".report_reader",
+    "ReportReader": ".report_reader",
+    "ReportReaderArgs": ".report_reader",
+    "Environment": ".settings.types",
+    # A fleet: one hub's Argo CD deploying to the spoke environments' clusters.
+    "Bridge": ".fleet.bridge",
+    "FleetHub": ".fleet",
+    "FleetHubAccess": ".fleet",
+    "FleetHubAccessArgs": ".fleet.hub",
+    "FleetHubArgs": ".fleet.hub",
+    "FleetSpoke": ".fleet",
+    "FleetSpokeArgs": ".fleet.spoke",
+    "HubNetwork": ".fleet.bridge",
+    "OwnCluster": ".fleet.hub",
+    # In-cluster add-ons: the contract every add-on fills and the component that installs one.
+    "AddOnDependencyError": ".addons",
+    "AddOnSpec": ".addons",
+    "AddOnSwitch": ".addons",
+    "HelmAddOn": ".addons",
+    "HelmAddOnArgs": ".addons",
+    "IrsaSpec": ".addons",
+    "install_addons": ".addons",
+    # Lambda archives built from the shipped sources.
+    "LambdaPackageError": ".lambda_package",
+    "lambda_archive": ".lambda_package",
+}
+
+# Written out (not computed) so linters and type checkers see it; a test keeps it equal to _EXPORTS.
 __all__ = [
+    "AccessArgs",
+    "AccessPointArgs",
     "Account",
     "AccountArgs",
+    "AccountDeliveryArgs",
+    "AccountDeployArgs",
+    "AccountGuardDutyArgs",
+    "AccountLogAlarmsArgs",
+    "AccountRegistryArgs",
+    "AccountScanningArgs",
+    "AddOnDependencyError",
+    "AddOnSpec",
+    "AddOnSwitch",
+    "Bridge",
+    "Cluster",
+    "ClusterArgs",
+    "ClusterCreator",
     "DeliveryRepositoryArgs",
+    "DeliveryTeamArgs",
     "DeployEnvironmentArgs",
     "DeployRoles",
     "DeployRolesArgs",
@@ -24,11 +132,120 @@ __all__ = [
     "DeployRunnerArgs",
     "Edge",
     "EdgeArgs",
+    "Environment",
+    "ErrorLogAlarms",
+    "ErrorLogAlarmsArgs",
+    "ExporterArgs",
+    "FleetHub",
+    "FleetHubAccess",
+    "FleetHubAccessArgs",
+    "FleetHubArgs",
+    "FleetSpoke",
+    "FleetSpokeArgs",
     "GitHubDelivery",
     "GitHubDeliveryArgs",
+    "GitOps",
+    "GitOpsArgs",
+    "GrafanaSignIn",
+    "GuardDuty",
+    "GuardDutyArgs",
+    "HelmAddOn",
+    "HelmAddOnArgs",
+    "HubNetwork",
+    "HumanRoles",
+    "HumanRolesArgs",
+    "IdentityCenterArgs",
+    "ImageScanAlerts",
+    "ImageScanAlertsArgs",
     "IngressContract",
     "IngressValuesShape",
+    "IrsaSpec",
+    "LambdaPackageError",
+    "LogReports",
+    "LogReportsArgs",
+    "NatGatewayStrategy",
     "Network",
     "NetworkArgs",
+    "NodeGroupArgs",
+    "Observability",
+    "ObservabilityArgs",
+    "OidcArgs",
+    "OwnCluster",
     "Platform",
+    "ReadSource",
+    "ReadSourceArgs",
+    "Registry",
+    "RegistryArgs",
+    "ReportReader",
+    "ReportReaderArgs",
+    "RepositoryArgs",
+    "SamlArgs",
+    "SharedStorage",
+    "SharedStorageArgs",
+    "TaintArgs",
+    "WatchedLogGroup",
+    "install_addons",
+    "lambda_archive",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(module, __name__), name)
+    globals()[name] = value  # later look-ups skip this function
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))
+
+
+if TYPE_CHECKING:  # the same names, eagerly, for type checkers and IDEs
+    from .account import (
+        Account,
+        AccountArgs,
+        AccountDeliveryArgs,
+        AccountDeployArgs,
+        AccountGuardDutyArgs,
+        AccountLogAlarmsArgs,
+        AccountRegistryArgs,
+        AccountScanningArgs,
+        DeliveryTeamArgs,
+    )
+    from .addons import (
+        AddOnDependencyError,
+        AddOnSpec,
+        AddOnSwitch,
+        HelmAddOn,
+        HelmAddOnArgs,
+        IrsaSpec,
+        install_addons,
+    )
+    from .cluster import AccessArgs, Cluster, ClusterArgs, ClusterCreator
+    from .deploy_roles import DeployEnvironmentArgs, DeployRoles, DeployRolesArgs
+    from .deploy_runner import DeployRunner, DeployRunnerArgs
+    from .edge import Edge, EdgeArgs, IngressContract, IngressValuesShape
+    from .fleet import FleetHub, FleetHubAccess, FleetSpoke
+    from .fleet.bridge import Bridge, HubNetwork
+    from .fleet.hub import FleetHubAccessArgs, FleetHubArgs, OwnCluster
+    from .fleet.spoke import FleetSpokeArgs
+    from .github_oidc import DeliveryRepositoryArgs, GitHubDelivery, GitHubDeliveryArgs
+    from .gitops import GitOps, GitOpsArgs
+    from .guardduty import GuardDuty, GuardDutyArgs
+    from .human_roles import HumanRoles, HumanRolesArgs, IdentityCenterArgs, OidcArgs, SamlArgs
+    from .image_scan_alerts import ImageScanAlerts, ImageScanAlertsArgs
+    from .lambda_package import LambdaPackageError, lambda_archive
+    from .log_alarms import ErrorLogAlarms, ErrorLogAlarmsArgs, WatchedLogGroup
+    from .log_reports import ExporterArgs, LogReports, LogReportsArgs
+    from .network import Network, NetworkArgs
+    from .node_groups import NodeGroupArgs, TaintArgs
+    from .observability import Observability, ObservabilityArgs
+    from .observability.component import GrafanaSignIn
+    from .platform import Platform
+    from .registry import Registry, RegistryArgs, RepositoryArgs
+    from .report_reader import ReadSource, ReadSourceArgs, ReportReader, ReportReaderArgs
+    from .settings.network import NatGatewayStrategy
+    from .settings.types import Environment
+    from .shared_storage import AccessPointArgs, SharedStorage, SharedStorageArgs

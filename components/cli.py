@@ -5,6 +5,8 @@ under Pulumi's mock runtime, evaluates the policy pack and writes ``plan.json`` 
 Several stacks (``kubeboard plan shared dev prod``) are planned together and checked for physical
 names or singletons that two of them would both create in one account and region.
 ``kubeboard check <plan.json>`` evaluates the same policies on a plan produced elsewhere.
+``kubeboard policy-pack DIR`` writes a policy-pack directory for ``pulumi preview --policy-pack DIR``
+that runs the pack installed with this command (no repository checkout needed).
 Exit codes: 0 no mandatory policy fails, 1 one does, 2 the configuration is wrong (including inputs a
 provider would reject, names or sizes over an AWS limit, stacks that collide, or a file that is not a
 plan; plan.json and report.md list them).
@@ -46,7 +48,26 @@ def _parser() -> argparse.ArgumentParser:
     check = commands.add_parser("check", help="evaluate the policy pack on an existing plan.json")
     check.add_argument("plan_file", type=Path, metavar="plan.json", help="a plan written by `kubeboard plan`")
     check.add_argument("--stack", help="judge as this stack (default: the plan's own `stack`)")
+    pack = commands.add_parser(
+        "policy-pack", help="write a policy-pack directory served from this installation"
+    )
+    pack.add_argument("directory", type=Path, help="where PulumiPolicy.yaml, __main__.py and config/ go")
     return parser
+
+
+def policy_pack_command(args: argparse.Namespace) -> int:
+    from kubeboard_policy.pack_dir import PackDirError, write_pack
+
+    try:
+        written = write_pack(args.directory)
+    except (PackDirError, OSError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return EXIT_CONFIG
+    print(f"policy pack written to {args.directory}: {len(written)} files")
+    print(
+        f"use: pulumi preview --policy-pack {args.directory} --policy-pack-config {args.directory}/config/<stack>.json"
+    )
+    return EXIT_OK
 
 
 def _load_base(path: Path) -> dict[str, Any]:
@@ -172,6 +193,8 @@ def main(argv: list[str] | None = None) -> int:
         return plan_command(args)
     if args.command == "check":
         return check_command(args)
+    if args.command == "policy-pack":
+        return policy_pack_command(args)
     return EXIT_CONFIG  # argparse rejects unknown commands before this
 
 

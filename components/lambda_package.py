@@ -1,15 +1,19 @@
 """Build a Lambda deployment archive from `lambdas/<name>/`: its package plus its pinned requirements.
 
-The requirements file is the function's lock: every line is `name==version`, installed with `--no-deps` as
-manylinux2014 aarch64 wheels for CPython 3.12 (the functions run on python3.12 / arm64), whatever machine
-runs the program. The installed tree is cached under `build/lambda-deps/<sha256>/`, keyed by the content of
-requirements.txt and the target platform, so a second `pulumi up` neither reinstalls nor changes the asset.
+The sources ship in the wheel as package `kubeboard_infra.lambdas` (the repository's lambdas/ folder), so an
+installed distribution builds the same archives as a checkout. The requirements file is the function's lock:
+every line is `name==version`, installed with `--no-deps` as manylinux2014 aarch64 wheels for CPython 3.12
+(the functions run on python3.12 / arm64), whatever machine runs the program. The installed tree is cached
+under `<cache dir>/lambda-deps/<sha256>/` (see `cache_dir`), keyed by the content of requirements.txt and the
+target platform, so a second `pulumi up` neither reinstalls nor changes the asset; the cache is never written
+next to the installed files.
 The archive lists its files sorted and skips byte-code, so the same sources give the same archive.
 """
 
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 import shutil
 import subprocess
@@ -17,13 +21,13 @@ import sys
 import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from importlib import resources
 from pathlib import Path
 
 import pulumi
 
-REPOSITORY_ROOT = Path(__file__).resolve().parent.parent
-LAMBDAS_DIR = REPOSITORY_ROOT / "lambdas"
-BUILD_DIR = REPOSITORY_ROOT / "build" / "lambda-deps"
+# Overrides the cache location (CI caches it between runs; a read-only home can point it elsewhere).
+CACHE_DIR_VARIABLE = "KUBEBOARD_CACHE_DIR"
 
 # The Lambda target: runtime python3.12 on arm64 (Graviton).
 RUNTIME = "python3.12"
@@ -51,6 +55,28 @@ class LambdaPackageError(Exception):
     """The function's sources or requirements cannot be turned into an archive."""
 
 
+def sources_dir() -> Path:
+    """The folder holding one package per function, wherever `kubeboard_infra` is installed."""
+    # A regular package on disk (wheel or editable install): its resources are plain files.
+    return Path(str(resources.files("kubeboard_infra.lambdas")))
+
+
+def cache_dir() -> Path:
+    """`$KUBEBOARD_CACHE_DIR`, else `$XDG_CACHE_HOME/kubeboard`, else `~/.cache/kubeboard`."""
+    explicit = os.environ.get(CACHE_DIR_VARIABLE)
+    if explicit:
+        return Path(explicit).expanduser()
+    xdg = os.environ.get("XDG_CACHE_HOME")
+    # The XDG spec ignores a relative XDG_CACHE_HOME.
+    base = Path(xdg) if xdg and Path(xdg).is_absolute() else Path.home() / ".cache"
+    return base / "kubeboard"
+
+
+def deps_cache_dir() -> Path:
+    """Where installed requirements are cached, one tree per requirements digest."""
+    return cache_dir() / "lambda-deps"
+
+
 def _run_pip(args: Sequence[str]) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", "pip", *args], capture_output=True, text=True, check=False)
 
@@ -76,10 +102,11 @@ def requirements_key(requirements: Path) -> str:
 
 
 def install_requirements(
-    requirements: Path, build_dir: Path = BUILD_DIR, installer: Installer = _run_pip
+    requirements: Path, build_dir: Path | None = None, installer: Installer = _run_pip
 ) -> Path:
     """Return the directory holding the installed requirements, installing them on a cache miss."""
     pins = pinned_requirements(requirements)
+    build_dir = build_dir if build_dir is not None else deps_cache_dir()
     target = build_dir / requirements_key(requirements)
     if (target / _COMPLETE_MARKER).is_file():
         return target
@@ -173,12 +200,12 @@ class LambdaPackage:
 def lambda_package(
     name: str,
     *,
-    lambdas_dir: Path = LAMBDAS_DIR,
-    build_dir: Path = BUILD_DIR,
+    lambdas_dir: Path | None = None,
+    build_dir: Path | None = None,
     installer: Installer = _run_pip,
 ) -> LambdaPackage:
     """Collect `lambdas/<name>/` (as package `<name>/`) and its installed requirements (at the root)."""
-    source = lambdas_dir / name
+    source = (lambdas_dir if lambdas_dir is not None else sources_dir()) / name
     if not (source / "__init__.py").is_file():
         raise LambdaPackageError(f"{source}: not a Lambda package (no __init__.py)")
     requirements = source / "requirements.txt"
@@ -195,8 +222,8 @@ def lambda_package(
 def lambda_archive(
     name: str,
     *,
-    lambdas_dir: Path = LAMBDAS_DIR,
-    build_dir: Path = BUILD_DIR,
+    lambdas_dir: Path | None = None,
+    build_dir: Path | None = None,
     installer: Installer = _run_pip,
 ) -> pulumi.AssetArchive:
     """The deployment archive of `lambdas/<name>/` (handler `<name>.handler.lambda_handler`)."""

@@ -11,12 +11,14 @@ import pulumi
 import pytest
 
 from components.lambda_package import (
-    LAMBDAS_DIR,
     LambdaPackage,
     LambdaPackageError,
+    cache_dir,
+    deps_cache_dir,
     lambda_archive,
     lambda_package,
     requirements_key,
+    sources_dir,
 )
 
 
@@ -163,4 +165,33 @@ def test_scan_findings_lambda_requirements_are_a_complete_lock(tmp_path: Path) -
     names = set(package.files)
     assert {"scan_findings/handler.py", "aws_lambda_powertools/__init__.py", "jmespath/__init__.py"} <= names
     assert not any(name.startswith("scan_findings/tests") for name in names)
-    assert (LAMBDAS_DIR / "scan_findings" / "requirements.txt").is_file()
+    assert (sources_dir() / "scan_findings" / "requirements.txt").is_file()
+
+
+def test_cache_dir_is_the_override_then_xdg_then_home(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    monkeypatch.delenv("KUBEBOARD_CACHE_DIR", raising=False)
+    monkeypatch.delenv("XDG_CACHE_HOME", raising=False)
+    assert cache_dir() == tmp_path / "home" / ".cache" / "kubeboard"
+    monkeypatch.setenv("XDG_CACHE_HOME", "relative/ignored")
+    assert cache_dir() == tmp_path / "home" / ".cache" / "kubeboard"
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    assert cache_dir() == tmp_path / "xdg" / "kubeboard"
+    monkeypatch.setenv("KUBEBOARD_CACHE_DIR", str(tmp_path / "explicit"))
+    assert cache_dir() == tmp_path / "explicit"
+    assert deps_cache_dir() == tmp_path / "explicit" / "lambda-deps"
+
+
+def test_default_build_caches_in_the_cache_dir_not_beside_the_sources(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("KUBEBOARD_CACHE_DIR", str(tmp_path / "cache"))
+    before = sorted(p.name for p in sources_dir().parent.iterdir())
+    package = lambda_package("log_report", installer=FakePip())
+    [tree] = (tmp_path / "cache" / "lambda-deps").iterdir()
+    assert (tree / ".complete").is_file()
+    dependency = package.files["aws_lambda_powertools/__init__.py"]
+    assert dependency.is_relative_to(tmp_path / "cache")
+    assert sorted(p.name for p in sources_dir().parent.iterdir()) == before

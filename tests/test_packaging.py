@@ -2,18 +2,28 @@
 
 from __future__ import annotations
 
+import json
+import os
 import shutil
 import subprocess
 import sys
+import sysconfig
 import zipfile
 from pathlib import Path
 
 import pytest
+import yaml
 
 from .conftest import PROJECT_DIR
 
-SHIPPED = {"components": "kubeboard_infra", "policy": "kubeboard_policy"}
-SUFFIXES = {".py", ".json", ".yaml", ".txt"}
+SHIPPED = {
+    "components": "kubeboard_infra",
+    "lambdas": "kubeboard_infra/lambdas",
+    "policy": "kubeboard_policy",
+}
+# Kept in the repository only: it names the checkout's ../.venv (an installation writes its own).
+NOT_SHIPPED = {"kubeboard_policy/PulumiPolicy.yaml"}
+SUFFIXES = {".py", ".json", ".yaml", ".txt", ".typed"}
 # What the build reads. It builds from a copy: setuptools writes build/ and *.egg-info next to its
 # sources, and two test workers building from the same tree at once break each other's build.
 BUILD_INPUTS = ("pyproject.toml", "setup.py", "README.md", *SHIPPED)
@@ -63,7 +73,10 @@ def test_every_source_and_data_file_is_in_the_wheel(wheel_files: set[str]) -> No
         for path in (PROJECT_DIR / folder).rglob("*")
         if path.suffix in SUFFIXES and "__pycache__" not in path.parts
     }
-    assert expected - wheel_files == set()
+    assert expected - NOT_SHIPPED - wheel_files == set()
+    assert "kubeboard_infra/lambdas/scan_findings/handler.py" in expected
+    assert {"kubeboard_infra/py.typed", "kubeboard_policy/py.typed"} <= wheel_files
+    assert NOT_SHIPPED & wheel_files == set()
 
 
 def test_console_script_is_declared(wheel: Path) -> None:
@@ -71,3 +84,166 @@ def test_console_script_is_declared(wheel: Path) -> None:
         [entry_points] = [name for name in archive.namelist() if name.endswith("entry_points.txt")]
         text = archive.read(entry_points).decode()
     assert "kubeboard = kubeboard_infra.cli:main" in text
+
+
+# A stack of the user's own, outside the repository: it imports every component from the installed
+# package (not by module path) and builds the account stack and an environment from them.
+USER_PROGRAM = """\
+import sys
+
+from kubeboard_infra import *  # noqa: F403  every name in __all__ resolves from the wheel
+import kubeboard_infra as kb
+import pulumi
+from kubeboard_infra.settings import AccountSettings, current_settings
+
+assert kb.__file__.startswith(sys.prefix), kb.__file__
+settings = current_settings()
+if isinstance(settings, AccountSettings):  # ImageScanAlerts with its default code among them
+    stack = kb.Account("kubeboard", settings.to_args())
+else:  # LogReports with its default code among them
+    stack = kb.Platform("kubeboard", settings)
+for name, value in stack.outputs.items():
+    pulumi.export(name, value)
+"""
+# The components a user builds, each recorded as its own type in the plan.
+COMPONENTS = (
+    "Account", "Cluster", "DeployRoles", "DeployRunner", "Edge", "ErrorLogAlarms", "GitHubDelivery",
+    "GitOps", "GuardDuty", "HelmAddOn", "HumanRoles", "ImageScanAlerts", "LogReports", "Network",
+    "Observability", "Platform", "Registry", "ReportReader", "SharedStorage",
+)  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def installed(wheel: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A fresh virtualenv outside the repository holding the built wheel (not editable).
+
+    The wheel's dependencies come from this test environment through a path file, so the test
+    needs no network and stays fast; the kubeboard packages themselves come only from the wheel.
+    """
+    env = tmp_path_factory.mktemp("fresh") / "venv"
+    subprocess.run([sys._base_executable, "-m", "venv", "--without-pip", str(env)], check=True, timeout=120)
+    python = env / "bin" / "python"
+    site = subprocess.run(
+        [python, "-c", "import sysconfig; print(sysconfig.get_path('purelib'))"],
+        check=True, capture_output=True, text=True,
+    ).stdout.strip()  # fmt: skip
+    (Path(site) / "test-dependencies.pth").write_text(sysconfig.get_path("purelib") + "\n")
+    subprocess.run(
+        [sys.executable, "-m", "pip", "--python", str(python), "install", "--no-deps", "--no-index", "-q", str(wheel)],
+        check=True, capture_output=True, timeout=300,
+    )  # fmt: skip
+    return env
+
+
+def _clean_env() -> dict[str, str]:
+    # Nothing of the repository on the path: the program sees only what the wheel installed.
+    return {key: value for key, value in os.environ.items() if key not in {"PYTHONPATH", "VIRTUAL_ENV"}}
+
+
+def test_import_is_light_and_every_export_resolves(installed: Path, tmp_path: Path) -> None:
+    script = (
+        "import sys, kubeboard_infra as kb\n"
+        "assert 'pydantic' not in sys.modules and 'pulumi_aws' not in sys.modules\n"
+        "assert kb.__file__.startswith(sys.prefix), kb.__file__\n"
+        "missing = [name for name in kb.__all__ if getattr(kb, name, None) is None]\n"
+        "print(len(kb.__all__), missing)\n"
+    )
+    result = subprocess.run(
+        [installed / "bin" / "python", "-c", script], cwd=tmp_path, env=_clean_env(), check=False,
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    count, missing = result.stdout.split(" ", 1)
+    assert int(count) >= len(COMPONENTS) and missing.strip() == "[]"
+
+
+def test_a_user_stack_builds_every_component_from_the_wheel(installed: Path, tmp_path: Path) -> None:
+    project = tmp_path / "my-stack"
+    project.mkdir()
+    (project / "Pulumi.yaml").write_text("name: kubeboard\nruntime: python\n")
+    (project / "__main__.py").write_text(USER_PROGRAM)
+    for stack in ("shared", "dev"):
+        shutil.copy2(PROJECT_DIR / f"Pulumi.{stack}.yaml", project)
+    result = subprocess.run(
+        [installed / "bin" / "kubeboard", "plan", "shared", "dev", "--out", str(tmp_path / "out"), "--quiet"],
+        cwd=project, env=_clean_env(), check=False, capture_output=True, text=True, timeout=600,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stdout + result.stderr
+    built = set()
+    for stack in ("shared", "dev"):
+        plan = json.loads((tmp_path / "out" / stack / "plan.json").read_text())
+        built |= {resource["type"].rsplit(":", 1)[-1] for resource in plan["resources"]}
+    assert set(COMPONENTS) - built == set()
+    # The default Lambda code was built from the installed sources, cached outside the installation.
+    assert not list(installed.rglob("lambda-deps"))
+
+
+def test_policy_pack_runs_from_the_wheel(installed: Path, tmp_path: Path) -> None:
+    pack = tmp_path / "pack"
+    result = subprocess.run(
+        [installed / "bin" / "kubeboard", "policy-pack", str(pack)], cwd=tmp_path, env=_clean_env(), check=False,
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    policy = yaml.safe_load((pack / "PulumiPolicy.yaml").read_text())
+    assert policy["runtime"]["options"]["virtualenv"] == str(installed.resolve())
+    assert sorted(path.name for path in (pack / "config").iterdir()) == [
+        "dev.json",
+        "prod.json",
+        "shared.json",
+    ]
+    # Pulumi starts the pack as `<venv>/bin/python DIR/__main__.py` and reads the port it serves on.
+    server = subprocess.Popen(
+        [installed / "bin" / "python", pack / "__main__.py"], cwd=pack, env=_clean_env(),
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        assert server.stdout is not None
+        port = server.stdout.readline().strip()
+        assert port.isdigit(), server.stderr.read() if server.stderr else port
+    finally:
+        server.kill()
+        server.communicate(timeout=30)
+
+
+def test_all_lists_exactly_the_lazy_exports() -> None:
+    import kubeboard_infra
+
+    assert sorted(kubeboard_infra.__all__) == sorted(kubeboard_infra._EXPORTS)
+    assert set(COMPONENTS) <= set(kubeboard_infra.__all__)
+    # The fleet's components, built only by a fleet's stacks (tests/test_fleet.py plans those).
+    assert {"FleetHub", "FleetHubAccess", "FleetSpoke"} <= set(kubeboard_infra.__all__)
+    with pytest.raises(AttributeError, match="NoSuchComponent"):
+        _ = kubeboard_infra.NoSuchComponent
+
+
+def test_policy_pack_refuses_a_directory_holding_another_pack(tmp_path: Path) -> None:
+    from kubeboard_infra.cli import main
+
+    (tmp_path / "PulumiPolicy.yaml").write_text("description: someone else's pack\n")
+    assert main(["policy-pack", str(tmp_path)]) == 2
+    assert (tmp_path / "PulumiPolicy.yaml").read_text() == "description: someone else's pack\n"
+    assert main(["policy-pack", str(tmp_path / "fresh")]) == 0
+    assert main(["policy-pack", str(tmp_path / "fresh")]) == 0  # its own pack is rewritten in place
+
+
+def test_lambda_archives_from_the_wheel_equal_the_checkouts(installed: Path, tmp_path: Path) -> None:
+    from kubeboard_infra.lambda_package import lambda_package
+
+    script = (
+        "from kubeboard_infra.lambda_package import lambda_package\n"
+        "for name in ('scan_findings', 'log_report'):\n"
+        "    package = lambda_package(name)\n"
+        "    print(name, package.sha256(), len(package.files))\n"
+    )
+    result = subprocess.run(
+        [installed / "bin" / "python", "-c", script], cwd=tmp_path, env=_clean_env(), check=False,
+        capture_output=True, text=True, timeout=600,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert len(lines) == 2
+    for line in lines:
+        name, digest, count = line.split()
+        package = lambda_package(name)  # same files at the same archive paths, same bytes
+        assert (digest, int(count)) == (package.sha256(), len(package.files))

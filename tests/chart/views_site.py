@@ -1,7 +1,7 @@
 """The front page as a person sees it: sample data, the chart's nginx serving it, headless Chromium.
 
 - ``sample_reports`` / ``sample_findings``: error-log reports and image-scan findings in the shapes
-  the two Lambdas write (the report HTML is rendered by ``lambdas.log_report.render`` itself), with
+  the two Lambdas write (the report HTML is rendered by ``log_report.render`` itself), with
   hostile and overlong text in them;
 - ``sync_from_s3``: puts them in (moto) S3 and runs the chart's views sync over them, as in the cluster;
 - ``write_views``: the same files and indexes written directly, for the large benchmark sets;
@@ -27,7 +27,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from lambdas.log_report.render import render_html
+from log_report.render import render_html
 
 ROOT = Path(__file__).resolve().parents[2]
 FILES = ROOT / "charts" / "kubeboard" / "files"

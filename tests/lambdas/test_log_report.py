@@ -17,12 +17,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from moto import mock_aws
 
-from lambdas.log_report import aggregate as aggregate_module
-from lambdas.log_report import handler as handler_module
-from lambdas.log_report.aggregate import OTHER_SIGNATURE, aggregate
-from lambdas.log_report.handler import lambda_handler, report_keys
-from lambdas.log_report.reader import TruncatedObjectError, iter_line_batches
-from lambdas.log_report.signature import signature
+from log_report import aggregate as aggregate_module
+from log_report import handler as handler_module
+from log_report.aggregate import OTHER_SIGNATURE, aggregate
+from log_report.handler import lambda_handler, report_keys
+from log_report.reader import TruncatedObjectError, iter_line_batches
+from log_report.signature import signature
 
 RAW = "kubeboard-dev-error-logs-raw"
 PROCESSED = "kubeboard-dev-error-logs-processed"
@@ -112,7 +112,7 @@ def all_lines(payload: bytes) -> list[bytes]:
 
 
 def test_reads_the_object_in_bounded_chunks_never_whole(monkeypatch: pytest.MonkeyPatch) -> None:
-    from lambdas.log_report import reader
+    from log_report import reader
 
     # Small steps so a modest object crosses many chunk and output boundaries.
     monkeypatch.setattr(reader, "READ_CHUNK", 16 * 1024)
@@ -140,7 +140,7 @@ def test_a_truncated_object_is_an_error_not_a_short_report() -> None:
 
 
 def test_an_over_long_line_is_counted_as_malformed_and_skipped(monkeypatch: pytest.MonkeyPatch) -> None:
-    from lambdas.log_report import reader
+    from log_report import reader
 
     monkeypatch.setattr(reader, "MAX_LINE", 1000)
     payload = export([record("ERROR before"), b"{" + b"x" * 5000, record("ERROR after")])
@@ -154,7 +154,7 @@ def test_the_real_limits_one_mib_reads_four_mib_steps_one_mib_lines(monkeypatch:
     import os
     import zlib
 
-    from lambdas.log_report import reader
+    from log_report import reader
 
     steps: list[int] = []
     real = zlib.decompressobj
@@ -183,7 +183,7 @@ def test_the_real_limits_one_mib_reads_four_mib_steps_one_mib_lines(monkeypatch:
 
 
 def test_one_zero_byte_is_padding_and_data_after_padding_is_corrupt() -> None:
-    from lambdas.log_report.reader import CorruptExport
+    from log_report.reader import CorruptExport
 
     assert all_lines(gzip.compress(b"a\n") + b"\0") == [b"a"]
     with pytest.raises(CorruptExport, match="data follows the zero padding"):
@@ -191,7 +191,7 @@ def test_one_zero_byte_is_padding_and_data_after_padding_is_corrupt() -> None:
 
 
 def test_signatures_keep_512_characters_of_at_most_2048_of_the_first_line() -> None:
-    from lambdas.log_report.signature import signature_input
+    from log_report.signature import signature_input
 
     assert signature("E" * 512) == "E" * 512
     assert signature("E" * 513) == "E" * 512
@@ -221,7 +221,7 @@ def _report(groups: int) -> dict[str, Any]:
 
 @pytest.mark.parametrize(("groups", "note"), [(500, None), (501, "1 smaller groups are in the JSON report.")])
 def test_the_page_shows_the_500_largest_groups(groups: int, note: str | None) -> None:
-    from lambdas.log_report.render import render_html
+    from log_report.render import render_html
 
     page = render_html(_report(groups))
     assert page.count("<code>sample-") == 500
@@ -593,7 +593,7 @@ def test_one_bad_line_costs_that_line_not_the_window(buckets: Any) -> None:
 def test_every_line_over_the_limit_is_malformed_wherever_it_falls_in_the_blocks(
     monkeypatch: pytest.MonkeyPatch, max_output: int
 ) -> None:
-    from lambdas.log_report import reader
+    from log_report import reader
 
     monkeypatch.setattr(reader, "MAX_LINE", 1000)
     monkeypatch.setattr(reader, "MAX_OUTPUT", max_output)
@@ -721,7 +721,7 @@ def test_fuzz_every_line_is_an_error_or_a_counted_malformed_line(lines: list[byt
 @settings(max_examples=200, deadline=None)
 @given(st.binary(max_size=400), st.sampled_from(["raw", "gzip", "cut", "padded"]))
 def test_fuzz_reader_raises_only_corrupt_export(payload: bytes, shape: str) -> None:
-    from lambdas.log_report.reader import CorruptExport
+    from log_report.reader import CorruptExport
 
     if shape != "raw":
         payload = gzip.compress(payload)

@@ -23,9 +23,9 @@ from moto import mock_aws
 from moto.core.responses import ActionResult
 from moto.ecr.responses import ECRResponse
 
-from lambdas.scan_findings import handler
-from lambdas.scan_findings.config import ConfigurationError, load_config
-from lambdas.scan_findings.events import MalformedEvent, ScanType, parse_event
+from scan_findings import handler
+from scan_findings.config import ConfigurationError, load_config
+from scan_findings.events import MalformedEvent, ScanType, parse_event
 
 DATA = Path(__file__).parent.parent / "data" / "scan_findings"
 REGION = "us-east-1"
@@ -817,7 +817,7 @@ def _page(
     ],
 )
 def test_severity_is_case_folded_and_unknown_ones_are_undefined(raw: Any, severity: str) -> None:
-    from lambdas.scan_findings.findings import collect
+    from scan_findings.findings import collect
 
     result = collect([_page([{"name": "CVE-1", "severity": raw}], [{"severity": raw, "title": "t"}])])
     assert [f["severity"] for f in result.findings] == [severity, severity]
@@ -830,14 +830,14 @@ def test_severity_is_case_folded_and_unknown_ones_are_undefined(raw: Any, severi
     [(0.0, 0.0), (10.0, 10.0), (-0.1, None), (10.1, None), ("7.5", 7.5), ("n/a", None), (None, None)],
 )
 def test_scores_outside_0_to_10_are_dropped(score: Any, kept: float | None) -> None:
-    from lambdas.scan_findings.findings import collect
+    from scan_findings.findings import collect
 
     [finding] = collect([_page(enhanced=[{"severity": "HIGH", "score": score}])]).findings
     assert finding["score"] == kept
 
 
 def test_basic_findings_read_cvss3_before_cvss2_and_cut_long_text() -> None:
-    from lambdas.scan_findings.findings import collect
+    from scan_findings.findings import collect
 
     raw = {
         "name": "N" * 257,
@@ -863,7 +863,7 @@ def test_basic_findings_read_cvss3_before_cvss2_and_cut_long_text() -> None:
 
 
 def test_enhanced_findings_name_the_first_package_and_fall_back_to_the_arn() -> None:
-    from lambdas.scan_findings.findings import collect
+    from scan_findings.findings import collect
 
     details = {
         "vulnerabilityId": "CVE-2026-1",
@@ -900,7 +900,7 @@ def test_enhanced_findings_name_the_first_package_and_fall_back_to_the_arn() -> 
 def test_status_comes_from_the_first_page_and_findings_from_every_page() -> None:
     import datetime
 
-    from lambdas.scan_findings.findings import collect
+    from scan_findings.findings import collect
 
     done = datetime.datetime(2026, 11, 22, 3, 0, tzinfo=datetime.UTC)
     first = _page(
@@ -924,7 +924,7 @@ def test_status_comes_from_the_first_page_and_findings_from_every_page() -> None
 
 
 def test_top_findings_are_most_severe_then_highest_score_then_by_id() -> None:
-    from lambdas.scan_findings.findings import top_findings
+    from scan_findings.findings import top_findings
 
     def f(id_: str | None, severity: str, score: float | None) -> dict[str, Any]:
         return {"id": id_, "severity": severity, "score": score}
@@ -1020,14 +1020,14 @@ def test_configuration_defaults_and_prefix_normalisation() -> None:
     ],
 )
 def test_an_alert_needs_a_count_to_reach_its_threshold(counts: dict[str, int], alert: bool) -> None:
-    from lambdas.scan_findings.notify import should_alert
+    from scan_findings.notify import should_alert
 
     assert should_alert(counts, critical_threshold=2, high_threshold=3) is alert
 
 
 def test_the_notification_carries_counts_as_attributes_and_a_short_subject() -> None:
-    from lambdas.scan_findings.findings import ScanFindings
-    from lambdas.scan_findings.notify import publish, subject
+    from scan_findings.findings import ScanFindings
+    from scan_findings.notify import publish, subject
 
     class Sns:
         def publish(self, **kwargs: Any) -> dict[str, str]:
@@ -1101,7 +1101,7 @@ def test_clients_retry_in_standard_mode_five_times(monkeypatch: pytest.MonkeyPat
 
 
 def test_long_status_and_links_are_cut_to_their_limits() -> None:
-    from lambdas.scan_findings.findings import collect
+    from scan_findings.findings import collect
 
     page = _page(
         [{"name": "a", "uri": "u" * 2048}, {"name": "b", "uri": "u" * 2049}],

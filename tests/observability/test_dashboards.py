@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 
 from kubeboard_infra.observability import grafana, rule_files
-from lambdas.scan_findings import config as scan_config
-from lambdas.scan_findings import metrics as scan_metrics
+from scan_findings import config as scan_config
+from scan_findings import metrics as scan_metrics
 
 DASHBOARD_DIR = Path(__file__).resolve().parents[2] / "components" / "observability" / "dashboards"
 DASHBOARDS = grafana.dashboards()
@@ -100,7 +100,7 @@ def test_vulnerability_dashboard_reads_what_the_scan_lambda_emits() -> None:
         item["name"]: item for item in DASHBOARDS["image-vulnerabilities.json"]["templating"]["list"]
     }
     assert variables["repository"]["query"]["dimensionKey"] == scan_metrics.DIMENSION_REPOSITORY
-    from lambdas.scan_findings.findings import SEVERITIES
+    from scan_findings.findings import SEVERITIES
 
     assert variables["severity"]["query"].split(",") == list(SEVERITIES)
 
