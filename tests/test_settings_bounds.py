@@ -10,13 +10,24 @@ import pytest
 from pydantic import TypeAdapter, ValidationError
 
 from kubeboard_infra.settings.cluster import NodeGroupSettings
+from kubeboard_infra.settings.delivery import DeliveryTeam
+from kubeboard_infra.settings.deploy_runner import DeployRunnerSettings
+from kubeboard_infra.settings.edge import AccessLogSettings
 from kubeboard_infra.settings.gitops import RepositorySettings
+from kubeboard_infra.settings.guardduty import GuardDutySettings
 from kubeboard_infra.settings.human_roles import CreateRolesSettings
 from kubeboard_infra.settings.image_scan import ImageScanSettings
 from kubeboard_infra.settings.log_alarms import LogAlarmsSettings
 from kubeboard_infra.settings.log_reports import LogReportsSettings
-from kubeboard_infra.settings.observability import LokiSettings, quantity_bytes
-from kubeboard_infra.settings.types import DnsName, Ipv4Cidr
+from kubeboard_infra.settings.observability import (
+    LokiSettings,
+    PrometheusSettings,
+    StorageSize,
+    quantity_bytes,
+)
+from kubeboard_infra.settings.secrets import PLAN_PLACEHOLDER_PREFIX
+from kubeboard_infra.settings.sso import MIN_CLIENT_SECRET_LENGTH, SsoSettings
+from kubeboard_infra.settings.types import DnsName, Ipv4Cidr, at_most
 from kubeboard_infra.settings.views import ViewsSettings
 
 
@@ -48,6 +59,9 @@ BOUNDS = [
     (ViewsSettings, "max_reports", 1, 20_000),
     (ViewsSettings, "max_images", 1, 10_000),
     (ViewsSettings, "top_findings", 0, 50),
+    (AccessLogSettings, "expiration_days", 1, 3650),
+    (DeployRunnerSettings, "timeout_minutes", 5, 480),  # CodeBuild's build timeout range
+    (PrometheusSettings, "retention_days", 1, 365),
 ]
 
 
@@ -69,6 +83,12 @@ def test_each_bound_accepts_its_edge_and_refuses_one_past_it(
 
 DEFAULTS = [
     (CreateRolesSettings, "max_session_hours", 1),  # people re-authenticate every hour
+    (GuardDutySettings, "eks_audit_logs", True),
+    (GuardDutySettings, "runtime_monitoring", True),
+    (GuardDutySettings, "manage_agent", True),  # GuardDuty keeps its agent on every node
+    (DeployRunnerSettings, "timeout_minutes", 120),
+    (ImageScanSettings, "critical_threshold", 1),  # one CRITICAL finding alerts
+    (ImageScanSettings, "high_threshold", 5),
     (ImageScanSettings, "reserved_concurrency", 5),
     (ImageScanSettings, "report_retention_days", 365),
     (LogAlarmsSettings, "function_threshold", 1),  # one error line of a platform Lambda alarms
@@ -185,3 +205,52 @@ def test_efs_moves_files_to_infrequent_access_after_the_days_aws_offers() -> Non
         with pytest.raises(ValidationError):
             days.validate_python(bad)
     assert SharedStorageSettings.model_fields["transition_to_ia_days"].default == 30
+
+
+@pytest.mark.parametrize("desired", [1, 2, 3])
+def test_a_node_group_may_start_at_its_minimum_its_maximum_or_between(desired: int) -> None:
+    group = {"name": "general", "instanceTypes": ["m7i.large"], "minSize": 1, "maxSize": 3}
+    assert NodeGroupSettings.model_validate({**group, "desiredSize": desired}).desired_size == desired
+    for outside in (0, 4):
+        with pytest.raises(ValidationError, match="desiredSize: must be between minSize"):
+            NodeGroupSettings.model_validate({**group, "desiredSize": outside})
+
+
+def test_an_alarm_address_listed_twice_in_any_case_is_refused() -> None:
+    with pytest.raises(ValidationError, match=r"alarmEmails: listed twice: ops@example\.com"):
+        ImageScanSettings.model_validate({"alarmEmails": ["ops@example.com", "Ops@Example.com"]})
+    scan = ImageScanSettings.model_validate({"alarmEmails": ["ops@example.com", "sec@example.com"]})
+    assert len(scan.alarm_emails) == 2
+
+
+def test_branches_differing_in_case_are_two_branches_but_repositories_are_one() -> None:
+    team = {"name": "orders", "repositories": ["acme/orders"], "ecrRepositories": ["orders/api"]}
+    both = DeliveryTeam.model_validate({**team, "branches": ["Release", "release"]})
+    assert both.branches == ["Release", "release"]  # git branch names are case-sensitive
+    with pytest.raises(ValidationError, match=r"repositories\[1\]: 'Acme/Orders' is listed twice"):
+        DeliveryTeam.model_validate(
+            {**team, "repositories": ["acme/orders", "Acme/Orders"], "branches": ["main"]}
+        )
+
+
+def test_a_volume_is_at_least_1gi() -> None:
+    size = TypeAdapter(StorageSize)
+    assert size.validate_python("1Gi") == "1Gi"
+    with pytest.raises(ValidationError, match="below 1Gi"):
+        size.validate_python("1023Mi")
+
+
+def test_a_length_bound_admits_its_limit_and_refuses_one_more() -> None:
+    text = TypeAdapter(Annotated[str, at_most(5, so_that="it fits")])
+    assert text.validate_python("abcde") == "abcde"
+    with pytest.raises(ValidationError, match="'abcdef' is 6 characters; at most 5, so that it fits"):
+        text.validate_python("abcdef")
+
+
+def test_a_client_secret_is_32_characters_or_the_plans_placeholder() -> None:
+    secret = _field(SsoSettings, "grafana_client_secret")
+    long_enough = "a" * MIN_CLIENT_SECRET_LENGTH
+    assert secret.validate_python(long_enough).get_secret_value() == long_enough
+    assert secret.validate_python(f"{PLAN_PLACEHOLDER_PREFIX}x") is not None
+    with pytest.raises(ValidationError, match="must be at least 32 characters"):
+        secret.validate_python(long_enough[1:])
