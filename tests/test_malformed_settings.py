@@ -86,3 +86,18 @@ def test_refusal_from_the_command_line_has_no_traceback(project: Path) -> None:
     assert result.returncode == 2, result.stderr
     assert expected in result.stderr
     assert "Traceback" not in result.stderr + result.stdout
+
+
+def test_a_yaml_syntax_error_names_its_line_and_column(tmp_path: Path) -> None:
+    from kubeboard_infra.plan.stack_files import StackFileError, read_stack_config
+
+    shutil.copy(PROJECT_DIR / "Pulumi.yaml", tmp_path / "Pulumi.yaml")
+    (tmp_path / "Pulumi.broken.yaml").write_text(
+        "config:\n  aws:region: ap-northeast-2: x\n", encoding="utf-8"
+    )
+    with pytest.raises(StackFileError) as raised:
+        read_stack_config(tmp_path, "broken")
+    assert (
+        "Pulumi.broken.yaml: not valid YAML (line 2, column 29): mapping values are not allowed here"
+        in str(raised.value)
+    )

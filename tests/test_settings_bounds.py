@@ -4,6 +4,7 @@ tests/data/malformed; here each bound is checked on its own field."""
 
 from __future__ import annotations
 
+import json
 from typing import Annotated, Any
 
 import pytest
@@ -254,3 +255,19 @@ def test_a_client_secret_is_32_characters_or_the_plans_placeholder() -> None:
     assert secret.validate_python(f"{PLAN_PLACEHOLDER_PREFIX}x") is not None
     with pytest.raises(ValidationError, match="must be at least 32 characters"):
         secret.validate_python(long_enough[1:])
+
+
+def test_intra_subnets_are_optional_but_every_other_tier_needs_one_cidr_per_zone() -> None:
+    from kubeboard_infra.plan.stack_files import read_stack_config
+    from kubeboard_infra.settings import SettingsError, load_settings
+
+    from .conftest import PROJECT_DIR
+
+    # As the engine hands it over (JSON text), with the plan's stand-ins for the secrets.
+    config = dict(read_stack_config(PROJECT_DIR, "dev").values)
+    network = json.loads(config["kubeboard:network"])
+    without_intra = {**config, "kubeboard:network": json.dumps({**network, "intraSubnetCidrs": []})}
+    assert load_settings(without_intra, source="Pulumi.dev.yaml").network.intra_subnet_cidrs == []
+    without_private = {**config, "kubeboard:network": json.dumps({**network, "privateSubnetCidrs": []})}
+    with pytest.raises(SettingsError, match="privateSubnetCidrs: needs one CIDR per availability zone"):
+        load_settings(without_private, source="Pulumi.dev.yaml")
