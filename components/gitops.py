@@ -224,6 +224,42 @@ def front_page_rollout(strategy: str, prometheus_url: str | None) -> dict[str, A
     return values
 
 
+def application(
+    resource_name: str,
+    *,
+    name: str,
+    namespace: str,
+    project: str,
+    source: Mapping[str, Any],
+    destination_namespace: str,
+    opts: pulumi.ResourceOptions,
+    server_side_apply: bool = False,
+) -> k8s.apiextensions.CustomResource:
+    """An Argo CD Application on its own cluster, synced automatically with pruning and retries."""
+    return k8s.apiextensions.CustomResource(
+        resource_name,
+        api_version="argoproj.io/v1alpha1",
+        kind="Application",
+        metadata={
+            "name": name,
+            "namespace": namespace,
+            # Deleting the Application deletes what it deployed, not leaves it orphaned.
+            "finalizers": ["resources-finalizer.argocd.argoproj.io"],
+        },
+        spec={
+            "project": project,
+            "source": source,
+            "destination": {"server": IN_CLUSTER, "namespace": destination_namespace},
+            "syncPolicy": {
+                "automated": {"prune": True, "selfHeal": True},
+                **({"syncOptions": ["ServerSideApply=true"]} if server_side_apply else {}),
+                "retry": {"limit": 5, "backoff": {"duration": "10s", "factor": 2, "maxDuration": "5m"}},
+            },
+        },
+        opts=opts,
+    )
+
+
 class GitOpsArgs(TypedDict):
     settings: GitOpsSettings
     sso: SsoSettings
@@ -419,34 +455,19 @@ class GitOps(pulumi.ComponentResource):
             self.register_outputs({"url": self.url})
             return
 
-        self.root_application = k8s.apiextensions.CustomResource(
+        self.root_application = application(
             f"{name}-root-application",
-            api_version="argoproj.io/v1alpha1",
-            kind="Application",
-            metadata={
-                "name": ROOT_APPLICATION,
-                "namespace": namespace,
-                # Deleting the root Application deletes what it deployed, not leaves it orphaned.
-                "finalizers": ["resources-finalizer.argocd.argoproj.io"],
+            name=ROOT_APPLICATION,
+            namespace=namespace,
+            project=PLATFORM_PROJECT,
+            source={
+                "repoURL": repository.url,
+                "targetRevision": repository.target_revision,
+                "path": repository.path,
+                "helm": {"releaseName": "kubeboard", "valuesObject": args["chart_values"]},
             },
-            spec={
-                "project": PLATFORM_PROJECT,
-                "source": {
-                    "repoURL": repository.url,
-                    "targetRevision": repository.target_revision,
-                    "path": repository.path,
-                    "helm": {"releaseName": "kubeboard", "valuesObject": args["chart_values"]},
-                },
-                "destination": {"server": IN_CLUSTER, "namespace": CHART_NAMESPACE},
-                "syncPolicy": {
-                    "automated": {"prune": True, "selfHeal": True},
-                    "syncOptions": ["ServerSideApply=true"],
-                    "retry": {
-                        "limit": 5,
-                        "backoff": {"duration": "10s", "factor": 2, "maxDuration": "5m"},
-                    },
-                },
-            },
+            destination_namespace=CHART_NAMESPACE,
+            server_side_apply=True,
             # The Application CRD comes with the release; the repository credential must be there first.
             opts=pulumi.ResourceOptions.merge(
                 pulumi.ResourceOptions(parent=self, provider=args["provider"], depends_on=app_ready),

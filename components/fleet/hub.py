@@ -17,7 +17,7 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 
-from ..gitops import IN_CLUSTER
+from ..gitops import IN_CLUSTER, application
 from ..irsa import trust_policy
 from ..ordering import after
 from ..settings.fleet import FleetSettings, HubPath, SpokeSettings
@@ -288,36 +288,28 @@ class FleetHub(pulumi.ComponentResource):
             },
             opts=k8s_child,
         )
-        self.root_application = k8s.apiextensions.CustomResource(
+        self.root_application = application(
             f"{name}-root-application",
-            api_version="argoproj.io/v1alpha1",
-            kind="Application",
-            metadata={
-                "name": ROOT_APPLICATION,
-                "namespace": namespace,
-                "finalizers": ["resources-finalizer.argocd.argoproj.io"],
-            },
-            spec={
-                "project": FLEET_PROJECT,
-                "source": {
-                    "repoURL": appsets.REPOSITORY,
-                    "chart": appsets.CHART,
-                    "targetRevision": appsets.CHART_VERSION,
-                    "helm": {
-                        "releaseName": ROOT_APPLICATION,
-                        "valuesObject": appsets.applicationsets_values(
-                            fleet,
-                            namespace=namespace,
-                            project=args["platform_project"],
-                            repository_url=args["repository_url"],
-                            chart_path=args["chart_path"],
-                            chart_namespace=args["chart_namespace"],
-                        ),
-                    },
+            name=ROOT_APPLICATION,
+            namespace=namespace,
+            project=FLEET_PROJECT,
+            source={
+                "repoURL": appsets.REPOSITORY,
+                "chart": appsets.CHART,
+                "targetRevision": appsets.CHART_VERSION,
+                "helm": {
+                    "releaseName": ROOT_APPLICATION,
+                    "valuesObject": appsets.applicationsets_values(
+                        fleet,
+                        namespace=namespace,
+                        project=args["platform_project"],
+                        repository_url=args["repository_url"],
+                        chart_path=args["chart_path"],
+                        chart_namespace=args["chart_namespace"],
+                    ),
                 },
-                "destination": {"server": IN_CLUSTER, "namespace": namespace},
-                "syncPolicy": {"automated": {"prune": True, "selfHeal": True}, "retry": {"limit": 5}},
             },
+            destination_namespace=namespace,
             opts=after(
                 [*args["argocd_ready"], project, *self.cluster_secrets.values()],
                 reason="the ApplicationSets select the cluster secrets and run in the fleet's project",
