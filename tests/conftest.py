@@ -18,6 +18,20 @@ STACKS = ("dev", "prod")
 ACCOUNT_STACK = "shared"
 
 
+def merge_overlay(base: Any, overlay: Any) -> Any:
+    """A stack-file overlay (malformed cases, examples/fleet): mappings merge key by key, ``None``
+    removes a key, anything else replaces."""
+    if isinstance(base, dict) and isinstance(overlay, dict):
+        merged = dict(base)
+        for key, value in overlay.items():
+            if value is None:
+                merged.pop(key, None)
+            else:
+                merged[key] = merge_overlay(base.get(key), value)
+        return merged
+    return overlay
+
+
 def stack_file(stack: str) -> dict[str, Any]:
     """The stack file as written, ``config:`` and all."""
     return yaml.safe_load((PROJECT_DIR / f"Pulumi.{stack}.yaml").read_text(encoding="utf-8"))

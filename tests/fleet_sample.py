@@ -13,25 +13,12 @@ from pulumi.runtime import rpc
 from kubeboard_infra.plan import mocks as plan_mocks
 from kubeboard_infra.plan import runner
 from kubeboard_policy import offline
-from tests.conftest import PROJECT_DIR, stack_file
+from tests.conftest import PROJECT_DIR, merge_overlay, stack_file
 
 SAMPLE = PROJECT_DIR / "examples" / "fleet"
 HUB = "prod"
 SPOKES = ("dev", "staging")
 STACKS = ("shared", HUB, *SPOKES)
-
-
-def merge(base: Any, overlay: Any) -> Any:
-    """Mappings merge key by key, ``None`` removes a key, anything else replaces."""
-    if isinstance(base, dict) and isinstance(overlay, dict):
-        merged = dict(base)
-        for key, value in overlay.items():
-            if value is None:
-                merged.pop(key, None)
-            else:
-                merged[key] = merge(base.get(key), value)
-        return merged
-    return overlay
 
 
 def overlay(stack: str) -> dict[str, Any]:
@@ -45,7 +32,7 @@ def materialise(project: Path) -> Path:
         shutil.copy(PROJECT_DIR / name, project / name)
     for stack in (HUB, *SPOKES):
         spec = overlay(stack)
-        config = merge(stack_file(spec["base"])["config"], spec["config"])
+        config = merge_overlay(stack_file(spec["base"])["config"], spec["config"])
         (project / f"Pulumi.{stack}.yaml").write_text(yaml.safe_dump({"config": config}, sort_keys=False))
     return project
 

@@ -24,8 +24,8 @@ from kubeboard_infra.plan.report import findings
 from kubeboard_infra.plan.runner import bootstrap_overrides, stack_references
 from kubeboard_infra.plan.stack_files import StackConfig
 from kubeboard_policy.fleet import POLICIES as FLEET_POLICIES
-from tests.conftest import PROJECT_DIR, resources_of, stack_file
-from tests.fleet_sample import HUB, SEEN_SECRETS, SPOKES, STACKS, fleet_plans, merge, overlay
+from tests.conftest import PROJECT_DIR, merge_overlay, resources_of, stack_file
+from tests.fleet_sample import HUB, SEEN_SECRETS, SPOKES, STACKS, fleet_plans, overlay
 from tests.helpers.chart_values import ChartValues
 
 SECRET = "kubernetes:core/v1:Secret"
@@ -314,7 +314,7 @@ def test_a_spoke_whose_hub_is_not_a_hub_is_refused_naming_the_key(
 ) -> None:
     for name in ("Pulumi.yaml", "__main__.py", "Pulumi.shared.yaml", "Pulumi.prod.yaml"):
         shutil.copy(PROJECT_DIR / name, tmp_path / name)
-    spoke = merge(stack_file("dev")["config"], overlay("dev")["config"])  # prod: no kubeboard:fleet
+    spoke = merge_overlay(stack_file("dev")["config"], overlay("dev")["config"])  # prod: no kubeboard:fleet
     (tmp_path / "Pulumi.dev.yaml").write_text(yaml.safe_dump({"config": spoke}), encoding="utf-8")
 
     code = main(["plan", "dev", "--cwd", str(tmp_path), "--out", str(tmp_path / "out")])

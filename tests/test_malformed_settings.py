@@ -6,29 +6,16 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any
 
 import pytest
 import yaml
 
 from kubeboard_infra.cli import main
 
-from .conftest import PROJECT_DIR, stack_file
+from .conftest import PROJECT_DIR, merge_overlay, stack_file
 
 CASES_DIR = Path(__file__).parent / "data" / "malformed"
 CASES = sorted(CASES_DIR.glob("*.yaml"))
-
-
-def _merge(base: Any, overlay: Any) -> Any:
-    if isinstance(base, dict) and isinstance(overlay, dict):
-        merged = dict(base)
-        for key, value in overlay.items():
-            if value is None:
-                merged.pop(key, None)
-            else:
-                merged[key] = _merge(base.get(key), value)
-        return merged
-    return overlay
 
 
 def materialise(case: Path, project: Path) -> tuple[str, str]:
@@ -39,7 +26,7 @@ def materialise(case: Path, project: Path) -> tuple[str, str]:
         text = spec["raw"]
     else:
         base = stack_file(spec.get("base", "dev"))
-        text = yaml.safe_dump({"config": _merge(base["config"], spec["config"])}, sort_keys=False)
+        text = yaml.safe_dump({"config": merge_overlay(base["config"], spec["config"])}, sort_keys=False)
     (project / f"Pulumi.{stack}.yaml").write_text(text, encoding="utf-8")
     return stack, spec["expect"]
 
