@@ -271,3 +271,28 @@ def test_intra_subnets_are_optional_but_every_other_tier_needs_one_cidr_per_zone
     without_private = {**config, "kubeboard:network": json.dumps({**network, "privateSubnetCidrs": []})}
     with pytest.raises(SettingsError, match="privateSubnetCidrs: needs one CIDR per availability zone"):
         load_settings(without_private, source="Pulumi.dev.yaml")
+
+
+def test_an_unknown_section_is_pointed_to_the_account_stack_only_when_it_lives_there() -> None:
+    from kubeboard_infra.plan.stack_files import read_stack_config
+    from kubeboard_infra.settings import SettingsError, load_settings
+
+    from .conftest import PROJECT_DIR
+
+    config = dict(read_stack_config(PROJECT_DIR, "dev").values)
+    with pytest.raises(SettingsError) as moved:
+        load_settings({**config, "kubeboard:registry": "{}"}, source="Pulumi.dev.yaml")
+    assert "it belongs to the account stack as kubeboard:account.registry" in str(moved.value)
+    with pytest.raises(SettingsError) as unknown:
+        load_settings({**config, "kubeboard:registries": "{}"}, source="Pulumi.dev.yaml")
+    assert "kubeboard:registries: unknown key in an environment stack" in str(unknown.value)
+    assert "account stack" not in str(unknown.value)
+
+
+def test_a_delivery_team_names_at_least_one_repository() -> None:
+    team = {"name": "orders", "ecrRepositories": ["orders/api"], "branches": ["main"]}
+    assert DeliveryTeam.model_validate({**team, "repositories": ["acme/orders"]}).repositories == [
+        "acme/orders"
+    ]
+    with pytest.raises(ValidationError, match="repositories"):
+        DeliveryTeam.model_validate({**team, "repositories": []})
