@@ -51,6 +51,7 @@ BOUNDS = [
     (ImageScanSettings, "reserved_concurrency", 1, 100),
     (ImageScanSettings, "max_retry_attempts", 0, 2),  # what Lambda's async invocation allows
     (ImageScanSettings, "top_findings", 0, 50),
+    (ImageScanSettings, "max_event_age_seconds", 60, 21600),  # Lambda's MaximumEventAgeInSeconds range
     (LogReportsSettings, "report_retention_days", 1, 3650),
     (LogReportsSettings, "reserved_concurrency", 1, 100),
     (CreateRolesSettings, "max_session_hours", 1, 12),  # IAM's MaxSessionDuration range
@@ -296,3 +297,22 @@ def test_a_delivery_team_names_at_least_one_repository() -> None:
     ]
     with pytest.raises(ValidationError, match="repositories"):
         DeliveryTeam.model_validate({**team, "repositories": []})
+
+
+def test_a_secret_inside_list_items_of_an_annotated_model_is_found() -> None:
+    from pydantic import SecretStr
+
+    from kubeboard_infra.settings.base import Model
+    from kubeboard_infra.settings.secrets import Secret, secret_slots
+
+    class Receiver(Model):
+        token: Annotated[SecretStr, Secret()]
+
+    class Alerting(Model):
+        receivers: list[Annotated[Receiver, "a receiver"]] = []
+
+    slots = secret_slots({"alerting": {"receivers": [{}, {"token": "x"}]}}, {"alerting": Alerting})
+    assert [(slot.path, slot.present) for slot in slots] == [
+        ("kubeboard:alerting.receivers[0].token", False),
+        ("kubeboard:alerting.receivers[1].token", True),
+    ]
