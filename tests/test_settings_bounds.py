@@ -5,6 +5,7 @@ tests/data/malformed; here each bound is checked on its own field."""
 from __future__ import annotations
 
 import json
+import re
 from typing import Annotated, Any
 
 import pytest
@@ -19,7 +20,7 @@ from kubeboard_infra.settings.guardduty import GuardDutySettings
 from kubeboard_infra.settings.human_roles import CreateRolesSettings
 from kubeboard_infra.settings.image_scan import ImageScanSettings
 from kubeboard_infra.settings.log_alarms import LogAlarmsSettings
-from kubeboard_infra.settings.log_reports import LogReportsSettings
+from kubeboard_infra.settings.log_reports import ExporterSettings, LogReportsSettings
 from kubeboard_infra.settings.observability import (
     LokiSettings,
     PrometheusSettings,
@@ -28,6 +29,7 @@ from kubeboard_infra.settings.observability import (
 )
 from kubeboard_infra.settings.secrets import PLAN_PLACEHOLDER_PREFIX
 from kubeboard_infra.settings.sso import MIN_CLIENT_SECRET_LENGTH, SsoSettings
+from kubeboard_infra.settings.storage import SharedStorageSettings
 from kubeboard_infra.settings.types import DnsName, Ipv4Cidr, at_most
 from kubeboard_infra.settings.views import ViewsSettings
 
@@ -91,6 +93,10 @@ DEFAULTS = [
     (DeployRunnerSettings, "timeout_minutes", 120),
     (ImageScanSettings, "critical_threshold", 1),  # one CRITICAL finding alerts
     (ImageScanSettings, "high_threshold", 5),
+    (ImageScanSettings, "top_findings", 10),
+    (LogReportsSettings, "memory_mb", 256),
+    (ExporterSettings, "backfill_windows", 36),  # six hours of 10-minute windows after a gap
+    (SharedStorageSettings, "enabled", True),
     (ImageScanSettings, "reserved_concurrency", 5),
     (ImageScanSettings, "report_retention_days", 365),
     (LogAlarmsSettings, "function_threshold", 1),  # one error line of a platform Lambda alarms
@@ -198,8 +204,6 @@ def test_a_node_group_takes_1_to_20_instance_types() -> None:
 
 
 def test_efs_moves_files_to_infrequent_access_after_the_days_aws_offers() -> None:
-    from kubeboard_infra.settings.storage import SharedStorageSettings
-
     days = _field(SharedStorageSettings, "transition_to_ia_days")
     for offered in (1, 7, 14, 30, 60, 90, 180, 270, 365):
         assert days.validate_python(offered) == offered
@@ -316,3 +320,103 @@ def test_a_secret_inside_list_items_of_an_annotated_model_is_found() -> None:
         ("kubeboard:alerting.receivers[0].token", False),
         ("kubeboard:alerting.receivers[1].token", True),
     ]
+
+
+def test_a_spot_group_needs_two_instance_types_and_two_are_enough() -> None:
+    group = {"name": "spot", "capacityType": "SPOT", "minSize": 0, "desiredSize": 0, "maxSize": 3}
+    two = {**group, "instanceTypes": ["m7i.large", "m6i.large"]}
+    assert NodeGroupSettings.model_validate_json(json.dumps(two)).instance_types == ["m7i.large", "m6i.large"]
+    with pytest.raises(ValidationError, match="a SPOT group needs at least two instance types"):
+        NodeGroupSettings.model_validate_json(json.dumps({**group, "instanceTypes": ["m7i.large"]}))
+
+
+@pytest.mark.parametrize("branch", ["refs/heads/main", "main branch", "*"])
+def test_a_delivery_branch_is_a_name_or_pattern_without_refs(branch: str) -> None:
+    from kubeboard_infra.settings.delivery import check_branch
+
+    assert check_branch("release/*") == "release/*"
+    with pytest.raises(ValueError, match=re.escape(repr(branch))):
+        check_branch(branch)
+
+
+def test_each_stack_gets_one_deploy_role() -> None:
+    from kubeboard_infra.settings.account import DeploySettings
+
+    def deploy(*stacks: str) -> dict[str, Any]:
+        return {
+            "repository": "acme/infra",
+            "environments": [{"stack": s, "clusterName": f"kb-{s}"} for s in stacks],
+        }
+
+    assert len(DeploySettings.model_validate(deploy("dev", "prod")).environments) == 2
+    with pytest.raises(ValidationError, match=r"environments\[2\]\.stack: 'dev' is listed twice"):
+        DeploySettings.model_validate(deploy("dev", "prod", "dev"))
+
+
+def test_a_wave_revision_may_be_one_character() -> None:
+    from kubeboard_infra.settings.fleet import Revision
+
+    revision = TypeAdapter(Revision)
+    assert revision.validate_python("7") == "7"
+    for bad in ("", "r" * 256):
+        with pytest.raises(ValidationError):
+            revision.validate_python(bad)
+
+
+@pytest.mark.parametrize("role", ["admin", "developer", "viewer"])
+def test_every_people_role_has_at_least_one_oidc_subject(role: str) -> None:
+    from kubeboard_infra.settings.human_roles import OidcSubjects
+
+    one_each = {"admin": ["a"], "developer": ["d"], "viewer": ["v"]}
+    assert OidcSubjects.model_validate(one_each)
+    with pytest.raises(ValidationError, match=role):
+        OidcSubjects.model_validate({**one_each, role: []})
+
+
+def test_a_network_spans_two_to_six_availability_zones() -> None:
+    from kubeboard_infra.settings.network import NetworkSettings
+
+    zones = _field(NetworkSettings, "availability_zones")
+    for accepted in (["a", "b"], list("abcdef")):
+        assert zones.validate_python(accepted) == accepted
+    for refused in (["a"], list("abcdefg")):
+        with pytest.raises(ValidationError):
+            zones.validate_python(refused)
+
+
+def test_only_an_enabled_prod_observability_needs_someone_to_page() -> None:
+    from kubeboard_infra.settings.observability import AlertingSettings, ObservabilitySettings
+
+    nobody = AlertingSettings.model_construct(slack=None, emails=[])
+    ObservabilitySettings.model_construct(enabled=False, alerting=nobody).require_alert_destination()
+    with pytest.raises(ValueError, match="a prod stack needs a slack webhook or at least one e-mail"):
+        ObservabilitySettings.model_construct(enabled=True, alerting=nobody).require_alert_destination()
+
+
+def test_a_conditional_secret_is_required_only_when_its_switch_is_true() -> None:
+    from pydantic import SecretStr
+
+    from kubeboard_infra.settings.base import Model
+    from kubeboard_infra.settings.secrets import Secret, secret_slots
+
+    class Repository(Model):
+        private: bool = False
+        token: Annotated[SecretStr | None, Secret(required_if="private")] = None
+
+    def required(raw: dict[str, Any]) -> bool:
+        [slot] = secret_slots({"gitops": raw}, {"gitops": Repository})
+        return slot.required
+
+    assert required({"private": True}) is True
+    assert required({"private": False}) is False
+    assert required({}) is False
+
+
+def test_the_efs_access_point_identity_is_a_non_negative_posix_id() -> None:
+    from kubeboard_infra.settings.storage import AccessPointSettings
+
+    for name in ("uid", "gid"):
+        field = _field(AccessPointSettings, name)
+        assert field.validate_python(0) == 0
+        with pytest.raises(ValidationError):
+            field.validate_python(-1)
