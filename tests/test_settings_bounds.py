@@ -33,6 +33,8 @@ from kubeboard_infra.settings.storage import SharedStorageSettings
 from kubeboard_infra.settings.types import DnsName, Ipv4Cidr, at_most
 from kubeboard_infra.settings.views import ViewsSettings
 
+from .conftest import PROJECT_DIR
+
 
 def _field(model: Any, name: str) -> TypeAdapter[Any]:
     info = model.model_fields[name]
@@ -266,8 +268,6 @@ def test_intra_subnets_are_optional_but_every_other_tier_needs_one_cidr_per_zone
     from kubeboard_infra.plan.stack_files import read_stack_config
     from kubeboard_infra.settings import SettingsError, load_settings
 
-    from .conftest import PROJECT_DIR
-
     # As the engine hands it over (JSON text), with the plan's stand-ins for the secrets.
     config = dict(read_stack_config(PROJECT_DIR, "dev").values)
     network = json.loads(config["kubeboard:network"])
@@ -281,8 +281,6 @@ def test_intra_subnets_are_optional_but_every_other_tier_needs_one_cidr_per_zone
 def test_an_unknown_section_is_pointed_to_the_account_stack_only_when_it_lives_there() -> None:
     from kubeboard_infra.plan.stack_files import read_stack_config
     from kubeboard_infra.settings import SettingsError, load_settings
-
-    from .conftest import PROJECT_DIR
 
     config = dict(read_stack_config(PROJECT_DIR, "dev").values)
     with pytest.raises(SettingsError) as moved:
@@ -420,3 +418,15 @@ def test_the_efs_access_point_identity_is_a_non_negative_posix_id() -> None:
         assert field.validate_python(0) == 0
         with pytest.raises(ValidationError):
             field.validate_python(-1)
+
+
+def test_the_account_passes_guardduty_only_when_it_is_enabled() -> None:
+    from kubeboard_infra.plan.stack_files import read_stack_config
+    from kubeboard_infra.settings import load_account_settings
+
+    config = dict(read_stack_config(PROJECT_DIR, "shared").values)
+    enabled = load_account_settings(config, source="Pulumi.shared.yaml").to_args()["guardduty"]
+    assert enabled is not None and enabled["manage_agent"] is True
+    account = json.loads(config["kubeboard:account"])
+    off = {**config, "kubeboard:account": json.dumps({**account, "guardduty": {"enabled": False}})}
+    assert load_account_settings(off, source="Pulumi.shared.yaml").to_args()["guardduty"] is None
