@@ -140,6 +140,16 @@ def _clean_env() -> dict[str, str]:
     return {key: value for key, value in os.environ.items() if key not in {"PYTHONPATH", "VIRTUAL_ENV"}}
 
 
+def _run_installed(
+    installed: Path, program: str, *args: str | Path, cwd: Path, timeout: int
+) -> subprocess.CompletedProcess[str]:
+    """Run one of the fresh virtualenv's programs (``python``, ``kubeboard``) away from the repository."""
+    return subprocess.run(
+        [installed / "bin" / program, *args], cwd=cwd, env=_clean_env(), check=False,
+        capture_output=True, text=True, timeout=timeout,
+    )  # fmt: skip
+
+
 def test_import_is_light_and_every_export_resolves(installed: Path, tmp_path: Path) -> None:
     script = (
         "import sys, kubeboard_infra as kb\n"
@@ -148,10 +158,7 @@ def test_import_is_light_and_every_export_resolves(installed: Path, tmp_path: Pa
         "missing = [name for name in kb.__all__ if getattr(kb, name, None) is None]\n"
         "print(len(kb.__all__), missing)\n"
     )
-    result = subprocess.run(
-        [installed / "bin" / "python", "-c", script], cwd=tmp_path, env=_clean_env(), check=False,
-        capture_output=True, text=True, timeout=120,
-    )  # fmt: skip
+    result = _run_installed(installed, "python", "-c", script, cwd=tmp_path, timeout=120)
     assert result.returncode == 0, result.stderr
     count, missing = result.stdout.split(" ", 1)
     assert int(count) >= len(COMPONENTS) and missing.strip() == "[]"
@@ -164,10 +171,8 @@ def test_a_user_stack_builds_every_component_from_the_wheel(installed: Path, tmp
     (project / "__main__.py").write_text(USER_PROGRAM)
     for stack in ("shared", "dev"):
         shutil.copy2(PROJECT_DIR / f"Pulumi.{stack}.yaml", project)
-    result = subprocess.run(
-        [installed / "bin" / "kubeboard", "plan", "shared", "dev", "--out", str(tmp_path / "out"), "--quiet"],
-        cwd=project, env=_clean_env(), check=False, capture_output=True, text=True, timeout=600,
-    )  # fmt: skip
+    plan = ("plan", "shared", "dev", "--out", str(tmp_path / "out"), "--quiet")
+    result = _run_installed(installed, "kubeboard", *plan, cwd=project, timeout=600)
     assert result.returncode == 0, result.stdout + result.stderr
     built = set()
     for stack in ("shared", "dev"):
@@ -180,10 +185,7 @@ def test_a_user_stack_builds_every_component_from_the_wheel(installed: Path, tmp
 
 def test_policy_pack_runs_from_the_wheel(installed: Path, tmp_path: Path) -> None:
     pack = tmp_path / "pack"
-    result = subprocess.run(
-        [installed / "bin" / "kubeboard", "policy-pack", str(pack)], cwd=tmp_path, env=_clean_env(), check=False,
-        capture_output=True, text=True, timeout=120,
-    )  # fmt: skip
+    result = _run_installed(installed, "kubeboard", "policy-pack", str(pack), cwd=tmp_path, timeout=120)
     assert result.returncode == 0, result.stderr
     policy = yaml.safe_load((pack / "PulumiPolicy.yaml").read_text())
     assert policy["runtime"]["options"]["virtualenv"] == str(installed.resolve())
@@ -236,10 +238,7 @@ def test_lambda_archives_from_the_wheel_equal_the_checkouts(installed: Path, tmp
         "    package = lambda_package(name)\n"
         "    print(name, package.sha256(), len(package.files))\n"
     )
-    result = subprocess.run(
-        [installed / "bin" / "python", "-c", script], cwd=tmp_path, env=_clean_env(), check=False,
-        capture_output=True, text=True, timeout=600,
-    )  # fmt: skip
+    result = _run_installed(installed, "python", "-c", script, cwd=tmp_path, timeout=600)
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
     assert len(lines) == 2
