@@ -81,6 +81,8 @@ _EXPORTS: dict[str, str] = {
     "ReportReader": ".report_reader",
     "ReportReaderArgs": ".report_reader",
     "Environment": ".settings.types",
+    # The error every component raises for args it cannot build from.
+    "ArgsError": ".args",
     # A fleet: one hub's Argo CD deploying to the spoke environments' clusters.
     "Bridge": ".fleet.bridge",
     "FleetHub": ".fleet",
@@ -119,6 +121,7 @@ __all__ = [
     "AddOnDependencyError",
     "AddOnSpec",
     "AddOnSwitch",
+    "ArgsError",
     "Bridge",
     "Cluster",
     "ClusterArgs",
@@ -223,6 +226,7 @@ if TYPE_CHECKING:  # the same names, eagerly, for type checkers and IDEs
         IrsaSpec,
         install_addons,
     )
+    from .args import ArgsError
     from .cluster import AccessArgs, Cluster, ClusterArgs, ClusterCreator
     from .deploy_roles import DeployEnvironmentArgs, DeployRoles, DeployRolesArgs
     from .deploy_runner import DeployRunner, DeployRunnerArgs

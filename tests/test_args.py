@@ -1,0 +1,41 @@
+"""The error a component raises for bad args, and the spelling of an arg path as a stack key."""
+
+import pytest
+
+from kubeboard_infra import ArgsError
+from kubeboard_infra.args import check_args, settings_key
+
+
+def test_one_problem_is_one_line_naming_the_component_and_the_arg() -> None:
+    with pytest.raises(ArgsError) as raised:
+        check_args("Network", ["private_subnet_cidrs: needs one CIDR per availability zone (3), got 2"])
+    assert str(raised.value) == (
+        "Network args: private_subnet_cidrs: needs one CIDR per availability zone (3), got 2"
+    )
+    assert raised.value.problems == ["private_subnet_cidrs: needs one CIDR per availability zone (3), got 2"]
+
+
+def test_several_problems_are_listed_one_per_line() -> None:
+    with pytest.raises(ArgsError) as raised:
+        check_args("Cluster", ["version: unsupported", "node_groups: at least one"])
+    assert str(raised.value).splitlines() == [
+        "Cluster args:",
+        "  version: unsupported",
+        "  node_groups: at least one",
+    ]
+
+
+def test_no_problem_raises_nothing() -> None:
+    check_args("Cluster", [])
+
+
+@pytest.mark.parametrize(
+    ("problem", "key"),
+    [
+        ("node_groups[0].max_size: must be >= min_size", "nodeGroups[0].maxSize: must be >= min_size"),
+        ("cidr: too small", "cidr: too small"),
+        ("a message without a key", "a message without a key"),
+    ],
+)
+def test_arg_paths_become_stack_keys(problem: str, key: str) -> None:
+    assert settings_key(problem) == key
