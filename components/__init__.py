@@ -59,6 +59,7 @@ _EXPORTS: dict[str, str] = {
     "Cluster": ".cluster",
     "ClusterArgs": ".cluster",
     "ClusterCreator": ".cluster",
+    "ClusterAccess": ".contracts",
     "NodeGroupArgs": ".node_groups",
     "TaintArgs": ".node_groups",
     "Edge": ".edge",
@@ -124,6 +125,7 @@ __all__ = [
     "ArgsError",
     "Bridge",
     "Cluster",
+    "ClusterAccess",
     "ClusterArgs",
     "ClusterCreator",
     "DeliveryRepositoryArgs",
@@ -228,6 +230,7 @@ if TYPE_CHECKING:  # the same names, eagerly, for type checkers and IDEs
     )
     from .args import ArgsError
     from .cluster import AccessArgs, Cluster, ClusterArgs, ClusterCreator
+    from .contracts import ClusterAccess
     from .deploy_roles import DeployEnvironmentArgs, DeployRoles, DeployRolesArgs
     from .deploy_runner import DeployRunner, DeployRunnerArgs
     from .edge import Edge, EdgeArgs, IngressContract, IngressValuesShape
