@@ -42,7 +42,7 @@ def changed(diff: dict[str, Any], name: str) -> dict[str, Any]:
 
 def test_identical_plans_have_no_changes() -> None:
     diff = diff_plans(plan(VPC, SUBNET), plan(VPC, SUBNET))
-    assert diff["summary"] == {"added": 0, "removed": 0, "changed": 0, "replaced": 0}
+    assert diff["summary"] == {"added": 0, "removed": 0, "changed": 0, "replaced": 0, "aliased": 0}
     assert "No resource changes" in render_markdown(diff)
 
 

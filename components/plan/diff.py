@@ -1,6 +1,8 @@
 """What a pull request changes: the difference between two offline plans, fit for a PR comment.
 
-Resources are matched by URN. For each changed resource the differing input paths are listed
+Resources are matched by URN, then, as the engine does, by the old URNs their ``aliases`` name
+(aliases.py): a renamed or moved resource that keeps its old URN as an alias is the same resource,
+not a delete and a create. For each changed resource the differing input paths are listed
 (``rules[2].statement.rateBasedStatement.limit``); JSON documents held in strings (IAM policies) are
 compared as documents. A change to a property AWS cannot update in place is flagged as a
 replacement: the resource is deleted and created again, with whatever data it held.
@@ -11,6 +13,8 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator, Mapping
 from typing import Any
+
+from .aliases import match_old
 
 SECRET = "[secret]"
 UNKNOWN = "[unknown]"
@@ -178,13 +182,16 @@ def diff_plans(base: Mapping[str, Any], head: Mapping[str, Any]) -> dict[str, An
     """Resources added, removed and changed from ``base`` to ``head`` (two plan.json documents)."""
     before = {r["urn"]: r for r in base.get("resources", [])}
     after = {r["urn"]: r for r in head.get("resources", [])}
-    added = [_summary(after[urn]) for urn in after if urn not in before]
-    removed = [_summary(before[urn]) for urn in before if urn not in after]
+    old_urn = {urn: urn for urn in after if urn in before} | match_old(after.values(), before)
+    taken = set(old_urn.values())
+    added = [_summary(after[urn]) for urn in after if urn not in old_urn]
+    removed = [_summary(before[urn]) for urn in before if urn not in taken]
+    aliased = [{**_summary(after[urn]), "from": old} for urn, old in old_urn.items() if old != urn]
     changed = []
     for urn, resource in after.items():
-        if urn not in before:
+        if urn not in old_urn:
             continue
-        properties = _resource_changes(before[urn], resource)
+        properties = _resource_changes(before[old_urn[urn]], resource)
         if properties:
             changed.append(
                 {
@@ -201,8 +208,10 @@ def diff_plans(base: Mapping[str, Any], head: Mapping[str, Any]) -> dict[str, An
             "removed": len(removed),
             "changed": len(changed),
             "replaced": sum(1 for c in changed if c["replace"]),
+            "aliased": len(aliased),
         },
         "added": added,
+        "aliased": aliased,
         "removed": removed,
         "changed": changed,
     }
@@ -236,6 +245,14 @@ def _resource_rows(resources: list[dict[str, Any]]) -> list[str]:
     return rows
 
 
+def _alias_rows(resources: list[dict[str, Any]]) -> list[str]:
+    rows = ["| resource | type | was |", "|---|---|---|"]
+    rows += [f"| `{r['name']}` | {_short_type(r['type'])} | `{r['from']}` |" for r in resources[:MAX_ROWS]]
+    if len(resources) > MAX_ROWS:
+        rows.append(f"| … and {len(resources) - MAX_ROWS} more | | |")
+    return rows
+
+
 def _change_rows(changed: list[dict[str, Any]]) -> list[str]:
     rows = ["| resource | property | before | after | |", "|---|---|---|---|---|"]
     count = 0
@@ -262,13 +279,17 @@ def render_markdown(diff: Mapping[str, Any]) -> str:
     """A PR-comment section: counts, replacements first, then the full lists folded away."""
     summary = diff["summary"]
     title = f"### Plan diff `{diff.get('base')}` → `{diff.get('head')}`"
+    renamed = (
+        f"{summary['aliased']} kept under a new name through their aliases" if summary.get("aliased") else ""
+    )
     if not (summary["added"] or summary["removed"] or summary["changed"]):
-        return f"{title}\n\nNo resource changes.\n"
+        return f"{title}\n\nNo resource changes{f' ({renamed})' if renamed else ''}.\n"
     lines = [
         title,
         "",
         f"**{summary['added']} to add, {summary['changed']} to change, {summary['removed']} to delete**"
-        + (f", ⚠️ **{summary['replaced']} to replace**" if summary["replaced"] else ""),
+        + (f", ⚠️ **{summary['replaced']} to replace**" if summary["replaced"] else "")
+        + (f"; {renamed}" if renamed else ""),
         "",
     ]
     replaced = [c for c in diff["changed"] if c["replace"]]
@@ -288,8 +309,9 @@ def render_markdown(diff: Mapping[str, Any]) -> str:
         ("Changed", "changed", _change_rows),
         ("Added", "added", _resource_rows),
         ("Removed", "removed", _resource_rows),
+        ("Kept through aliases", "aliased", _alias_rows),
     ):
-        if diff[key]:
+        if diff.get(key):
             lines += [
                 f"<details><summary>{label} ({len(diff[key])})</summary>",
                 "",

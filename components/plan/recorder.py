@@ -15,6 +15,8 @@ from pulumi.runtime import rpc
 from pulumi.runtime.mocks import MockMonitor, Mocks
 from pulumi.runtime.settings import get_project, get_stack
 
+from .aliases import AliasSpec, alias_urns
+
 SECRET = "[secret]"
 UNKNOWN = "[unknown]"
 
@@ -38,6 +40,8 @@ class RecordedResource:
     """The explicit ``depends_on`` of this registration (components expanded to their resources)."""
     inherited_dependencies: list[str] = field(default_factory=list)
     """What the engine waits for only through an ancestor component's registration."""
+    aliases: list[str] = field(default_factory=list)
+    """The old URNs the engine would look this resource up by (aliases.py)."""
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -53,6 +57,7 @@ class RecordedResource:
             "dependencies": self.dependencies,
             "dependsOn": self.depends_on,
             "inheritedDependencies": self.inherited_dependencies,
+            "aliases": self.aliases,
             "inputs": self.inputs,
         }
 
@@ -149,6 +154,7 @@ class RecordingMonitor(MockMonitor):
     def __init__(self, mocks: Mocks) -> None:
         super().__init__(mocks)
         self.recording = Recording()
+        self._aliases: dict[str, list[str]] = {}
 
     def make_urn(self, parent: str, type_: str, name: str) -> str:
         # As the engine does: the qualified type carries the whole chain of parent types.
@@ -176,9 +182,22 @@ class RecordingMonitor(MockMonitor):
                 depends_on=_explicit_dependencies(request),
                 inputs=_plain_struct(request.object),
                 providers=_remote_providers(request),
+                aliases=self._alias_urns(response.urn, request),
             )
         )
         return response
+
+    def _alias_urns(self, urn: str, request: Any) -> list[str]:
+        found = alias_urns(
+            urn=urn,
+            name=request.name,
+            type_=request.type,
+            parent=request.parent,
+            specs=[_alias_spec(alias) for alias in request.aliases],
+            known=self._aliases,
+        )
+        self._aliases[urn] = found
+        return found
 
     def ReadResource(self, request: Any) -> Any:
         response = super().ReadResource(request)
@@ -202,6 +221,20 @@ class RecordingMonitor(MockMonitor):
         if "::pulumi:pulumi:Stack::" in request.urn:
             self.recording.outputs = _plain_struct(request.outputs)
         return super().RegisterResourceOutputs(request)
+
+
+def _alias_spec(alias: Any) -> AliasSpec:
+    if alias.WhichOneof("alias") == "urn":
+        return AliasSpec(urn=alias.urn)
+    spec = alias.spec
+    return AliasSpec(
+        name=spec.name,
+        type=spec.type,
+        stack=spec.stack,
+        project=spec.project,
+        parent_urn=spec.parentUrn,
+        no_parent=spec.noParent,
+    )
 
 
 def _remote_providers(request: Any) -> dict[str, str]:
