@@ -62,7 +62,9 @@ def main() -> None:
     # Checked first so a refusal names every component at fault, not only the first one.
     problems = schema_problems(published)
     if problems:
-        sys.exit("kubeboard provider: no schema can be inferred for\n" + "\n".join(f"  {p}" for p in problems))
+        sys.exit(
+            "kubeboard provider: no schema can be inferred for\n" + "\n".join(f"  {p}" for p in problems)
+        )
     serve(published)
 
 

@@ -115,7 +115,9 @@ def schema_problems(name: str) -> list[str]:
         problems.append(f"{name}: no inputs")
     if not resource.get("properties"):
         problems.append(f"{name}: no outputs (annotated public attributes)")
-    problems += [f"{name}.{path}: no description (a docstring under the key)" for path in undescribed(schema, name)]
+    problems += [
+        f"{name}.{path}: no description (a docstring under the key)" for path in undescribed(schema, name)
+    ]
     return problems
 
 
@@ -157,7 +159,10 @@ def test_deploy_roles_inputs_outputs_and_nested_type_in_the_schema() -> None:
     assert resource["inputProperties"]["environments"]["items"]["$ref"] == (
         "#/types/kubeboard:index:DeployEnvironmentArgs"
     )
-    assert set(schema["types"]["kubeboard:index:DeployEnvironmentArgs"]["properties"]) == {"stack", "clusterName"}
+    assert set(schema["types"]["kubeboard:index:DeployEnvironmentArgs"]["properties"]) == {
+        "stack",
+        "clusterName",
+    }
     assert {"deployRoleArns", "clusterCreatorRoleArns", "previewRoleArn", "promotionRoleArn"} <= set(
         resource["properties"]
     )
