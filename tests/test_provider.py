@@ -39,11 +39,15 @@ class ProviderExited(Exception):
 
 
 @contextmanager
-def serving(command: list[str], tmp_path: Path) -> Iterator[provider_pb2_grpc.ResourceProviderStub]:
+def serving(
+    command: list[str | Path], tmp_path: Path, env: dict[str, str] | None = None
+) -> Iterator[provider_pb2_grpc.ResourceProviderStub]:
     """Start the provider, read its port from the first line of stdout and connect to it."""
     stderr = tmp_path / "stderr"
     with stderr.open("w") as errors:
-        process = subprocess.Popen(command, cwd=tmp_path, stdout=subprocess.PIPE, stderr=errors, text=True)
+        process = subprocess.Popen(
+            command, cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=errors, text=True
+        )
     try:
         ready, _, _ = select.select([process.stdout], [], [], STARTUP_SECONDS)
         line = process.stdout.readline() if ready and process.stdout else ""
