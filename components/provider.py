@@ -54,7 +54,9 @@ def _hint(error: Exception) -> str:
 
 def serve(published: list[type[pulumi.ComponentResource]]) -> None:
     """Serve ``published`` over gRPC; the engine's address is the first argument, the port goes to stdout."""
-    component_provider_host(published, name=NAME, namespace=NAMESPACE, version=version(DISTRIBUTION))
+    component_provider_host(
+        components=published, name=NAME, namespace=NAMESPACE, version=version(DISTRIBUTION)
+    )
 
 
 def main() -> None:

@@ -109,10 +109,20 @@ def test_the_provider_serves_the_schema_of_the_clean_components_over_grpc(tmp_pa
     assert "kubeboard:index:DeployEnvironmentArgs" in schema["types"]
 
 
+# The three ways to start it: the plugin directory as the language host runs it, the module, and the
+# console script installed next to this interpreter.
+ENTRY_POINTS = {
+    "plugin directory": [sys.executable, str(PLUGIN_DIR)],
+    "module": [sys.executable, "-m", "kubeboard_infra.provider"],
+    "console script": [str(Path(sys.executable).with_name("pulumi-resource-kubeboard"))],
+}
+
+
 @pytest.mark.slow
+@pytest.mark.parametrize("entry", sorted(ENTRY_POINTS))
 @pytest.mark.xfail(bool(PENDING), raises=ProviderExited, strict=True, reason="components in PENDING")
-def test_the_plugin_directory_serves_every_exported_component(tmp_path: Path) -> None:
-    with serving([sys.executable, str(PLUGIN_DIR), ENGINE], tmp_path) as stub:
+def test_every_entry_point_serves_every_exported_component(entry: str, tmp_path: Path) -> None:
+    with serving([*ENTRY_POINTS[entry], ENGINE], tmp_path) as stub:
         schema = served_schema(stub)
     assert_publishes(schema, set(COMPONENTS))
 
