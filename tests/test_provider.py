@@ -3,9 +3,11 @@
 Pulumi's Python language host runs a plugin directory as ``python <directory> <engine address>``; the
 process prints the port it serves on, and the engine asks it for the schema (``pulumi package add``
 generates the program's SDK from it) and for the components a program declares. GetSchema and
-GetPluginInfo never call back into the engine (only Construct does), so no engine runs here.
+GetPluginInfo never call back into the engine (only Construct does), so no engine runs here; Construct
+itself is run in-process under Pulumi's mocks (its inputs and outputs mapped as for the engine).
 """
 
+import copy
 import json
 import select
 import subprocess
@@ -21,9 +23,16 @@ import pulumi
 import pytest
 import yaml
 from google.protobuf import empty_pb2
+from pulumi.errors import InputPropertyError
+from pulumi.provider.experimental.component import ComponentProvider
+from pulumi.runtime.mocks import MockResourceArgs
 from pulumi.runtime.proto import provider_pb2, provider_pb2_grpc
+from pulumi.runtime.settings import ROOT
+from pulumi.runtime.stack import run_in_stack
+from pulumi.runtime.sync_await import _sync_await
 
 from kubeboard_infra import provider
+from kubeboard_infra.plan.mocks import ACCOUNT_ID, PlanMocks
 
 from .conftest import PROJECT_DIR
 from .test_component_schema import COMPONENTS, PENDING
@@ -154,3 +163,91 @@ def test_a_component_without_a_schema_stops_the_provider_naming_it(monkeypatch: 
     )
     assert "DeployRoles" not in message
     assert served == []
+
+
+# Construct as the provider runs it for the engine, under Pulumi's mocks instead of the engine's
+# resource monitor: a program of another language passes camelCase inputs, nested ones as plain maps.
+class RecordingMocks(PlanMocks):
+    def __init__(self) -> None:
+        super().__init__(region="ap-northeast-2", stack="shared")
+        self.created: list[MockResourceArgs] = []
+
+    def new_resource(self, args: MockResourceArgs) -> tuple[str, dict[str, Any]]:
+        self.created.append(args)
+        return super().new_resource(args)
+
+
+@pytest.fixture
+def mocks() -> RecordingMocks:
+    recording = RecordingMocks()
+    pulumi.runtime.set_mocks(recording, project="kubeboard", stack="shared", preview=False)
+    ROOT.set(None)
+    return recording
+
+
+DEPLOY_ROLES_INPUTS = {
+    "name": "kubeboard",
+    "repository": "kubeboard/kubeboard-infra",
+    "oidcProviderArn": f"arn:aws:iam::{ACCOUNT_ID}:oidc-provider/token.actions.githubusercontent.com",
+    "environments": [{"stack": "dev", "clusterName": "kubeboard-dev"}],
+    "maxSessionHours": 1,
+}
+
+
+def construct(inputs: dict[str, Any]) -> dict[str, Any]:
+    """The outputs a program of another language reads, by their schema names."""
+    host = ComponentProvider([COMPONENTS["DeployRoles"]], provider.NAME, provider.NAMESPACE, "0.0.0")
+    resolved: dict[str, Any] = {}
+
+    def program() -> None:
+        result = host.construct("deploy-roles", "kubeboard:index:DeployRoles", inputs)
+        outputs = {key: pulumi.Output.from_input(value) for key, value in result.state.items()}
+        pulumi.Output.all(**outputs).apply(resolved.update)
+
+    _sync_await(run_in_stack(program))
+    return resolved
+
+
+def test_construct_maps_schema_inputs_to_the_components_args_and_its_outputs_back(
+    mocks: RecordingMocks,
+) -> None:
+    outputs = construct(DEPLOY_ROLES_INPUTS)
+    role = f"arn:aws:iam::{ACCOUNT_ID}:role/kubeboard"
+    assert outputs["deployRoleArns"] == {"dev": f"{role}-dev-deploy"}
+    assert outputs["clusterCreatorRoleArns"] == {"dev": f"{role}-dev-cluster-creator"}
+    roles = {args.inputs["name"]: args.inputs for args in mocks.created if args.typ == "aws:iam/role:Role"}
+    # maxSessionHours reached max_session_hours; the nested clusterName scoped the creator's policy.
+    assert {name: inputs["maxSessionDuration"] for name, inputs in roles.items()} == {
+        "kubeboard-dev-deploy": 3600,
+        "kubeboard-dev-cluster-creator": 3600,
+        "kubeboard-preview": 3600,
+    }
+    [creator_policy] = [
+        args.inputs["policy"] for args in mocks.created if args.name == "deploy-roles-dev-cluster-creator"
+        and args.typ == "aws:iam/rolePolicy:RolePolicy"
+    ]  # fmt: skip
+    assert "kubeboard-dev" in creator_policy
+    assert {args.typ for args in mocks.created if args.name == "deploy-roles"} == {
+        "kubeboard:index:DeployRoles"
+    }
+
+
+@pytest.mark.parametrize(
+    ("drop", "path"),
+    [(("repository",), "repository"), (("environments", 0, "clusterName"), "environments[0].clusterName")],
+)
+def test_construct_refuses_a_missing_required_input_naming_its_path(
+    mocks: RecordingMocks, drop: tuple[str | int, ...], path: str
+) -> None:
+    inputs = copy.deepcopy(DEPLOY_ROLES_INPUTS)
+    parent: Any = inputs
+    for key in drop[:-1]:
+        parent = parent[key]
+    del parent[drop[-1]]
+    with pytest.raises(InputPropertyError) as refused:
+        construct(inputs)
+    assert (refused.value.property_path, refused.value.reason) == (
+        path,
+        f"Missing required input '{path}' on 'DeployRoles'",
+    )
+    assert mocks.created == []
