@@ -259,6 +259,7 @@ class DeployRolesArgs(TypedDict):
     oidc_provider_arn: pulumi.Input[str]
     """The account's GitHub OIDC provider (``token.actions.githubusercontent.com``)."""
     environments: Sequence[DeployEnvironmentArgs]
+    """The environment stacks, each once: a deploy role and a cluster-creator role each."""
     preview: NotRequired[bool]
     """Create the read-only pull-request preview role (default on)."""
     promotion_ecr_repository_arns: NotRequired[pulumi.Input[Sequence[str]] | None]
@@ -268,6 +269,7 @@ class DeployRolesArgs(TypedDict):
     max_session_hours: NotRequired[int]
     """Credential lifetime of a deploy job (default 2 hours: a first prod deploy takes over one)."""
     tags: NotRequired[Mapping[str, str]]
+    """Tags on every role (default none); ``GitHubRepository`` is always added."""
 
 
 class DeployRoles(pulumi.ComponentResource):
@@ -278,7 +280,9 @@ class DeployRoles(pulumi.ComponentResource):
     cluster_creator_role_arns: pulumi.Output[dict[str, str]]
     """Cluster-creator role ARN by stack: the stack's ``cluster.access.clusterCreatorRoleArn``."""
     preview_role_arn: pulumi.Output[str | None]
+    """The pull-request preview role's ARN; none when ``preview`` is off."""
     promotion_role_arn: pulumi.Output[str | None]
+    """The promote-image role's ARN; none without ``promotion_ecr_repository_arns``."""
 
     def __init__(self, name: str, args: DeployRolesArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("kubeboard:index:DeployRoles", name, None, opts)

@@ -36,6 +36,7 @@ class DeployRunnerArgs(TypedDict):
     connection_arn: str
     """The account's CodeConnections GitHub connection (status ``AVAILABLE``)."""
     vpc_id: pulumi.Input[str]
+    """The VPC the runner's builds run in."""
     subnet_ids: pulumi.Input[Sequence[str]]
     """Private subnets with a NAT route: the runner needs GitHub, the AWS APIs and the cluster API."""
     cluster_security_group_id: pulumi.Input[str]
@@ -51,6 +52,7 @@ class DeployRunnerArgs(TypedDict):
     protect: NotRequired[bool]
     """``protect`` on the key of the build logs (prod)."""
     tags: NotRequired[Mapping[str, str]]
+    """Tags on every resource (default none)."""
 
 
 DEFAULTS = {
@@ -195,9 +197,13 @@ class DeployRunner(pulumi.ComponentResource):
     """A CodeBuild project that runs GitHub Actions jobs in the private subnets, and its webhook."""
 
     project_name: pulumi.Output[str]
+    """The CodeBuild project; a job's ``runs-on`` starts with ``codebuild-<this>``."""
     project_arn: pulumi.Output[str]
+    """The CodeBuild project's ARN."""
     security_group_id: pulumi.Output[str]
+    """The runner's security group (egress only; the cluster admits HTTPS from it)."""
     service_role_arn: pulumi.Output[str]
+    """The role CodeBuild runs the builds with."""
 
     def __init__(self, name: str, args: DeployRunnerArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("kubeboard:index:DeployRunner", name, None, opts)

@@ -15,6 +15,9 @@ import pytest
 import yaml
 
 from .conftest import PROJECT_DIR
+from .test_component_schema import COMPONENTS as SCHEMA_COMPONENTS
+from .test_component_schema import PENDING
+from .test_provider import ENGINE, served_schema, serving
 
 SHIPPED = {
     "components": "kubeboard_infra",
@@ -84,6 +87,8 @@ def test_console_script_is_declared(wheel: Path) -> None:
         [entry_points] = [name for name in archive.namelist() if name.endswith("entry_points.txt")]
         text = archive.read(entry_points).decode()
     assert "kubeboard = kubeboard_infra.cli:main" in text
+    # The components' provider, under the name Pulumi looks for on PATH.
+    assert "pulumi-resource-kubeboard = kubeboard_infra.provider:main" in text
 
 
 # A stack of the user's own, outside the repository: it imports every component from the installed
@@ -113,25 +118,31 @@ COMPONENTS = (
 )  # fmt: skip
 
 
-@pytest.fixture(scope="module")
-def installed(wheel: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A fresh virtualenv outside the repository holding the built wheel (not editable).
-
-    The wheel's dependencies come from this test environment through a path file, so the test
-    needs no network and stays fast; the kubeboard packages themselves come only from the wheel.
-    """
-    env = tmp_path_factory.mktemp("fresh") / "venv"
+def _fresh_venv(env: Path) -> Path:
+    """A virtualenv at ``env`` whose dependencies come from this test environment through a path file,
+    so installing into it needs no network and stays fast; it holds no kubeboard package yet."""
     subprocess.run([sys._base_executable, "-m", "venv", "--without-pip", str(env)], check=True, timeout=120)
-    python = env / "bin" / "python"
     site = subprocess.run(
-        [python, "-c", "import sysconfig; print(sysconfig.get_path('purelib'))"],
+        [env / "bin" / "python", "-c", "import sysconfig; print(sysconfig.get_path('purelib'))"],
         check=True, capture_output=True, text=True,
     ).stdout.strip()  # fmt: skip
     (Path(site) / "test-dependencies.pth").write_text(sysconfig.get_path("purelib") + "\n")
+    return env
+
+
+def _pip_install(env: Path, *args: str | Path, cwd: Path | None = None) -> None:
     subprocess.run(
-        [sys.executable, "-m", "pip", "--python", str(python), "install", "--no-deps", "--no-index", "-q", str(wheel)],
-        check=True, capture_output=True, timeout=300,
+        [sys.executable, "-m", "pip", "--python", str(env / "bin" / "python"), "install", "--no-deps", "--no-index",
+         "-q", *args],
+        check=True, capture_output=True, timeout=300, cwd=cwd,
     )  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def installed(wheel: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A fresh virtualenv outside the repository holding the built wheel (not editable)."""
+    env = _fresh_venv(tmp_path_factory.mktemp("fresh") / "venv")
+    _pip_install(env, wheel)
     return env
 
 
@@ -246,3 +257,31 @@ def test_lambda_archives_from_the_wheel_equal_the_checkouts(installed: Path, tmp
         name, digest, count = line.split()
         package = lambda_package(name)  # same files at the same archive paths, same bytes
         assert (digest, int(count)) == (package.sha256(), len(package.files))
+
+
+@pytest.mark.slow
+def test_the_provider_plugin_installs_its_checkout_and_serves_from_it(tmp_path: Path) -> None:
+    # What `pulumi package add github.com/<org>/kubeboard-infra/provider@<tag>` does with the clone:
+    # a virtualenv in the plugin directory, `pip install -r requirements.txt` run there, then the
+    # plugin started with that virtualenv's python.
+    checkout = tmp_path / "checkout"
+    checkout.mkdir()
+    for name in (*BUILD_INPUTS, "provider"):
+        path = PROJECT_DIR / name
+        if path.is_dir():
+            shutil.copytree(path, checkout / name, ignore=shutil.ignore_patterns("__pycache__", "venv"))
+        else:
+            shutil.copy2(path, checkout / name)
+    env = _fresh_venv(checkout / "provider" / "venv")
+    _pip_install(env, "--no-build-isolation", "-r", "requirements.txt", cwd=checkout / "provider")
+    clean = sorted(set(SCHEMA_COMPONENTS) - PENDING)
+    serve_clean = (
+        "import sys\n"
+        "from kubeboard_infra import provider\n"
+        "assert provider.__file__.startswith(sys.prefix), provider.__file__\n"
+        f"provider.serve([c for c in provider.components() if c.__name__ in {clean!r}])\n"
+    )
+    with serving([env / "bin" / "python", "-c", serve_clean, ENGINE], tmp_path, env=_clean_env()) as stub:
+        schema = served_schema(stub)
+    assert set(schema["resources"]) == {f"kubeboard:index:{name}" for name in clean}
+    assert (env / "bin" / "pulumi-resource-kubeboard").is_file()
