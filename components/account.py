@@ -121,8 +121,18 @@ def problems(args: AccountArgs) -> list[str]:
     """Every reason the Account could not be built from ``args``, one line per arg: its parts' own
     rules under their keys, then what ties them together."""
     config: dict[str, Any] = {**DEFAULTS, **args}
-    found = _under("registry", registry.problems({"name": config["name"], **config["registry"]}))
-    declared = [repository["name"] for repository in config["registry"]["repositories"]]
+    registry_args: AccountRegistryArgs = config["registry"]
+    found = _under(
+        "registry",
+        registry.problems(
+            {
+                "name": config["name"],
+                "repositories": registry_args["repositories"],
+                "scan_type": registry_args.get("scan_type", registry.DEFAULTS["scan_type"]),
+            }
+        ),
+    )
+    declared = [repository["name"] for repository in registry_args["repositories"]]
     scanning, delivery, deploy = config["scanning"], config["delivery"], config["deploy"]
     if scanning is not None:
         found += _under("scanning", image_scan_alerts.problems(scanning))

@@ -59,8 +59,8 @@ class DeployRunnerConfig(TypedDict, total=False):
     """The GitHub repository (``owner/name``) whose workflow jobs the runner takes; required."""
     connection_arn: str
     """The account's CodeConnections GitHub connection (status ``AVAILABLE``); required."""
-    compute_type: ComputeType
-    """CodeBuild compute type (default ``BUILD_GENERAL1_MEDIUM``)."""
+    compute_type: str
+    """CodeBuild compute type, one of ``ComputeType`` (default ``BUILD_GENERAL1_MEDIUM``)."""
     image: str
     """CodeBuild-managed Ubuntu image (default ``aws/codebuild/standard:7.0``)."""
     timeout_minutes: int
