@@ -32,7 +32,8 @@ _OIDC_PROVIDER_ARN = re.compile(
 )
 _PERMISSION_SET = re.compile(r"^[\w+=,.@-]{1,32}$")
 # A ``sub`` value, a trailing ``*`` allowed (StringLike); IAM condition values are at most 255 long.
-_SUBJECT = re.compile(r"^[^\s*]{1,254}\*?$")
+_SUBJECT = re.compile(r"^[^\s*]+\*?$")
+SUBJECT_LIMIT = 255
 MAX_SESSION_HOURS = (1, 12)
 """IAM's MaxSessionDuration range, in hours."""
 
@@ -115,7 +116,7 @@ def problems(args: HumanRolesConfig) -> list[str]:
             found += [
                 f"oidc.subjects.{role}[{index}]: {subject!r} is not a subject (no spaces; only a trailing *)"
                 for index, subject in enumerate(subjects)
-                if not _SUBJECT.match(subject)
+                if len(subject) > SUBJECT_LIMIT or not _SUBJECT.match(subject)
             ]
     if center:
         for role in ROLES:

@@ -10,7 +10,6 @@ next to the installed files.
 The archive lists its files sorted and skips byte-code, so the same sources give the same archive.
 """
 
-
 import hashlib
 import os
 import re
