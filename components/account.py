@@ -386,7 +386,14 @@ class Account(pulumi.ComponentResource):
                 else {}
             ),
         }
-        self.register_outputs(self.outputs)
+        self.register_outputs(
+            {
+                "account_id": self.account_id,
+                "repository_urls": self.repository_urls,
+                "repository_arns": self.repository_arns,
+                "registry_kms_key_arn": self.registry_kms_key_arn,
+            }
+        )
 
 
 def _delivery_roles(

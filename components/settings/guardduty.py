@@ -14,7 +14,7 @@ from typing import Self
 from pydantic import Field, model_validator
 
 from ..args import settings_key
-from ..guardduty import FindingSeverity, GuardDutyConfig, PublishingFrequency, problems
+from ..guardduty import DEFAULTS, FindingSeverity, GuardDutyConfig, PublishingFrequency, problems
 from .base import Model
 
 __all__ = ["FindingSeverity", "GuardDutySettings", "PublishingFrequency"]
@@ -22,15 +22,15 @@ __all__ = ["FindingSeverity", "GuardDutySettings", "PublishingFrequency"]
 
 class GuardDutySettings(Model):
     enabled: bool = False
-    eks_audit_logs: bool = True
+    eks_audit_logs: bool = DEFAULTS["eks_audit_logs"]
     """EKS audit-log monitoring: GuardDuty reads every cluster's audit log (no agent, no log group)."""
-    runtime_monitoring: bool = True
+    runtime_monitoring: bool = DEFAULTS["runtime_monitoring"]
     """Runtime monitoring of EKS nodes by GuardDuty's agent."""
-    manage_agent: bool = True
+    manage_agent: bool = DEFAULTS["manage_agent"]
     """GuardDuty installs and updates its agent (the EKS add-on) on every cluster of the account."""
-    finding_publishing_frequency: PublishingFrequency = PublishingFrequency.FIFTEEN_MINUTES
+    finding_publishing_frequency: PublishingFrequency = DEFAULTS["finding_publishing_frequency"]
     minimum_severity: FindingSeverity = FindingSeverity.MEDIUM
-    """Findings at or above this band are sent to the topic."""
+    """Findings at or above this band are sent to the topic (the component's default, 4, is its floor)."""
     alert_emails: list[str] = Field(default_factory=list)
 
     def to_config(self) -> GuardDutyConfig:

@@ -10,7 +10,7 @@ from typing import Self
 from pydantic import model_validator
 
 from ..args import settings_key
-from ..registry import RegistryArgs, RepositoryArgs, ScanType, problems
+from ..registry import DEFAULTS, REPOSITORY_DEFAULTS, RegistryArgs, RepositoryArgs, ScanType, problems
 from .base import Model
 
 __all__ = ["RegistrySettings", "RepositorySettings", "ScanType"]
@@ -18,9 +18,9 @@ __all__ = ["RegistrySettings", "RepositorySettings", "ScanType"]
 
 class RepositorySettings(Model):
     name: str
-    keep_tagged_images: int = 30
+    keep_tagged_images: int = REPOSITORY_DEFAULTS["keep_tagged_images"]
     """How many tagged images to keep; older ones expire."""
-    untagged_expire_days: int = 7
+    untagged_expire_days: int = REPOSITORY_DEFAULTS["untagged_expire_days"]
 
     def to_args(self) -> RepositoryArgs:
         return {
@@ -32,7 +32,7 @@ class RepositorySettings(Model):
 
 class RegistrySettings(Model):
     repositories: list[RepositorySettings]
-    scan_type: ScanType = ScanType.BASIC
+    scan_type: ScanType = DEFAULTS["scan_type"]
 
     def to_args(self, name: str) -> RegistryArgs:
         """The ``Registry`` args this section maps to, under the account's name prefix."""
