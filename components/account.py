@@ -269,6 +269,7 @@ class Account(pulumi.ComponentResource):
                 {
                     **scanning,
                     "name": prefix,
+                    "alarm_emails": scanning.get("alarm_emails", ()),
                     "repository_arns": registry_.repository_arns,
                     "protect": protect,
                 },
@@ -314,7 +315,12 @@ class Account(pulumi.ComponentResource):
         detector = None
         if config["guardduty"] is not None:
             # One detector per account and region: only the account stack may own it.
-            detector = GuardDuty("guardduty", {**config["guardduty"], "name": prefix}, opts=child)
+            guardduty_args = config["guardduty"]
+            detector = GuardDuty(
+                "guardduty",
+                {**guardduty_args, "name": prefix, "alert_emails": guardduty_args.get("alert_emails", ())},
+                opts=child,
+            )
 
         deploy = config["deploy"]
         roles = None

@@ -258,7 +258,8 @@ class DeployEnvironmentArgs(TypedDict):
 
 
 class DeployConfig(TypedDict):
-    """What a stack file can say about the deploy roles (``kubeboard:account.deploy``)."""
+    """What a stack file can say about the deploy roles (``kubeboard:account.deploy``):
+    ``DeployRolesArgs`` without the wiring the account supplies."""
 
     repository: str
     """The infrastructure repository, exactly ``owner/name``; required."""
@@ -266,9 +267,13 @@ class DeployConfig(TypedDict):
     """One deploy role and one cluster-creator role per environment stack, each stack once; required."""
 
 
-class DeployRolesArgs(DeployConfig):
+class DeployRolesArgs(TypedDict):
     name: str
     """Prefix of the role names (``<name>-<stack>-deploy``, ``<name>-preview``); required."""
+    repository: str
+    """The infrastructure repository, exactly ``owner/name``; required."""
+    environments: Sequence[DeployEnvironmentArgs]
+    """One deploy role and one cluster-creator role per environment stack, each stack once; required."""
     oidc_provider_arn: pulumi.Input[str]
     """The account's GitHub OIDC provider (``token.actions.githubusercontent.com``); required."""
     preview: NotRequired[bool]
@@ -294,7 +299,7 @@ DEFAULTS: dict[str, Any] = {
 }
 
 
-def config_problems(config: DeployConfig, *, name: str) -> list[str]:
+def config_problems(config: Mapping[str, Any], *, name: str) -> list[str]:
     """The rules of the stack-file values; ``name`` is the prefix the role names start with."""
     found = []
     if error := repository_error(config["repository"]):

@@ -52,36 +52,31 @@ class ComputeType(StrEnum):
     """70 GB, 36 vCPUs."""
 
 
-class DeployRunnerConfig(TypedDict, total=False):
-    """What a stack file can say about the runner (``kubeboard:deployRunner``)."""
-
+class DeployRunnerArgs(TypedDict):
+    name: str
+    """Prefix of the physical names; the CodeBuild project is ``<name>-deploy``. Required."""
     repository: str
     """The GitHub repository (``owner/name``) whose workflow jobs the runner takes; required."""
     connection_arn: str
     """The account's CodeConnections GitHub connection (status ``AVAILABLE``); required."""
-    compute_type: str
-    """CodeBuild compute type, one of ``ComputeType`` (default ``BUILD_GENERAL1_MEDIUM``)."""
-    image: str
-    """CodeBuild-managed Ubuntu image (default ``aws/codebuild/standard:7.0``)."""
-    timeout_minutes: int
-    """Longest build, 5-480 (default 120); the deploy job's own ``timeout-minutes`` must fit inside it."""
-    log_retention_days: int
-    """Retention of the build logs (default 90)."""
-
-
-class DeployRunnerArgs(DeployRunnerConfig):
-    name: str
-    """Prefix of the physical names; the CodeBuild project is ``<name>-deploy``. Required."""
     vpc_id: pulumi.Input[str]
-    """The VPC the runner attaches to; required."""
+    """The VPC the runner's builds run in; required."""
     subnet_ids: pulumi.Input[Sequence[str]]
     """Private subnets with a NAT route: the runner needs GitHub, the AWS APIs and the cluster API. Required."""
     cluster_security_group_id: pulumi.Input[str]
     """The EKS cluster security group; it gets one rule admitting HTTPS from the runner. Required."""
+    compute_type: NotRequired[str]
+    """CodeBuild compute type, one of ``ComputeType`` (default ``BUILD_GENERAL1_MEDIUM``)."""
+    image: NotRequired[str]
+    """CodeBuild-managed Ubuntu image (default ``aws/codebuild/standard:7.0``)."""
+    timeout_minutes: NotRequired[int]
+    """Longest build, 5-480 (default 120); the deploy job's own ``timeout-minutes`` must fit inside it."""
+    log_retention_days: NotRequired[int]
+    """Retention of the build logs (default 90)."""
     protect: NotRequired[bool]
     """``protect`` on the key of the build logs (default off)."""
     tags: NotRequired[Mapping[str, str]]
-    """Tags of every resource (default none)."""
+    """Tags on every resource (default none)."""
 
 
 DEFAULTS: dict[str, Any] = {
@@ -106,8 +101,9 @@ def image_error(image: str) -> str | None:
     return None
 
 
-def problems(args: DeployRunnerConfig) -> list[str]:
-    """Every reason a DeployRunner could not be built from ``args``, one line per arg."""
+def problems(args: Mapping[str, Any]) -> list[str]:
+    """Every reason a DeployRunner could not be built from ``args``, one line per arg (the stack file's
+    values are checked alone, without the wiring)."""
     config: dict[str, Any] = {**DEFAULTS, **args}
     found = []
     for key in ("repository", "connection_arn"):

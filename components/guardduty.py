@@ -46,7 +46,8 @@ class FindingSeverity(StrEnum):
 
 
 class GuardDutyConfig(TypedDict, total=False):
-    """What a stack file can say about GuardDuty (``kubeboard:account.guardduty``)."""
+    """What a stack file can say about GuardDuty (``kubeboard:account.guardduty``): ``GuardDutyArgs``
+    without the name the account supplies."""
 
     alert_emails: Sequence[str]
     """Addresses subscribed to the findings topic; at least one (no default)."""
@@ -63,9 +64,22 @@ class GuardDutyConfig(TypedDict, total=False):
     """GuardDuty severity (1-10) from which findings are sent: 4 is medium, 7 high (default 4)."""
 
 
-class GuardDutyArgs(GuardDutyConfig):
+class GuardDutyArgs(TypedDict):
     name: str
     """Prefix of the topic, key alias and rule names (the account name); required."""
+    alert_emails: Sequence[str]
+    """Addresses subscribed to the findings topic, at least one; required."""
+    eks_audit_logs: NotRequired[bool]
+    """EKS audit-log monitoring: GuardDuty reads every cluster's audit log (default on)."""
+    runtime_monitoring: NotRequired[bool]
+    """Runtime monitoring of EKS nodes by GuardDuty's agent (default on)."""
+    manage_agent: NotRequired[bool]
+    """GuardDuty installs and updates its agent (the EKS add-on) on every cluster (default on; needs
+    ``runtime_monitoring``)."""
+    finding_publishing_frequency: NotRequired[PublishingFrequency]
+    """How often updated findings are published (default ``FIFTEEN_MINUTES``)."""
+    minimum_severity: NotRequired[int]
+    """GuardDuty severity (1-10) from which findings are sent: 4 is medium, 7 high (default 4)."""
     tags: NotRequired[Mapping[str, str]]
     """Tags of every resource (default none)."""
 
@@ -80,7 +94,7 @@ DEFAULTS: dict[str, Any] = {
 }
 
 
-def problems(args: GuardDutyConfig) -> list[str]:
+def problems(args: Mapping[str, Any]) -> list[str]:
     """Every reason GuardDuty could not be built from ``args``, one line per arg."""
     config: dict[str, Any] = {**DEFAULTS, **args}
     found = email_problems("alert_emails", args.get("alert_emails") or ())

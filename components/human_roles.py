@@ -58,25 +58,21 @@ class IdentityCenterArgs(TypedDict):
     """Per role (admin, developer, viewer): the permission set whose sessions may assume it."""
 
 
-class HumanRolesConfig(TypedDict, total=False):
-    """What a stack file can say about the roles (``kubeboard:cluster.access.createRoles``):
-    exactly one of ``saml``, ``oidc`` and ``identity_center``."""
+class HumanRolesArgs(TypedDict):
+    """Exactly one of ``saml``, ``oidc`` and ``identity_center``."""
 
-    saml: SamlArgs | None
-    """Trust the account's SAML provider (default ``None``)."""
-    oidc: OidcArgs | None
-    """Trust an OIDC provider, for listed subjects per role (default ``None``)."""
-    identity_center: IdentityCenterArgs | None
-    """Trust the sessions of one IAM Identity Center permission set per role (default ``None``)."""
-    max_session_hours: int
-    """How long a person's session lasts, 1-12 (default 1: people re-authenticate every hour)."""
-
-
-class HumanRolesArgs(HumanRolesConfig):
     name: str
     """The platform name: roles are ``<name>-admin``, ``<name>-developer``, ``<name>-viewer``. Required."""
     cluster_name: str
     """The cluster the roles may find (``eks:DescribeCluster``); required."""
+    saml: NotRequired[SamlArgs | None]
+    """Trust the account's SAML provider (default ``None``)."""
+    oidc: NotRequired[OidcArgs | None]
+    """Trust an OIDC provider, for listed subjects per role (default ``None``)."""
+    identity_center: NotRequired[IdentityCenterArgs | None]
+    """Trust the sessions of one IAM Identity Center permission set per role (default ``None``)."""
+    max_session_hours: NotRequired[int]
+    """How long a person's session lasts, 1-12 (default 1: people re-authenticate every hour)."""
     tags: NotRequired[Mapping[str, str]]
     """Tags of every role, beside the role-class tag (default none)."""
 
@@ -90,8 +86,9 @@ DEFAULTS: dict[str, Any] = {
 }
 
 
-def problems(args: HumanRolesConfig) -> list[str]:
-    """Every reason HumanRoles could not be built from ``args``, one line per arg."""
+def problems(args: Mapping[str, Any]) -> list[str]:
+    """Every reason HumanRoles could not be built from ``args``, one line per arg (the stack file's
+    values are checked alone, without the names)."""
     config: dict[str, Any] = {**DEFAULTS, **args}
     saml, oidc, center = config["saml"], config["oidc"], config["identity_center"]
     given = [key for key in ("saml", "oidc", "identity_center") if config[key]]

@@ -38,7 +38,8 @@ ENHANCED_SCAN_EVENT = {"source": "aws.inspector2", "detail-type": "Inspector2 Sc
 
 
 class ImageScanConfig(TypedDict, total=False):
-    """What a stack file can say about the scan pipeline (``kubeboard:account.scanning``)."""
+    """What a stack file can say about the scan pipeline (``kubeboard:account.scanning``):
+    ``ImageScanAlertsArgs`` without the wiring the account supplies."""
 
     alarm_emails: Sequence[str]
     """Addresses subscribed to the alert topic, at least one (each must confirm the subscription
@@ -62,11 +63,31 @@ class ImageScanConfig(TypedDict, total=False):
     """How many of the most severe findings an alert e-mail lists, 0-50 (default 10)."""
 
 
-class ImageScanAlertsArgs(ImageScanConfig):
+class ImageScanAlertsArgs(TypedDict):
     name: str
     """Name prefix of every resource (the platform name); required."""
     repository_arns: pulumi.Input[Mapping[str, str]]
     """ARN by name of every repository whose scans are watched (``Registry.repository_arns``); required."""
+    alarm_emails: Sequence[str]
+    """Addresses subscribed to the alert topic, at least one (each must confirm the subscription e-mail);
+    required."""
+    critical_threshold: NotRequired[int]
+    """An image with at least this many CRITICAL findings alerts and alarms, 1-100000 (default 1)."""
+    high_threshold: NotRequired[int]
+    """An image with at least this many HIGH findings alerts and alarms, 1-100000 (default 5)."""
+    log_retention_days: NotRequired[int]
+    """Retention of the function's log group (default 30)."""
+    report_retention_days: NotRequired[int]
+    """Days a findings report is kept before it expires, 1-3650 (default 365)."""
+    reserved_concurrency: NotRequired[int]
+    """Upper bound of concurrent invocations, 1-100, so a scan storm cannot starve other functions
+    (default 5)."""
+    max_retry_attempts: NotRequired[int]
+    """Retries of a failed asynchronous invocation before the event goes to the DLQ, 0-2 (default 2)."""
+    max_event_age_seconds: NotRequired[int]
+    """Age after which an undelivered event goes to the DLQ, 60-21600 (default 3600)."""
+    top_findings: NotRequired[int]
+    """How many of the most severe findings an alert e-mail lists, 0-50 (default 10)."""
     metrics_namespace: NotRequired[str]
     """CloudWatch namespace of the metrics (default ``Kubeboard/ImageScan``)."""
     code: NotRequired[pulumi.Archive]
@@ -99,7 +120,7 @@ _RANGES = {
 }
 
 
-def problems(args: ImageScanConfig) -> list[str]:
+def problems(args: Mapping[str, Any]) -> list[str]:
     """Every reason ImageScanAlerts could not be built from ``args``, one line per arg."""
     config: dict[str, Any] = {**DEFAULTS, **args}
     found = email_problems("alarm_emails", args.get("alarm_emails") or ())

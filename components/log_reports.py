@@ -50,30 +50,7 @@ K8S_NAME = re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")
 """A Kubernetes namespace or service account name (DNS label)."""
 
 
-class ExporterConfig(TypedDict, total=False):
-    """What a stack file can say about the exporter CronJob (``kubeboard:logReports.exporter``)."""
-
-    namespace: str
-    """Kubernetes namespace the CronJob runs in, created here with Pod Security ``restricted``
-    (default ``log-export``)."""
-    service_account: str
-    """The CronJob's service account, bound to its IRSA role (default ``log-exporter``)."""
-    schedule: str
-    """Five-field cron schedule; each run exports every closed window still missing (default every
-    10 minutes)."""
-    backfill_windows: int
-    """How many past 10-minute windows a run checks and fills, 1-1008 (default 36: six hours)."""
-    page_limit: int
-    """Entries per Loki query page, 100-5000 (at most Loki's ``max_entries_limit_per_query``; default 5000)."""
-    line_filter: str
-    """Regular expression selecting error lines (a LogQL ``|~`` filter) instead of the exporter's
-    built-in classifier; no backtick (default empty: the built-in classifier)."""
-    resources: Mapping[str, Mapping[str, str]]
-    """Kubernetes ``resources`` ({requests: {cpu, memory}, limits: {cpu, memory}}); default requests
-    50m/96Mi, limits 500m/256Mi."""
-
-
-class ExporterArgs(ExporterConfig):
+class ExporterArgs(TypedDict):
     image: pulumi.Input[str]
     """Pinned image reference (immutable tag or ``@sha256:`` digest) built from lambdas/log_exporter;
     required."""
@@ -82,31 +59,27 @@ class ExporterArgs(ExporterConfig):
     required."""
     loki_namespace: str
     """Namespace of the Loki pods: the exporter's only in-cluster egress besides DNS; required."""
+    namespace: NotRequired[str]
+    """Kubernetes namespace the CronJob runs in, created here with Pod Security ``restricted``
+    (default ``log-export``)."""
+    service_account: NotRequired[str]
+    """The CronJob's service account, bound to its IRSA role (default ``log-exporter``)."""
+    schedule: NotRequired[str]
+    """Five-field cron schedule; each run exports every closed window still missing (default every
+    10 minutes)."""
+    backfill_windows: NotRequired[int]
+    """How many past 10-minute windows a run checks and fills, 1-1008 (default 36: six hours)."""
+    page_limit: NotRequired[int]
+    """Entries per Loki query page, 100-5000 (at most Loki's ``max_entries_limit_per_query``; default 5000)."""
+    line_filter: NotRequired[str]
+    """Regular expression selecting error lines (a LogQL ``|~`` filter) instead of the exporter's
+    built-in classifier; no backtick (default empty: the built-in classifier)."""
+    resources: NotRequired[Mapping[str, Mapping[str, str]]]
+    """Kubernetes ``resources`` ({requests: {cpu, memory}, limits: {cpu, memory}}); default requests
+    50m/96Mi, limits 500m/256Mi."""
 
 
-class LogReportsConfig(TypedDict, total=False):
-    """What a stack file can say about the reports (``kubeboard:logReports``)."""
-
-    namespaces: Sequence[str]
-    """Kubernetes namespaces whose error lines are exported, at least one, each once; one error-count
-    alarm each (default ``default``)."""
-    raw_retention_days: int
-    """Days an exported window is kept, 1-3650 (default 30)."""
-    report_retention_days: int
-    """Days a report is kept, 1-3650 (default 90)."""
-    error_threshold: int
-    """Error lines of one namespace in one window that raise its alarm, 1-10000000 (default 100)."""
-    log_retention_days: int
-    """Retention of the function's log group (default 30)."""
-    reserved_concurrency: int
-    """Upper bound of concurrent invocations, 1-100 (default 5)."""
-    memory_mb: int
-    """Function memory, 128-10240; Lambda's CPU share grows with it (default 1024)."""
-    max_retry_attempts: int
-    """Retries of a failed invocation before the event is dead-lettered, 0-2 (default 2)."""
-
-
-class LogReportsArgs(LogReportsConfig):
+class LogReportsArgs(TypedDict):
     name: str
     """Name prefix of every resource (the platform name); required."""
     alert_topic_arn: pulumi.Input[str]
@@ -119,6 +92,23 @@ class LogReportsArgs(LogReportsConfig):
     """The cluster's OIDC issuer without ``https://``; required."""
     exporter: ExporterArgs
     """The exporter CronJob; required."""
+    namespaces: NotRequired[Sequence[str]]
+    """Kubernetes namespaces whose error lines are exported, at least one, each once; one error-count
+    alarm each (default ``default``)."""
+    raw_retention_days: NotRequired[int]
+    """Days an exported window is kept, 1-3650 (default 30)."""
+    report_retention_days: NotRequired[int]
+    """Days a report is kept, 1-3650 (default 90)."""
+    error_threshold: NotRequired[int]
+    """Error lines of one namespace in one window that raise its alarm, 1-10000000 (default 100)."""
+    log_retention_days: NotRequired[int]
+    """Retention of the function's log group (default 30)."""
+    reserved_concurrency: NotRequired[int]
+    """Upper bound of concurrent invocations, 1-100 (default 5)."""
+    memory_mb: NotRequired[int]
+    """Function memory, 128-10240; Lambda's CPU share grows with it (default 1024)."""
+    max_retry_attempts: NotRequired[int]
+    """Retries of a failed invocation before the event is dead-lettered, 0-2 (default 2)."""
     code: NotRequired[pulumi.Archive]
     """The function's archive; defaults to ``lambdas/log_report`` built with its pinned requirements."""
     protect: NotRequired[bool]
@@ -160,7 +150,7 @@ _RANGES = {
 _EXPORTER_RANGES = {"backfill_windows": (1, 1008), "page_limit": (100, 5000)}
 
 
-def exporter_problems(exporter: ExporterConfig) -> list[str]:
+def exporter_problems(exporter: Mapping[str, Any]) -> list[str]:
     """The exporter's rules, paths under ``exporter``."""
     config: dict[str, Any] = {**EXPORTER_DEFAULTS, **exporter}
     found = [
@@ -189,7 +179,7 @@ def exporter_problems(exporter: ExporterConfig) -> list[str]:
     return found
 
 
-def config_problems(config: LogReportsConfig) -> list[str]:
+def config_problems(config: Mapping[str, Any]) -> list[str]:
     """The rules of the stack-file values other than the exporter's."""
     merged: dict[str, Any] = {**DEFAULTS, **config}
     namespaces = list(merged["namespaces"])
@@ -374,6 +364,8 @@ def exporter_network_policy_spec(loki_namespace: str) -> dict[str, Any]:
 
 
 class LogReports(pulumi.ComponentResource):
+    """Loki's error lines exported to S3 every 10 minutes, reported by a Lambda, alarmed per namespace."""
+
     raw_bucket_name: pulumi.Output[str]
     """Exports: ``errors/<namespace>/<YYYY>/<MM>/<DD>/<HHMM>.jsonl.gz``."""
     processed_bucket_name: pulumi.Output[str]

@@ -8,12 +8,12 @@ the component's (components/deploy_runner.py); this section only reads the stack
 
 from __future__ import annotations
 
-from typing import Self
+from typing import Any, Self
 
 from pydantic import model_validator
 
 from ..args import settings_key
-from ..deploy_runner import DEFAULTS, ComputeType, DeployRunnerConfig, problems
+from ..deploy_runner import DEFAULTS, ComputeType, problems
 from .base import Model
 from .types import RetentionDays
 
@@ -35,8 +35,9 @@ class DeployRunnerSettings(Model):
     """Longest job; the deploy job's own ``timeout-minutes`` must fit inside it."""
     log_retention_days: RetentionDays = DEFAULTS["log_retention_days"]
 
-    def to_config(self) -> DeployRunnerConfig:
-        config: DeployRunnerConfig = {
+    def to_config(self) -> dict[str, Any]:
+        """The ``DeployRunner`` args this section maps to (the platform adds the wiring)."""
+        config: dict[str, Any] = {
             "compute_type": self.compute_type,
             "image": self.image,
             "timeout_minutes": self.timeout_minutes,

@@ -4,12 +4,12 @@ defaults are the component's (components/human_roles.py); this section only read
 
 from __future__ import annotations
 
-from typing import Self
+from typing import Any, Self
 
 from pydantic import model_validator
 
 from ..args import settings_key
-from ..human_roles import DEFAULTS, HumanRolesConfig, problems
+from ..human_roles import DEFAULTS, problems
 from .base import Model
 
 
@@ -51,7 +51,7 @@ class CreateRolesSettings(Model):
     identity_center: IdentityCenter | None = None
     max_session_hours: int = DEFAULTS["max_session_hours"]
 
-    def to_config(self) -> HumanRolesConfig:
+    def to_config(self) -> dict[str, Any]:
         """The ``HumanRoles`` args this section maps to (the platform adds the names)."""
         return {
             "saml": {"provider_arn": self.saml.provider_arn} if self.saml else None,

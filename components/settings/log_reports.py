@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import Self
+from typing import Any, Self
 
 from pydantic import Field, model_validator
 
@@ -11,8 +11,6 @@ from ..args import settings_key
 from ..log_reports import (
     DEFAULTS,
     EXPORTER_DEFAULTS,
-    ExporterConfig,
-    LogReportsConfig,
     config_problems,
     exporter_problems,
 )
@@ -88,7 +86,7 @@ class ExporterSettings(Model):
             raise ValueError(settings_key(found[0].removeprefix("exporter.")))
         return self
 
-    def to_config(self) -> ExporterConfig:
+    def to_config(self) -> dict[str, Any]:
         """The ``LogReports`` exporter args this section maps to (the platform adds image and Loki)."""
         return {
             "namespace": self.namespace,
@@ -121,7 +119,7 @@ class LogReportsSettings(Model):
     exporter: ExporterSettings | None = None
     """Required when enabled: at least the image's pinned tag or digest."""
 
-    def to_config(self) -> LogReportsConfig:
+    def to_config(self) -> dict[str, Any]:
         """The ``LogReports`` args this section maps to, but the exporter and the wiring."""
         return {
             "namespaces": list(self.namespaces),
