@@ -30,7 +30,7 @@ from .queued_function import (
     write_own_logs,
 )
 from .secure_bucket import secure_bucket
-from .value_rules import cpu_problems, memory_problems
+from .value_rules import cpu_problems, k8s_name_problems, memory_problems
 
 FUNCTION_PACKAGE = "log_report"
 HANDLER = f"{FUNCTION_PACKAGE}.handler.lambda_handler"
@@ -44,10 +44,6 @@ WINDOW_SECONDS = 600
 EXPORTER_UID = 10001
 # Tells the policy pack these buckets hold expiring logs and reports (no versioning needed).
 DATA_CLASS_TAGS = {"kubeboard.io/data-class": "logs"}
-
-
-K8S_NAME = re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")
-"""A Kubernetes namespace or service account name (DNS label)."""
 
 
 class ExporterArgs(TypedDict):
@@ -154,9 +150,9 @@ def exporter_problems(exporter: Mapping[str, Any]) -> list[str]:
     """The exporter's rules, paths under ``exporter``."""
     config: dict[str, Any] = {**EXPORTER_DEFAULTS, **exporter}
     found = [
-        f"exporter.{key}: {config[key]!r} is not a Kubernetes name (lower-case DNS label)"
+        problem
         for key in ("namespace", "service_account")
-        if not K8S_NAME.match(config[key])
+        for problem in k8s_name_problems(f"exporter.{key}", config[key])
     ]
     if len(config["schedule"].split()) != 5:
         found.append(f"exporter.schedule: {config['schedule']!r} is not a five-field cron expression")
@@ -185,8 +181,8 @@ def config_problems(config: Mapping[str, Any]) -> list[str]:
     namespaces = list(merged["namespaces"])
     found = [] if namespaces else ["namespaces: list at least one namespace"]
     for index, namespace in enumerate(namespaces):
-        if not K8S_NAME.match(namespace):
-            found.append(f"namespaces[{index}]: {namespace!r} is not a Kubernetes namespace name")
+        if invalid := k8s_name_problems(f"namespaces[{index}]", namespace):
+            found += invalid
         elif namespace in namespaces[:index]:
             found.append(f"namespaces[{index}]: {namespace!r} is listed twice")
     found += function_limit_problems(merged)

@@ -6,7 +6,6 @@ findings bucket, ``scan-findings/``) to the volume the front page serves. Its IR
 read exactly those two prefixes, and decrypt through S3 with the two buckets' keys; nothing else.
 """
 
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, NotRequired, TypedDict
@@ -15,6 +14,7 @@ import pulumi
 
 from .args import check_args
 from .irsa import irsa_role
+from .value_rules import k8s_name_problems
 
 NAMESPACE = "common"
 """Where the platform chart runs Kubeboard's own workloads (charts/kubeboard: kubeboard.namespace)."""
@@ -69,7 +69,6 @@ DEFAULTS: dict[str, Any] = {
     "service_account": SERVICE_ACCOUNT,
     "tags": {},
 }
-_K8S_NAME = re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")
 
 
 def problems(args: ReportReaderArgs) -> list[str]:
@@ -82,11 +81,8 @@ def problems(args: ReportReaderArgs) -> list[str]:
         source = config[label]
         if source is not None and not source["prefix"].endswith("/"):
             found.append(f"{label}.prefix: {source['prefix']!r} must end in '/'")
-    found += [
-        f"{key}: {config[key]!r} is not a Kubernetes name (lower-case DNS label)"
-        for key in ("namespace", "service_account")
-        if not _K8S_NAME.match(config[key])
-    ]
+    found += k8s_name_problems("namespace", config["namespace"])
+    found += k8s_name_problems("service_account", config["service_account"])
     return found
 
 

@@ -1,4 +1,4 @@
-"""Rules for plain values several components take: e-mail addresses and Kubernetes quantities.
+"""Rules for plain values several components take: e-mail addresses and Kubernetes names and quantities.
 
 Each returns problem lines in the `ArgsError` shape (``<arg path>: <what is wrong>``), so a
 component's ``problems()`` can add them and the stack-file settings report them under their key.
@@ -12,6 +12,8 @@ CPU = re.compile(r"^([1-9]\d*m|\d+(\.\d+)?)$")
 """Millicores (``250m``) or cores (``2``, ``0.5``)."""
 MEMORY = re.compile(r"^[1-9]\d*(Mi|Gi)$")
 """Mebibytes or gibibytes (``128Mi``, ``1Gi``)."""
+K8S_NAME = re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")
+"""A Kubernetes namespace or service account name (a DNS label)."""
 
 
 def email_problems(path: str, emails: Sequence[str], *, required: bool = True) -> list[str]:
@@ -42,3 +44,9 @@ def memory_problems(path: str, quantity: str) -> list[str]:
     if MEMORY.match(quantity):
         return []
     return [f"{path}: {quantity!r} is not a memory quantity such as 128Mi or 1Gi"]
+
+
+def k8s_name_problems(path: str, name: str) -> list[str]:
+    if K8S_NAME.match(name):
+        return []
+    return [f"{path}: {name!r} is not a Kubernetes name (lower-case DNS label)"]

@@ -12,7 +12,7 @@ from typing import Annotated, Self
 
 from pydantic import Field, model_validator
 
-from ..account import AccountArgs, problems
+from ..account import DEFAULTS, AccountArgs, problems
 from ..args import settings_key
 from ..deploy_roles import DeployConfig
 from .base import Model
@@ -58,7 +58,7 @@ class AccountSection(Model):
     offline plan knows which stacks share an account (otherwise each account stack is its own account)."""
     tags: dict[str, str] = Field(default_factory=dict)
     """Tags put on every AWS resource, beside ``Project``, ``Environment: shared`` and ``ManagedBy``."""
-    protect: bool = True
+    protect: bool = DEFAULTS["protect"]
     """Protect the repositories, keys and findings bucket every environment relies on."""
     registry: RegistrySettings
     scanning: ImageScanSettings = ImageScanSettings(enabled=False)
