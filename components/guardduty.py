@@ -252,4 +252,4 @@ class GuardDuty(pulumi.ComponentResource):
         )
         self.detector_id = detector.id
         self.topic_arn = topic.arn
-        self.register_outputs({"detectorId": self.detector_id, "topicArn": self.topic_arn})
+        self.register_outputs({"detector_id": self.detector_id, "topic_arn": self.topic_arn})
