@@ -8,17 +8,19 @@ stacks read the outputs below through a ``pulumi.StackReference``.
 """
 
 from collections.abc import Mapping, Sequence
-from typing import NotRequired, TypedDict
+from typing import Any, NotRequired, TypedDict
 
 import pulumi
 import pulumi_aws as aws
 
-from .deploy_roles import DeployEnvironmentArgs, DeployRoles
+from . import deploy_roles, github_oidc, guardduty, image_scan_alerts, log_alarms, registry
+from .args import check_args
+from .deploy_roles import DeployConfig, DeployRoles
 from .github_oidc import DeliveryRepositoryArgs, GitHubDelivery
-from .guardduty import GuardDuty
-from .image_scan_alerts import ImageScanAlerts
-from .log_alarms import ErrorLogAlarms, function_log_group
-from .registry import Registry, RepositoryArgs
+from .guardduty import GuardDuty, GuardDutyConfig
+from .image_scan_alerts import ImageScanAlerts, ImageScanConfig
+from .log_alarms import ErrorLogAlarms, LogAlarmsConfig, function_log_group
+from .registry import Registry, RepositoryArgs, ScanType
 
 # The outputs environment stacks read from the account stack (StackReference.get_output names).
 REPOSITORY_URLS = "repositoryUrls"
@@ -28,217 +30,314 @@ IMAGE_SCAN_FINDINGS_BUCKET = "imageScanFindingsBucket"
 IMAGE_SCAN_FINDINGS_KEY_ARN = "imageScanFindingsKeyArn"
 
 
+# The account's sections are its parts' stack-file values, under the names the package exports.
+AccountScanningArgs = ImageScanConfig
+AccountGuardDutyArgs = GuardDutyConfig
+AccountLogAlarmsArgs = LogAlarmsConfig
+AccountDeployArgs = DeployConfig
+
+
 class AccountRegistryArgs(TypedDict):
     repositories: Sequence[RepositoryArgs]
-    """The ECR repositories every environment pulls from; images are promoted by tag, not rebuilt."""
-    scan_type: NotRequired[str]
-    """``BASIC`` or ``ENHANCED``: one registry-wide scanning configuration per account and region."""
-
-
-class AccountScanningArgs(TypedDict, total=False):
-    """``ImageScanAlertsArgs`` without the wiring (repositories, names, tags) the account supplies."""
-
-    alarm_emails: Sequence[str]
-    critical_threshold: int
-    high_threshold: int
-    log_retention_days: int
-    report_retention_days: int
-    reserved_concurrency: int
-    max_retry_attempts: int
-    max_event_age_seconds: int
-    top_findings: int
+    """The ECR repositories every environment pulls from (images are promoted by tag, not rebuilt);
+    at least one, required."""
+    scan_type: NotRequired[ScanType]
+    """One registry-wide scanning configuration per account and region (default ``BASIC``)."""
 
 
 class DeliveryTeamArgs(TypedDict):
     repositories: Sequence[str]
-    """GitHub repositories (``owner/name``); each gets its own role."""
+    """GitHub repositories (``owner/name``), each delivering for one team only; each gets its own role.
+    At least one, required."""
     ecr_repositories: Sequence[str]
-    """Names of the account's ECR repositories the team's roles may push to."""
+    """Names of the account's ECR repositories the team's roles may push to; no other team pushes
+    there. At least one, required."""
     branches: NotRequired[Sequence[str]]
+    """Branches whose workflows may deliver outside an environment (default none)."""
     environments: NotRequired[Sequence[str]]
-    """GitHub environments (e.g. dev and prod) whose jobs may deliver."""
+    """GitHub environments (e.g. dev and prod) whose jobs may deliver (default none; give branches,
+    environments or both)."""
 
 
 class AccountDeliveryArgs(TypedDict):
     teams: Sequence[DeliveryTeamArgs]
+    """The application teams; at least one, required."""
     workflow_ref: str
-    """The reusable delivery workflow on main; the only workflow whose jobs the delivery roles trust."""
+    """The reusable delivery workflow on main; the only workflow whose jobs the delivery roles trust.
+    Required."""
     existing_oidc_provider_arn: NotRequired[str | None]
-    """Reuse GitHub's OIDC provider when another account stack (another region) already made it."""
+    """Reuse GitHub's OIDC provider when another account stack (another region) already made it
+    (default ``None``: create it)."""
     max_session_hours: NotRequired[int]
-
-
-class AccountDeployArgs(TypedDict):
-    repository: str
-    """This infrastructure repository (``owner/name``), whose workflows deploy and preview the stacks."""
-    environments: Sequence[DeployEnvironmentArgs]
-    """One deploy role and one cluster-creator role per environment stack."""
-
-
-class AccountGuardDutyArgs(TypedDict, total=False):
-    """``GuardDutyArgs`` without the name the account supplies."""
-
-    alert_emails: Sequence[str]
-    eks_audit_logs: bool
-    runtime_monitoring: bool
-    manage_agent: bool
-    finding_publishing_frequency: str
-    minimum_severity: int
-
-
-class AccountLogAlarmsArgs(TypedDict, total=False):
-    function_threshold: int
-    period_seconds: int
+    """Lifetime of a workflow's AWS credentials, 1-12 (default 1)."""
 
 
 class AccountArgs(TypedDict):
     name: str
-    """Prefix of the account-wide physical names (no environment in it: there is one per account)."""
+    """Prefix of the account-wide physical names (no environment in it: there is one per account);
+    required."""
     region: str
+    """The AWS region of the account stack; required."""
     registry: AccountRegistryArgs
+    """The ECR repositories and the registry's scanning; required."""
     scanning: NotRequired[AccountScanningArgs | None]
-    """Scan findings -> metrics, alarms, e-mail and reports; ``None`` leaves them out."""
+    """Scan findings -> metrics, alarms, e-mail and reports; ``None`` (the default) leaves them out."""
     delivery: NotRequired[AccountDeliveryArgs | None]
-    """Keyless GitHub Actions delivery roles; ``None`` leaves GitHub's OIDC provider out too."""
+    """Keyless GitHub Actions delivery roles; ``None`` (the default) leaves GitHub's OIDC provider out too."""
     deploy: NotRequired[AccountDeployArgs | None]
-    """The roles this repository's deploy and preview workflows assume (needs ``delivery``'s OIDC provider)."""
+    """The roles this repository's deploy and preview workflows assume (needs ``delivery``'s OIDC
+    provider); default ``None``."""
     guardduty: NotRequired[AccountGuardDutyArgs | None]
-    """GuardDuty's detector, EKS features and findings topic; ``None`` leaves GuardDuty out."""
+    """GuardDuty's detector, EKS features and findings topic; ``None`` (the default) leaves GuardDuty out."""
     log_alarms: NotRequired[AccountLogAlarmsArgs | None]
-    """An ERROR metric filter and alarm on the scan function's log group (needs ``scanning``)."""
+    """An ERROR metric filter and alarm on the scan function's log group (needs ``scanning``);
+    default ``None``."""
     allowed_account_id: NotRequired[str | None]
-    """The provider refuses to deploy to any other account (a wrong profile fails before any change)."""
+    """The provider refuses to deploy to any other account (a wrong profile fails before any change);
+    default ``None``: any account."""
     tags: NotRequired[Mapping[str, str]]
+    """Tags put on every AWS resource, beside Project, Environment and ManagedBy (default none)."""
     protect: NotRequired[bool]
-    """Protect what every environment relies on (repositories, keys, the findings bucket)."""
+    """Protect what every environment relies on: repositories, keys, the findings bucket (default on)."""
+
+
+DEFAULTS: dict[str, Any] = {
+    "scanning": None,
+    "delivery": None,
+    "deploy": None,
+    "guardduty": None,
+    "log_alarms": None,
+    "allowed_account_id": None,
+    "tags": {},
+    "protect": True,
+}
+
+
+def _under(path: str, found: list[str]) -> list[str]:
+    return [f"{path}.{problem}" for problem in found]
+
+
+def problems(args: AccountArgs) -> list[str]:
+    """Every reason the Account could not be built from ``args``, one line per arg: its parts' own
+    rules under their keys, then what ties them together."""
+    config: dict[str, Any] = {**DEFAULTS, **args}
+    registry_args: AccountRegistryArgs = config["registry"]
+    found = _under(
+        "registry",
+        registry.problems(
+            {
+                "name": config["name"],
+                "repositories": registry_args["repositories"],
+                "scan_type": registry_args.get("scan_type", registry.DEFAULTS["scan_type"]),
+            }
+        ),
+    )
+    declared = [repository["name"] for repository in registry_args["repositories"]]
+    scanning, delivery, deploy = config["scanning"], config["delivery"], config["deploy"]
+    if scanning is not None:
+        found += _under("scanning", image_scan_alerts.problems(scanning))
+    if config["guardduty"] is not None:
+        found += _under("guardduty", guardduty.problems(config["guardduty"]))
+    if config["log_alarms"] is not None:
+        found += _under("log_alarms", log_alarms.config_problems(config["log_alarms"]))
+        if scanning is None:
+            found.append("log_alarms: the account's only function is the scan pipeline; enable scanning")
+    if delivery is not None:
+        found += delivery_problems(delivery, declared)
+    if deploy is not None:
+        if delivery is None:
+            found.append("deploy: the deploy roles trust the account's GitHub OIDC provider; enable delivery")
+        found += _under("deploy", deploy_roles.config_problems(deploy, name=config["name"]))
+    return found
+
+
+def delivery_problems(delivery: AccountDeliveryArgs, declared: Sequence[str]) -> list[str]:
+    """The teams' rules: each GitHub repository and each ECR repository belongs to one team, and
+    teams push only to repositories the registry creates."""
+    found = []
+    workflow_ref = delivery.get("workflow_ref")
+    if not workflow_ref:
+        found.append(
+            "delivery.workflow_ref: delivery is enabled; name the reusable delivery workflow on main "
+            "(owner/repo/.github/workflows/build-push-deploy.yml@refs/heads/main)"
+        )
+    elif error := github_oidc.workflow_ref_error(workflow_ref):
+        found.append(f"delivery.workflow_ref: {error}")
+    existing = delivery.get("existing_oidc_provider_arn")
+    if existing is not None and (error := github_oidc.provider_arn_error(existing)):
+        found.append(f"delivery.existing_oidc_provider_arn: {error}")
+    hours = delivery.get("max_session_hours", github_oidc.DEFAULTS["max_session_hours"])
+    found += github_oidc.session_hours_problems("delivery.max_session_hours", hours)
+    if not delivery["teams"]:
+        found.append("delivery.teams: delivery is enabled but no team is listed")
+    repository_team: dict[str, int] = {}
+    image_team: dict[str, int] = {}
+    for t, team in enumerate(delivery["teams"]):
+        path = f"delivery.teams[{t}]"
+        for key, values in (
+            ("repositories", team["repositories"]),
+            ("ecr_repositories", team["ecr_repositories"]),
+        ):
+            if not values:
+                found.append(f"{path}.{key}: list at least one")
+        for r, repository in enumerate(team["repositories"]):
+            folded = repository.lower()  # GitHub names are case-insensitive
+            error = github_oidc.repository_error(repository)
+            if error is None and folded in [other.lower() for other in team["repositories"][:r]]:
+                error = f"{repository!r} is listed twice"
+            if error is None and repository_team.get(folded, t) != t:
+                error = (
+                    f"{repository} already delivers for teams[{repository_team[folded]}]; "
+                    "a repository belongs to one team"
+                )
+            if error is not None:
+                found.append(f"{path}.repositories[{r}]: {error}")
+            repository_team.setdefault(folded, t)
+        for e, image in enumerate(team["ecr_repositories"]):
+            error = None
+            if image in team["ecr_repositories"][:e]:
+                error = f"{image!r} is listed twice"
+            elif image_team.get(image, t) != t:
+                error = (
+                    f"{image!r} belongs to teams[{image_team[image]}]; "
+                    "a team may not push to another team's repository"
+                )
+            elif image not in declared:
+                error = (
+                    f"{image!r} is not declared under registry.repositories "
+                    f"(declared: {', '.join(sorted(declared)) or 'none'})"
+                )
+            if error is not None:
+                found.append(f"{path}.ecr_repositories[{e}]: {error}")
+            image_team.setdefault(image, t)
+        found += github_oidc.scope_problems(path, team.get("branches", ()), team.get("environments", ()))
+    return found
 
 
 class Account(pulumi.ComponentResource):
     """The account stack: registry, scanning, the scan pipeline and GitHub delivery, once per account."""
 
-    registry: Registry
-    image_scan_alerts: ImageScanAlerts | None
-    delivery: GitHubDelivery | None
-    deploy_roles: DeployRoles | None
-    """The roles the deploy and preview workflows of this repository assume (when ``deploy`` is set)."""
-    guardduty: GuardDuty | None
-    log_alarms: ErrorLogAlarms | None
-    outputs: dict[str, pulumi.Input[object]]
-    """What the account stack exports; environment stacks read them by these names."""
+    account_id: pulumi.Output[str]
+    """The AWS account the stack deployed to."""
+    repository_urls: pulumi.Output[dict[str, str]]
+    """Repository URL by repository name."""
+    repository_arns: pulumi.Output[dict[str, str]]
+    """Repository ARN by repository name."""
+    registry_kms_key_arn: pulumi.Output[str]
+    """The key the repositories are encrypted with."""
 
     def __init__(self, name: str, args: AccountArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("kubeboard:index:Account", name, None, opts)
-        problems = account_problems(args)
-        if problems:
-            raise ValueError("Account: " + "; ".join(problems))
-        prefix, protect = args["name"], args.get("protect", True)
-        allowed = args.get("allowed_account_id")
+        check_args("Account", problems(args))
+        config: dict[str, Any] = {**DEFAULTS, **args}
+        prefix, protect = config["name"], config["protect"]
+        allowed = config["allowed_account_id"]
         provider = aws.Provider(
             "aws",
-            region=args["region"],
+            region=config["region"],
             allowed_account_ids=[allowed] if allowed else None,
             default_tags=aws.ProviderDefaultTagsArgs(
                 tags={
                     "Project": "kubeboard",
                     "Environment": "shared",
                     "ManagedBy": "pulumi",
-                    **dict(args.get("tags") or {}),
+                    **dict(config["tags"]),
                 }
             ),
             opts=pulumi.ResourceOptions(parent=self),
         )
         child = pulumi.ResourceOptions(parent=self, providers=[provider])
 
-        registry_args = args["registry"]
-        scan_type = registry_args.get("scan_type", "BASIC")
-        self.registry = Registry(
+        registry_args = config["registry"]
+        scan_type = str(registry_args.get("scan_type", registry.DEFAULTS["scan_type"]))
+        registry_ = Registry(
             "registry",
             {
                 "name": prefix,
                 "repositories": registry_args["repositories"],
-                "scan_type": scan_type,
+                "scan_type": ScanType(scan_type),
                 "protect": protect,
             },
             opts=child,
         )
 
-        scanning = args.get("scanning")
-        self.image_scan_alerts = None
+        scanning = config["scanning"]
+        scan_alerts = None
         if scanning is not None:
-            self.image_scan_alerts = ImageScanAlerts(
+            scan_alerts = ImageScanAlerts(
                 "image-scan-alerts",
                 {
                     **scanning,
                     "name": prefix,
-                    "repository_arns": self.registry.repository_arns,
                     "alarm_emails": scanning.get("alarm_emails", ()),
+                    "repository_arns": registry_.repository_arns,
                     "protect": protect,
                 },
                 opts=child,
             )
 
-        delivery = args.get("delivery")
-        self.delivery = None
+        delivery = config["delivery"]
+        github = None
         if delivery is not None:
-            self.delivery = GitHubDelivery(
+            github = GitHubDelivery(
                 "delivery",
                 {
                     "name": prefix,
-                    "repositories": _delivery_roles(delivery["teams"], self.registry.repository_arns),
-                    "workflow_ref": delivery.get("workflow_ref") or "",
+                    "repositories": _delivery_roles(delivery["teams"], registry_.repository_arns),
+                    "workflow_ref": delivery["workflow_ref"],
                     "existing_oidc_provider_arn": delivery.get("existing_oidc_provider_arn"),
-                    "enhanced_scanning": scan_type == "ENHANCED",
-                    "max_session_hours": delivery.get("max_session_hours", 1),
+                    "enhanced_scanning": scan_type == ScanType.ENHANCED,
+                    "max_session_hours": delivery.get(
+                        "max_session_hours", github_oidc.DEFAULTS["max_session_hours"]
+                    ),
                 },
                 opts=child,
             )
 
-        log_alarms = args.get("log_alarms")
-        self.log_alarms = None
-        if log_alarms is not None and self.image_scan_alerts is not None:
-            self.log_alarms = ErrorLogAlarms(
+        alarms = config["log_alarms"]
+        if alarms is not None and scan_alerts is not None:
+            alarms = {**log_alarms.DEFAULTS, **alarms}
+            ErrorLogAlarms(
                 "log-alarms",
                 {
                     "name": prefix,
                     "log_groups": [
                         function_log_group(
-                            "scan-findings",
-                            self.image_scan_alerts.log_group_name,
-                            log_alarms.get("function_threshold", 1),
+                            "scan-findings", scan_alerts.log_group_name, alarms["function_threshold"]
                         )
                     ],
-                    "alert_topic_arn": self.image_scan_alerts.topic_arn,
-                    "period_seconds": log_alarms.get("period_seconds", 300),
+                    "alert_topic_arn": scan_alerts.topic_arn,
+                    "period_seconds": alarms["period_seconds"],
                 },
                 opts=child,
             )
 
-        guardduty = args.get("guardduty")
-        self.guardduty = None
-        if guardduty is not None:
+        detector = None
+        if config["guardduty"] is not None:
             # One detector per account and region: only the account stack may own it.
-            self.guardduty = GuardDuty(
+            guardduty_args = config["guardduty"]
+            detector = GuardDuty(
                 "guardduty",
-                {**guardduty, "name": prefix, "alert_emails": guardduty.get("alert_emails", ())},
+                {**guardduty_args, "name": prefix, "alert_emails": guardduty_args.get("alert_emails", ())},
                 opts=child,
             )
 
-        deploy = args.get("deploy")
-        self.deploy_roles = None
-        if deploy is not None and self.delivery is not None:
+        deploy = config["deploy"]
+        roles = None
+        if deploy is not None and github is not None:
             # They must exist before any environment stack: its deploy job assumes them.
-            self.deploy_roles = DeployRoles(
+            roles = DeployRoles(
                 "deploy-roles",
                 {
                     "name": prefix,
                     "repository": deploy["repository"],
-                    "oidc_provider_arn": self.delivery.oidc_provider_arn,
+                    "oidc_provider_arn": github.oidc_provider_arn,
                     "environments": deploy["environments"],
                     # The central promote-image workflow reads the images the teams deliver.
-                    "promotion_ecr_repository_arns": self.registry.repository_arns.apply(
+                    "promotion_ecr_repository_arns": registry_.repository_arns.apply(
                         lambda arns: sorted(arns.values())
                     ),
-                    "enhanced_scanning": scan_type == "ENHANCED",
+                    "enhanced_scanning": scan_type == ScanType.ENHANCED,
                 },
                 opts=child,
             )
@@ -246,72 +345,61 @@ class Account(pulumi.ComponentResource):
         identity = aws.get_caller_identity_output(
             opts=pulumi.InvokeOutputOptions(parent=self, provider=provider)
         )
-        self.outputs = {
+        self.account_id = identity.account_id
+        self.repository_urls = registry_.repository_urls
+        self.repository_arns = registry_.repository_arns
+        self.registry_kms_key_arn = registry_.kms_key_arn
+        # What the account stack exports; environment stacks read them by these names.
+        self.outputs: dict[str, pulumi.Input[object]] = {
             "accountId": identity.account_id,
-            "region": args["region"],
-            REPOSITORY_URLS: self.registry.repository_urls,
-            REPOSITORY_ARNS: self.registry.repository_arns,
-            "registryKmsKeyArn": self.registry.kms_key_arn,
+            "region": config["region"],
+            REPOSITORY_URLS: registry_.repository_urls,
+            REPOSITORY_ARNS: registry_.repository_arns,
+            "registryKmsKeyArn": registry_.kms_key_arn,
             **(
                 {
-                    GITHUB_OIDC_PROVIDER_ARN: self.delivery.oidc_provider_arn,
-                    "deliveryRoleArns": self.delivery.role_arns,
+                    GITHUB_OIDC_PROVIDER_ARN: github.oidc_provider_arn,
+                    "deliveryRoleArns": github.role_arns,
                 }
-                if self.delivery
+                if github
                 else {}
             ),
             **(
                 {
-                    "deployRoleArns": self.deploy_roles.deploy_role_arns,
-                    "clusterCreatorRoleArns": self.deploy_roles.cluster_creator_role_arns,
-                    "previewRoleArn": self.deploy_roles.preview_role_arn,
-                    "promotionRoleArn": self.deploy_roles.promotion_role_arn,
+                    "deployRoleArns": roles.deploy_role_arns,
+                    "clusterCreatorRoleArns": roles.cluster_creator_role_arns,
+                    "previewRoleArn": roles.preview_role_arn,
+                    "promotionRoleArn": roles.promotion_role_arn,
                 }
-                if self.deploy_roles
+                if roles
                 else {}
             ),
             **(
                 {
-                    "imageScanAlertTopicArn": self.image_scan_alerts.topic_arn,
-                    IMAGE_SCAN_FINDINGS_BUCKET: self.image_scan_alerts.findings_bucket_name,
-                    IMAGE_SCAN_FINDINGS_KEY_ARN: self.image_scan_alerts.findings_key_arn,
+                    "imageScanAlertTopicArn": scan_alerts.topic_arn,
+                    IMAGE_SCAN_FINDINGS_BUCKET: scan_alerts.findings_bucket_name,
+                    IMAGE_SCAN_FINDINGS_KEY_ARN: scan_alerts.findings_key_arn,
                 }
-                if self.image_scan_alerts
+                if scan_alerts
                 else {}
             ),
             **(
                 {
-                    "guardDutyDetectorId": self.guardduty.detector_id,
-                    "guardDutyFindingsTopicArn": self.guardduty.topic_arn,
+                    "guardDutyDetectorId": detector.detector_id,
+                    "guardDutyFindingsTopicArn": detector.topic_arn,
                 }
-                if self.guardduty
+                if detector
                 else {}
             ),
         }
-        self.register_outputs(self.outputs)
-
-
-def account_problems(args: AccountArgs) -> list[str]:
-    """What would fail only at deploy time: say it at program start instead."""
-    problems = []
-    repositories = [repository["name"] for repository in args["registry"]["repositories"]]
-    if not repositories:
-        problems.append("registry.repositories: list at least one repository")
-    if args["registry"].get("scan_type", "BASIC") not in ("BASIC", "ENHANCED"):
-        problems.append("registry.scan_type: must be BASIC or ENHANCED")
-    delivery = args.get("delivery")
-    if args.get("log_alarms") is not None and args.get("scanning") is None:
-        problems.append("log_alarms: the account's only function is the scan pipeline; enable scanning")
-    if args.get("deploy") is not None and delivery is None:
-        problems.append("deploy: the deploy roles trust the account's GitHub OIDC provider; enable delivery")
-    for t, team in enumerate(delivery["teams"] if delivery else ()):
-        for image in team["ecr_repositories"]:
-            if image not in repositories:
-                problems.append(
-                    f"delivery.teams[{t}].ecr_repositories: {image!r} is not a registry repository "
-                    f"({', '.join(repositories) or 'none'})"
-                )
-    return problems
+        self.register_outputs(
+            {
+                "account_id": self.account_id,
+                "repository_urls": self.repository_urls,
+                "repository_arns": self.repository_arns,
+                "registry_kms_key_arn": self.registry_kms_key_arn,
+            }
+        )
 
 
 def _delivery_roles(

@@ -30,8 +30,14 @@ from typing import Any, NotRequired, TypedDict
 import pulumi
 import pulumi_aws as aws
 
-from .github_oidc import promotion_policy, trust_policy
-from .settings.delivery import check_environment, check_repository
+from .args import check_args
+from .github_oidc import (
+    environment_error,
+    promotion_policy,
+    repository_error,
+    session_hours_problems,
+    trust_policy,
+)
 
 IAM_ROLE_NAME_LIMIT = 64
 # The GitHub environments the preview and promotion jobs run in (their OIDC subjects).
@@ -251,25 +257,77 @@ class DeployEnvironmentArgs(TypedDict):
     """The stack's EKS cluster name (its ``platform.name``): the only cluster its creator may create."""
 
 
+class DeployConfig(TypedDict):
+    """What a stack file can say about the deploy roles (``kubeboard:account.deploy``):
+    ``DeployRolesArgs`` without the wiring the account supplies."""
+
+    repository: str
+    """The infrastructure repository, exactly ``owner/name``; required."""
+    environments: Sequence[DeployEnvironmentArgs]
+    """One deploy role and one cluster-creator role per environment stack, each stack once; required."""
+
+
 class DeployRolesArgs(TypedDict):
     name: str
-    """Prefix of the role names (``<name>-<stack>-deploy``, ``<name>-preview``)."""
+    """Prefix of the role names (``<name>-<stack>-deploy``, ``<name>-preview``); required."""
     repository: str
-    """The infrastructure repository, exactly ``owner/name``."""
-    oidc_provider_arn: pulumi.Input[str]
-    """The account's GitHub OIDC provider (``token.actions.githubusercontent.com``)."""
+    """The infrastructure repository, exactly ``owner/name``; required."""
     environments: Sequence[DeployEnvironmentArgs]
-    """The environment stacks, each once: a deploy role and a cluster-creator role each."""
+    """One deploy role and one cluster-creator role per environment stack, each stack once; required."""
+    oidc_provider_arn: pulumi.Input[str]
+    """The account's GitHub OIDC provider (``token.actions.githubusercontent.com``); required."""
     preview: NotRequired[bool]
     """Create the read-only pull-request preview role (default on)."""
     promotion_ecr_repository_arns: NotRequired[pulumi.Input[Sequence[str]] | None]
-    """ECR repositories the promote-image workflow reads; ``None`` leaves the promotion role out."""
+    """ECR repositories the promote-image workflow reads; ``None`` (the default) leaves the promotion
+    role out."""
     enhanced_scanning: NotRequired[bool]
-    """Whether the registry uses Inspector enhanced scanning (the promotion role reads its findings)."""
+    """Whether the registry uses Inspector enhanced scanning (the promotion role reads its findings);
+    default off."""
     max_session_hours: NotRequired[int]
-    """Credential lifetime of a deploy job (default 2 hours: a first prod deploy takes over one)."""
+    """Credential lifetime of a deploy job, 1-12 (default 2 hours: a first prod deploy takes over one)."""
     tags: NotRequired[Mapping[str, str]]
     """Tags on every role (default none); ``GitHubRepository`` is always added."""
+
+
+DEFAULTS: dict[str, Any] = {
+    "preview": True,
+    "promotion_ecr_repository_arns": None,
+    "enhanced_scanning": False,
+    "max_session_hours": 2,
+    "tags": {},
+}
+
+
+def config_problems(config: Mapping[str, Any], *, name: str) -> list[str]:
+    """The rules of the stack-file values; ``name`` is the prefix the role names start with."""
+    found = []
+    if error := repository_error(config["repository"]):
+        found.append(f"repository: {error}")
+    if not config["environments"]:
+        found.append("environments: list at least one environment stack")
+    stacks = [environment["stack"] for environment in config["environments"]]
+    for index, stack in enumerate(stacks):
+        error = environment_error(stack)
+        if error is None and stack in stacks[:index]:
+            error = f"{stack!r} is listed twice"
+        if error is None and stack in (PREVIEW_ENVIRONMENT, PROMOTION_ENVIRONMENT):
+            error = (
+                f"{stack!r} is the GitHub environment of the "
+                f"{'preview' if stack == PREVIEW_ENVIRONMENT else 'promotion'} jobs; no stack may be named so"
+            )
+        if error is None and len(role := cluster_creator_role_name(name, stack)) > IAM_ROLE_NAME_LIMIT:
+            error = f"role name {role!r} exceeds IAM's {IAM_ROLE_NAME_LIMIT} characters"
+        if error is not None:
+            found.append(f"environments[{index}].stack: {error}")
+    return found
+
+
+def problems(args: DeployRolesArgs) -> list[str]:
+    """Every reason DeployRoles could not be built from ``args``, one line per arg."""
+    config: dict[str, Any] = {**DEFAULTS, **args}
+    found = config_problems(args, name=config["name"])
+    return found + session_hours_problems("max_session_hours", config["max_session_hours"])
 
 
 class DeployRoles(pulumi.ComponentResource):
@@ -280,33 +338,23 @@ class DeployRoles(pulumi.ComponentResource):
     cluster_creator_role_arns: pulumi.Output[dict[str, str]]
     """Cluster-creator role ARN by stack: the stack's ``cluster.access.clusterCreatorRoleArn``."""
     preview_role_arn: pulumi.Output[str | None]
-    """The pull-request preview role's ARN; none when ``preview`` is off."""
+    """The read-only preview role (``None`` without ``preview``)."""
     promotion_role_arn: pulumi.Output[str | None]
-    """The promote-image role's ARN; none without ``promotion_ecr_repository_arns``."""
+    """The promotion role (``None`` without ``promotion_ecr_repository_arns``)."""
 
     def __init__(self, name: str, args: DeployRolesArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("kubeboard:index:DeployRoles", name, None, opts)
-        prefix = args["name"]
-        repository = check_repository(args["repository"])
-        environments = list(args["environments"])
-        stacks = [check_environment(environment["stack"]) for environment in environments]
-        if not environments or len(set(stacks)) != len(stacks):
-            raise ValueError(f"{name}: environments must list each stack once (got {stacks})")
-        if PREVIEW_ENVIRONMENT in stacks or PROMOTION_ENVIRONMENT in stacks:
-            raise ValueError(
-                f"{name}: {PREVIEW_ENVIRONMENT!r} and {PROMOTION_ENVIRONMENT!r} are the GitHub environments "
-                "of the preview and promotion jobs; no stack may be named after them"
-            )
-        longest = max([cluster_creator_role_name(prefix, stack) for stack in stacks], key=len)
-        if len(longest) > IAM_ROLE_NAME_LIMIT:
-            raise ValueError(f"{name}: role name {longest!r} exceeds IAM's {IAM_ROLE_NAME_LIMIT} characters")
-        tags = {**(args.get("tags") or {}), "GitHubRepository": repository}
+        check_args("DeployRoles", problems(args))
+        config: dict[str, Any] = {**DEFAULTS, **args}
+        prefix, repository = config["name"], config["repository"]
+        environments = list(config["environments"])
+        tags = {**config["tags"], "GitHubRepository": repository}
         child = pulumi.ResourceOptions(parent=self)
-        provider_arn = pulumi.Output.from_input(args["oidc_provider_arn"])
+        provider_arn = pulumi.Output.from_input(config["oidc_provider_arn"])
         invoke = pulumi.InvokeOutputOptions(parent=self)
         account = aws.get_caller_identity_output(opts=invoke).account_id
         partition = aws.get_partition_output(opts=invoke).partition
-        session_seconds = 3600 * args.get("max_session_hours", 2)
+        session_seconds = 3600 * config["max_session_hours"]
 
         deploy_arns: dict[str, pulumi.Output[str]] = {}
         creator_arns: dict[str, pulumi.Output[str]] = {}
@@ -346,7 +394,7 @@ class DeployRoles(pulumi.ComponentResource):
             creator_arns[stack] = creator.arn
 
         self.preview_role_arn = pulumi.Output.from_input(None)
-        if args.get("preview", True):
+        if config["preview"]:
             preview = aws.iam.Role(
                 f"{name}-preview",
                 name=preview_role_name(prefix),
@@ -371,7 +419,7 @@ class DeployRoles(pulumi.ComponentResource):
             self.preview_role_arn = preview.arn
 
         self.promotion_role_arn = pulumi.Output.from_input(None)
-        promoted = args.get("promotion_ecr_repository_arns")
+        promoted = config["promotion_ecr_repository_arns"]
         if promoted is not None:
             promotion = aws.iam.Role(
                 f"{name}-promotion",
@@ -382,7 +430,7 @@ class DeployRoles(pulumi.ComponentResource):
                 tags=tags,
                 opts=child,
             )
-            enhanced = args.get("enhanced_scanning", False)
+            enhanced = config["enhanced_scanning"]
             aws.iam.RolePolicy(
                 f"{name}-promotion-read-images",
                 name="read-images",
@@ -398,10 +446,10 @@ class DeployRoles(pulumi.ComponentResource):
         self.cluster_creator_role_arns = pulumi.Output.all(**creator_arns)
         self.register_outputs(
             {
-                "deployRoleArns": self.deploy_role_arns,
-                "clusterCreatorRoleArns": self.cluster_creator_role_arns,
-                "previewRoleArn": self.preview_role_arn,
-                "promotionRoleArn": self.promotion_role_arn,
+                "deploy_role_arns": self.deploy_role_arns,
+                "cluster_creator_role_arns": self.cluster_creator_role_arns,
+                "preview_role_arn": self.preview_role_arn,
+                "promotion_role_arn": self.promotion_role_arn,
             }
         )
 

@@ -13,55 +13,118 @@ created once by hand because GitHub must approve the app; see the README's boots
 """
 
 import json
+import re
 from collections.abc import Mapping, Sequence
+from enum import StrEnum
 from typing import Any, NotRequired, TypedDict
 
 import pulumi
 import pulumi_aws as aws
 
+from .args import check_args
+from .github_oidc import repository_error
 from .kms import account_key_policy
-from .settings.delivery import check_repository
-from .settings.deploy_runner import check_image
 
 LINUX_CONTAINER = "LINUX_CONTAINER"
 WORKFLOW_JOB_QUEUED = "WORKFLOW_JOB_QUEUED"
 HTTPS = 443
 
 
+_CONNECTION_ARN = re.compile(
+    r"^arn:aws(-[a-z]+)*:(codeconnections|codestar-connections):[a-z]{2}(-[a-z]+)+-\d:\d{12}:"
+    r"connection/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
+)
+_CODEBUILD_IMAGE = re.compile(r"^aws/codebuild/[a-z0-9._-]+:[0-9.]+$")
+TIMEOUT_MINUTES = (5, 480)
+"""CodeBuild's build timeout range."""
+
+
+class ComputeType(StrEnum):
+    """CodeBuild on-demand Linux container sizes (memory / vCPUs)."""
+
+    SMALL = "BUILD_GENERAL1_SMALL"
+    """3 GB, 2 vCPUs."""
+    MEDIUM = "BUILD_GENERAL1_MEDIUM"
+    """7 GB, 4 vCPUs: enough for `pulumi up` of the whole platform."""
+    LARGE = "BUILD_GENERAL1_LARGE"
+    """15 GB, 8 vCPUs."""
+    XLARGE = "BUILD_GENERAL1_XLARGE"
+    """70 GB, 36 vCPUs."""
+
+
 class DeployRunnerArgs(TypedDict):
     name: str
-    """Prefix of the physical names; the CodeBuild project is ``<name>-deploy``."""
+    """Prefix of the physical names; the CodeBuild project is ``<name>-deploy``. Required."""
     repository: str
-    """The GitHub repository (``owner/name``) whose workflow jobs the runner takes."""
+    """The GitHub repository (``owner/name``) whose workflow jobs the runner takes; required."""
     connection_arn: str
-    """The account's CodeConnections GitHub connection (status ``AVAILABLE``)."""
+    """The account's CodeConnections GitHub connection (status ``AVAILABLE``); required."""
     vpc_id: pulumi.Input[str]
-    """The VPC the runner's builds run in."""
+    """The VPC the runner's builds run in; required."""
     subnet_ids: pulumi.Input[Sequence[str]]
-    """Private subnets with a NAT route: the runner needs GitHub, the AWS APIs and the cluster API."""
+    """Private subnets with a NAT route: the runner needs GitHub, the AWS APIs and the cluster API. Required."""
     cluster_security_group_id: pulumi.Input[str]
-    """The EKS cluster security group; it gets one rule admitting HTTPS from the runner."""
+    """The EKS cluster security group; it gets one rule admitting HTTPS from the runner. Required."""
     compute_type: NotRequired[str]
-    """CodeBuild compute type (default ``BUILD_GENERAL1_MEDIUM``)."""
+    """CodeBuild compute type, one of ``ComputeType`` (default ``BUILD_GENERAL1_MEDIUM``)."""
     image: NotRequired[str]
-    """CodeBuild image (default ``aws/codebuild/standard:7.0``, Ubuntu)."""
+    """CodeBuild-managed Ubuntu image (default ``aws/codebuild/standard:7.0``)."""
     timeout_minutes: NotRequired[int]
-    """Longest build (default 120)."""
+    """Longest build, 5-480 (default 120); the deploy job's own ``timeout-minutes`` must fit inside it."""
     log_retention_days: NotRequired[int]
     """Retention of the build logs (default 90)."""
     protect: NotRequired[bool]
-    """``protect`` on the key of the build logs (prod)."""
+    """``protect`` on the key of the build logs (default off)."""
     tags: NotRequired[Mapping[str, str]]
     """Tags on every resource (default none)."""
 
 
-DEFAULTS = {
-    "compute_type": "BUILD_GENERAL1_MEDIUM",
+DEFAULTS: dict[str, Any] = {
+    "compute_type": ComputeType.MEDIUM,
     "image": "aws/codebuild/standard:7.0",
     "timeout_minutes": 120,
     "log_retention_days": 90,
     "protect": False,
+    "tags": {},
 }
+
+
+def image_error(image: str) -> str | None:
+    """A CodeBuild-managed Ubuntu image: ``actions/setup-python`` has no builds for Amazon Linux."""
+    if not _CODEBUILD_IMAGE.match(image):
+        return f"{image!r} is not a CodeBuild-managed image such as aws/codebuild/standard:7.0"
+    if not image.startswith("aws/codebuild/standard:"):
+        return (
+            f"{image!r}: the deploy job sets up Python with actions/setup-python, which installs only on "
+            "Ubuntu; use aws/codebuild/standard:<version>"
+        )
+    return None
+
+
+def problems(args: Mapping[str, Any]) -> list[str]:
+    """Every reason a DeployRunner could not be built from ``args``, one line per arg (the stack file's
+    values are checked alone, without the wiring)."""
+    config: dict[str, Any] = {**DEFAULTS, **args}
+    found = []
+    for key in ("repository", "connection_arn"):
+        if not config.get(key):
+            found.append(f"{key}: required when the deploy runner is enabled")
+    if config.get("repository") and (error := repository_error(config["repository"])):
+        found.append(f"repository: {error}")
+    arn = config.get("connection_arn")
+    if arn and not _CONNECTION_ARN.match(arn):
+        found.append(
+            f"connection_arn: {arn!r} is not a CodeConnections connection ARN "
+            "(arn:aws:codeconnections:<region>:<account>:connection/<uuid>)"
+        )
+    if config["compute_type"] not in set(ComputeType):
+        found.append(f"compute_type: {config['compute_type']!r} is not one of {', '.join(ComputeType)}")
+    if error := image_error(config["image"]):
+        found.append(f"image: {error}")
+    low, high = TIMEOUT_MINUTES
+    if not low <= config["timeout_minutes"] <= high:
+        found.append(f"timeout_minutes: must be {low}..{high}, got {config['timeout_minutes']}")
+    return found
 
 
 def project_name(name: str) -> str:
@@ -207,11 +270,10 @@ class DeployRunner(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: DeployRunnerArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("kubeboard:index:DeployRunner", name, None, opts)
+        check_args("DeployRunner", problems(args))
         config: dict[str, Any] = {**DEFAULTS, **args}
-        check_repository(args["repository"])
-        check_image(config["image"])
-        tags = dict(args.get("tags") or {})
-        project = project_name(args["name"])
+        tags = dict(config["tags"])
+        project = project_name(config["name"])
         log_group_name = f"/aws/codebuild/{project}"
         child = pulumi.ResourceOptions(parent=self)
         invoke = pulumi.InvokeOutputOptions(parent=self)
@@ -252,7 +314,7 @@ class DeployRunner(pulumi.ComponentResource):
             f"{name}-sg",
             name=f"{project}-runner",
             description="Deploy runner: outbound HTTPS only (GitHub, AWS APIs, the cluster API)",
-            vpc_id=args["vpc_id"],
+            vpc_id=config["vpc_id"],
             egress=[
                 aws.ec2.SecurityGroupEgressArgs(
                     protocol="tcp",
@@ -267,7 +329,7 @@ class DeployRunner(pulumi.ComponentResource):
         )
         aws.vpc.SecurityGroupIngressRule(
             f"{name}-to-cluster-api",
-            security_group_id=args["cluster_security_group_id"],
+            security_group_id=config["cluster_security_group_id"],
             referenced_security_group_id=security_group.id,
             ip_protocol="tcp",
             from_port=HTTPS,
@@ -289,7 +351,7 @@ class DeployRunner(pulumi.ComponentResource):
             f"{name}-role",
             role=role.id,
             policy=pulumi.Output.all(
-                where, log_group.arn, key.arn, args["vpc_id"], args["subnet_ids"], security_group.id
+                where, log_group.arn, key.arn, config["vpc_id"], config["subnet_ids"], security_group.id
             ).apply(
                 lambda a: json.dumps(
                     service_policy(
@@ -298,7 +360,7 @@ class DeployRunner(pulumi.ComponentResource):
                         region=a[0][2],
                         log_group_arn=a[1],
                         key_arn=a[2],
-                        connection_arn=args["connection_arn"],
+                        connection_arn=config["connection_arn"],
                         vpc_id=a[3],
                         subnet_ids=a[4],
                         security_group_id=a[5],
@@ -311,28 +373,28 @@ class DeployRunner(pulumi.ComponentResource):
         self.project = aws.codebuild.Project(
             f"{name}-project",
             name=project,
-            description=f"GitHub Actions runner for {args['repository']} inside the VPC",
+            description=f"GitHub Actions runner for {config['repository']} inside the VPC",
             service_role=role.arn,
             build_timeout=config["timeout_minutes"],
             encryption_key=key.arn,
             artifacts=aws.codebuild.ProjectArtifactsArgs(type="NO_ARTIFACTS"),
             environment=aws.codebuild.ProjectEnvironmentArgs(
                 type=LINUX_CONTAINER,
-                compute_type=config["compute_type"],
+                compute_type=str(config["compute_type"]),
                 image=config["image"],
                 image_pull_credentials_type="CODEBUILD",
                 privileged_mode=False,
             ),
             source=aws.codebuild.ProjectSourceArgs(
                 type="GITHUB",
-                location=f"https://github.com/{args['repository']}.git",
+                location=f"https://github.com/{config['repository']}.git",
                 git_clone_depth=1,
                 auth=aws.codebuild.ProjectSourceAuthArgs(
-                    type="CODECONNECTIONS", resource=args["connection_arn"]
+                    type="CODECONNECTIONS", resource=config["connection_arn"]
                 ),
             ),
             vpc_config=aws.codebuild.ProjectVpcConfigArgs(
-                vpc_id=args["vpc_id"], subnets=args["subnet_ids"], security_group_ids=[security_group.id]
+                vpc_id=config["vpc_id"], subnets=config["subnet_ids"], security_group_ids=[security_group.id]
             ),
             logs_config=aws.codebuild.ProjectLogsConfigArgs(
                 cloudwatch_logs=aws.codebuild.ProjectLogsConfigCloudwatchLogsArgs(
@@ -366,9 +428,9 @@ class DeployRunner(pulumi.ComponentResource):
         self.service_role_arn = role.arn
         self.register_outputs(
             {
-                "projectName": self.project_name,
-                "projectArn": self.project_arn,
-                "securityGroupId": self.security_group_id,
-                "serviceRoleArn": self.service_role_arn,
+                "project_name": self.project_name,
+                "project_arn": self.project_arn,
+                "security_group_id": self.security_group_id,
+                "service_role_arn": self.service_role_arn,
             }
         )

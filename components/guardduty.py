@@ -7,16 +7,17 @@ VPC endpoint) when ``manage_agent`` is on. Findings at or above a severity are r
 EventBridge rule to an SNS topic encrypted with its own key, subscribed by e-mail.
 """
 
-from __future__ import annotations
-
 import json
 from collections.abc import Mapping, Sequence
+from enum import StrEnum
 from typing import Any, NotRequired, TypedDict
 
 import pulumi
 import pulumi_aws as aws
 
+from .args import check_args
 from .kms import account_key_policy
+from .value_rules import email_problems
 
 FINDING_EVENT = {"source": "aws.guardduty", "detail-type": "GuardDuty Finding"}
 EKS_AUDIT_LOGS = "EKS_AUDIT_LOGS"
@@ -24,17 +25,89 @@ RUNTIME_MONITORING = "RUNTIME_MONITORING"
 EKS_ADDON_MANAGEMENT = "EKS_ADDON_MANAGEMENT"
 
 
+class PublishingFrequency(StrEnum):
+    FIFTEEN_MINUTES = "FIFTEEN_MINUTES"
+    ONE_HOUR = "ONE_HOUR"
+    SIX_HOURS = "SIX_HOURS"
+
+
+class FindingSeverity(StrEnum):
+    """GuardDuty's bands: low 1.0-3.9, medium 4.0-6.9, high 7.0-8.9, critical 9.0-10.0."""
+
+    LOW = "LOW"
+    MEDIUM = "MEDIUM"
+    HIGH = "HIGH"
+    CRITICAL = "CRITICAL"
+
+    @property
+    def floor(self) -> int:
+        """The lowest severity score of the band (what the findings rule compares with)."""
+        return {"LOW": 1, "MEDIUM": 4, "HIGH": 7, "CRITICAL": 9}[self.value]
+
+
+class GuardDutyConfig(TypedDict, total=False):
+    """What a stack file can say about GuardDuty (``kubeboard:account.guardduty``): ``GuardDutyArgs``
+    without the name the account supplies."""
+
+    alert_emails: Sequence[str]
+    """Addresses subscribed to the findings topic; at least one (no default)."""
+    eks_audit_logs: bool
+    """EKS audit-log monitoring: GuardDuty reads every cluster's audit log (default on)."""
+    runtime_monitoring: bool
+    """Runtime monitoring of EKS nodes by GuardDuty's agent (default on)."""
+    manage_agent: bool
+    """GuardDuty installs and updates its agent (the EKS add-on) on every cluster (default on; needs
+    ``runtime_monitoring``)."""
+    finding_publishing_frequency: PublishingFrequency
+    """How often updated findings are published (default ``FIFTEEN_MINUTES``)."""
+    minimum_severity: int
+    """GuardDuty severity (1-10) from which findings are sent: 4 is medium, 7 high (default 4)."""
+
+
 class GuardDutyArgs(TypedDict):
     name: str
-    """Prefix of the topic, key alias and rule names (the account name)."""
+    """Prefix of the topic, key alias and rule names (the account name); required."""
     alert_emails: Sequence[str]
+    """Addresses subscribed to the findings topic, at least one; required."""
     eks_audit_logs: NotRequired[bool]
+    """EKS audit-log monitoring: GuardDuty reads every cluster's audit log (default on)."""
     runtime_monitoring: NotRequired[bool]
+    """Runtime monitoring of EKS nodes by GuardDuty's agent (default on)."""
     manage_agent: NotRequired[bool]
-    finding_publishing_frequency: NotRequired[str]
+    """GuardDuty installs and updates its agent (the EKS add-on) on every cluster (default on; needs
+    ``runtime_monitoring``)."""
+    finding_publishing_frequency: NotRequired[PublishingFrequency]
+    """How often updated findings are published (default ``FIFTEEN_MINUTES``)."""
     minimum_severity: NotRequired[int]
-    """GuardDuty severity (1-10) from which findings are sent: 4 is medium, 7 high."""
+    """GuardDuty severity (1-10) from which findings are sent: 4 is medium, 7 high (default 4)."""
     tags: NotRequired[Mapping[str, str]]
+    """Tags of every resource (default none)."""
+
+
+DEFAULTS: dict[str, Any] = {
+    "eks_audit_logs": True,
+    "runtime_monitoring": True,
+    "manage_agent": True,
+    "finding_publishing_frequency": PublishingFrequency.FIFTEEN_MINUTES,
+    "minimum_severity": FindingSeverity.MEDIUM.floor,
+    "tags": {},
+}
+
+
+def problems(args: Mapping[str, Any]) -> list[str]:
+    """Every reason GuardDuty could not be built from ``args``, one line per arg."""
+    config: dict[str, Any] = {**DEFAULTS, **args}
+    found = email_problems("alert_emails", args.get("alert_emails") or ())
+    if config["manage_agent"] and not config["runtime_monitoring"]:
+        found.append("manage_agent: the agent serves runtime monitoring; turn runtime_monitoring on")
+    if config["finding_publishing_frequency"] not in set(PublishingFrequency):
+        found.append(
+            f"finding_publishing_frequency: {config['finding_publishing_frequency']!r} is not one of "
+            f"{', '.join(PublishingFrequency)}"
+        )
+    if not 1 <= config["minimum_severity"] <= 10:
+        found.append(f"minimum_severity: must be 1..10, got {config['minimum_severity']}")
+    return found
 
 
 def finding_pattern(minimum_severity: int) -> dict[str, Any]:
@@ -74,27 +147,19 @@ def topic_policy(topic_arn: str, rule_arn: str) -> dict[str, Any]:
     }
 
 
-def guardduty_problems(args: GuardDutyArgs) -> list[str]:
-    problems = []
-    if not args["alert_emails"]:
-        problems.append("alert_emails: list at least one address")
-    if args.get("manage_agent", True) and not args.get("runtime_monitoring", True):
-        problems.append("manage_agent needs runtime_monitoring")
-    if not 1 <= args.get("minimum_severity", 4) <= 10:
-        problems.append("minimum_severity must be 1..10")
-    return problems
-
-
 class GuardDuty(pulumi.ComponentResource):
+    """The account's detector, its EKS features, and findings routed to an encrypted, e-mailed topic."""
+
     detector_id: pulumi.Output[str]
+    """The detector (one per account and region)."""
     topic_arn: pulumi.Output[str]
+    """The findings topic."""
 
     def __init__(self, name: str, args: GuardDutyArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("kubeboard:index:GuardDuty", name, None, opts)
-        problems = guardduty_problems(args)
-        if problems:
-            raise ValueError("GuardDuty: " + "; ".join(problems))
-        prefix, tags = args["name"], dict(args.get("tags") or {})
+        check_args("GuardDuty", problems(args))
+        config: dict[str, Any] = {**DEFAULTS, **args}
+        prefix, tags = config["name"], dict(config["tags"])
         child = pulumi.ResourceOptions(parent=self)
         invoke = pulumi.InvokeOutputOptions(parent=self)
         account_id = aws.get_caller_identity_output(opts=invoke).account_id
@@ -103,11 +168,11 @@ class GuardDuty(pulumi.ComponentResource):
         detector = aws.guardduty.Detector(
             f"{name}-detector",
             enable=True,
-            finding_publishing_frequency=args.get("finding_publishing_frequency", "FIFTEEN_MINUTES"),
+            finding_publishing_frequency=str(config["finding_publishing_frequency"]),
             tags=tags,
             opts=child,
         )
-        if args.get("eks_audit_logs", True):
+        if config["eks_audit_logs"]:
             aws.guardduty.DetectorFeature(
                 f"{name}-eks-audit-logs",
                 detector_id=detector.id,
@@ -115,7 +180,7 @@ class GuardDuty(pulumi.ComponentResource):
                 status="ENABLED",
                 opts=pulumi.ResourceOptions(parent=detector),
             )
-        if args.get("runtime_monitoring", True):
+        if config["runtime_monitoring"]:
             aws.guardduty.DetectorFeature(
                 f"{name}-runtime-monitoring",
                 detector_id=detector.id,
@@ -124,7 +189,7 @@ class GuardDuty(pulumi.ComponentResource):
                 additional_configurations=[
                     {
                         "name": EKS_ADDON_MANAGEMENT,
-                        "status": "ENABLED" if args.get("manage_agent", True) else "DISABLED",
+                        "status": "ENABLED" if config["manage_agent"] else "DISABLED",
                     }
                 ],
                 opts=pulumi.ResourceOptions(parent=detector),
@@ -154,7 +219,7 @@ class GuardDuty(pulumi.ComponentResource):
             tags=tags,
             opts=child,
         )
-        for index, email in enumerate(args["alert_emails"]):
+        for index, email in enumerate(config["alert_emails"]):
             aws.sns.TopicSubscription(
                 f"{name}-findings-email-{index}",
                 topic=topic.arn,
@@ -166,7 +231,7 @@ class GuardDuty(pulumi.ComponentResource):
             f"{name}-findings",
             name=f"{prefix}-guardduty-findings",
             description="GuardDuty findings at or above the alerting severity",
-            event_pattern=json.dumps(finding_pattern(args.get("minimum_severity", 4))),
+            event_pattern=json.dumps(finding_pattern(config["minimum_severity"])),
             tags=tags,
             opts=child,
         )
@@ -187,4 +252,4 @@ class GuardDuty(pulumi.ComponentResource):
         )
         self.detector_id = detector.id
         self.topic_arn = topic.arn
-        self.register_outputs({"detectorId": self.detector_id, "topicArn": self.topic_arn})
+        self.register_outputs({"detector_id": self.detector_id, "topic_arn": self.topic_arn})

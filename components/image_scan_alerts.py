@@ -7,8 +7,6 @@ CRITICAL/HIGH counts reach the thresholds. CloudWatch alarms on the same metrics
 Failed invocations are retried a bounded number of times and then kept in an encrypted dead-letter queue.
 """
 
-from __future__ import annotations
-
 import json
 from collections.abc import Mapping, Sequence
 from typing import Any, NotRequired, TypedDict
@@ -16,6 +14,7 @@ from typing import Any, NotRequired, TypedDict
 import pulumi
 import pulumi_aws as aws
 
+from .args import check_args
 from .kms import rotating_key
 from .queued_function import (
     FunctionSpec,
@@ -27,6 +26,7 @@ from .queued_function import (
     write_own_logs,
 )
 from .secure_bucket import secure_bucket
+from .value_rules import email_problems
 
 FUNCTION_PACKAGE = "scan_findings"
 HANDLER = f"{FUNCTION_PACKAGE}.handler.lambda_handler"
@@ -37,36 +37,100 @@ BASIC_SCAN_EVENT = {"source": "aws.ecr", "detail-type": "ECR Image Scan"}
 ENHANCED_SCAN_EVENT = {"source": "aws.inspector2", "detail-type": "Inspector2 Scan"}
 
 
+class ImageScanConfig(TypedDict, total=False):
+    """What a stack file can say about the scan pipeline (``kubeboard:account.scanning``):
+    ``ImageScanAlertsArgs`` without the wiring the account supplies."""
+
+    alarm_emails: Sequence[str]
+    """Addresses subscribed to the alert topic, at least one (each must confirm the subscription
+    e-mail); no default."""
+    critical_threshold: int
+    """An image with at least this many CRITICAL findings alerts and alarms, 1-100000 (default 1)."""
+    high_threshold: int
+    """An image with at least this many HIGH findings alerts and alarms, 1-100000 (default 5)."""
+    log_retention_days: int
+    """Retention of the function's log group (default 30)."""
+    report_retention_days: int
+    """Days a findings report is kept before it expires, 1-3650 (default 365)."""
+    reserved_concurrency: int
+    """Upper bound of concurrent invocations, 1-100, so a scan storm cannot starve other functions
+    (default 5)."""
+    max_retry_attempts: int
+    """Retries of a failed asynchronous invocation before the event goes to the DLQ, 0-2 (default 2)."""
+    max_event_age_seconds: int
+    """Age after which an undelivered event goes to the DLQ, 60-21600 (default 3600)."""
+    top_findings: int
+    """How many of the most severe findings an alert e-mail lists, 0-50 (default 10)."""
+
+
 class ImageScanAlertsArgs(TypedDict):
     name: str
-    """Name prefix of every resource (the platform name)."""
+    """Name prefix of every resource (the platform name); required."""
     repository_arns: pulumi.Input[Mapping[str, str]]
-    """ARN by name of every repository whose scans are watched (``Registry.repository_arns``)."""
+    """ARN by name of every repository whose scans are watched (``Registry.repository_arns``); required."""
     alarm_emails: Sequence[str]
-    """Addresses subscribed to the alert topic (each must confirm the subscription e-mail)."""
+    """Addresses subscribed to the alert topic, at least one (each must confirm the subscription e-mail);
+    required."""
     critical_threshold: NotRequired[int]
-    """An image with at least this many CRITICAL findings alerts and alarms (default 1)."""
+    """An image with at least this many CRITICAL findings alerts and alarms, 1-100000 (default 1)."""
     high_threshold: NotRequired[int]
-    """An image with at least this many HIGH findings alerts and alarms (default 5)."""
+    """An image with at least this many HIGH findings alerts and alarms, 1-100000 (default 5)."""
     log_retention_days: NotRequired[int]
     """Retention of the function's log group (default 30)."""
     report_retention_days: NotRequired[int]
-    """Days a findings report is kept before it expires (default 365)."""
+    """Days a findings report is kept before it expires, 1-3650 (default 365)."""
     reserved_concurrency: NotRequired[int]
-    """Upper bound of concurrent invocations, so a scan storm cannot starve other functions (default 5)."""
+    """Upper bound of concurrent invocations, 1-100, so a scan storm cannot starve other functions
+    (default 5)."""
     max_retry_attempts: NotRequired[int]
-    """Retries of a failed asynchronous invocation before the event goes to the DLQ (0-2, default 2)."""
+    """Retries of a failed asynchronous invocation before the event goes to the DLQ, 0-2 (default 2)."""
     max_event_age_seconds: NotRequired[int]
-    """Age after which an undelivered event goes to the DLQ (60-21600, default 3600)."""
+    """Age after which an undelivered event goes to the DLQ, 60-21600 (default 3600)."""
     top_findings: NotRequired[int]
-    """How many of the most severe findings an alert e-mail lists (default 10)."""
+    """How many of the most severe findings an alert e-mail lists, 0-50 (default 10)."""
     metrics_namespace: NotRequired[str]
     """CloudWatch namespace of the metrics (default ``Kubeboard/ImageScan``)."""
     code: NotRequired[pulumi.Archive]
     """The function's archive; defaults to ``lambdas/scan_findings`` built with its pinned requirements."""
     protect: NotRequired[bool]
-    """Protect the findings bucket and key from deletion and refuse to empty the bucket (prod)."""
+    """Protect the findings bucket and key from deletion and refuse to empty the bucket (default off)."""
     tags: NotRequired[Mapping[str, str]]
+    """Tags of every resource (default none)."""
+
+
+DEFAULTS: dict[str, Any] = {
+    "critical_threshold": 1,
+    "high_threshold": 5,
+    "log_retention_days": 30,
+    "report_retention_days": 365,
+    "reserved_concurrency": 5,
+    "max_retry_attempts": 2,
+    "max_event_age_seconds": 3600,
+    "top_findings": 10,
+    "metrics_namespace": DEFAULT_NAMESPACE,
+    "code": None,
+    "protect": False,
+    "tags": {},
+}
+_RANGES = {
+    "critical_threshold": (1, 100_000),
+    "high_threshold": (1, 100_000),
+    "report_retention_days": (1, 3650),
+    "top_findings": (0, 50),
+}
+
+
+def problems(args: Mapping[str, Any]) -> list[str]:
+    """Every reason ImageScanAlerts could not be built from ``args``, one line per arg."""
+    config: dict[str, Any] = {**DEFAULTS, **args}
+    found = email_problems("alarm_emails", args.get("alarm_emails") or ())
+    found += function_limit_problems(config)
+    found += [
+        f"{key}: must be {low}..{high}, got {config[key]}"
+        for key, (low, high) in _RANGES.items()
+        if not low <= config[key] <= high
+    ]
+    return found
 
 
 # --- policy documents (plain data, so tests and the offline plan can read them) ------------------------
@@ -169,20 +233,9 @@ def enhanced_scan_pattern(repository_arns: Sequence[str]) -> dict[str, Any]:
     }
 
 
-def _check(args: ImageScanAlertsArgs) -> None:
-    """Clear errors at program start instead of a failed deployment."""
-    checks = [
-        (args.get("critical_threshold", 1) >= 1, "critical_threshold must be >= 1"),
-        (args.get("high_threshold", 5) >= 1, "high_threshold must be >= 1"),
-        (0 <= args.get("top_findings", 10) <= 50, "top_findings must be 0..50"),
-        (all("@" in email for email in args["alarm_emails"]), "alarm_emails must be e-mail addresses"),
-    ]
-    problems = function_limit_problems(args) + [message for ok, message in checks if not ok]
-    if problems:
-        raise ValueError("ImageScanAlerts: " + "; ".join(problems))
-
-
 class ImageScanAlerts(pulumi.ComponentResource):
+    """The scan-findings function, its event rules, alert topic, findings bucket and alarms."""
+
     function_name: pulumi.Output[str]
     function_arn: pulumi.Output[str]
     topic_arn: pulumi.Output[str]
@@ -200,16 +253,17 @@ class ImageScanAlerts(pulumi.ComponentResource):
         self, name: str, args: ImageScanAlertsArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
         super().__init__("kubeboard:index:ImageScanAlerts", name, None, opts)
-        _check(args)
-        prefix = args["name"]
-        tags = dict(args.get("tags") or {})
-        protect = args.get("protect", False)
-        namespace = args.get("metrics_namespace", DEFAULT_NAMESPACE)
-        critical, high = args.get("critical_threshold", 1), args.get("high_threshold", 5)
+        check_args("ImageScanAlerts", problems(args))
+        config: dict[str, Any] = {**DEFAULTS, **args}
+        prefix = config["name"]
+        tags = dict(config["tags"])
+        protect = config["protect"]
+        namespace = config["metrics_namespace"]
+        critical, high = config["critical_threshold"], config["high_threshold"]
         child = pulumi.ResourceOptions(parent=self)
         invoke = pulumi.InvokeOutputOptions(parent=self)
         account_id = aws.get_caller_identity_output(opts=invoke).account_id
-        repositories = pulumi.Output.from_input(args["repository_arns"])
+        repositories = pulumi.Output.from_input(config["repository_arns"])
 
         key = rotating_key(
             f"{name}-key",
@@ -228,7 +282,7 @@ class ImageScanAlerts(pulumi.ComponentResource):
             tags=tags,
             opts=child,
         )
-        for index, email in enumerate(args["alarm_emails"]):
+        for index, email in enumerate(config["alarm_emails"]):
             aws.sns.TopicSubscription(
                 f"{name}-email-{index}", topic=topic.arn, protocol="email", endpoint=email, opts=child
             )
@@ -237,7 +291,7 @@ class ImageScanAlerts(pulumi.ComponentResource):
             name,
             prefix=prefix,
             key=key,
-            retention_days=args.get("report_retention_days", 365),
+            retention_days=config["report_retention_days"],
             protect=protect,
             tags=tags,
         )
@@ -268,13 +322,13 @@ class ImageScanAlerts(pulumi.ComponentResource):
                 role_description="scan_findings Lambda: reads scan findings, writes reports, publishes alerts",
                 package=FUNCTION_PACKAGE,
                 handler=HANDLER,
-                code=args.get("code"),
+                code=config["code"],
                 memory_mb=512,
                 timeout_seconds=120,
-                reserved_concurrency=args.get("reserved_concurrency", 5),
-                log_retention_days=args.get("log_retention_days", 30),
-                max_retry_attempts=args.get("max_retry_attempts", 2),
-                max_event_age_seconds=args.get("max_event_age_seconds", 3600),
+                reserved_concurrency=config["reserved_concurrency"],
+                log_retention_days=config["log_retention_days"],
+                max_retry_attempts=config["max_retry_attempts"],
+                max_event_age_seconds=config["max_event_age_seconds"],
                 environment={
                     "FINDINGS_BUCKET": bucket.bucket,
                     "FINDINGS_PREFIX": REPORT_PREFIX,
@@ -282,7 +336,7 @@ class ImageScanAlerts(pulumi.ComponentResource):
                     "CRITICAL_THRESHOLD": str(critical),
                     "HIGH_THRESHOLD": str(high),
                     "MANAGED_REPOSITORIES": repositories.apply(lambda r: ",".join(sorted(r))),
-                    "TOP_FINDINGS_IN_NOTIFICATION": str(args.get("top_findings", 10)),
+                    "TOP_FINDINGS_IN_NOTIFICATION": str(config["top_findings"]),
                     "POWERTOOLS_METRICS_NAMESPACE": namespace,
                     "POWERTOOLS_LOG_LEVEL": "INFO",
                 },
@@ -300,7 +354,7 @@ class ImageScanAlerts(pulumi.ComponentResource):
             repositories=repositories,
             function=function,
             dead_letters=dead_letters,
-            args=args,
+            max_event_age_seconds=config["max_event_age_seconds"],
             tags=tags,
         )
         aws.sqs.QueuePolicy(
@@ -333,12 +387,14 @@ class ImageScanAlerts(pulumi.ComponentResource):
         self.log_group_name = queued.log_group.name
         self.register_outputs(
             {
-                "functionName": self.function_name,
-                "functionArn": self.function_arn,
-                "topicArn": self.topic_arn,
-                "findingsBucketName": self.findings_bucket_name,
-                "deadLetterQueueUrl": self.dead_letter_queue_url,
-                "alarmNames": self.alarm_names,
+                "function_name": self.function_name,
+                "function_arn": self.function_arn,
+                "topic_arn": self.topic_arn,
+                "findings_bucket_name": self.findings_bucket_name,
+                "dead_letter_queue_url": self.dead_letter_queue_url,
+                "alarm_names": self.alarm_names,
+                "findings_key_arn": self.findings_key_arn,
+                "log_group_name": self.log_group_name,
             }
         )
 
@@ -381,7 +437,7 @@ class ImageScanAlerts(pulumi.ComponentResource):
         repositories: pulumi.Output[Mapping[str, str]],
         function: aws.lambda_.Function,
         dead_letters: aws.sqs.Queue,
-        args: ImageScanAlertsArgs,
+        max_event_age_seconds: int,
         tags: dict[str, str],
     ) -> list[aws.cloudwatch.EventRule]:
         """One rule per event shape, each matching only the managed repositories."""
@@ -419,7 +475,7 @@ class ImageScanAlerts(pulumi.ComponentResource):
                 rule=rule.name,
                 arn=function.arn,
                 retry_policy={
-                    "maximum_event_age_in_seconds": args.get("max_event_age_seconds", 3600),
+                    "maximum_event_age_in_seconds": max_event_age_seconds,
                     "maximum_retry_attempts": 10,
                 },
                 dead_letter_config={"arn": dead_letters.arn},

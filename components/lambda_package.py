@@ -10,8 +10,6 @@ next to the installed files.
 The archive lists its files sorted and skips byte-code, so the same sources give the same archive.
 """
 
-from __future__ import annotations
-
 import hashlib
 import os
 import re

@@ -8,9 +8,8 @@ One alarm per namespace watches that metric; others watch the function, its dead
 pipeline's heartbeat. All notify the alerts topic passed in.
 """
 
-from __future__ import annotations
-
 import json
+import re
 from collections.abc import Mapping, Sequence
 from typing import Any, NotRequired, TypedDict
 
@@ -18,6 +17,7 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 
+from .args import check_args
 from .irsa import irsa_role
 from .kms import rotating_key
 from .queued_function import (
@@ -30,6 +30,7 @@ from .queued_function import (
     write_own_logs,
 )
 from .secure_bucket import secure_bucket
+from .value_rules import cpu_problems, k8s_name_problems, memory_problems
 
 FUNCTION_PACKAGE = "log_report"
 HANDLER = f"{FUNCTION_PACKAGE}.handler.lambda_handler"
@@ -47,51 +48,154 @@ DATA_CLASS_TAGS = {"kubeboard.io/data-class": "logs"}
 
 class ExporterArgs(TypedDict):
     image: pulumi.Input[str]
-    """Pinned image reference (immutable tag or ``@sha256:`` digest) built from lambdas/log_exporter."""
-    namespace: str
-    """Kubernetes namespace the CronJob runs in (created here, Pod Security ``restricted``)."""
-    service_account: str
+    """Pinned image reference (immutable tag or ``@sha256:`` digest) built from lambdas/log_exporter;
+    required."""
     loki_url: str
-    """Loki's HTTP address inside the cluster, e.g. ``http://loki.monitoring.svc.cluster.local:3100``."""
+    """Loki's HTTP address inside the cluster, e.g. ``http://loki.monitoring.svc.cluster.local:3100``;
+    required."""
     loki_namespace: str
-    """Namespace of the Loki pods: the exporter's only in-cluster egress besides DNS."""
+    """Namespace of the Loki pods: the exporter's only in-cluster egress besides DNS; required."""
+    namespace: NotRequired[str]
+    """Kubernetes namespace the CronJob runs in, created here with Pod Security ``restricted``
+    (default ``log-export``)."""
+    service_account: NotRequired[str]
+    """The CronJob's service account, bound to its IRSA role (default ``log-exporter``)."""
     schedule: NotRequired[str]
-    """Cron schedule (default every 10 minutes)."""
+    """Five-field cron schedule; each run exports every closed window still missing (default every
+    10 minutes)."""
     backfill_windows: NotRequired[int]
+    """How many past 10-minute windows a run checks and fills, 1-1008 (default 36: six hours)."""
     page_limit: NotRequired[int]
+    """Entries per Loki query page, 100-5000 (at most Loki's ``max_entries_limit_per_query``; default 5000)."""
     line_filter: NotRequired[str]
+    """Regular expression selecting error lines (a LogQL ``|~`` filter) instead of the exporter's
+    built-in classifier; no backtick (default empty: the built-in classifier)."""
     resources: NotRequired[Mapping[str, Mapping[str, str]]]
-    """Kubernetes ``resources`` ({requests: {cpu, memory}, limits: {cpu, memory}})."""
+    """Kubernetes ``resources`` ({requests: {cpu, memory}, limits: {cpu, memory}}); default requests
+    50m/96Mi, limits 500m/256Mi."""
 
 
 class LogReportsArgs(TypedDict):
     name: str
-    """Name prefix of every resource (the platform name)."""
-    namespaces: Sequence[str]
-    """Kubernetes namespaces whose error lines are exported; one error-count alarm each."""
+    """Name prefix of every resource (the platform name); required."""
     alert_topic_arn: pulumi.Input[str]
-    """SNS topic the alarms notify."""
+    """SNS topic the alarms notify; required."""
     provider: k8s.Provider
-    """The cluster's Kubernetes provider (the exporter CronJob runs there)."""
+    """The cluster's Kubernetes provider (the exporter CronJob runs there); required."""
     oidc_provider_arn: pulumi.Input[str]
+    """The cluster's IAM OIDC provider (the exporter's IRSA role trusts it); required."""
     oidc_issuer: pulumi.Input[str]
-    """The cluster's OIDC issuer without ``https://``."""
+    """The cluster's OIDC issuer without ``https://``; required."""
     exporter: ExporterArgs
+    """The exporter CronJob; required."""
+    namespaces: NotRequired[Sequence[str]]
+    """Kubernetes namespaces whose error lines are exported, at least one, each once; one error-count
+    alarm each (default ``default``)."""
     raw_retention_days: NotRequired[int]
-    """Days an exported window is kept (default 30)."""
+    """Days an exported window is kept, 1-3650 (default 30)."""
     report_retention_days: NotRequired[int]
-    """Days a report is kept (default 90)."""
+    """Days a report is kept, 1-3650 (default 90)."""
     error_threshold: NotRequired[int]
-    """Error lines of one namespace in one window that raise its alarm (default 100)."""
+    """Error lines of one namespace in one window that raise its alarm, 1-10000000 (default 100)."""
     log_retention_days: NotRequired[int]
+    """Retention of the function's log group (default 30)."""
     reserved_concurrency: NotRequired[int]
+    """Upper bound of concurrent invocations, 1-100 (default 5)."""
     memory_mb: NotRequired[int]
-    """Function memory; Lambda's CPU share grows with it (default 1024)."""
+    """Function memory, 128-10240; Lambda's CPU share grows with it (default 1024)."""
     max_retry_attempts: NotRequired[int]
+    """Retries of a failed invocation before the event is dead-lettered, 0-2 (default 2)."""
     code: NotRequired[pulumi.Archive]
     """The function's archive; defaults to ``lambdas/log_report`` built with its pinned requirements."""
     protect: NotRequired[bool]
+    """Protect the buckets and their key from deletion (default off)."""
     tags: NotRequired[Mapping[str, str]]
+    """Tags of every AWS resource (default none)."""
+
+
+DEFAULTS: dict[str, Any] = {
+    "namespaces": ["default"],
+    "raw_retention_days": 30,
+    "report_retention_days": 90,
+    "error_threshold": 100,
+    "log_retention_days": 30,
+    "reserved_concurrency": 5,
+    "memory_mb": 1024,
+    "max_retry_attempts": 2,
+    "code": None,
+    "protect": False,
+    "tags": {},
+}
+EXPORTER_DEFAULTS: dict[str, Any] = {
+    "namespace": "log-export",
+    "service_account": "log-exporter",
+    "schedule": "*/10 * * * *",
+    "backfill_windows": 36,
+    "page_limit": 5000,
+    "line_filter": "",
+    "resources": {
+        "requests": {"cpu": "50m", "memory": "96Mi"},
+        "limits": {"cpu": "500m", "memory": "256Mi"},
+    },
+}
+_RANGES = {
+    "raw_retention_days": (1, 3650),
+    "report_retention_days": (1, 3650),
+    "error_threshold": (1, 10_000_000),
+}
+_EXPORTER_RANGES = {"backfill_windows": (1, 1008), "page_limit": (100, 5000)}
+
+
+def exporter_problems(exporter: Mapping[str, Any]) -> list[str]:
+    """The exporter's rules, paths under ``exporter``."""
+    config: dict[str, Any] = {**EXPORTER_DEFAULTS, **exporter}
+    found = [
+        problem
+        for key in ("namespace", "service_account")
+        for problem in k8s_name_problems(f"exporter.{key}", config[key])
+    ]
+    if len(config["schedule"].split()) != 5:
+        found.append(f"exporter.schedule: {config['schedule']!r} is not a five-field cron expression")
+    found += [
+        f"exporter.{key}: must be {low}..{high}, got {config[key]}"
+        for key, (low, high) in _EXPORTER_RANGES.items()
+        if not low <= config[key] <= high
+    ]
+    line_filter = config["line_filter"]
+    if "`" in line_filter:
+        found.append("exporter.line_filter: must not contain a backtick")
+    else:
+        try:
+            re.compile(line_filter)
+        except re.error as error:
+            found.append(f"exporter.line_filter: not a regular expression ({error})")
+    for kind, values in config["resources"].items():
+        found += cpu_problems(f"exporter.resources.{kind}.cpu", values.get("cpu", ""))
+        found += memory_problems(f"exporter.resources.{kind}.memory", values.get("memory", ""))
+    return found
+
+
+def config_problems(config: Mapping[str, Any]) -> list[str]:
+    """The rules of the stack-file values other than the exporter's."""
+    merged: dict[str, Any] = {**DEFAULTS, **config}
+    namespaces = list(merged["namespaces"])
+    found = [] if namespaces else ["namespaces: list at least one namespace"]
+    for index, namespace in enumerate(namespaces):
+        if invalid := k8s_name_problems(f"namespaces[{index}]", namespace):
+            found += invalid
+        elif namespace in namespaces[:index]:
+            found.append(f"namespaces[{index}]: {namespace!r} is listed twice")
+    found += function_limit_problems(merged)
+    return found + [
+        f"{key}: must be {low}..{high}, got {merged[key]}"
+        for key, (low, high) in _RANGES.items()
+        if not low <= merged[key] <= high
+    ]
+
+
+def problems(args: LogReportsArgs) -> list[str]:
+    """Every reason LogReports could not be built from ``args``, one line per arg."""
+    return config_problems(args) + exporter_problems(args["exporter"])
 
 
 # --- policy documents (plain data, so tests and the offline plan can read them) ------------------------
@@ -255,21 +359,9 @@ def exporter_network_policy_spec(loki_namespace: str) -> dict[str, Any]:
     }
 
 
-def _check(args: LogReportsArgs) -> None:
-    exporter = args["exporter"]
-    checks = [
-        (len(args["namespaces"]) >= 1, "namespaces must list at least one namespace"),
-        (len(set(args["namespaces"])) == len(args["namespaces"]), "namespaces must not repeat"),
-        (args.get("error_threshold", 100) >= 1, "error_threshold must be >= 1"),
-        (1 <= exporter.get("backfill_windows", 36) <= 1008, "exporter.backfill_windows must be 1..1008"),
-        (len(exporter.get("schedule", "*/10 * * * *").split()) == 5, "exporter.schedule must be cron"),
-    ]
-    problems = function_limit_problems(args) + [message for ok, message in checks if not ok]
-    if problems:
-        raise ValueError("LogReports: " + "; ".join(problems))
-
-
 class LogReports(pulumi.ComponentResource):
+    """Loki's error lines exported to S3 every 10 minutes, reported by a Lambda, alarmed per namespace."""
+
     raw_bucket_name: pulumi.Output[str]
     """Exports: ``errors/<namespace>/<YYYY>/<MM>/<DD>/<HHMM>.jsonl.gz``."""
     processed_bucket_name: pulumi.Output[str]
@@ -287,10 +379,11 @@ class LogReports(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: LogReportsArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("kubeboard:index:LogReports", name, None, opts)
-        _check(args)
-        prefix = args["name"]
-        tags = dict(args.get("tags") or {})
-        protect = args.get("protect", False)
+        check_args("LogReports", problems(args))
+        config: dict[str, Any] = {**DEFAULTS, **args, "exporter": {**EXPORTER_DEFAULTS, **args["exporter"]}}
+        prefix = config["name"]
+        tags = dict(config["tags"])
+        protect = config["protect"]
         child = pulumi.ResourceOptions(parent=self)
         invoke = pulumi.InvokeOutputOptions(parent=self)
         account_id = aws.get_caller_identity_output(opts=invoke).account_id
@@ -309,7 +402,7 @@ class LogReports(pulumi.ComponentResource):
             bucket_prefix=f"{prefix[:30]}-error-logs-raw-",
             key=key,
             expire_prefix=f"{RAW_PREFIX}/",
-            expire_days=args.get("raw_retention_days", 30),
+            expire_days=config["raw_retention_days"],
             protect=protect,
             tags=tags,
         )
@@ -318,7 +411,7 @@ class LogReports(pulumi.ComponentResource):
             bucket_prefix=f"{prefix[:30]}-error-reports-",
             key=key,
             expire_prefix=f"{REPORT_PREFIX}/",
-            expire_days=args.get("report_retention_days", 90),
+            expire_days=config["report_retention_days"],
             protect=protect,
             tags=tags,
         )
@@ -326,7 +419,7 @@ class LogReports(pulumi.ComponentResource):
         queued = self._function(
             name,
             prefix=prefix,
-            args=args,
+            args=config,
             account_id=account_id,
             region=region,
             raw=raw,
@@ -360,9 +453,9 @@ class LogReports(pulumi.ComponentResource):
             opts=child,
         )
         cron_job = self._exporter(
-            name, args=args, raw=raw, region=region, role_arn=exporter_role.arn, ready=exporter_role.ready
+            name, args=config, raw=raw, region=region, role_arn=exporter_role.arn, ready=exporter_role.ready
         )
-        alarms = self._alarms(name, prefix=prefix, args=args, queued=queued)
+        alarms = self._alarms(name, prefix=prefix, args=config, queued=queued)
 
         self.raw_bucket_name = raw.bucket
         self.processed_bucket_name = processed.bucket
@@ -376,14 +469,16 @@ class LogReports(pulumi.ComponentResource):
         self.log_group_name = queued.log_group.name
         self.register_outputs(
             {
-                "rawBucketName": self.raw_bucket_name,
-                "processedBucketName": self.processed_bucket_name,
-                "functionName": self.function_name,
-                "functionArn": self.function_arn,
-                "deadLetterQueueUrl": self.dead_letter_queue_url,
-                "exporterRoleArn": self.exporter_role_arn,
-                "exporterCronJobName": self.exporter_cron_job_name,
-                "alarmNames": self.alarm_names,
+                "raw_bucket_name": self.raw_bucket_name,
+                "processed_bucket_name": self.processed_bucket_name,
+                "function_name": self.function_name,
+                "function_arn": self.function_arn,
+                "dead_letter_queue_url": self.dead_letter_queue_url,
+                "exporter_role_arn": self.exporter_role_arn,
+                "exporter_cron_job_name": self.exporter_cron_job_name,
+                "alarm_names": self.alarm_names,
+                "key_arn": self.key_arn,
+                "log_group_name": self.log_group_name,
             }
         )
 
@@ -426,7 +521,7 @@ class LogReports(pulumi.ComponentResource):
         name: str,
         *,
         prefix: str,
-        args: LogReportsArgs,
+        args: Mapping[str, Any],
         account_id: pulumi.Output[str],
         region: pulumi.Output[str],
         raw: aws.s3.Bucket,
@@ -458,13 +553,13 @@ class LogReports(pulumi.ComponentResource):
                 role_description="log_report Lambda: reads error-log exports, writes reports",
                 package=FUNCTION_PACKAGE,
                 handler=HANDLER,
-                code=args.get("code"),
-                memory_mb=args.get("memory_mb", 1024),
+                code=args["code"],
+                memory_mb=args["memory_mb"],
                 # A large window streams through in well under a minute; the margin covers S3 slowness.
                 timeout_seconds=300,
-                reserved_concurrency=args.get("reserved_concurrency", 5),
-                log_retention_days=args.get("log_retention_days", 30),
-                max_retry_attempts=args.get("max_retry_attempts", 2),
+                reserved_concurrency=args["reserved_concurrency"],
+                log_retention_days=args["log_retention_days"],
+                max_retry_attempts=args["max_retry_attempts"],
                 environment={
                     "PROCESSED_BUCKET": processed.bucket,
                     "REPORT_PREFIX": REPORT_PREFIX,
@@ -512,7 +607,7 @@ class LogReports(pulumi.ComponentResource):
         self,
         name: str,
         *,
-        args: LogReportsArgs,
+        args: Mapping[str, Any],
         raw: aws.s3.Bucket,
         region: pulumi.Output[str],
         role_arn: pulumi.Output[str],
@@ -555,25 +650,22 @@ class LogReports(pulumi.ComponentResource):
             spec=exporter_network_policy_spec(exporter["loki_namespace"]),
             opts=in_ns,
         )
-        resources = exporter.get("resources") or {
-            "requests": {"cpu": "50m", "memory": "96Mi"},
-            "limits": {"cpu": "500m", "memory": "256Mi"},
-        }
+        resources = exporter["resources"]
         env = {
             "LOKI_URL": exporter["loki_url"],
             "EXPORT_BUCKET": raw.bucket,
             "EXPORT_PREFIX": RAW_PREFIX,
             "EXPORT_NAMESPACES": ",".join(args["namespaces"]),
-            "BACKFILL_WINDOWS": str(exporter.get("backfill_windows", 36)),
-            "PAGE_LIMIT": str(exporter.get("page_limit", 5000)),
+            "BACKFILL_WINDOWS": str(exporter["backfill_windows"]),
+            "PAGE_LIMIT": str(exporter["page_limit"]),
             "AWS_REGION": region,
-            **({"LINE_FILTER": exporter["line_filter"]} if exporter.get("line_filter") else {}),
+            **({"LINE_FILTER": exporter["line_filter"]} if exporter["line_filter"] else {}),
         }
         return k8s.batch.v1.CronJob(
             f"{name}-exporter",
             metadata={"name": "log-exporter", "namespace": namespace, "labels": labels},
             spec={
-                "schedule": exporter.get("schedule", "*/10 * * * *"),
+                "schedule": exporter["schedule"],
                 "timeZone": "Etc/UTC",
                 # A slow run must not overlap the next: both would export the same windows.
                 "concurrencyPolicy": "Forbid",
@@ -609,12 +701,12 @@ class LogReports(pulumi.ComponentResource):
         name: str,
         *,
         prefix: str,
-        args: LogReportsArgs,
+        args: Mapping[str, Any],
         queued: QueuedFunction,
     ) -> list[aws.cloudwatch.MetricAlarm]:
         topic = args["alert_topic_arn"]
-        tags = dict(args.get("tags") or {})
-        threshold = args.get("error_threshold", 100)
+        tags = dict(args["tags"])
+        threshold = args["error_threshold"]
         child = pulumi.ResourceOptions(parent=self)
         actions: dict[str, Any] = {
             "alarm_actions": [topic],

@@ -4,8 +4,6 @@ The platform's functions (image-scan alerts, error-log reports) differ in code, 
 environment; how they are run, retried, logged and parked on failure is the same.
 """
 
-from __future__ import annotations
-
 import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -35,9 +33,11 @@ def lambda_trust_policy(account_id: str) -> dict[str, Any]:
     }
 
 
-# Lambda's own bounds for what callers of queued_function may set (key -> (low, high)).
+# What callers of queued_function may set (key -> (low, high)): Lambda's own bounds, except
+# reserved concurrency, held to 100 so the account (1,000 by default, of which 100 stay unreserved)
+# keeps room for every other function when a burst of events arrives.
 FUNCTION_LIMITS: dict[str, tuple[int, int]] = {
-    "reserved_concurrency": (1, 1000),
+    "reserved_concurrency": (1, 100),
     "max_retry_attempts": (0, 2),
     "max_event_age_seconds": (60, 21600),
     "memory_mb": (128, 10240),
@@ -48,7 +48,7 @@ def function_limit_problems(args: Mapping[str, Any]) -> list[str]:
     """One message per Lambda setting in ``args`` outside what Lambda accepts (absent keys use
     in-range defaults)."""
     return [
-        f"{key} must be {low}..{high}"
+        f"{key}: must be {low}..{high}, got {args[key]}"
         for key, (low, high) in FUNCTION_LIMITS.items()
         if key in args and not low <= args[key] <= high
     ]

@@ -5,35 +5,90 @@ unscanned image), encrypts with the registry's own rotating KMS key, expires unt
 keeps only the last N tagged ones, and refuses principals from other accounts.
 """
 
-from __future__ import annotations
-
 import json
+import re
 from collections.abc import Mapping, Sequence
-from typing import NotRequired, TypedDict
+from enum import StrEnum
+from typing import Any, NotRequired, TypedDict
 
 import pulumi
 import pulumi_aws as aws
 
+from .args import check_args
 from .kms import rotating_key
 
 PULL_ACTIONS = ["ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"]
 
 
+# ECR: lower-case components separated by '.', '_' or '-', joined by '/'.
+REPOSITORY_NAME = re.compile(r"^[a-z0-9]+(?:[._-][a-z0-9]+)*(?:/[a-z0-9]+(?:[._-][a-z0-9]+)*)*$")
+REPOSITORY_NAME_LIMIT = 256
+KEEP_TAGGED_IMAGES = (1, 10000)
+UNTAGGED_EXPIRE_DAYS = (1, 365)
+
+
+class ScanType(StrEnum):
+    BASIC = "BASIC"
+    """ECR's own scan on push (free)."""
+    ENHANCED = "ENHANCED"
+    """Amazon Inspector: OS and language packages, rescanned continuously as new CVEs appear."""
+
+
 class RepositoryArgs(TypedDict):
     name: str
-    keep_tagged_images: int
-    untagged_expire_days: int
+    """The ECR repository name (``team/app``); required."""
+    keep_tagged_images: NotRequired[int]
+    """How many tagged images to keep, 1-10000; older ones expire (default 30)."""
+    untagged_expire_days: NotRequired[int]
+    """Days before an untagged image expires, 1-365 (default 7)."""
 
 
 class RegistryArgs(TypedDict):
     name: str
-    """Prefix of the registry's key alias."""
+    """Prefix of the registry's key alias; required."""
     repositories: Sequence[RepositoryArgs]
-    scan_type: NotRequired[str]
-    """``BASIC`` (scan on push) or ``ENHANCED`` (Amazon Inspector, continuous rescans)."""
+    """The repositories, at least one, each name once; required."""
+    scan_type: NotRequired[ScanType]
+    """``BASIC`` (scan on push) or ``ENHANCED`` (Amazon Inspector, continuous rescans); default ``BASIC``."""
     protect: NotRequired[bool]
-    """Protect repositories and their key from deletion (prod)."""
+    """Protect repositories and their key from deletion (default off)."""
     tags: NotRequired[Mapping[str, str]]
+    """Tags of every resource (default none)."""
+
+
+DEFAULTS: dict[str, Any] = {"scan_type": ScanType.BASIC, "protect": False, "tags": {}}
+REPOSITORY_DEFAULTS: dict[str, Any] = {"keep_tagged_images": 30, "untagged_expire_days": 7}
+
+
+def repository_problems(path: str, repositories: Sequence[RepositoryArgs]) -> list[str]:
+    """Rules of the repository list, also used by the account (``registry.repositories``)."""
+    if not repositories:
+        return [f"{path}: list at least one repository"]
+    found: list[str] = []
+    names = [repository["name"] for repository in repositories]
+    for index, repository in enumerate(repositories):
+        spec = {**REPOSITORY_DEFAULTS, **repository}
+        name = spec["name"]
+        if len(name) > REPOSITORY_NAME_LIMIT or not REPOSITORY_NAME.match(name):
+            found.append(f"{path}[{index}].name: {name!r} is not an ECR repository name (e.g. team/app)")
+        elif name in names[:index]:
+            found.append(f"{path}[{index}].name: {name!r} is listed twice")
+        for key, (low, high) in (
+            ("keep_tagged_images", KEEP_TAGGED_IMAGES),
+            ("untagged_expire_days", UNTAGGED_EXPIRE_DAYS),
+        ):
+            if not low <= spec[key] <= high:
+                found.append(f"{path}[{index}].{key}: must be {low}..{high}, got {spec[key]}")
+    return found
+
+
+def problems(args: RegistryArgs) -> list[str]:
+    """Every reason a Registry could not be built from ``args``, one line per arg."""
+    found = repository_problems("repositories", args["repositories"])
+    scan_type = args.get("scan_type", DEFAULTS["scan_type"])
+    if scan_type not in set(ScanType):
+        found.append(f"scan_type: {scan_type!r} must be BASIC or ENHANCED")
+    return found
 
 
 def lifecycle_policy(keep_tagged_images: int, untagged_expire_days: int) -> dict:
@@ -96,19 +151,23 @@ def repository_policy(account_id: str, partition: str) -> dict:
 
 
 class Registry(pulumi.ComponentResource):
+    """Private ECR repositories, their key, and the registry-wide scanning configuration."""
+
     repository_urls: pulumi.Output[dict[str, str]]
     """Repository URL by repository name (``<account>.dkr.ecr.<region>.amazonaws.com/<name>``)."""
     repository_arns: pulumi.Output[dict[str, str]]
+    """Repository ARN by repository name."""
     kms_key_arn: pulumi.Output[str]
+    """The key the repositories are encrypted with."""
 
     def __init__(self, name: str, args: RegistryArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("kubeboard:index:Registry", name, None, opts)
-        prefix = args["name"]
-        tags = dict(args.get("tags") or {})
-        protect = args.get("protect", False)
-        scan_type = args.get("scan_type", "BASIC")
-        if scan_type not in ("BASIC", "ENHANCED"):
-            raise ValueError(f"registry scan type {scan_type!r} must be BASIC or ENHANCED")
+        check_args("Registry", problems(args))
+        config: dict[str, Any] = {**DEFAULTS, **args}
+        prefix = config["name"]
+        tags = dict(config["tags"])
+        protect = config["protect"]
+        scan_type = str(config["scan_type"])
         child = pulumi.ResourceOptions(parent=self)
 
         key = rotating_key(
@@ -127,7 +186,8 @@ class Registry(pulumi.ComponentResource):
 
         urls: dict[str, pulumi.Output[str]] = {}
         arns: dict[str, pulumi.Output[str]] = {}
-        for spec in args["repositories"]:
+        for repository_args in config["repositories"]:
+            spec = {**REPOSITORY_DEFAULTS, **repository_args}
             resource_name = f"{name}-{spec['name'].replace('/', '-')}"
             repository = aws.ecr.Repository(
                 resource_name,
@@ -180,4 +240,10 @@ class Registry(pulumi.ComponentResource):
         self.repository_urls = pulumi.Output.all(**urls)
         self.repository_arns = pulumi.Output.all(**arns)
         self.kms_key_arn = key.arn
-        self.register_outputs({"repositoryUrls": self.repository_urls, "kmsKeyArn": self.kms_key_arn})
+        self.register_outputs(
+            {
+                "repository_urls": self.repository_urls,
+                "repository_arns": self.repository_arns,
+                "kms_key_arn": self.kms_key_arn,
+            }
+        )

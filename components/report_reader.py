@@ -6,15 +6,15 @@ findings bucket, ``scan-findings/``) to the volume the front page serves. Its IR
 read exactly those two prefixes, and decrypt through S3 with the two buckets' keys; nothing else.
 """
 
-from __future__ import annotations
-
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, NotRequired, TypedDict
 
 import pulumi
 
+from .args import check_args
 from .irsa import irsa_role
+from .value_rules import k8s_name_problems
 
 NAMESPACE = "common"
 """Where the platform chart runs Kubeboard's own workloads (charts/kubeboard: kubeboard.namespace)."""
@@ -33,24 +33,57 @@ class ReadSource:
 
 class ReadSourceArgs(TypedDict):
     bucket_name: pulumi.Input[str]
+    """The bucket; required."""
     prefix: str
-    """Ends in ``/``; the reader may list and read only keys under it."""
+    """Ends in ``/``; the reader may list and read only keys under it. Required."""
     key_arn: pulumi.Input[str | None]
-    """The bucket's SSE-KMS key (decrypt through S3 only); ``None`` for SSE-S3."""
+    """The bucket's SSE-KMS key (decrypt through S3 only); ``None`` for SSE-S3. Required."""
 
 
 class ReportReaderArgs(TypedDict):
     name: str
+    """Prefix of the role name (the platform name); required."""
     region: str
+    """The region of the buckets (S3 decrypts there); required."""
     oidc_provider_arn: pulumi.Input[str]
+    """The cluster's IAM OIDC provider (the role trusts it); required."""
     oidc_issuer: pulumi.Input[str]
+    """The cluster's OIDC issuer without ``https://``; required."""
     reports: NotRequired[ReadSourceArgs | None]
-    """The error-log reports: the processed bucket of ``LogReports`` and ``reports/``."""
+    """The error-log reports: the processed bucket of ``LogReports`` and ``reports/`` (default ``None``;
+    give reports, images or both)."""
     images: NotRequired[ReadSourceArgs | None]
-    """The image-scan findings: the account stack's findings bucket and ``scan-findings/``."""
+    """The image-scan findings: the account stack's findings bucket and ``scan-findings/`` (default ``None``)."""
     namespace: NotRequired[str]
+    """The views sync's namespace (default ``common``)."""
     service_account: NotRequired[str]
+    """The views sync's service account (default ``kubeboard-views-sync``)."""
     tags: NotRequired[Mapping[str, str]]
+    """Tags of the role (default none)."""
+
+
+DEFAULTS: dict[str, Any] = {
+    "reports": None,
+    "images": None,
+    "namespace": NAMESPACE,
+    "service_account": SERVICE_ACCOUNT,
+    "tags": {},
+}
+
+
+def problems(args: ReportReaderArgs) -> list[str]:
+    """Every reason a ReportReader could not be built from ``args``, one line per arg."""
+    config: dict[str, Any] = {**DEFAULTS, **args}
+    found = []
+    if config["reports"] is None and config["images"] is None:
+        found.append("reports: give reports, images or both")
+    for label in ("reports", "images"):
+        source = config[label]
+        if source is not None and not source["prefix"].endswith("/"):
+            found.append(f"{label}.prefix: {source['prefix']!r} must end in '/'")
+    found += k8s_name_problems("namespace", config["namespace"])
+    found += k8s_name_problems("service_account", config["service_account"])
+    return found
 
 
 def reader_policy(*, region: str, sources: Sequence[ReadSource]) -> dict[str, Any]:
@@ -94,23 +127,23 @@ class ReportReader(pulumi.ComponentResource):
     """The views sync's IRSA role: read-only on the reports and findings prefixes."""
 
     role_arn: pulumi.Output[str]
+    """The views sync's IRSA role."""
     reports_bucket: pulumi.Output[str]
     """The processed bucket, or "" when the reports view is off."""
     images_bucket: pulumi.Output[str]
     """The findings bucket, or "" when the account stack has no scanning or the view is off."""
     service_account: str
+    """The service account the role is bound to."""
     namespace: str
+    """The service account's namespace."""
 
     def __init__(self, name: str, args: ReportReaderArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("kubeboard:index:ReportReader", name, None, opts)
-        self.namespace = args.get("namespace", NAMESPACE)
-        self.service_account = args.get("service_account", SERVICE_ACCOUNT)
-        reports, images = args.get("reports"), args.get("images")
-        if reports is None and images is None:
-            raise ValueError("ReportReader: give reports, images or both")
-        for label, source in (("reports", reports), ("images", images)):
-            if source is not None and not source["prefix"].endswith("/"):
-                raise ValueError(f"ReportReader: {label}.prefix must end in '/'")
+        check_args("ReportReader", problems(args))
+        config: dict[str, Any] = {**DEFAULTS, **args}
+        self.namespace = config["namespace"]
+        self.service_account = config["service_account"]
+        reports, images = config["reports"], config["images"]
 
         def resolved(source: ReadSourceArgs | None) -> pulumi.Output[list[Any]]:
             if source is None:
@@ -147,10 +180,18 @@ class ReportReader(pulumi.ComponentResource):
             service_account=self.service_account,
             policy_documents={"read": both.apply(document)},
             description="Front-page views sync: lists and reads the error-log reports and image-scan findings",
-            tags=dict(args.get("tags") or {}),
+            tags=dict(config["tags"]),
             opts=pulumi.ResourceOptions(parent=self),
         )
         self.role_arn = role.arn
         self.reports_bucket = both.apply(lambda v: v[0][0] or "")
         self.images_bucket = both.apply(lambda v: v[1][0] or "")
-        self.register_outputs({"roleArn": self.role_arn})
+        self.register_outputs(
+            {
+                "role_arn": self.role_arn,
+                "reports_bucket": self.reports_bucket,
+                "images_bucket": self.images_bucket,
+                "service_account": self.service_account,
+                "namespace": self.namespace,
+            }
+        )

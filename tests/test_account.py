@@ -12,6 +12,7 @@ from pulumi.runtime.settings import ROOT
 from pulumi.runtime.stack import run_in_stack
 from pulumi.runtime.sync_await import _sync_await
 
+from kubeboard_infra import ArgsError
 from kubeboard_infra.account import Account, AccountArgs
 from kubeboard_infra.github_oidc import GITHUB_OIDC_URL
 from kubeboard_infra.plan.mocks import ACCOUNT_ID, PlanMocks
@@ -202,10 +203,12 @@ def test_a_team_pushing_to_an_undeclared_repository_fails_before_any_resource(mo
         }
     )
 
-    with pytest.raises(
-        ValueError, match=r"delivery.teams\[0\].ecr_repositories: 'shop/db' is not a registry"
-    ):
+    with pytest.raises(ArgsError) as raised:
         Account("kubeboard", args)
+    assert str(raised.value) == (
+        "Account args: delivery.teams[0].ecr_repositories[0]: 'shop/db' is not declared under "
+        "registry.repositories (declared: shop/api, shop/web)"
+    )
     assert mocks.created == []
 
 

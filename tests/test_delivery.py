@@ -7,8 +7,8 @@ import warnings
 from typing import Any
 
 import pytest
-from pydantic import ValidationError
 
+from kubeboard_infra.account import delivery_problems
 from kubeboard_infra.settings.delivery import DeliverySettings
 
 from .conftest import STACKS, account_section, plan_for, resources_of
@@ -63,22 +63,26 @@ def test_valid_teams_are_accepted() -> None:
         (_team(repositories=["shop-api"]), "'shop-api' is not a GitHub repository; use owner/name"),
         (_team(branches=["**"], environments=[]), "'**' would trust every branch"),
         (_team(environments=["prod", "prod"]), "environments[1]: 'prod' is listed twice"),
-        (_team(ecrRepositories=[]), "ecrRepositories"),
+        (_team(ecrRepositories=[]), "delivery.teams[0].ecr_repositories: list at least one"),
     ],
 )
 def test_malformed_team_is_refused_with_a_clear_message(team: dict[str, Any], message: str) -> None:
-    with pytest.raises(ValidationError) as error:
-        DeliverySettings.model_validate({"enabled": True, "workflowRef": WORKFLOW_REF, "teams": [team]})
-    assert message in str(error.value)
+    settings = DeliverySettings.model_validate(
+        {"enabled": True, "workflowRef": WORKFLOW_REF, "teams": [team]}
+    )
+    [problem] = delivery_problems(settings.to_args(), ["shop/api"])
+    assert message in problem
 
 
 def test_registry_check_names_the_undeclared_repository() -> None:
     settings = DeliverySettings.model_validate(
         {"enabled": True, "workflowRef": WORKFLOW_REF, "teams": [_team()]}
     )
-    settings.check_registry({"shop/api"})
-    with pytest.raises(ValueError, match=r"teams\[0\]\.ecrRepositories\[0\]: 'shop/api' is not declared"):
-        settings.check_registry({"billing/worker"})
+    assert delivery_problems(settings.to_args(), ["shop/api"]) == []
+    assert delivery_problems(settings.to_args(), ["billing/worker"]) == [
+        "delivery.teams[0].ecr_repositories[0]: 'shop/api' is not declared under registry.repositories "
+        "(declared: billing/worker)"
+    ]
 
 
 def test_account_stack_gives_no_branch_trust() -> None:

@@ -194,13 +194,16 @@ def test_preview_role_can_be_left_out(mocks: RecordingMocks) -> None:
     ("overrides", "message"),
     [
         ({"repository": "kubeboard/*"}, "wildcard"),
-        ({"environments": []}, "each stack once"),
+        ({"environments": []}, "environments: list at least one environment stack"),
         (
             {"environments": [{"stack": "dev", "cluster_name": "a"}, {"stack": "dev", "cluster_name": "b"}]},
-            "each stack once",
+            r"environments\[1\]\.stack: 'dev' is listed twice",
         ),
         ({"name": "k" * 48}, "exceeds IAM's 64 characters"),
-        ({"environments": [{"stack": "preview", "cluster_name": "a"}]}, "no stack may be named after them"),
+        (
+            {"environments": [{"stack": "preview", "cluster_name": "a"}]},
+            "'preview' is the GitHub environment of the preview jobs; no stack may be named so",
+        ),
     ],
 )
 def test_bad_arguments_are_refused_before_any_role(

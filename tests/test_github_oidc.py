@@ -247,7 +247,9 @@ def test_component_refuses_bad_repositories_at_program_start() -> None:
     with pytest.raises(ValueError, match="at least one ECR repository"):
         GitHubDelivery("delivery", no_registry)
     for unpinned in (None, WORKFLOW.replace("refs/heads/main", "refs/heads/dev")):
-        with pytest.raises(ValueError, match=r"delivery: workflow_ref: .* is not a workflow on main"):
+        with pytest.raises(
+            ValueError, match=r"GitHubDelivery args: workflow_ref: .* is not a workflow on main"
+        ):
             GitHubDelivery("delivery", _args(workflow_ref=unpinned))
 
 

@@ -12,10 +12,10 @@ import pytest
 from kubeboard_infra.image_scan_alerts import (
     HANDLER,
     ImageScanAlertsArgs,
-    _check,
     basic_scan_pattern,
     enhanced_scan_pattern,
     function_policy,
+    problems,
 )
 from kubeboard_infra.plan.mocks import ACCOUNT_ID
 
@@ -253,5 +253,7 @@ def test_bad_arguments_fail_before_any_resource() -> None:
         "alarm_emails": ["not-an-address"],
         "max_retry_attempts": 3,
     }
-    with pytest.raises(ValueError, match=r"max_retry_attempts must be 0\.\.2; alarm_emails must be e-mail"):
-        _check(args)
+    assert problems(args) == [
+        "alarm_emails[0]: 'not-an-address' is not an e-mail address",
+        "max_retry_attempts: must be 0..2, got 3",
+    ]

@@ -12,9 +12,9 @@ import pytest
 from kubeboard_infra.log_reports import (
     HANDLER,
     LogReportsArgs,
-    _check,
     exporter_policy,
     function_policy,
+    problems,
 )
 
 from .conftest import plan_for, resources_of, stack_file
@@ -324,16 +324,15 @@ def _args(**overrides: Any) -> LogReportsArgs:
 @pytest.mark.parametrize(
     ("overrides", "message"),
     [
-        ({"namespaces": []}, "namespaces must list"),
-        ({"namespaces": ["a", "a"]}, "must not repeat"),
-        ({"max_retry_attempts": 3}, "max_retry_attempts"),
-        ({"memory_mb": 64}, "memory_mb"),
-        ({"error_threshold": 0}, "error_threshold"),
+        ({"namespaces": []}, "namespaces: list at least one namespace"),
+        ({"namespaces": ["a", "a"]}, "namespaces[1]: 'a' is listed twice"),
+        ({"max_retry_attempts": 3}, "max_retry_attempts: must be 0..2, got 3"),
+        ({"memory_mb": 64}, "memory_mb: must be 128..10240, got 64"),
+        ({"error_threshold": 0}, "error_threshold: must be 1..10000000, got 0"),
     ],
 )
 def test_bad_arguments_fail_at_program_start_with_a_clear_message(
     overrides: dict[str, Any], message: str
 ) -> None:
-    with pytest.raises(ValueError, match=message):
-        _check(_args(**overrides))
-    _check(_args())
+    assert problems(_args(**overrides)) == [message]
+    assert problems(_args()) == []

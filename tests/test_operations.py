@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 import yaml
 
+from kubeboard_infra import ArgsError
 from kubeboard_infra.human_roles import HumanRoles, oidc_trust
 from kubeboard_infra.log_alarms import CONTROL_PLANE_ERROR_PATTERN, FUNCTION_ERROR_PATTERN
 from kubeboard_infra.plan.document import build_plan
@@ -160,8 +161,15 @@ def test_oidc_trust_pins_audience_and_subjects() -> None:
 
 
 def test_human_roles_refuse_no_or_two_providers() -> None:
-    with pytest.raises(ValueError, match="exactly one of saml, oidc and identity_center"):
-        HumanRoles("h", {"name": "x", "cluster_name": "x"})
+    saml = {"provider_arn": "arn:aws:iam::111122223333:saml-provider/corp"}
+    center = {"permission_sets": {"admin": "Admin", "developer": "Dev", "viewer": "View"}}
+    for given, got in (({}, "none"), ({"saml": saml, "identity_center": center}, "saml, identity center")):
+        with pytest.raises(ArgsError) as raised:
+            HumanRoles("h", {"name": "x", "cluster_name": "x", **given})  # type: ignore[typeddict-item]
+        assert str(raised.value) == (
+            "HumanRoles args: saml: give exactly one identity provider the roles trust "
+            f"(saml, oidc or identity center); got {got}"
+        )
 
 
 def _with_access(stack: str, access: dict[str, Any]) -> dict[str, Any]:

@@ -6,13 +6,23 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from typing import Annotated, Any
 
 import pytest
 from pydantic import TypeAdapter, ValidationError
 
+from kubeboard_infra import (
+    account,
+    deploy_roles,
+    deploy_runner,
+    github_oidc,
+    human_roles,
+    image_scan_alerts,
+    log_alarms,
+    log_reports,
+)
 from kubeboard_infra.settings.cluster import NodeGroupSettings
-from kubeboard_infra.settings.delivery import DeliveryTeam
 from kubeboard_infra.settings.deploy_runner import DeployRunnerSettings
 from kubeboard_infra.settings.edge import AccessLogSettings
 from kubeboard_infra.settings.gitops import RepositorySettings
@@ -49,26 +59,55 @@ BOUNDS = [
     (NodeGroupSettings, "desired_size", 0, None),
     (NodeGroupSettings, "max_size", 1, 450),  # EKS managed node groups: at most 450 nodes
     (NodeGroupSettings, "disk_size_gib", 20, 16384),  # EBS gp3: 16 TiB
-    (LogAlarmsSettings, "function_threshold", 1, 100_000),
-    (LogAlarmsSettings, "control_plane_threshold", 1, 1_000_000),
-    (ImageScanSettings, "report_retention_days", 1, 3650),
-    (ImageScanSettings, "reserved_concurrency", 1, 100),
-    (ImageScanSettings, "max_retry_attempts", 0, 2),  # what Lambda's async invocation allows
-    (ImageScanSettings, "top_findings", 0, 50),
-    (ImageScanSettings, "max_event_age_seconds", 60, 21600),  # Lambda's MaximumEventAgeInSeconds range
-    (LogReportsSettings, "report_retention_days", 1, 3650),
-    (LogReportsSettings, "reserved_concurrency", 1, 100),
-    (CreateRolesSettings, "max_session_hours", 1, 12),  # IAM's MaxSessionDuration range
-    (LogReportsSettings, "error_threshold", 1, 10_000_000),
-    (LogReportsSettings, "raw_retention_days", 1, 3650),
     (LokiSettings, "retention_days", 1, 3650),
     (ViewsSettings, "max_reports", 1, 20_000),
     (ViewsSettings, "max_images", 1, 10_000),
     (ViewsSettings, "top_findings", 0, 50),
     (AccessLogSettings, "expiration_days", 1, 3650),
-    (DeployRunnerSettings, "timeout_minutes", 5, 480),  # CodeBuild's build timeout range
     (PrometheusSettings, "retention_days", 1, 365),
 ]
+
+
+_SCAN = {"alarm_emails": ["ops@example.com"]}
+_SAML = {"saml": {"provider_arn": "arn:aws:iam::111122223333:saml-provider/corp"}}
+_RUNNER = {
+    "repository": "acme/infra",
+    "connection_arn": "arn:aws:codeconnections:ap-northeast-2:111122223333:connection/"
+    "0b1c2d3e-4f50-6172-8394-a5b6c7d8e9f0",
+}
+# Bounds the components hold (the stack-file settings report the same lines under their keys):
+# (the component module's problems(), args that are otherwise fine, arg, lowest and highest accepted).
+COMPONENT_BOUNDS: list[tuple[Callable[[Any], list[str]], dict[str, Any], str, int, int]] = [
+    (log_alarms.config_problems, {}, "function_threshold", 1, 100_000),
+    (log_alarms.config_problems, {}, "control_plane_threshold", 1, 1_000_000),
+    (image_scan_alerts.problems, _SCAN, "report_retention_days", 1, 3650),
+    (image_scan_alerts.problems, _SCAN, "reserved_concurrency", 1, 100),
+    # What Lambda's asynchronous invocation allows: retries and MaximumEventAgeInSeconds.
+    (image_scan_alerts.problems, _SCAN, "max_retry_attempts", 0, 2),
+    (image_scan_alerts.problems, _SCAN, "max_event_age_seconds", 60, 21600),
+    (image_scan_alerts.problems, _SCAN, "top_findings", 0, 50),
+    (log_reports.config_problems, {}, "report_retention_days", 1, 3650),
+    (log_reports.config_problems, {}, "raw_retention_days", 1, 3650),
+    (log_reports.config_problems, {}, "reserved_concurrency", 1, 100),
+    (log_reports.config_problems, {}, "error_threshold", 1, 10_000_000),
+    (log_reports.config_problems, {}, "memory_mb", 128, 10240),
+    (human_roles.problems, _SAML, "max_session_hours", 1, 12),  # IAM's MaxSessionDuration
+    (deploy_runner.problems, _RUNNER, "timeout_minutes", 5, 480),  # CodeBuild's range
+]
+
+
+@pytest.mark.parametrize(
+    ("problems", "fine", "name", "low", "high"),
+    COMPONENT_BOUNDS,
+    ids=[f"{p.__module__.rsplit('.', 1)[-1]}.{n}" for p, _, n, _, _ in COMPONENT_BOUNDS],
+)
+def test_each_component_bound_accepts_its_edge_and_names_the_arg_one_past_it(
+    problems: Callable[[Any], list[str]], fine: dict[str, Any], name: str, low: int, high: int
+) -> None:
+    assert problems({**fine, name: low}) == []
+    assert problems({**fine, name: high}) == []
+    for outside in (low - 1, high + 1):
+        assert problems({**fine, name: outside}) == [f"{name}: must be {low}..{high}, got {outside}"]
 
 
 @pytest.mark.parametrize(
@@ -96,7 +135,7 @@ DEFAULTS = [
     (ImageScanSettings, "critical_threshold", 1),  # one CRITICAL finding alerts
     (ImageScanSettings, "high_threshold", 5),
     (ImageScanSettings, "top_findings", 10),
-    (LogReportsSettings, "memory_mb", 256),
+    (LogReportsSettings, "memory_mb", 1024),  # the component's: CPU share grows with memory
     (ExporterSettings, "backfill_windows", 36),  # six hours of 10-minute windows after a gap
     (SharedStorageSettings, "enabled", True),
     (ImageScanSettings, "reserved_concurrency", 5),
@@ -186,15 +225,22 @@ def test_a_missing_secret_inside_a_list_item_gets_its_placeholder_there() -> Non
 
 
 def test_text_lengths_of_a_git_username_and_an_oidc_subject() -> None:
-    from kubeboard_infra.settings.human_roles import Subject
-
     username = _field(RepositorySettings, "username")
-    subject = TypeAdapter(Subject)
     assert username.validate_python("u") == "u"
-    assert subject.validate_python("s" * 255) == "s" * 255
-    for adapter, bad in ((username, ""), (username, "u" * 101), (subject, "s" * 256), (subject, "")):
+    for bad in ("", "u" * 101):
         with pytest.raises(ValidationError):
-            adapter.validate_python(bad)
+            username.validate_python(bad)
+
+    def subjects(viewer: str) -> list[str]:
+        provider = "arn:aws:iam::111122223333:oidc-provider/idp.example.com"
+        oidc = {"provider_arn": provider, "audience": "kb", "subjects": {"admin": ["a"], "developer": ["d"]}}
+        return human_roles.problems({"oidc": {**oidc, "subjects": {**oidc["subjects"], "viewer": [viewer]}}})
+
+    assert subjects("s" * 255) == []
+    for bad in ("s" * 256, ""):
+        assert subjects(bad) == [
+            f"oidc.subjects.viewer[0]: {bad!r} is not a subject (no spaces; only a trailing *)"
+        ]
 
 
 def test_a_node_group_takes_1_to_20_instance_types() -> None:
@@ -225,20 +271,23 @@ def test_a_node_group_may_start_at_its_minimum_its_maximum_or_between(desired: i
 
 
 def test_an_alarm_address_listed_twice_in_any_case_is_refused() -> None:
-    with pytest.raises(ValidationError, match=r"alarmEmails: listed twice: ops@example\.com"):
+    with pytest.raises(ValidationError, match=r"alarmEmails\[1\]: 'Ops@Example\.com' is listed twice"):
         ImageScanSettings.model_validate({"alarmEmails": ["ops@example.com", "Ops@Example.com"]})
     scan = ImageScanSettings.model_validate({"alarmEmails": ["ops@example.com", "sec@example.com"]})
     assert len(scan.alarm_emails) == 2
 
 
+def _team(**overrides: Any) -> list[str]:
+    team: dict[str, Any] = {"repositories": ["acme/orders"], "ecr_repositories": ["orders/api"], **overrides}
+    workflow = "acme/infra/.github/workflows/build-push-deploy.yml@refs/heads/main"
+    return account.delivery_problems({"teams": [team], "workflow_ref": workflow}, ["orders/api"])  # type: ignore[typeddict-item]
+
+
 def test_branches_differing_in_case_are_two_branches_but_repositories_are_one() -> None:
-    team = {"name": "orders", "repositories": ["acme/orders"], "ecrRepositories": ["orders/api"]}
-    both = DeliveryTeam.model_validate({**team, "branches": ["Release", "release"]})
-    assert both.branches == ["Release", "release"]  # git branch names are case-sensitive
-    with pytest.raises(ValidationError, match=r"repositories\[1\]: 'Acme/Orders' is listed twice"):
-        DeliveryTeam.model_validate(
-            {**team, "repositories": ["acme/orders", "Acme/Orders"], "branches": ["main"]}
-        )
+    assert _team(branches=["Release", "release"]) == []  # git branch names are case-sensitive
+    assert _team(repositories=["acme/orders", "Acme/Orders"], branches=["main"]) == [
+        "delivery.teams[0].repositories[1]: 'Acme/Orders' is listed twice"
+    ]
 
 
 def test_a_volume_is_at_least_1gi() -> None:
@@ -293,12 +342,8 @@ def test_an_unknown_section_is_pointed_to_the_account_stack_only_when_it_lives_t
 
 
 def test_a_delivery_team_names_at_least_one_repository() -> None:
-    team = {"name": "orders", "ecrRepositories": ["orders/api"], "branches": ["main"]}
-    assert DeliveryTeam.model_validate({**team, "repositories": ["acme/orders"]}).repositories == [
-        "acme/orders"
-    ]
-    with pytest.raises(ValidationError, match="repositories"):
-        DeliveryTeam.model_validate({**team, "repositories": []})
+    assert _team(branches=["main"]) == []
+    assert _team(repositories=[], branches=["main"]) == ["delivery.teams[0].repositories: list at least one"]
 
 
 def test_a_secret_inside_list_items_of_an_annotated_model_is_found() -> None:
@@ -330,25 +375,21 @@ def test_a_spot_group_needs_two_instance_types_and_two_are_enough() -> None:
 
 @pytest.mark.parametrize("branch", ["refs/heads/main", "main branch", "*"])
 def test_a_delivery_branch_is_a_name_or_pattern_without_refs(branch: str) -> None:
-    from kubeboard_infra.settings.delivery import check_branch
-
+    check_branch = github_oidc.check_branch
     assert check_branch("release/*") == "release/*"
     with pytest.raises(ValueError, match=re.escape(repr(branch))):
         check_branch(branch)
 
 
 def test_each_stack_gets_one_deploy_role() -> None:
-    from kubeboard_infra.settings.account import DeploySettings
+    def deploy(*stacks: str) -> list[str]:
+        environments = [{"stack": s, "cluster_name": f"kb-{s}"} for s in stacks]
+        return deploy_roles.config_problems(
+            {"repository": "acme/infra", "environments": environments}, name="kb"
+        )  # type: ignore[typeddict-item]
 
-    def deploy(*stacks: str) -> dict[str, Any]:
-        return {
-            "repository": "acme/infra",
-            "environments": [{"stack": s, "clusterName": f"kb-{s}"} for s in stacks],
-        }
-
-    assert len(DeploySettings.model_validate(deploy("dev", "prod")).environments) == 2
-    with pytest.raises(ValidationError, match=r"environments\[2\]\.stack: 'dev' is listed twice"):
-        DeploySettings.model_validate(deploy("dev", "prod", "dev"))
+    assert deploy("dev", "prod") == []
+    assert deploy("dev", "prod", "dev") == ["environments[2].stack: 'dev' is listed twice"]
 
 
 def test_a_wave_revision_may_be_one_character() -> None:
@@ -363,12 +404,13 @@ def test_a_wave_revision_may_be_one_character() -> None:
 
 @pytest.mark.parametrize("role", ["admin", "developer", "viewer"])
 def test_every_people_role_has_at_least_one_oidc_subject(role: str) -> None:
-    from kubeboard_infra.settings.human_roles import OidcSubjects
-
     one_each = {"admin": ["a"], "developer": ["d"], "viewer": ["v"]}
-    assert OidcSubjects.model_validate(one_each)
-    with pytest.raises(ValidationError, match=role):
-        OidcSubjects.model_validate({**one_each, role: []})
+    provider = "arn:aws:iam::111122223333:oidc-provider/idp.example.com"
+    oidc = {"provider_arn": provider, "audience": "kb", "subjects": one_each}
+    assert human_roles.problems({"oidc": oidc}) == []  # type: ignore[typeddict-item]
+    assert human_roles.problems({"oidc": {**oidc, "subjects": {**one_each, role: []}}}) == [  # type: ignore[typeddict-item]
+        f"oidc.subjects.{role}: list at least one subject"
+    ]
 
 
 def test_a_network_spans_two_to_six_availability_zones() -> None:

@@ -2,88 +2,55 @@
 
 GitHub-hosted runners reach a cluster API only through a public endpoint open to the internet; a
 private endpoint, or an allow-list of office ranges, needs a runner inside the VPC. ``Settings``
-refuses a stack whose API GitHub cannot reach unless this runner is on.
+refuses a stack whose API GitHub cannot reach unless this runner is on. The rules and defaults are
+the component's (components/deploy_runner.py); this section only reads the stack file.
 """
 
 from __future__ import annotations
 
-import re
-from enum import StrEnum
-from typing import Annotated, Self
+from typing import Any, Self
 
-from pydantic import AfterValidator, Field, model_validator
+from pydantic import model_validator
 
+from ..args import settings_key
+from ..deploy_runner import DEFAULTS, ComputeType, problems
 from .base import Model
-from .delivery import check_repository
 from .types import RetentionDays
 
-_CONNECTION_ARN = re.compile(
-    r"^arn:aws(-[a-z]+)*:(codeconnections|codestar-connections):[a-z]{2}(-[a-z]+)+-\d:\d{12}:"
-    r"connection/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
-)
-
-
-def _connection_arn(text: str) -> str:
-    if not _CONNECTION_ARN.match(text):
-        raise ValueError(
-            f"{text!r} is not a CodeConnections connection ARN "
-            "(arn:aws:codeconnections:<region>:<account>:connection/<uuid>)"
-        )
-    return text
-
-
-_CODEBUILD_IMAGE = re.compile(r"^aws/codebuild/[a-z0-9._-]+:[0-9.]+$")
-
-
-def check_image(image: str) -> str:
-    """A CodeBuild-managed Ubuntu image: ``actions/setup-python`` has no builds for Amazon Linux."""
-    if not _CODEBUILD_IMAGE.match(image):
-        raise ValueError(f"{image!r} is not a CodeBuild-managed image such as aws/codebuild/standard:7.0")
-    if not image.startswith("aws/codebuild/standard:"):
-        raise ValueError(
-            f"{image!r}: the deploy job sets up Python with actions/setup-python, which installs only on "
-            "Ubuntu; use aws/codebuild/standard:<version>"
-        )
-    return image
-
-
-ConnectionArn = Annotated[str, AfterValidator(_connection_arn)]
-CodeBuildImage = Annotated[str, AfterValidator(check_image)]
-GitHubRepository = Annotated[str, AfterValidator(check_repository)]
-
-
-class ComputeType(StrEnum):
-    """CodeBuild on-demand Linux container sizes (memory / vCPUs)."""
-
-    SMALL = "BUILD_GENERAL1_SMALL"
-    """3 GB, 2 vCPUs."""
-    MEDIUM = "BUILD_GENERAL1_MEDIUM"
-    """7 GB, 4 vCPUs: enough for `pulumi up` of the whole platform."""
-    LARGE = "BUILD_GENERAL1_LARGE"
-    """15 GB, 8 vCPUs."""
-    XLARGE = "BUILD_GENERAL1_XLARGE"
-    """70 GB, 36 vCPUs."""
+__all__ = ["ComputeType", "DeployRunnerSettings"]
 
 
 class DeployRunnerSettings(Model):
     """A CodeBuild-hosted GitHub Actions runner in the private subnets (off by default)."""
 
     enabled: bool = False
-    repository: GitHubRepository | None = None
+    repository: str | None = None
     """The repository whose workflow jobs the runner takes (``owner/name``); required when enabled."""
-    connection_arn: ConnectionArn | None = None
+    connection_arn: str | None = None
     """The account's CodeConnections GitHub App connection (created once by hand, then ``AVAILABLE``)."""
-    compute_type: ComputeType = ComputeType.MEDIUM
-    image: CodeBuildImage = "aws/codebuild/standard:7.0"
+    compute_type: ComputeType = DEFAULTS["compute_type"]
+    image: str = DEFAULTS["image"]
     """A CodeBuild-managed Ubuntu image (``aws/codebuild/standard:<version>``)."""
-    timeout_minutes: Annotated[int, Field(ge=5, le=480)] = 120
+    timeout_minutes: int = DEFAULTS["timeout_minutes"]
     """Longest job; the deploy job's own ``timeout-minutes`` must fit inside it."""
-    log_retention_days: RetentionDays = 90
+    log_retention_days: RetentionDays = DEFAULTS["log_retention_days"]
+
+    def to_config(self) -> dict[str, Any]:
+        """The ``DeployRunner`` args this section maps to (the platform adds the wiring)."""
+        config: dict[str, Any] = {
+            "compute_type": self.compute_type,
+            "image": self.image,
+            "timeout_minutes": self.timeout_minutes,
+            "log_retention_days": self.log_retention_days,
+        }
+        if self.repository is not None:
+            config["repository"] = self.repository
+        if self.connection_arn is not None:
+            config["connection_arn"] = self.connection_arn
+        return config
 
     @model_validator(mode="after")
-    def _complete_when_enabled(self) -> Self:
-        if self.enabled:
-            for key, value in (("repository", self.repository), ("connectionArn", self.connection_arn)):
-                if value is None:
-                    raise ValueError(f"{key}: required when the deploy runner is enabled")
+    def _component_rules(self) -> Self:
+        if self.enabled and (found := problems(self.to_config())):
+            raise ValueError(settings_key(found[0]))
         return self

@@ -1,47 +1,41 @@
 """`kubeboard:cluster.access.createRoles`: the admin, developer and viewer roles made by the stack
-(F3, H6), trusting the account's identity provider, each mapped to its access entry."""
+(F3, H6), trusting the account's identity provider, each mapped to its access entry. The rules and
+defaults are the component's (components/human_roles.py); this section only reads the stack file."""
 
 from __future__ import annotations
 
-from typing import Annotated, Self
+from typing import Any, Self
 
-from pydantic import Field, model_validator
+from pydantic import model_validator
 
+from ..args import settings_key
+from ..human_roles import DEFAULTS, problems
 from .base import Model
-
-SamlProviderArn = Annotated[
-    str, Field(pattern=r"^arn:aws[a-z-]*:iam::\d{12}:saml-provider/[\w+=,.@-]{1,128}$")
-]
-OidcProviderArn = Annotated[
-    str, Field(pattern=r"^arn:aws[a-z-]*:iam::\d{12}:oidc-provider/[A-Za-z0-9.-]+(/[A-Za-z0-9._~%-]+)*$")
-]
-PermissionSetName = Annotated[str, Field(pattern=r"^[\w+=,.@-]{1,32}$")]
-Subject = Annotated[str, Field(min_length=1, max_length=255, pattern=r"^[^\s*]+\*?$")]
 
 
 class SamlProvider(Model):
-    provider_arn: SamlProviderArn
+    provider_arn: str
     """The account's IAM SAML provider; the IdP's assertion names which of the three roles a person gets."""
 
 
 class OidcSubjects(Model):
-    admin: Annotated[list[Subject], Field(min_length=1)]
-    developer: Annotated[list[Subject], Field(min_length=1)]
-    viewer: Annotated[list[Subject], Field(min_length=1)]
+    admin: list[str]
+    developer: list[str]
+    viewer: list[str]
 
 
 class OidcProvider(Model):
-    provider_arn: OidcProviderArn
-    audience: Annotated[str, Field(min_length=1, max_length=255)]
+    provider_arn: str
+    audience: str
     """The client id the IdP puts in ``aud``."""
     subjects: OidcSubjects
     """``sub`` values (a trailing ``*`` allowed) admitted to each role: IAM reads no group claim."""
 
 
 class PermissionSets(Model):
-    admin: PermissionSetName
-    developer: PermissionSetName
-    viewer: PermissionSetName
+    admin: str
+    developer: str
+    viewer: str
 
 
 class IdentityCenter(Model):
@@ -55,17 +49,31 @@ class CreateRolesSettings(Model):
     saml: SamlProvider | None = None
     oidc: OidcProvider | None = None
     identity_center: IdentityCenter | None = None
-    max_session_hours: Annotated[int, Field(ge=1, le=12)] = 1
+    max_session_hours: int = DEFAULTS["max_session_hours"]
+
+    def to_config(self) -> dict[str, Any]:
+        """The ``HumanRoles`` args this section maps to (the platform adds the names)."""
+        return {
+            "saml": {"provider_arn": self.saml.provider_arn} if self.saml else None,
+            "oidc": (
+                {
+                    "provider_arn": self.oidc.provider_arn,
+                    "audience": self.oidc.audience,
+                    "subjects": self.oidc.subjects.model_dump(),
+                }
+                if self.oidc
+                else None
+            ),
+            "identity_center": (
+                {"permission_sets": self.identity_center.permission_sets.model_dump()}
+                if self.identity_center
+                else None
+            ),
+            "max_session_hours": self.max_session_hours,
+        }
 
     @model_validator(mode="after")
-    def _one_provider(self) -> Self:
-        given = [name for name in ("saml", "oidc", "identityCenter") if self.provider(name) is not None]
-        if len(given) != 1:
-            raise ValueError(
-                "saml: give exactly one of saml, oidc and identityCenter "
-                f"(the identity provider the roles trust); got {', '.join(given) or 'none'}"
-            )
+    def _component_rules(self) -> Self:
+        if found := problems(self.to_config()):
+            raise ValueError(settings_key(found[0]))
         return self
-
-    def provider(self, name: str) -> object | None:
-        return {"saml": self.saml, "oidc": self.oidc, "identityCenter": self.identity_center}[name]

@@ -1,19 +1,35 @@
 """Error-log metric filters and their alarms (O3): ``kubeboard:logAlarms`` in an environment stack,
-``kubeboard:account.logAlarms`` in the account stack."""
+``kubeboard:account.logAlarms`` in the account stack. The rules and defaults are the component's
+(components/log_alarms.py); this section only reads the stack file."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Self
 
-from pydantic import Field
+from pydantic import model_validator
 
+from ..args import settings_key
+from ..log_alarms import DEFAULTS, LogAlarmsConfig, config_problems
 from .base import Model
 
 
 class LogAlarmsSettings(Model):
     enabled: bool = False
-    function_threshold: Annotated[int, Field(ge=1, le=100_000)] = 1
+    function_threshold: int = DEFAULTS["function_threshold"]
     """Error lines in one period of a platform Lambda's log group that raise its alarm."""
-    control_plane_threshold: Annotated[int, Field(ge=1, le=1_000_000)] = 20
+    control_plane_threshold: int = DEFAULTS["control_plane_threshold"]
     """klog error/fatal lines of the EKS control plane in one period that raise its alarm."""
-    period_seconds: Annotated[int, Field(ge=60, le=86400, multiple_of=60)] = 300
+    period_seconds: int = DEFAULTS["period_seconds"]
+
+    def to_config(self) -> LogAlarmsConfig:
+        return {
+            "function_threshold": self.function_threshold,
+            "control_plane_threshold": self.control_plane_threshold,
+            "period_seconds": self.period_seconds,
+        }
+
+    @model_validator(mode="after")
+    def _component_rules(self) -> Self:
+        if found := config_problems(self.to_config()):
+            raise ValueError(settings_key(found[0]))
+        return self

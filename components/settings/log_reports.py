@@ -3,41 +3,44 @@
 from __future__ import annotations
 
 import re
-from typing import Annotated, Self
+from typing import Any, Self
 
-from pydantic import AfterValidator, Field, model_validator
+from pydantic import Field, model_validator
 
+from ..args import settings_key
+from ..log_reports import (
+    DEFAULTS,
+    EXPORTER_DEFAULTS,
+    config_problems,
+    exporter_problems,
+)
+from ..value_rules import cpu_problems, memory_problems
 from .base import Model
 from .types import RetentionDays
 
-K8sName = Annotated[str, Field(pattern=r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")]
-_CPU = re.compile(r"^([1-9]\d*m|\d+(\.\d+)?)$")
-_MEMORY = re.compile(r"^[1-9]\d*(Mi|Gi)$")
 _TAG = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$")
 _DIGEST = re.compile(r"^sha256:[0-9a-f]{64}$")
-
-
-def _cpu(text: str) -> str:
-    if not _CPU.match(text):
-        raise ValueError(f"{text!r} is not a CPU quantity such as 100m or 0.5")
-    return text
-
-
-def _memory(text: str) -> str:
-    if not _MEMORY.match(text):
-        raise ValueError(f"{text!r} is not a memory quantity such as 128Mi or 1Gi")
-    return text
-
-
-Cpu = Annotated[str, AfterValidator(_cpu)]
-Memory = Annotated[str, AfterValidator(_memory)]
+_RESOURCES = EXPORTER_DEFAULTS["resources"]
 
 
 class ExporterResources(Model):
-    cpu_request: Cpu = "50m"
-    memory_request: Memory = "96Mi"
-    cpu_limit: Cpu = "500m"
-    memory_limit: Memory = "256Mi"
+    cpu_request: str = _RESOURCES["requests"]["cpu"]
+    memory_request: str = _RESOURCES["requests"]["memory"]
+    cpu_limit: str = _RESOURCES["limits"]["cpu"]
+    memory_limit: str = _RESOURCES["limits"]["memory"]
+
+    @model_validator(mode="after")
+    def _quantities(self) -> Self:
+        # The component's quantity rules, under this section's own key names.
+        found = cpu_problems("cpu_request", self.cpu_request) + memory_problems(
+            "memory_request", self.memory_request
+        )
+        found += cpu_problems("cpu_limit", self.cpu_limit) + memory_problems(
+            "memory_limit", self.memory_limit
+        )
+        if found:
+            raise ValueError(settings_key(found[0]))
+        return self
 
 
 class ExporterSettings(Model):
@@ -45,19 +48,19 @@ class ExporterSettings(Model):
 
     repository: str = "kubeboard/log-exporter"
     """The platform's ECR repository holding the exporter image (tags there are immutable)."""
-    image_tag: Annotated[str | None, Field(default=None)] = None
+    image_tag: str | None = None
     """An immutable release tag of the image, e.g. ``0.1.0``; or give ``imageDigest``."""
-    image_digest: Annotated[str | None, Field(default=None)] = None
+    image_digest: str | None = None
     """``sha256:<64 hex>``: pins the exact image; wins over the tag."""
-    namespace: K8sName = "log-export"
-    service_account: K8sName = "log-exporter"
-    schedule: str = "*/10 * * * *"
+    namespace: str = EXPORTER_DEFAULTS["namespace"]
+    service_account: str = EXPORTER_DEFAULTS["service_account"]
+    schedule: str = EXPORTER_DEFAULTS["schedule"]
     """Cron schedule; each run exports every closed window still missing, so the exact minute is free."""
-    backfill_windows: Annotated[int, Field(ge=1, le=1008)] = 36
+    backfill_windows: int = EXPORTER_DEFAULTS["backfill_windows"]
     """How many past 10-minute windows a run checks and fills (36 = 6 hours)."""
-    page_limit: Annotated[int, Field(ge=100, le=5000)] = 5000
+    page_limit: int = EXPORTER_DEFAULTS["page_limit"]
     """Entries per Loki query page (at most Loki's ``max_entries_limit_per_query``, 5000 by default)."""
-    line_filter: str = ""
+    line_filter: str = EXPORTER_DEFAULTS["line_filter"]
     """Regular expression selecting error lines (a LogQL ``|~`` filter) instead of the exporter's built-in
     error classifier (JVM, Python, Go, Node, klog, nginx, JSON/logfmt levels; README "Error-log reports").
     Empty: the built-in classifier."""
@@ -76,39 +79,63 @@ class ExporterSettings(Model):
                 raise ValueError(
                     "imageTag: 'latest' is not a pinned version; use a release tag or imageDigest"
                 )
-        if len(self.schedule.split()) != 5:
-            raise ValueError(f"schedule: {self.schedule!r} is not a five-field cron expression")
-        if "`" in self.line_filter:
-            raise ValueError("lineFilter: must not contain a backtick")
-        try:
-            re.compile(self.line_filter)
-        except re.error as error:
-            raise ValueError(f"lineFilter: not a regular expression ({error})") from None
+        # The component's rules; resources are checked above under their own keys.
+        if found := [
+            p for p in exporter_problems(self.to_config()) if not p.startswith("exporter.resources")
+        ]:
+            raise ValueError(settings_key(found[0].removeprefix("exporter.")))
         return self
+
+    def to_config(self) -> dict[str, Any]:
+        """The ``LogReports`` exporter args this section maps to (the platform adds image and Loki)."""
+        return {
+            "namespace": self.namespace,
+            "service_account": self.service_account,
+            "schedule": self.schedule,
+            "backfill_windows": self.backfill_windows,
+            "page_limit": self.page_limit,
+            "line_filter": self.line_filter,
+            "resources": {
+                "requests": {"cpu": self.resources.cpu_request, "memory": self.resources.memory_request},
+                "limits": {"cpu": self.resources.cpu_limit, "memory": self.resources.memory_limit},
+            },
+        }
 
 
 class LogReportsSettings(Model):
     enabled: bool = True
-    namespaces: Annotated[list[K8sName], Field(min_length=1)] = Field(default_factory=lambda: ["default"])
+    namespaces: list[str] = Field(default_factory=lambda: list(DEFAULTS["namespaces"]))
     """The Kubernetes namespaces whose error lines are exported and reported (one alarm each)."""
-    raw_retention_days: Annotated[int, Field(ge=1, le=3650)] = 30
+    raw_retention_days: int = DEFAULTS["raw_retention_days"]
     """Days an exported window stays in the raw bucket."""
-    report_retention_days: Annotated[int, Field(ge=1, le=3650)] = 90
+    report_retention_days: int = DEFAULTS["report_retention_days"]
     """Days a report stays in the processed bucket."""
-    error_threshold: Annotated[int, Field(ge=1, le=10_000_000)] = 100
+    error_threshold: int = DEFAULTS["error_threshold"]
     """Error lines of one namespace in one 10-minute window that raise its alarm."""
-    log_retention_days: RetentionDays = 30
-    reserved_concurrency: Annotated[int, Field(ge=1, le=100)] = 5
-    memory_mb: Annotated[int, Field(ge=128, le=10240)] = 256
-    max_retry_attempts: Annotated[int, Field(ge=0, le=2)] = 2
+    log_retention_days: RetentionDays = DEFAULTS["log_retention_days"]
+    reserved_concurrency: int = DEFAULTS["reserved_concurrency"]
+    memory_mb: int = DEFAULTS["memory_mb"]
+    max_retry_attempts: int = DEFAULTS["max_retry_attempts"]
     exporter: ExporterSettings | None = None
     """Required when enabled: at least the image's pinned tag or digest."""
 
+    def to_config(self) -> dict[str, Any]:
+        """The ``LogReports`` args this section maps to, but the exporter and the wiring."""
+        return {
+            "namespaces": list(self.namespaces),
+            "raw_retention_days": self.raw_retention_days,
+            "report_retention_days": self.report_retention_days,
+            "error_threshold": self.error_threshold,
+            "log_retention_days": self.log_retention_days,
+            "reserved_concurrency": self.reserved_concurrency,
+            "memory_mb": self.memory_mb,
+            "max_retry_attempts": self.max_retry_attempts,
+        }
+
     @model_validator(mode="after")
-    def _unique_namespaces(self) -> Self:
-        for index, namespace in enumerate(self.namespaces):
-            if namespace in self.namespaces[:index]:
-                raise ValueError(f"namespaces[{index}]: {namespace!r} is listed twice")
+    def _component_rules(self) -> Self:
+        if found := config_problems(self.to_config()):
+            raise ValueError(settings_key(found[0]))
         if self.enabled and self.exporter is None:
             raise ValueError("exporter: required when enabled (at least exporter.imageTag or imageDigest)")
         return self

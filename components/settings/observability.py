@@ -7,13 +7,13 @@ from typing import Annotated, Self
 
 from pydantic import AfterValidator, Field, SecretStr, model_validator
 
+from ..value_rules import CPU as _CPU
+from ..value_rules import EMAIL as _EMAIL
 from .base import Model
 from .secrets import PLAN_PLACEHOLDER_PREFIX, Secret
 from .types import PositiveInt
 
 _QUANTITY = re.compile(r"^([1-9]\d*)(Mi|Gi|Ti)$")
-_CPU = re.compile(r"^([1-9]\d*m|\d+(\.\d+)?)$")
-_EMAIL = re.compile(r"^[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$")
 _SLACK_CHANNEL = re.compile(r"^#[a-z0-9][a-z0-9._-]{0,79}$")
 _BYTES = {"Mi": 2**20, "Gi": 2**30, "Ti": 2**40}
 

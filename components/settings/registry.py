@@ -1,41 +1,49 @@
-"""`kubeboard:account.registry`: private ECR repositories and the registry's image scanning (K9, K10, D8)."""
+"""`kubeboard:account.registry`: private ECR repositories and the registry's image scanning (K9, K10, D8).
+
+The rules are the component's (components/registry.py); this section only reads the stack file.
+"""
 
 from __future__ import annotations
 
-from enum import StrEnum
-from typing import Annotated, Self
+from typing import Self
 
-from pydantic import Field, model_validator
+from pydantic import model_validator
 
+from ..args import settings_key
+from ..registry import DEFAULTS, REPOSITORY_DEFAULTS, RegistryArgs, RepositoryArgs, ScanType, problems
 from .base import Model
 
-RepositoryName = Annotated[
-    str, Field(pattern=r"^[a-z0-9]+(?:[._-][a-z0-9]+)*(?:/[a-z0-9]+(?:[._-][a-z0-9]+)*)*$", max_length=256)
-]
-
-
-class ScanType(StrEnum):
-    BASIC = "BASIC"
-    """ECR's own scan on push (free)."""
-    ENHANCED = "ENHANCED"
-    """Amazon Inspector: OS and language packages, rescanned continuously as new CVEs appear."""
+__all__ = ["RegistrySettings", "RepositorySettings", "ScanType"]
 
 
 class RepositorySettings(Model):
-    name: RepositoryName
-    keep_tagged_images: Annotated[int, Field(ge=1, le=10000)] = 30
+    name: str
+    keep_tagged_images: int = REPOSITORY_DEFAULTS["keep_tagged_images"]
     """How many tagged images to keep; older ones expire."""
-    untagged_expire_days: Annotated[int, Field(ge=1, le=365)] = 7
+    untagged_expire_days: int = REPOSITORY_DEFAULTS["untagged_expire_days"]
+
+    def to_args(self) -> RepositoryArgs:
+        return {
+            "name": self.name,
+            "keep_tagged_images": self.keep_tagged_images,
+            "untagged_expire_days": self.untagged_expire_days,
+        }
 
 
 class RegistrySettings(Model):
-    repositories: Annotated[list[RepositorySettings], Field(min_length=1)]
-    scan_type: ScanType = ScanType.BASIC
+    repositories: list[RepositorySettings]
+    scan_type: ScanType = DEFAULTS["scan_type"]
+
+    def to_args(self, name: str) -> RegistryArgs:
+        """The ``Registry`` args this section maps to, under the account's name prefix."""
+        return {
+            "name": name,
+            "repositories": [repository.to_args() for repository in self.repositories],
+            "scan_type": self.scan_type,
+        }
 
     @model_validator(mode="after")
-    def _unique(self) -> Self:
-        names = [repository.name for repository in self.repositories]
-        for index, name in enumerate(names):
-            if name in names[:index]:
-                raise ValueError(f"repositories[{index}].name: {name!r} is listed twice")
+    def _component_rules(self) -> Self:
+        if found := problems(self.to_args("")):
+            raise ValueError(settings_key(found[0]))
         return self
