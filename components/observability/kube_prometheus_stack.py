@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import pulumi
 
 from ..addons.pod_security import needs, restricted_container
 from ..irsa import PolicyDocument
-from ..settings.observability import GrafanaSettings, PrometheusSettings, quantity_bytes
+from ..workload import quantity_bytes, resource_values
 from . import alertmanager, grafana, rule_files
 
 NAME = "kube-prometheus-stack"
@@ -127,8 +128,8 @@ def cloudwatch_read_policy(region: str, name_prefix: str) -> PolicyDocument:
 def values(
     *,
     region: str,
-    prometheus: PrometheusSettings,
-    grafana_settings: GrafanaSettings,
+    prometheus: Mapping[str, Any],
+    grafana_config: Mapping[str, Any],
     storage_class: str,
     destinations: alertmanager.Destinations,
     grafana_role_arn: pulumi.Input[str],
@@ -154,7 +155,7 @@ def values(
             "enabled": True,
             "type": "pvc",
             "storageClassName": storage_class,
-            "size": grafana_settings.storage_size,
+            "size": grafana_config["storage_size"],
         },
         "resources": {"requests": {"cpu": "100m", "memory": "256Mi"}, "limits": {"memory": "512Mi"}},
         # The dashboard and data source sidecars.
@@ -206,18 +207,18 @@ def values(
         "additionalPrometheusRulesMap": rule_files.prometheus_rule_files(),
         "prometheus": {
             "prometheusSpec": {
-                "retention": f"{prometheus.retention_days}d",
-                "retentionSize": retention_size(prometheus.storage_size),
+                "retention": f"{prometheus['retention_days']}d",
+                "retentionSize": retention_size(prometheus["storage_size"]),
                 "storageSpec": {
                     "volumeClaimTemplate": {
                         "spec": {
                             "storageClassName": storage_class,
                             "accessModes": ["ReadWriteOnce"],
-                            "resources": {"requests": {"storage": prometheus.storage_size}},
+                            "resources": {"requests": {"storage": prometheus["storage_size"]}},
                         }
                     }
                 },
-                "resources": prometheus.resources.as_values(),
+                "resources": resource_values(prometheus["resources"]),
                 "persistentVolumeClaimRetentionPolicy": CLAIMS_GO_WITH_THE_RELEASE,
                 # Pick up ServiceMonitors/rules of every release (Loki's, Alloy's), not only this one's.
                 "ruleSelectorNilUsesHelmValues": False,

@@ -6,12 +6,13 @@ so the same stack is built from the current parts, this chart and Grafana Alloy 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import pulumi
 
 from ..irsa import PolicyDocument
-from ..settings.observability import LokiSettings
+from ..workload import resource_values
 
 NAME = "loki"
 CHART = "loki"
@@ -96,14 +97,14 @@ def s3_policy(bucket_arn: str) -> PolicyDocument:
 
 def values(
     *,
-    settings: LokiSettings,
+    loki: Mapping[str, Any],
     bucket_name: pulumi.Input[str],
     region: str,
     storage_class: str,
     alertmanager_url: str,
 ) -> dict[str, Any]:
     """The chart's values; the IRSA service account block is added by the add-on installer."""
-    retention = f"{settings.retention_days * 24}h"
+    retention = f"{loki['retention_days'] * 24}h"
     return {
         "deploymentMode": "Monolithic",
         "loki": {
@@ -159,14 +160,14 @@ def values(
             "replicas": 1,
             "persistence": {
                 "enabled": True,
-                "size": settings.storage_size,
+                "size": loki["storage_size"],
                 "storageClass": storage_class,
                 # The volume holds only the WAL and working files (chunks live in S3): uninstalling
                 # deletes its claim, so `pulumi destroy` leaves no EBS volume behind.
                 "enableStatefulSetAutoDeletePVC": True,
                 "whenDeleted": "Delete",
             },
-            "resources": settings.resources.as_values(),
+            "resources": resource_values(loki["resources"]),
         },
         # Monolithic: none of the scalable targets, caches, gateway or test workloads.
         "write": {"replicas": 0},

@@ -7,11 +7,8 @@ Grafana and Alertmanager call AWS). The node's own address (kubelet probes) is a
 the CNI's network policy agent, and host-network pods (node exporter) are outside any policy.
 """
 
-from __future__ import annotations
-
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NotRequired, TypedDict
 
 from . import kube_prometheus_stack, loki
 
@@ -36,12 +33,13 @@ OPERATOR_WEBHOOK_PORT = 10250
 """The prometheus-operator's admission webhook (the Service's ``https`` target)."""
 
 
-@dataclass(frozen=True)
-class PodPeer:
+class PodPeer(TypedDict):
     """Pods of another namespace allowed in (e.g. the error-log exporter reading Loki)."""
 
     namespace: str
-    labels: Mapping[str, str] = field(default_factory=dict)
+    """Their namespace."""
+    labels: NotRequired[Mapping[str, str]]
+    """Their pods' labels; none: every pod of the namespace."""
 
 
 def _pods(labels: Mapping[str, str]) -> dict[str, Any]:
@@ -50,8 +48,8 @@ def _pods(labels: Mapping[str, str]) -> dict[str, Any]:
 
 def _peer(peer: PodPeer) -> dict[str, Any]:
     return {
-        "namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": peer.namespace}},
-        "podSelector": {"matchLabels": dict(peer.labels)},
+        "namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": peer["namespace"]}},
+        "podSelector": {"matchLabels": dict(peer.get("labels") or {})},
     }
 
 

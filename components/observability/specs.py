@@ -8,23 +8,17 @@ from typing import Any
 import pulumi
 
 from ..addons.contract import AddOnSpec, IrsaSpec, deep_merge
-from ..settings.observability import ObservabilitySettings
+from ..contracts import AlertTopic
 from . import alertmanager, alloy, kube_prometheus_stack, loki
-
-
-@dataclass(frozen=True)
-class AlertTopic:
-    """The encrypted SNS topic critical alerts go to; Alertmanager publishes through its key."""
-
-    arn: pulumi.Input[str]
-    key_arn: pulumi.Input[str]
+from .args import ObservabilityConfig, with_config_defaults
 
 
 @dataclass(frozen=True, kw_only=True)
 class StackInputs:
     """What the releases need from the resources the component creates around them."""
 
-    settings: ObservabilitySettings
+    config: ObservabilityConfig
+    """The component's config (defaults are filled in here)."""
     region: str
     storage_class: str
     loki_bucket_name: pulumi.Input[str]
@@ -40,15 +34,15 @@ class StackInputs:
 
 
 def destinations(inputs: StackInputs) -> alertmanager.Destinations:
-    alerting = inputs.settings.alerting
+    alerting = with_config_defaults(inputs.config)["alerting"]
     return alertmanager.Destinations(
-        slack_channel=alerting.slack.channel if alerting.slack else None,
-        sns_topic_arn=inputs.alert_topic.arn if inputs.alert_topic else None,
+        slack_channel=alerting["slack"]["channel"] if alerting["slack"] else None,
+        sns_topic_arn=inputs.alert_topic["arn"] if inputs.alert_topic else None,
         region=inputs.region,
-        heartbeat=alerting.heartbeat_url is not None,
-        drop_warnings=alerting.drop_warnings,
-        critical_repeat_hours=alerting.critical_repeat_hours,
-        warning_repeat_hours=alerting.warning_repeat_hours,
+        heartbeat=alerting["heartbeat_url"] is not None,
+        drop_warnings=alerting["drop_warnings"],
+        critical_repeat_hours=alerting["critical_repeat_hours"],
+        warning_repeat_hours=alerting["warning_repeat_hours"],
     )
 
 
@@ -59,8 +53,8 @@ def _s3_policy(bucket_arn: pulumi.Input[str]) -> pulumi.Output[Any]:
 def addon_specs(inputs: StackInputs) -> list[AddOnSpec]:
     """kube-prometheus-stack, Loki and the two Alloy releases, none waiting for another: Loki's
     ServiceMonitor is made by kube-prometheus-stack, the one release that needs its CRDs."""
-    settings = inputs.settings
-    namespace = settings.namespace
+    config = with_config_defaults(inputs.config)
+    namespace = config["namespace"]
     push_url = loki.push_url(namespace)
     kps = AddOnSpec(
         name=kube_prometheus_stack.NAME,
@@ -71,8 +65,8 @@ def addon_specs(inputs: StackInputs) -> list[AddOnSpec]:
         values=deep_merge(
             kube_prometheus_stack.values(
                 region=inputs.region,
-                prometheus=settings.prometheus,
-                grafana_settings=settings.grafana,
+                prometheus=config["prometheus"],
+                grafana_config=config["grafana"],
                 storage_class=inputs.storage_class,
                 destinations=destinations(inputs),
                 grafana_role_arn=inputs.grafana_role_arn,
@@ -96,7 +90,7 @@ def addon_specs(inputs: StackInputs) -> list[AddOnSpec]:
             service_account=kube_prometheus_stack.ALERTMANAGER_SERVICE_ACCOUNT,
             policy_documents={
                 "sns": kube_prometheus_stack.sns_publish_policy(
-                    inputs.alert_topic.arn, inputs.alert_topic.key_arn, inputs.region
+                    inputs.alert_topic["arn"], inputs.alert_topic["key_arn"], inputs.region
                 )
             },
             service_account_path=("alertmanager", "serviceAccount"),
@@ -112,7 +106,7 @@ def addon_specs(inputs: StackInputs) -> list[AddOnSpec]:
         repository=loki.REPOSITORY,
         namespace=namespace,
         values=loki.values(
-            settings=settings.loki,
+            loki=config["loki"],
             bucket_name=inputs.loki_bucket_name,
             region=inputs.region,
             storage_class=inputs.storage_class,

@@ -16,6 +16,7 @@ from typing import Any, Self
 from pydantic import ValidationError, model_validator
 
 from ..addons.contract import AddOnDependencyError, AddOnSwitch, check_dependencies
+from ..environment import Environment
 from .account import AccountSettings
 from .addons import AddOnsSettings
 from .base import Model
@@ -33,7 +34,6 @@ from .platform import PlatformSettings
 from .secrets import clear_secret_problem, missing_secret_problem, place_placeholder, secret_slots
 from .sso import SsoSettings
 from .storage import SharedStorageSettings
-from .types import Environment
 from .views import ViewsSettings
 
 __all__ = [

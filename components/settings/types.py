@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from enum import StrEnum
 from typing import Annotated
 
 from pydantic import AfterValidator, Field
@@ -13,13 +12,6 @@ from pydantic import AfterValidator, Field
 LOG_RETENTION_DAYS = (
     1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
 )  # fmt: skip
-
-
-class Environment(StrEnum):
-    """What kind of stack this is; prod turns on protection and stricter defaults."""
-
-    DEV = "dev"
-    PROD = "prod"
 
 
 def _retention(days: int) -> int:
