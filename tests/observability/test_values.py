@@ -13,6 +13,7 @@ import pytest
 from kubeboard_infra.addons.contract import AddOnSpec, deep_merge
 from kubeboard_infra.addons.release import IRSA_ANNOTATION
 from kubeboard_infra.observability import (
+    ObservabilityConfig,
     alertmanager,
     alloy,
     grafana,
@@ -20,7 +21,7 @@ from kubeboard_infra.observability import (
     loki,
     rule_files,
 )
-from kubeboard_infra.observability.specs import AlertTopic, StackInputs, addon_specs
+from kubeboard_infra.observability.specs import StackInputs, addon_specs
 from kubeboard_infra.settings.observability import ObservabilitySettings
 from kubeboard_infra.settings.sso import SsoSettings
 from kubeboard_infra.sso import Dex, grafana_ini
@@ -63,7 +64,7 @@ CHECKERS = {
 }
 
 
-def _settings(**alerting: Any) -> ObservabilitySettings:
+def _settings(**alerting: Any) -> ObservabilityConfig:
     return ObservabilitySettings.model_validate_json(
         json.dumps(
             {
@@ -72,7 +73,7 @@ def _settings(**alerting: Any) -> ObservabilitySettings:
                 "alerting": alerting,
             }
         )
-    )
+    ).to_config()
 
 
 FULL = _settings(
@@ -95,18 +96,18 @@ SSO = SsoSettings.model_validate(
         "grafanaClientSecret": "g" * 64,
         "frontPageClientSecret": "f" * 64,
     }
-)
+).to_config()
 
 
-def _specs(settings: ObservabilitySettings = FULL, *, topic: str | None = TOPIC_ARN) -> dict[str, AddOnSpec]:
+def _specs(settings: ObservabilityConfig = FULL, *, topic: str | None = TOPIC_ARN) -> dict[str, AddOnSpec]:
     inputs = StackInputs(
-        settings=settings,
+        config=settings,
         region="ap-northeast-2",
         storage_class="observability-gp3",
         loki_bucket_name="kubeboard-dev-loki-1a2b3c",
         loki_bucket_arn="arn:aws:s3:::kubeboard-dev-loki-1a2b3c",
         grafana_role_arn="arn:aws:iam::123456789012:role/grafana",
-        alert_topic=AlertTopic(topic, KEY_ARN) if topic else None,
+        alert_topic={"arn": topic, "key_arn": KEY_ARN} if topic else None,
         grafana_ingress={"enabled": True, "ingressClassName": "alb", "hosts": ["grafana.example.com"]},
         grafana_root_url="https://grafana.example.com",
         grafana_sign_in=grafana_ini(SSO, Dex("argocd.example.com")),
@@ -116,7 +117,7 @@ def _specs(settings: ObservabilitySettings = FULL, *, topic: str | None = TOPIC_
 
 def test_grafana_is_not_published_without_sign_in() -> None:
     inputs = StackInputs(
-        settings=FULL,
+        config=FULL,
         region="ap-northeast-2",
         storage_class="observability-gp3",
         loki_bucket_name="b",
@@ -278,7 +279,7 @@ def test_alloy_configs_are_balanced(config: str) -> None:
 # --- kube-prometheus-stack ----------------------------------------------------------------------
 
 
-def _kps(settings: ObservabilitySettings = FULL, topic: str | None = TOPIC_ARN) -> dict[str, Any]:
+def _kps(settings: ObservabilityConfig = FULL, topic: str | None = TOPIC_ARN) -> dict[str, Any]:
     return dict(_specs(settings, topic=topic)["kube-prometheus-stack"].values)
 
 
