@@ -10,8 +10,8 @@ import pulumiverse_time
 
 from . import sso
 from .account import IMAGE_SCAN_FINDINGS_BUCKET, IMAGE_SCAN_FINDINGS_KEY_ARN, REPOSITORY_URLS
-from .addons import HelmAddOn, argo_rollouts, aws_load_balancer_controller, external_dns, install_addons
-from .addons.catalog import platform_addons
+from .addons import HelmAddOn, argo_rollouts, aws_load_balancer_controller, external_dns
+from .addons.catalog import install_catalog
 from .cluster import DEVELOPER_GROUP, VIEWER_GROUP, Cluster, ClusterCreator
 from .deploy_runner import DeployRunner
 from .edge import Edge
@@ -30,6 +30,7 @@ from .image_scan_alerts import REPORT_PREFIX as FINDINGS_PREFIX
 from .log_alarms import ErrorLogAlarms, WatchedLogGroup, control_plane_log_group, function_log_group
 from .log_reports import EXPORTER_SELECTOR, REPORT_PREFIX, LogReports
 from .network import Network
+from .node_groups import NodeGroupArgs
 from .observability import Observability
 from .observability.component import GrafanaSignIn, ObservabilityArgs
 from .observability.kube_prometheus_stack import prometheus_url
@@ -151,7 +152,7 @@ class Platform(pulumi.ComponentResource):
                 "api_server_cidrs": list(settings.network.private_subnet_cidrs),
                 "loki_readers": self._loki_readers(settings),
             }
-            if settings.addons.argo_rollouts.enabled:
+            if settings.addons.enabled(argo_rollouts.DEFINITION):
                 observability_args["service_monitors"] = [argo_rollouts.service_monitor()]
                 # The controller runs the analyses of a new version against Prometheus.
                 observability_args["prometheus_readers"] = [
@@ -450,7 +451,7 @@ class Platform(pulumi.ComponentResource):
         }
         if ingress_ready:
             gitops_args["ingress_ready"] = ingress_ready
-        strategy = settings.addons.argo_rollouts.front_page_strategy
+        strategy = settings.addons.options(argo_rollouts.DEFINITION)["front_page_strategy"]
         if strategy is not FrontPageStrategy.DEPLOYMENT and argo_rollouts.NAME in self.addons:
             gitops_args["application_after"] = after(
                 [self.addons[argo_rollouts.NAME].release],
@@ -493,7 +494,7 @@ class Platform(pulumi.ComponentResource):
             # The ALB signs people in through dex before a request reaches the front page.
             sign_in_annotations=sso.alb_oidc_annotations(self._dex(settings)),
             rollout=front_page_rollout(
-                settings.addons.argo_rollouts.front_page_strategy.value,
+                settings.addons.options(argo_rollouts.DEFINITION)["front_page_strategy"].value,
                 prometheus_url(observability.namespace) if observability.enabled else None,
             ),
         )
@@ -715,6 +716,21 @@ class Platform(pulumi.ComponentResource):
             _nth(self.network.private_subnet_ids, index)
             for index in range(len(settings.network.private_subnet_cidrs))
         ]
+        node_groups: list[NodeGroupArgs] = [
+            {
+                "name": group.name,
+                "instance_types": group.instance_types,
+                "capacity_type": group.capacity_type.value,
+                "min_size": group.min_size,
+                "desired_size": group.desired_size,
+                "max_size": group.max_size,
+                "disk_size_gib": group.disk_size_gib,
+                "ami_type": group.ami_type.value,
+                "labels": group.labels,
+                "taints": [{"key": t.key, "value": t.value, "effect": t.effect.value} for t in group.taints],
+            }
+            for group in cluster.node_groups
+        ]
         self.cluster = Cluster(
             "cluster",
             {
@@ -734,41 +750,33 @@ class Platform(pulumi.ComponentResource):
                     "preview_role_arn": cluster.access.preview_role_arn,
                 },
                 "creator": self._cluster_creator(settings),
-                "node_groups": [
-                    {
-                        "name": group.name,
-                        "instance_types": group.instance_types,
-                        "capacity_type": group.capacity_type.value,
-                        "min_size": group.min_size,
-                        "desired_size": group.desired_size,
-                        "max_size": group.max_size,
-                        "disk_size_gib": group.disk_size_gib,
-                        "ami_type": group.ami_type.value,
-                        "labels": group.labels,
-                        "taints": [
-                            {"key": t.key, "value": t.value, "effect": t.effect.value} for t in group.taints
-                        ],
-                    }
-                    for group in cluster.node_groups
-                ],
+                "node_groups": node_groups,
                 "addon_versions": cluster.managed_addons.by_addon_name(),
                 "log_retention_days": cluster.log_retention_days,
                 "protect": settings.is_prod,
             },
             opts=child,
         )
-        self.addons = install_addons(
-            platform_addons(
-                settings.addons,
-                cluster_name=prefix,
-                region=settings.region,
-                kubernetes_version=cluster.kubernetes_version,
-                vpc_id=self.network.vpc_id,
-                is_prod=settings.is_prod,
-            ),
-            provider=self.cluster.provider,
-            oidc_provider_arn=self.cluster.oidc_provider_arn,
-            oidc_issuer=self.cluster.oidc_issuer,
+        self.addons = install_catalog(
+            {
+                "cluster": {
+                    "cluster_name": self.cluster.cluster_name,
+                    "provider": self.cluster.provider,
+                    "oidc_provider_arn": self.cluster.oidc_provider_arn,
+                    "oidc_issuer": self.cluster.oidc_issuer,
+                    "node_security_group_id": self.cluster.node_security_group_id,
+                },
+                "cluster_name": prefix,
+                "region": settings.region,
+                "vpc_id": self.network.vpc_id,
+                "kubernetes_version": cluster.kubernetes_version,
+                "is_prod": settings.is_prod,
+                "node_groups": [
+                    {"args": group, "node_group": self.cluster.node_groups[group["name"]]}
+                    for group in node_groups
+                ],
+            },
+            settings.addons.choices(),
             name_prefix=prefix,
             opts=child,
         )

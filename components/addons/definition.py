@@ -175,8 +175,3 @@ class ManagedAddOnDefinition:
     """Deployments (not DaemonSets) only turn ACTIVE once nodes can run them."""
     configuration: Mapping[str, Any] | None = None
     """Its configuration values (the add-on's JSON schema), if any differ from EKS's."""
-    problems: Callable[[str, str], list[str]] | None = None
-    """Rules of its pinned version given the control plane's ``1.<minor>`` (version, kubernetes_version)."""
-
-    def version_problems(self, version: str, kubernetes_version: str) -> list[str]:
-        return self.problems(version, kubernetes_version) if self.problems else []
