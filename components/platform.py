@@ -12,8 +12,8 @@ import pulumiverse_time
 
 from . import sso
 from .account import IMAGE_SCAN_FINDINGS_BUCKET, IMAGE_SCAN_FINDINGS_KEY_ARN, REPOSITORY_URLS
-from .addons import HelmAddOn, argo_rollouts, aws_load_balancer_controller, external_dns, install_addons
-from .addons.catalog import platform_addons
+from .addons import HelmAddOn, argo_rollouts, aws_load_balancer_controller, external_dns
+from .addons.catalog import AddOnChoice, install_catalog
 from .args import check_args
 from .cluster import DEVELOPER_GROUP, VIEWER_GROUP, Cluster, ClusterArgs, ClusterCreator
 from .contracts import AlertTopic, ClusterAccess
@@ -113,18 +113,20 @@ class Platform(pulumi.ComponentResource):
             opts=child,
         )
         cluster_access = _cluster_access(cluster)
-        addons = install_addons(
-            platform_addons(
-                args["addons"],
-                cluster_name=prefix,
-                region=region,
-                kubernetes_version=args["cluster"]["kubernetes_version"],
-                vpc_id=network.vpc_id,
-                is_prod=protect,
-            ),
-            provider=cluster.provider,
-            oidc_provider_arn=cluster.oidc_provider_arn,
-            oidc_issuer=cluster.oidc_issuer,
+        addons = install_catalog(
+            {
+                "cluster": cluster_access,
+                "cluster_name": prefix,
+                "region": region,
+                "vpc_id": network.vpc_id,
+                "kubernetes_version": args["cluster"]["kubernetes_version"],
+                "is_prod": protect,
+                "node_groups": [
+                    {"args": group, "node_group": cluster.node_groups[group["name"]]}
+                    for group in args["cluster"]["node_groups"]
+                ],
+            },
+            args["addons"],
             name_prefix=prefix,
             opts=child,
         )
@@ -535,22 +537,33 @@ def _ingress_ready(addons: Mapping[str, HelmAddOn], *, parent: pulumi.Resource) 
     return needed
 
 
-def _front_page_crds(addons_config: Any, addons: Mapping[str, HelmAddOn]) -> list[pulumi.Resource]:
+def _rollouts(choices: Mapping[str, AddOnChoice]) -> tuple[bool, argo_rollouts.FrontPageStrategy]:
+    """Whether the stack runs Argo Rollouts, and the front page's strategy."""
+    definition = argo_rollouts.DEFINITION
+    choice = choices.get(definition.name)
+    enabled = choice["enabled"] if choice else definition.enabled_by_default
+    options = definition.with_defaults(choice["options"] if choice else None)
+    return enabled, options["front_page_strategy"]
+
+
+def _front_page_crds(
+    choices: Mapping[str, AddOnChoice], addons: Mapping[str, HelmAddOn]
+) -> list[pulumi.Resource]:
     """The release whose CRD the platform chart renders the front page with (an Argo Rollout)."""
-    strategy = addons_config.argo_rollouts.front_page_strategy
-    if strategy == "deployment" or argo_rollouts.NAME not in addons:
+    _, strategy = _rollouts(choices)
+    if strategy is argo_rollouts.FrontPageStrategy.DEPLOYMENT or argo_rollouts.NAME not in addons:
         return []
     return [addons[argo_rollouts.NAME].release]
 
 
-def _rollouts_service_monitors(addons_config: Any) -> list[dict[str, Any]]:
+def _rollouts_service_monitors(choices: Mapping[str, AddOnChoice]) -> list[dict[str, Any]]:
     """Argo Rollouts' ServiceMonitor, made by kube-prometheus-stack (which installs its CRD)."""
-    return [argo_rollouts.service_monitor()] if addons_config.argo_rollouts.enabled else []
+    return [argo_rollouts.service_monitor()] if _rollouts(choices)[0] else []
 
 
-def _rollouts_readers(addons_config: Any) -> list[PodPeer]:
+def _rollouts_readers(choices: Mapping[str, AddOnChoice]) -> list[PodPeer]:
     """The Rollouts controller runs the analyses of a new version against Prometheus."""
-    if not addons_config.argo_rollouts.enabled:
+    if not _rollouts(choices)[0]:
         return []
     return [{"namespace": argo_rollouts.NAMESPACE, "labels": argo_rollouts.CONTROLLER_LABELS}]
 
@@ -696,7 +709,7 @@ def _chart_values(
         # The ALB signs people in through dex before a request reaches the front page.
         sign_in_annotations=sso.alb_oidc_annotations(dex),
         rollout=front_page_rollout(
-            args["addons"].argo_rollouts.front_page_strategy.value,
+            _rollouts(args["addons"])[1].value,
             prometheus_url(observability_with_defaults(observability)["namespace"])
             if observability
             else None,

@@ -15,6 +15,7 @@ from typing import Any, Self
 
 from pydantic import ValidationError, model_validator
 
+from ..addons import external_dns
 from ..addons.contract import AddOnDependencyError, AddOnSwitch, check_dependencies
 from ..environment import Environment
 from .account import AccountSettings
@@ -88,9 +89,12 @@ class Settings(Model):
 
     @model_validator(mode="after")
     def _external_dns_publishes_the_edge(self) -> Self:
-        dns = self.addons.external_dns
-        if dns.enabled:
-            self.edge.check_external_dns(hosted_zone_id=dns.hosted_zone_id, domain_filters=dns.domain_filters)
+        if self.addons.enabled(external_dns.DEFINITION):
+            dns = self.addons.options(external_dns.DEFINITION)
+            self.edge.check_external_dns(
+                hosted_zone_id=dns["hosted_zone_id"],
+                domain_filters=[domain.rstrip(".") for domain in dns["domain_filters"]],
+            )
         return self
 
     @model_validator(mode="after")
