@@ -6,16 +6,19 @@ means that component is off. The stack-file schema maps to this in `settings/pla
 """
 
 from collections.abc import Mapping
-from typing import Any, NotRequired, TypedDict
+from typing import TYPE_CHECKING, Any, NotRequired, TypedDict
 
 from .environment import Environment
 from .gitops.args import GitOpsConfig
 from .human_roles import IdentityCenterArgs, OidcArgs, SamlArgs
-from .network import NatGatewayStrategy
 from .node_groups import NodeGroupArgs
 from .observability.args import ObservabilityConfig
 from .shared_storage import AccessPointArgs
 from .sso import SsoConfig
+
+if TYPE_CHECKING:
+    # The network module still reads its enum from the stack schema, which maps to this module.
+    from .network import NatGatewayStrategy
 
 
 class NetworkSection(TypedDict):
@@ -31,7 +34,7 @@ class NetworkSection(TypedDict):
     """One per zone."""
     intra_subnet_cidrs: NotRequired[list[str]]
     """Subnets without a route out. Default: none."""
-    nat_gateways: NotRequired[NatGatewayStrategy]
+    nat_gateways: NotRequired["NatGatewayStrategy"]
     """NAT gateway strategy. Default: one per zone."""
     endpoints: NotRequired[dict[str, bool]]
     """Interface endpoints by name. Default: all on."""

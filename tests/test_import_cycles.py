@@ -218,7 +218,7 @@ def graph() -> dict[str, set[str]]:
 
 
 def test_the_graph_sees_the_library_and_the_policy_pack(graph: dict[str, set[str]]) -> None:
-    assert "kubeboard_infra.settings" in graph["kubeboard_infra.platform"]
+    assert "kubeboard_infra.platform_args" in graph["kubeboard_infra.settings.platform_args"]
     assert "kubeboard_infra.addons.catalog" in graph["kubeboard_infra.platform"]
     assert any(module.startswith("kubeboard_policy.") for module in graph)
 
