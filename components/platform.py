@@ -13,7 +13,8 @@ import pulumiverse_time
 from . import sso
 from .account import IMAGE_SCAN_FINDINGS_BUCKET, IMAGE_SCAN_FINDINGS_KEY_ARN, REPOSITORY_URLS
 from .addons import HelmAddOn, argo_rollouts, aws_load_balancer_controller, external_dns
-from .addons.catalog import AddOnChoice, install_catalog
+from .addons.catalog import CATALOG, AddOnChoice, install_catalog
+from .addons.definition import AddOnContext, AddOnDefinition
 from .args import check_args
 from .cluster import DEVELOPER_GROUP, VIEWER_GROUP, Cluster, ClusterArgs, ClusterCreator
 from .contracts import AlertTopic, ClusterAccess
@@ -21,7 +22,14 @@ from .deploy_runner import DeployRunner
 from .edge import Edge, IngressContract
 from .environment import Environment
 from .fleet import BRIDGE_OUTPUT, HUB_EGRESS_OUTPUT, HUB_ROLE_OUTPUT, FleetHub, FleetHubAccess, FleetSpoke
-from .gitops import CHART_NAMESPACE, PLATFORM_PROJECT, GitOps, front_page_rollout, platform_chart_values
+from .gitops import (
+    CHART_NAMESPACE,
+    PLATFORM_PROJECT,
+    GitOps,
+    argocd,
+    front_page_rollout,
+    platform_chart_values,
+)
 from .gitops import DEFAULTS as GITOPS_DEFAULTS
 from .gitops.args import FleetHubOptions
 from .gitops.args import with_config_defaults as gitops_with_defaults
@@ -31,16 +39,21 @@ from .log_alarms import ErrorLogAlarms, WatchedLogGroup, control_plane_log_group
 from .log_reports import EXPORTER_SELECTOR, REPORT_PREFIX, LogReports, LogReportsArgs
 from .network import Network
 from .observability import Observability
+from .observability.args import PodPeer
 from .observability.args import with_config_defaults as observability_with_defaults
 from .observability.kube_prometheus_stack import prometheus_url
 from .observability.loki import service_url as loki_service_url
-from .observability.network_policies import PodPeer
+from .observability.specs import CATALOG as OBSERVABILITY_RELEASES
 from .ordering import after
 from .platform_args import LogReportsSection, PlatformArgs, ViewsSection
 from .report_reader import ReportReader
 from .shared_storage import SharedStorage
 
-__all__ = ["Platform", "PlatformArgs", "problems"]
+__all__ = ["HELM_ADDONS", "Platform", "PlatformArgs", "problems"]
+
+HELM_ADDONS: tuple[AddOnDefinition[Any], ...] = (*CATALOG, *OBSERVABILITY_RELEASES, *argocd.CATALOG)
+"""Every Helm release the platform installs, each declared once: the add-ons a stack switches
+(`kubeboard:addons`), then the releases of Observability and GitOps."""
 
 HUB, SPOKE = "hub", "spoke"
 """The fleet roles (`kubeboard:fleet.role`) that change what a stack builds."""
@@ -112,24 +125,20 @@ class Platform(pulumi.ComponentResource):
             _cluster_args(args, network, human_roles, _cluster_creator(args, parent=self)),
             opts=child,
         )
-        cluster_access = _cluster_access(cluster)
-        addons = install_catalog(
-            {
-                "cluster": cluster_access,
-                "cluster_name": prefix,
-                "region": region,
-                "vpc_id": network.vpc_id,
-                "kubernetes_version": args["cluster"]["kubernetes_version"],
-                "is_prod": protect,
-                "node_groups": [
-                    {"args": group, "node_group": cluster.node_groups[group["name"]]}
-                    for group in args["cluster"]["node_groups"]
-                ],
-            },
-            args["addons"],
-            name_prefix=prefix,
-            opts=child,
-        )
+        # What every Helm add-on is built in (the catalog's, Observability's and GitOps' releases).
+        addon_context: AddOnContext = {
+            "cluster": _cluster_access(cluster),
+            "cluster_name": prefix,
+            "region": region,
+            "vpc_id": network.vpc_id,
+            "kubernetes_version": args["cluster"]["kubernetes_version"],
+            "is_prod": protect,
+            "node_groups": [
+                {"args": group, "node_group": cluster.node_groups[group["name"]]}
+                for group in args["cluster"]["node_groups"]
+            ],
+        }
+        addons = install_catalog(addon_context, args["addons"], name_prefix=prefix, opts=child)
         storage = args.get("storage")
         shared_storage = (
             SharedStorage(
@@ -178,8 +187,7 @@ class Platform(pulumi.ComponentResource):
                 {
                     **observability_config,
                     "name_prefix": prefix,
-                    "region": region,
-                    "cluster": cluster_access,
+                    "context": addon_context,
                     "ingress": ingress,
                     "sign_in": {"sso": sso_config, "dex_host": dex_host} if sso_config else None,
                     "protect": protect,
@@ -291,12 +299,11 @@ class Platform(pulumi.ComponentResource):
                 {
                     **gitops_config,
                     "sso": sso_config,
-                    "cluster": cluster_access,
+                    "context": addon_context,
                     "ingress": ingress,
                     "chart_values": chart_values,
                     "front_page_host": args["edge"]["domain"],
                     "grafana_host": grafana_host,
-                    "high_availability": protect,
                     "fleet": _fleet_hub_options(fleet, fleet_access),
                 },
                 opts=after(

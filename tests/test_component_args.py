@@ -13,13 +13,14 @@ from pulumi.runtime.settings import ROOT
 from pydantic import ValidationError
 
 from kubeboard_infra import ArgsError
+from kubeboard_infra.addons.definition import AddOnContext
 from kubeboard_infra.gitops import GitOps, GitOpsArgs, GitOpsConfig
 from kubeboard_infra.gitops import problems as gitops_problems
 from kubeboard_infra.observability import Observability, ObservabilityArgs, ObservabilityConfig
 from kubeboard_infra.observability import problems as observability_problems
 from kubeboard_infra.plan.mocks import PlanMocks
 from kubeboard_infra.plan.stack_files import read_stack_config
-from kubeboard_infra.platform import Platform
+from kubeboard_infra.platform import HELM_ADDONS, Platform
 from kubeboard_infra.platform import problems as platform_problems
 from kubeboard_infra.settings import load_settings
 from kubeboard_infra.settings.gitops import GitOpsSettings
@@ -27,7 +28,7 @@ from kubeboard_infra.settings.observability import ObservabilitySettings
 from kubeboard_infra.settings.platform_args import platform_args
 from kubeboard_infra.sso import SsoConfig
 
-from .conftest import PROJECT_DIR
+from .conftest import PROJECT_DIR, STACKS, plan_for, resources_of
 
 REGION = "ap-northeast-2"
 
@@ -70,12 +71,19 @@ SSO: SsoConfig = {
     "front_page_client_secret": "f" * 64,
 }
 # The wiring is never reached: the args are refused before the component touches it.
-CLUSTER: Any = {
+CONTEXT: AddOnContext = {
+    "cluster": {
+        "cluster_name": "kubeboard-dev",
+        "provider": cast(Any, None),
+        "oidc_provider_arn": "arn:aws:iam::123456789012:oidc-provider/oidc.eks.ap-northeast-2.amazonaws.com/id/X",
+        "oidc_issuer": "oidc.eks.ap-northeast-2.amazonaws.com/id/X",
+        "node_security_group_id": "sg-0123456789abcdef0",
+    },
     "cluster_name": "kubeboard-dev",
-    "provider": None,
-    "oidc_provider_arn": "arn:aws:iam::123456789012:oidc-provider/oidc.eks.ap-northeast-2.amazonaws.com/id/X",
-    "oidc_issuer": "oidc.eks.ap-northeast-2.amazonaws.com/id/X",
-    "node_security_group_id": "sg-0123456789abcdef0",
+    "region": REGION,
+    "vpc_id": "vpc-0123456789abcdef0",
+    "kubernetes_version": "1.33",
+    "is_prod": False,
 }
 
 
@@ -89,8 +97,7 @@ def test_observability_with_a_bad_storage_size_names_the_arg_and_registers_nothi
     args: ObservabilityArgs = {
         **config,
         "name_prefix": "kubeboard-dev",
-        "region": REGION,
-        "cluster": CLUSTER,
+        "context": CONTEXT,
         "alb_cidrs": [],
         "api_server_cidrs": [],
     }
@@ -108,7 +115,7 @@ def test_gitops_with_an_ssh_repository_names_the_arg_and_registers_nothing(mocks
     args: GitOpsArgs = {
         **_gitops(url="git@github.com:acme/kubeboard.git"),
         "sso": SSO,
-        "cluster": CLUSTER,
+        "context": CONTEXT,
         "ingress": cast(Any, object()),
         "chart_values": {},
     }
@@ -123,7 +130,7 @@ def test_gitops_with_an_ssh_repository_names_the_arg_and_registers_nothing(mocks
 
 
 def test_gitops_without_sso_names_the_arg(mocks: RecordingMocks) -> None:
-    args = cast(GitOpsArgs, {**_gitops(), "cluster": CLUSTER, "ingress": object(), "chart_values": {}})
+    args = cast(GitOpsArgs, {**_gitops(), "context": CONTEXT, "ingress": object(), "chart_values": {}})
 
     with pytest.raises(ArgsError) as refused:
         GitOps("gitops", args)
@@ -235,3 +242,24 @@ def test_a_section_maps_to_the_config_its_component_takes() -> None:
     assert config["loki"]["retention_days"] == 9
     assert config["prometheus"]["storage_size"] == "50Gi"
     assert config["alerting"]["drop_warnings"] is True
+
+
+# --- Every Helm release, declared once --------------------------------------------------------------
+
+
+def test_every_helm_release_is_one_definition_listed_once() -> None:
+    names = [definition.name for definition in HELM_ADDONS]
+    assert {"kube-prometheus-stack", "loki", "alloy-logs", "alloy-events", "argocd"} <= set(names)
+    assert len(names) == len(set(names))
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_each_planned_release_is_installed_as_its_definition_declares(stack: str) -> None:
+    declared = {definition.name: definition for definition in HELM_ADDONS}
+    releases = resources_of(plan_for(stack), "kubernetes:helm.sh/v3:Release")
+    assert releases
+    for release in releases:
+        inputs = release["inputs"]
+        definition = declared[inputs["name"]]
+        assert (inputs["chart"], inputs["version"]) == (definition.chart, definition.version)
+        assert inputs["repositoryOpts"]["repo"] == definition.repository

@@ -7,7 +7,7 @@ from typing import Any, NotRequired, TypedDict
 
 import pulumi
 
-from ..contracts import ClusterAccess
+from ..addons.definition import AddOnContext
 from ..edge.ingress import IngressContract
 from ..sso import SsoConfig
 from ..sso import problems as sso_problems
@@ -64,8 +64,9 @@ class GitOpsArgs(GitOpsConfig):
 
     sso: SsoConfig
     """Who signs in (dex's GitHub connector) and as what (Argo CD RBAC): Argo CD has no local admin."""
-    cluster: ClusterAccess
-    """The cluster Argo CD runs in."""
+    context: AddOnContext
+    """What its release is built in, like every add-on's: the cluster Argo CD runs in, and whether
+    it is a production environment (two replicas of each stateless part, PDBs, HA Redis)."""
     ingress: IngressContract
     """The Edge ingress contract Argo CD is published through."""
     chart_values: pulumi.Input[Mapping[str, Any]]
@@ -74,8 +75,6 @@ class GitOpsArgs(GitOpsConfig):
     """Grafana's host, when Grafana signs in through this dex. Default: none."""
     front_page_host: NotRequired[str | None]
     """The front page's host, when its ALB signs people in through this dex. Default: none."""
-    high_availability: NotRequired[bool]
-    """Two replicas of each stateless part on different nodes, PDBs and HA Redis (prod). Default ``False``."""
     fleet: NotRequired[FleetHubOptions | None]
     """On a fleet's hub: what Argo CD and the platform project need for the spokes. Default: none."""
 
@@ -144,7 +143,7 @@ def wiring_problems(args: GitOpsArgs) -> list[str]:
         found = ["sso: required (Argo CD has no local admin: people sign in through dex)"]
     else:
         found = [f"sso.{problem}" for problem in sso_problems(sso)]
-    for key in ("cluster", "ingress", "chart_values"):
+    for key in ("context", "ingress", "chart_values"):
         if args.get(key) is None:
             found.append(f"{key}: required")
     return found

@@ -7,7 +7,6 @@ from typing import Any
 import pulumi
 import pulumi_kubernetes as k8s
 
-from ..addons.contract import AddOnSpec
 from ..addons.release import HelmAddOn
 from ..args import check_args
 from ..edge.ingress import IngressValuesShape
@@ -22,22 +21,17 @@ from ..sso import (
     front_page_client,
     grafana_client,
 )
+from . import argocd
 from .args import GitOpsArgs, problems, wiring_problems, with_config_defaults
 from .values import (
-    CHART,
     CHART_NAMESPACE,
-    CHART_VERSION,
     DEX_SECRET,
     IN_CLUSTER,
     PLATFORM_CLUSTER_KINDS,
     PLATFORM_NAMESPACES,
     PLATFORM_PROJECT,
-    RELEASE_NAME,
-    REPOSITORY,
     REPOSITORY_SECRET,
     ROOT_APPLICATION,
-    argocd_values,
-    merged_values,
 )
 
 
@@ -90,7 +84,8 @@ class GitOps(pulumi.ComponentResource):
         sso = args["sso"]
         repository = config["repository"]
         namespace = config["namespace"]
-        provider = args["cluster"]["provider"]
+        context = args["context"]
+        provider = context["cluster"]["provider"]
         contract = args["ingress"]
         hostname = contract.hostname(config["hostname_prefix"])
         self.url = f"https://{hostname}"
@@ -142,26 +137,19 @@ class GitOps(pulumi.ComponentResource):
             else []
         )
 
-        values = argocd_values(
-            config,
-            sso=sso,
-            dex_clients=dex_clients,
-            high_availability=bool(args.get("high_availability")),
-            hostname=hostname,
-            ingress=contract.helm_ingress_values(
-                hostname, shape=IngressValuesShape.HOSTNAME, healthcheck_path="/healthz"
-            ),
-        )
         fleet = args.get("fleet")
-        if fleet is not None:
-            values = merged_values(values, fleet["argocd_values"])
-        spec = AddOnSpec(
-            name=RELEASE_NAME,
-            chart=CHART,
-            version=CHART_VERSION,
-            repository=REPOSITORY,
-            namespace=namespace,
-            values=values,
+        spec = argocd.DEFINITION.build(
+            context,
+            {
+                "config": args,
+                "sso": sso,
+                "dex_clients": dex_clients,
+                "hostname": hostname,
+                "ingress": contract.helm_ingress_values(
+                    hostname, shape=IngressValuesShape.HOSTNAME, healthcheck_path="/healthz"
+                ),
+                "extra_values": fleet["argocd_values"] if fleet is not None else None,
+            },
         )
         release = HelmAddOn(
             f"{name}-argocd",

@@ -7,7 +7,7 @@ from typing import Any, NotRequired, TypedDict
 
 import pulumi
 
-from ..contracts import ClusterAccess
+from ..addons.definition import AddOnContext
 from ..edge.ingress import IngressContract
 from ..sso import SsoConfig
 from ..workload import (
@@ -19,10 +19,18 @@ from ..workload import (
     storage_size_problem,
     with_defaults,
 )
-from .network_policies import PodPeer
 
 _SLACK_CHANNEL = re.compile(r"^#[a-z0-9][a-z0-9._-]{0,79}$")
 SLACK_WEBHOOK_PREFIX = "https://hooks.slack.com/"
+
+
+class PodPeer(TypedDict):
+    """Pods of another namespace allowed in (e.g. the error-log exporter reading Loki)."""
+
+    namespace: str
+    """Their namespace."""
+    labels: NotRequired[Mapping[str, str]]
+    """Their pods' labels; none: every pod of the namespace."""
 
 
 class LokiConfig(TypedDict):
@@ -113,10 +121,9 @@ class ObservabilityArgs(ObservabilityConfig):
 
     name_prefix: str
     """Prefix of AWS resource names (the platform name)."""
-    region: str
-    """The AWS region (Grafana's CloudWatch data source, SNS signing)."""
-    cluster: ClusterAccess
-    """The cluster the releases install into and whose OIDC provider their roles trust."""
+    context: AddOnContext
+    """What its releases are built in, like every add-on's: the cluster they install into (whose
+    OIDC provider their roles trust) and its region (CloudWatch data source, SNS signing)."""
     alb_cidrs: Sequence[str]
     """The public subnets: the ALB's nodes reach Grafana from there (NetworkPolicy)."""
     api_server_cidrs: Sequence[str]
@@ -238,7 +245,7 @@ def problems(config: ObservabilityConfig) -> list[str]:
 
 def wiring_problems(args: ObservabilityArgs) -> list[str]:
     """What the wiring must hold besides the config."""
-    found = [f"{key}: required" for key in ("name_prefix", "region", "cluster") if not args.get(key)]
+    found = [f"{key}: required" for key in ("name_prefix", "context") if not args.get(key)]
     if args.get("ingress") is not None and args.get("sign_in") is None:
         found.append("sign_in: required with ingress (Grafana is published only behind SSO)")
     return found

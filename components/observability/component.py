@@ -20,7 +20,7 @@ from ..secure_bucket import secure_bucket
 from . import alertmanager, grafana, kube_prometheus_stack, loki, rule_files
 from .args import ObservabilityArgs, problems, wiring_problems, with_config_defaults
 from .network_policies import policy_specs
-from .specs import StackInputs, addon_specs
+from .specs import addon_specs
 
 STORAGE_CLASS = "observability-gp3"
 GRAFANA_ADMIN_USER = "admin"
@@ -46,7 +46,8 @@ class Observability(pulumi.ComponentResource):
         config = with_config_defaults(args)
         namespace = config["namespace"]
         prefix = args["name_prefix"]
-        cluster = args["cluster"]
+        context = args["context"]
+        cluster = context["cluster"]
         provider = cluster["provider"]
         tags = dict(args.get("tags") or {})
         child = pulumi.ResourceOptions(parent=self)
@@ -133,7 +134,7 @@ class Observability(pulumi.ComponentResource):
             namespace=namespace,
             service_account=kube_prometheus_stack.GRAFANA_SERVICE_ACCOUNT,
             policy_documents={
-                "cloudwatch-read": kube_prometheus_stack.cloudwatch_read_policy(args["region"], prefix)
+                "cloudwatch-read": kube_prometheus_stack.cloudwatch_read_policy(context["region"], prefix)
             },
             description="Grafana's read-only CloudWatch data source (IRSA)",
             tags=tags,
@@ -207,23 +208,23 @@ class Observability(pulumi.ComponentResource):
             self.grafana_url = pulumi.Output.from_input(root_url)
 
         specs = addon_specs(
-            StackInputs(
-                config=args,
-                region=args["region"],
-                storage_class=STORAGE_CLASS,
-                loki_bucket_name=loki_bucket.bucket,
-                loki_bucket_arn=loki_bucket.arn,
-                grafana_role_arn=grafana_role.arn,
-                alert_topic=self.alert_topic,
-                grafana_ingress=grafana_ingress,
-                grafana_root_url=root_url,
-                grafana_sign_in=(
+            context,
+            {
+                "config": args,
+                "storage_class": STORAGE_CLASS,
+                "loki_bucket_name": loki_bucket.bucket,
+                "loki_bucket_arn": loki_bucket.arn,
+                "grafana_role_arn": grafana_role.arn,
+                "alert_topic": self.alert_topic,
+                "grafana_ingress": grafana_ingress,
+                "grafana_root_url": root_url,
+                "grafana_sign_in": (
                     sso.grafana_ini(sign_in["sso"], sso.Dex(sign_in["dex_host"]))
                     if sign_in is not None
                     else None
                 ),
-                service_monitors=tuple(dict(m) for m in args.get("service_monitors", ())),
-            )
+                "service_monitors": list(args.get("service_monitors", ())),
+            },
         )
         self._releases = install_addons(
             specs,

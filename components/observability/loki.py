@@ -7,12 +7,18 @@ so the same stack is built from the current parts, this chart and Grafana Alloy 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
 import pulumi
 
+from ..addons.contract import AddOnSpec, IrsaSpec
+from ..addons.definition import AddOnContext, AddOnDefinition
 from ..irsa import PolicyDocument
 from ..workload import resource_values
+from .alertmanager import alertmanager_url
+from .args import DEFAULTS, with_config_defaults
+from .release_inputs import NO_DEFAULTS, ReleaseInputs
 
 NAME = "loki"
 CHART = "loki"
@@ -193,3 +199,36 @@ def values(
         # then never missing, and Loki need not wait for that whole release to be Ready.
         "monitoring": {"serviceMonitor": {"enabled": False}},
     }
+
+
+def _build(context: AddOnContext, inputs: ReleaseInputs) -> AddOnSpec:
+    config = with_config_defaults(inputs["config"])
+    namespace = config["namespace"]
+    spec = DEFINITION.spec(
+        values=values(
+            loki=config["loki"],
+            bucket_name=inputs["loki_bucket_name"],
+            region=context["region"],
+            storage_class=inputs["storage_class"],
+            alertmanager_url=alertmanager_url(namespace),
+        ),
+        irsa=IrsaSpec(
+            service_account=SERVICE_ACCOUNT,
+            policy_documents={"s3": pulumi.Output.from_input(inputs["loki_bucket_arn"]).apply(s3_policy)},
+        ),
+    )
+    return replace(spec, namespace=namespace)
+
+
+DEFINITION: AddOnDefinition[ReleaseInputs] = AddOnDefinition(
+    name=NAME,
+    chart=CHART,
+    version=CHART_VERSION,
+    repository=REPOSITORY,
+    namespace=DEFAULTS["namespace"],
+    # Switched by the observability section, not under `kubeboard:addons`.
+    settings_key="observability",
+    options=ReleaseInputs,
+    defaults=NO_DEFAULTS,
+    build=_build,
+)

@@ -8,9 +8,10 @@ the CNI's network policy agent, and host-network pods (node exporter) are outsid
 """
 
 from collections.abc import Mapping, Sequence
-from typing import Any, NotRequired, TypedDict
+from typing import Any
 
 from . import kube_prometheus_stack, loki
+from .args import PodPeer
 
 PROMETHEUS = {"app.kubernetes.io/name": "prometheus"}
 ALERTMANAGER = {"app.kubernetes.io/name": "alertmanager"}
@@ -31,15 +32,6 @@ LOKI_GRPC_PORT = 9095
 LOKI_MEMBERLIST_PORT = 7946
 OPERATOR_WEBHOOK_PORT = 10250
 """The prometheus-operator's admission webhook (the Service's ``https`` target)."""
-
-
-class PodPeer(TypedDict):
-    """Pods of another namespace allowed in (e.g. the error-log exporter reading Loki)."""
-
-    namespace: str
-    """Their namespace."""
-    labels: NotRequired[Mapping[str, str]]
-    """Their pods' labels; none: every pod of the namespace."""
 
 
 def _pods(labels: Mapping[str, str]) -> dict[str, Any]:
