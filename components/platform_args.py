@@ -8,6 +8,7 @@ means that component is off. The stack-file schema maps to this in `settings/pla
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, NotRequired, TypedDict
 
+from .addons.catalog import AddOnChoice
 from .environment import Environment
 from .gitops.args import GitOpsConfig
 from .human_roles import IdentityCenterArgs, OidcArgs, SamlArgs
@@ -257,8 +258,9 @@ class PlatformArgs(TypedDict):
     """The certificate, WAF and access logs."""
     cluster: ClusterSection
     """EKS."""
-    addons: Any
-    """The cluster's Helm add-ons as `addons.catalog.platform_addons` takes them."""
+    addons: Mapping[str, AddOnChoice]
+    """What the stack chose for each add-on of `addons.catalog.CATALOG`, by release name; an add-on
+    left out takes its definition's defaults."""
     storage: NotRequired[StorageSection | None]
     """Shared EFS storage. Default: none."""
     observability: NotRequired[ObservabilityConfig | None]

@@ -145,7 +145,7 @@ def platform_args(settings: Settings) -> PlatformArgs:
             "access_log_force_destroy": edge.access_logs.force_destroy,
         },
         "cluster": _cluster(settings.cluster),
-        "addons": settings.addons,
+        "addons": settings.addons.choices(),
         "storage": (
             {
                 "access_point": {
