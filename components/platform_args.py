@@ -279,3 +279,34 @@ class PlatformArgs(TypedDict):
     """Log alarms. Default: none."""
     fleet: Any
     """The fleet this stack belongs to, as `fleet` takes it."""
+
+
+def problems(args: PlatformArgs) -> list[str]:
+    """What the sections must hold together, each naming its arg path."""
+    found = []
+    uis = [key for key in ("gitops", "observability") if args.get(key)]
+    if uis and not args.get("sso"):
+        found.append(
+            f"sso: required with {' and '.join(uis)} enabled (every UI signs in through dex; "
+            "sso: {github: {clientId, clientSecret (secret), org, teams}, roles: {admins, developers}, "
+            "grafanaClientSecret, frontPageClientSecret (secrets)})"
+        )
+    observability = args.get("observability")
+    alert_topic = bool(observability and (observability.get("alerting") or {}).get("emails"))
+    if args.get("log_reports") and not alert_topic:
+        found.append(
+            "log_reports: needs observability enabled (Loki) with alerting.emails "
+            "(its alarms notify that alert topic)"
+        )
+    if args.get("log_alarms") and not alert_topic:
+        found.append(
+            "log_alarms: needs observability enabled with alerting.emails (the alarms notify that alert topic)"
+        )
+    access = args["cluster"]["access"]
+    if not access.get("create_roles"):
+        found += [
+            f"cluster.access.{role}_role_arn: required unless cluster.access.create_roles is set"
+            for role in ("admin", "developer", "viewer")
+            if not access.get(f"{role}_role_arn")
+        ]
+    return found
