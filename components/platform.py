@@ -4,7 +4,7 @@ one place; the small functions below it only compute values."""
 
 import json
 from collections.abc import Mapping, Sequence
-from typing import Any, TypedDict
+from typing import Any, TypedDict, cast
 
 import pulumi
 import pulumi_aws as aws
@@ -45,7 +45,7 @@ from .observability.kube_prometheus_stack import prometheus_url
 from .observability.loki import service_url as loki_service_url
 from .observability.specs import CATALOG as OBSERVABILITY_RELEASES
 from .ordering import after
-from .platform_args import LogReportsSection, PlatformArgs, ViewsSection, problems
+from .platform_args import DEFAULTS, LogReportsSection, PlatformArgs, ViewsSection, problems
 from .report_reader import ReportReader
 from .shared_storage import SharedStorage
 
@@ -65,6 +65,7 @@ class Platform(pulumi.ComponentResource):
     def __init__(self, name: str, args: PlatformArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("kubeboard:index:Platform", name, None, opts)
         check_args("Platform", problems(args))
+        args = cast(PlatformArgs, {**DEFAULTS, **args})
         prefix, region = args["name"], args["region"]
         protect = args["environment"] == Environment.PROD
         # One explicit provider: every AWS resource gets the region and the platform's tags.

@@ -281,6 +281,15 @@ class PlatformArgs(TypedDict):
     """The fleet this stack belongs to, as `fleet` takes it."""
 
 
+DEFAULTS: dict[str, Any] = {
+    "tags": {},
+    **dict.fromkeys(
+        ("storage", "observability", "gitops", "sso", "log_reports", "deploy_runner", "views", "log_alarms")
+    ),
+}
+"""No extra tags; every optional component off."""
+
+
 def problems(args: PlatformArgs) -> list[str]:
     """What the sections must hold together, each naming its arg path."""
     found = []
