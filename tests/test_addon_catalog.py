@@ -125,6 +125,11 @@ def test_a_definition_says_why_it_waits_and_its_build_cannot_change_what_it_inst
             settings_key="x", options=NoOptions, defaults={}, build=lambda _c, _o: None,  # type: ignore[arg-type,return-value]
             depends_on=("metrics-server",),
         )  # fmt: skip
+    with pytest.raises(ValueError, match=r"defaults \[\] must cover exactly the options \['greeting'\]"):
+        AddOnDefinition(
+            name="x", chart="x", version="1.0.0", repository="https://c.example.com", namespace="x",
+            settings_key="x", options=_Options, defaults={}, build=lambda _c, _o: None,  # type: ignore[arg-type,return-value,typeddict-item]
+        )  # fmt: skip
     sneaky: AddOnDefinition[NoOptions] = AddOnDefinition(
         name="x", chart="x", version="1.0.0", repository="https://c.example.com", namespace="x",
         settings_key="x", options=NoOptions, defaults={},

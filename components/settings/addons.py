@@ -10,8 +10,9 @@ are checked by ``Settings`` at load time.
 from __future__ import annotations
 
 import copy
+from collections.abc import Mapping
 from functools import partial
-from typing import TYPE_CHECKING, Any, TypeVar, cast, get_type_hints
+from typing import TYPE_CHECKING, Any, cast, get_type_hints
 
 from pydantic import Field, create_model, model_validator
 from pydantic.alias_generators import to_pascal, to_snake
@@ -27,8 +28,6 @@ from ..args import settings_key
 from .base import Model
 
 __all__ = ["AddOnsSettings", "ExternalDnsPolicy", "FrontPageStrategy", "HelmAddOnSettings", "switch_model"]
-
-OptionsT = TypeVar("OptionsT", bound=Any)
 
 
 class HelmAddOnSettings(Model):
@@ -90,7 +89,7 @@ class AddOnsSettings(_Switches):
     def enabled(self, definition: AddOnDefinition[Any]) -> bool:
         return self.switch(definition).enabled
 
-    def options(self, definition: AddOnDefinition[OptionsT]) -> OptionsT:
+    def options[OptionsT: Mapping[str, Any]](self, definition: AddOnDefinition[OptionsT]) -> OptionsT:
         """The add-on's options as the stack file sets them (defaults filled in)."""
         section = self.switch(definition)
         return cast(OptionsT, {name: getattr(section, name) for name in get_type_hints(definition.options)})
