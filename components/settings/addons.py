@@ -44,6 +44,7 @@ def switch_model(definition: AddOnDefinition[Any]) -> type[HelmAddOnSettings]:
         if self.enabled:
             problems = definition.problems({name: getattr(self, name) for name in option_names})
             if problems:
+                # One line per validator, as the other sections report; the first names its key.
                 raise ValueError(settings_key(problems[0]))
         return self
 
@@ -66,6 +67,8 @@ def _field_name(definition: AddOnDefinition[Any]) -> str:
     return to_snake(definition.settings_key)
 
 
+# One field per add-on of the catalog, made at import: type checkers see only `Model`, so code reads a
+# switch through the accessors below (typed by the definition), never by attribute.
 if TYPE_CHECKING:
     _Switches = Model
 else:
