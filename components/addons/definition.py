@@ -79,7 +79,8 @@ class AddOnDefinition[OptionsT: Mapping[str, Any]]:
     """The chart repository (``https://...`` or ``oci://...``)."""
     namespace: str
     settings_key: str
-    """Its camelCase key under ``kubeboard:addons`` (e.g. ``externalDns``)."""
+    """Its camelCase key in the stack file: under ``kubeboard:addons`` for the catalog's add-ons
+    (e.g. ``externalDns``), under their own section for the others (`switch` takes the section)."""
     options: type[OptionsT]
     """The TypedDict of its options in the stack file (besides ``enabled`` and ``values``)."""
     defaults: OptionsT
