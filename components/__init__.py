@@ -99,7 +99,12 @@ _EXPORTS: dict[str, str] = {
     "FleetSpokeArgs": ".fleet.spoke",
     "HubNetwork": ".fleet.bridge",
     "OwnCluster": ".fleet.hub",
-    # In-cluster add-ons: the contract every add-on fills and the component that installs one.
+    # In-cluster add-ons: how one is declared, the contract it fills, the component that installs one.
+    "AddOnContext": ".addons",
+    "AddOnDefinition": ".addons",
+    "ManagedAddOnDefinition": ".addons",
+    "NodeGroupAccess": ".addons",
+    "install_catalog": ".addons.catalog",
     "AddOnDependencyError": ".addons",
     "AddOnSpec": ".addons",
     "AddOnSwitch": ".addons",
@@ -124,6 +129,8 @@ __all__ = [
     "AccountLogAlarmsArgs",
     "AccountRegistryArgs",
     "AccountScanningArgs",
+    "AddOnContext",
+    "AddOnDefinition",
     "AddOnDependencyError",
     "AddOnSpec",
     "AddOnSwitch",
@@ -175,9 +182,11 @@ __all__ = [
     "LambdaPackageError",
     "LogReports",
     "LogReportsArgs",
+    "ManagedAddOnDefinition",
     "NatGatewayStrategy",
     "Network",
     "NetworkArgs",
+    "NodeGroupAccess",
     "NodeGroupArgs",
     "Observability",
     "ObservabilityArgs",
@@ -200,6 +209,7 @@ __all__ = [
     "TaintArgs",
     "WatchedLogGroup",
     "install_addons",
+    "install_catalog",
     "lambda_archive",
 ]
 
@@ -230,14 +240,19 @@ if TYPE_CHECKING:  # the same names, eagerly, for type checkers and IDEs
         DeliveryTeamArgs,
     )
     from .addons import (
+        AddOnContext,
+        AddOnDefinition,
         AddOnDependencyError,
         AddOnSpec,
         AddOnSwitch,
         HelmAddOn,
         HelmAddOnArgs,
         IrsaSpec,
+        ManagedAddOnDefinition,
+        NodeGroupAccess,
         install_addons,
     )
+    from .addons.catalog import install_catalog
     from .args import ArgsError
     from .cluster import AccessArgs, Cluster, ClusterArgs, ClusterCreator
     from .contracts import AlertTopic, ClusterAccess

@@ -7,16 +7,23 @@ import shutil
 from pathlib import Path
 from typing import Any, TypedDict
 
+import pulumi
+import pulumi_kubernetes as k8s
 import pytest
 import yaml
+from pulumi.runtime.mocks import MockResourceArgs
+from pulumi.runtime.settings import ROOT
+from pulumi.runtime.stack import run_in_stack
+from pulumi.runtime.sync_await import _sync_await
 from pydantic import ValidationError
 
-from kubeboard_infra.addons import argo_rollouts, cluster_autoscaler, external_dns, metrics_server
-from kubeboard_infra.addons.catalog import CATALOG, enabled_specs
+from kubeboard_infra.addons import cluster_autoscaler, external_dns, metrics_server
+from kubeboard_infra.addons.catalog import CATALOG, enabled_specs, install_catalog
 from kubeboard_infra.addons.definition import AddOnContext, AddOnDefinition, NoOptions
 from kubeboard_infra.addons.managed import AFTER_NODES, BEFORE_NODES, MANAGED_CATALOG
 from kubeboard_infra.args import ArgsError
 from kubeboard_infra.plan.document import build_plan
+from kubeboard_infra.plan.mocks import PlanMocks
 from kubeboard_infra.settings.addons import AddOnsSettings, switch_model
 from kubeboard_infra.settings.cluster import ManagedAddonVersions
 
@@ -118,6 +125,11 @@ def test_a_definition_says_why_it_waits_and_its_build_cannot_change_what_it_inst
             settings_key="x", options=NoOptions, defaults={}, build=lambda _c, _o: None,  # type: ignore[arg-type,return-value]
             depends_on=("metrics-server",),
         )  # fmt: skip
+    with pytest.raises(ValueError, match=r"defaults \[\] must cover exactly the options \['greeting'\]"):
+        AddOnDefinition(
+            name="x", chart="x", version="1.0.0", repository="https://c.example.com", namespace="x",
+            settings_key="x", options=_Options, defaults={}, build=lambda _c, _o: None,  # type: ignore[arg-type,return-value,typeddict-item]
+        )  # fmt: skip
     sneaky: AddOnDefinition[NoOptions] = AddOnDefinition(
         name="x", chart="x", version="1.0.0", repository="https://c.example.com", namespace="x",
         settings_key="x", options=NoOptions, defaults={},
@@ -141,12 +153,6 @@ def test_dependencies_come_from_the_definitions() -> None:
     )
 
 
-def test_argo_rollouts_strategy_is_its_option() -> None:
-    assert argo_rollouts.DEFINITION.defaults == {
-        "front_page_strategy": argo_rollouts.FrontPageStrategy.DEPLOYMENT
-    }
-
-
 # --- cluster-autoscaler owns its ASG tags -------------------------------------------------------
 
 
@@ -157,12 +163,15 @@ def test_the_autoscaler_tags_each_node_groups_asg_as_a_child_of_the_group(dev_pl
     assert {tag["parent"] for tag in tags} == {group["urn"] for group in groups}
     name = stack_file("dev")["config"]["kubeboard:platform"]["name"]
     assert all(tag["name"].startswith(f"{name}-") for tag in tags)
-    assert cluster_autoscaler.asg_tags(name, {"name": "spot", "taints": [
-        {"key": "kubeboard.io/spot", "value": "true", "effect": "NO_SCHEDULE"}]})  == {  # type: ignore[typeddict-item]
+    spot: Any = {
+        "name": "spot",
+        "taints": [{"key": "kubeboard.io/spot", "value": "true", "effect": "NO_SCHEDULE"}],
+    }
+    assert cluster_autoscaler.asg_tags(name, spot) == {
         "k8s.io/cluster-autoscaler/enabled": "true",
         f"k8s.io/cluster-autoscaler/{name}": "owned",
         "k8s.io/cluster-autoscaler/node-template/taint/kubeboard.io/spot": "true:NoSchedule",
-    }  # fmt: skip
+    }
 
 
 def test_without_the_autoscaler_no_asg_is_tagged_for_it(tmp_path: Path) -> None:
@@ -200,3 +209,45 @@ def test_managed_addons_calling_aws_get_an_irsa_role_with_only_their_policy(dev_
     for definition in MANAGED_CATALOG:
         has_role = "serviceAccountRoleArn" in addons[definition.name]["inputs"]
         assert has_role is (definition.irsa is not None), definition.name
+
+
+# --- installing the catalog ---------------------------------------------------------------------
+
+
+class _Recording(PlanMocks):
+    def __init__(self) -> None:
+        super().__init__(region="ap-northeast-2", stack="dev")
+        self.created: list[str] = []
+
+    def new_resource(self, args: MockResourceArgs) -> tuple[str, dict[str, Any]]:
+        self.created.append(args.typ)
+        return super().new_resource(args)
+
+
+def test_installing_checks_every_choice_before_registering_anything() -> None:
+    recording = _Recording()
+    pulumi.runtime.set_mocks(recording, project="kubeboard", stack="dev", preview=False)
+    ROOT.set(None)
+    raised: list[ArgsError] = []
+
+    with pytest.raises(ValidationError, match="hostedZoneId: required when external-dns is enabled"):
+        AddOnsSettings.model_validate({"externalDns": {"enabled": True}})
+    choices_without_check = {
+        external_dns.NAME: {"enabled": True, "values": {}, "options": {"domain_filters": ["kb.example.com"]}}
+    }
+
+    def direct() -> None:
+        provider = k8s.Provider("k8s", kubeconfig="{}")
+        ctx = context()
+        ctx["cluster"]["provider"] = provider
+        try:
+            install_catalog(ctx, choices_without_check)  # type: ignore[arg-type]
+        except ArgsError as error:
+            raised.append(error)
+
+    _sync_await(run_in_stack(direct))
+    assert [str(error) for error in raised] == [
+        "AddOn external-dns args: hosted_zone_id: required when external-dns is enabled"
+    ]
+    # The add-ons before external-dns in the catalog (enabled by default) were not installed either.
+    assert recording.created == ["pulumi:providers:kubernetes"]

@@ -10,7 +10,8 @@ The graph is read from the source with `ast`, without importing anything:
 Two graphs are checked. Between modules, a cycle can make an import fail half-way depending on
 which module is imported first. Between the library's subpackages and top-level modules (``settings``,
 ``addons``, ``platform``...), a cycle means two layers each need the other: the stack-file schema
-must build on the library, never the reverse.
+must build on the library, never the reverse. The same graph shows which library modules still
+import the stack-file schema (settings/ or pydantic): that list may only shrink.
 """
 
 from __future__ import annotations
@@ -234,3 +235,61 @@ def test_no_two_subpackages_need_each_other(graph: dict[str, set[str]], package:
     assert layers
     cycles = find_cycles(layers)
     assert not cycles, f"import cycles between the parts of {package}:\n" + _describe(cycles)
+
+
+# --- the library never needs the stack-file schema ----------------------------------------------
+
+# Where the stack-file schema (settings/, pydantic) may be imported: the schema itself, the offline
+# plan and the CLI that read stack files, and the stack program's root that wires components from it.
+SCHEMA_READERS = (
+    "kubeboard_infra.settings",
+    "kubeboard_infra.plan",
+    "kubeboard_infra.cli",
+    "kubeboard_infra.platform",
+)
+# Modules that still take settings models rather than their own Args: none may join them.
+STILL_READING_SETTINGS = frozenset(
+    {
+        "kubeboard_infra.deploy_roles",
+        "kubeboard_infra.deploy_runner",
+        "kubeboard_infra.fleet.appsets",
+        "kubeboard_infra.fleet.hub",
+        "kubeboard_infra.github_oidc",
+        "kubeboard_infra.gitops",
+        "kubeboard_infra.network",
+        "kubeboard_infra.observability.component",
+        "kubeboard_infra.observability.kube_prometheus_stack",
+        "kubeboard_infra.observability.loki",
+        "kubeboard_infra.observability.specs",
+        "kubeboard_infra.sso",
+    }
+)
+
+
+def _reads_the_schema(targets: set[str], source: str) -> bool:
+    if any(target.startswith("kubeboard_infra.settings") for target in targets):
+        return True
+    for node in _runtime_imports(ast.parse(source)):
+        names = [alias.name for alias in node.names] if isinstance(node, ast.Import) else [node.module or ""]
+        if not getattr(node, "level", 0) and any(name.split(".")[0] == "pydantic" for name in names):
+            return True
+    return False
+
+
+def test_no_new_library_module_imports_the_stack_file_schema(graph: dict[str, set[str]]) -> None:
+    files = module_files("kubeboard_infra", PACKAGES["kubeboard_infra"])
+    library = [m for m in files if not any(m == r or m.startswith(f"{r}.") for r in SCHEMA_READERS)]
+    assert "kubeboard_infra.addons.catalog" in library
+    readers = {m for m in library if _reads_the_schema(graph[m], files[m].read_text(encoding="utf-8"))}
+    assert readers <= STILL_READING_SETTINGS, (
+        "library modules importing settings/ or pydantic (take Args instead): "
+        + ", ".join(sorted(readers - STILL_READING_SETTINGS))
+    )
+
+
+def test_the_schema_check_sees_pydantic_and_settings_imports() -> None:
+    known = {"kubeboard_infra.settings", "kubeboard_infra.settings.addons"}
+    assert _reads_the_schema(set(), "def f():\n    from pydantic import BaseModel")
+    assert not _reads_the_schema(set(), "from .pydantic_free import x")
+    targets = imported_modules("kubeboard_infra.x", False, "from .settings.addons import A", known)
+    assert _reads_the_schema(targets, "")

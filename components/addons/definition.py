@@ -12,8 +12,8 @@ the same thing, and the same `IrsaSpec` and IRSA helper for the AWS access of th
 """
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, NotRequired, TypedDict, TypeVar
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, NotRequired, TypedDict
 
 import pulumi
 import pulumi_aws as aws
@@ -57,9 +57,6 @@ class AddOnContext(TypedDict):
     """The cluster's managed node groups (default: none), for add-ons that tag or watch them."""
 
 
-OptionsT = TypeVar("OptionsT", bound=Mapping[str, Any])
-
-
 def no_problems(_options: Mapping[str, Any]) -> list[str]:
     """The rules of an add-on whose options have none."""
     return []
@@ -82,7 +79,8 @@ class AddOnDefinition[OptionsT: Mapping[str, Any]]:
     """The chart repository (``https://...`` or ``oci://...``)."""
     namespace: str
     settings_key: str
-    """Its camelCase key under ``kubeboard:addons`` (e.g. ``externalDns``)."""
+    """Its camelCase key in the stack file: under ``kubeboard:addons`` for the catalog's add-ons
+    (e.g. ``externalDns``), under their own section for the others (`switch` takes the section)."""
     options: type[OptionsT]
     """The TypedDict of its options in the stack file (besides ``enabled`` and ``values``)."""
     defaults: OptionsT
@@ -101,18 +99,19 @@ class AddOnDefinition[OptionsT: Mapping[str, Any]]:
     enabled_by_default: bool = True
     """Whether a stack file that does not mention it gets it."""
     attach: "Callable[[AddOnContext, HelmAddOn, pulumi.ResourceOptions], None] | None" = None
-    """Creates the AWS resources the add-on owns outside its release, once it is installed."""
-    service_monitors: Callable[[], Sequence[Mapping[str, Any]]] | None = field(default=None)
-    """ServiceMonitors for kube-prometheus-stack to create for it (its chart's own needs the CRDs)."""
+    """Creates the AWS resources the add-on owns outside its release (given the release, to wait for it if they must)."""
 
     def __post_init__(self) -> None:
         if self.depends_on and not self.wait_reason.strip():
             raise ValueError(
                 f"add-on {self.name}: say why it waits for {', '.join(self.depends_on)} (wait_reason)"
             )
-        unknown = set(self.defaults) - set(self.options.__annotations__)
-        if unknown:
-            raise ValueError(f"add-on {self.name}: defaults for unknown options {sorted(unknown)}")
+        # Every option has a default, so a stack file sets only what differs.
+        if set(self.defaults) != set(self.options.__annotations__):
+            raise ValueError(
+                f"add-on {self.name}: defaults {sorted(self.defaults)} must cover exactly the options "
+                f"{sorted(self.options.__annotations__)}"
+            )
 
     def spec(self, **fields: Any) -> AddOnSpec:
         """An `AddOnSpec` with this definition's identity (name, chart, version, ...) and `fields`."""

@@ -10,8 +10,9 @@ are checked by ``Settings`` at load time.
 from __future__ import annotations
 
 import copy
+from collections.abc import Mapping
 from functools import partial
-from typing import TYPE_CHECKING, Any, TypeVar, cast, get_type_hints
+from typing import TYPE_CHECKING, Any, cast, get_type_hints
 
 from pydantic import Field, create_model, model_validator
 from pydantic.alias_generators import to_pascal, to_snake
@@ -28,8 +29,6 @@ from .base import Model
 
 __all__ = ["AddOnsSettings", "ExternalDnsPolicy", "FrontPageStrategy", "HelmAddOnSettings", "switch_model"]
 
-OptionsT = TypeVar("OptionsT", bound=Any)
-
 
 class HelmAddOnSettings(Model):
     enabled: bool = True
@@ -45,6 +44,7 @@ def switch_model(definition: AddOnDefinition[Any]) -> type[HelmAddOnSettings]:
         if self.enabled:
             problems = definition.problems({name: getattr(self, name) for name in option_names})
             if problems:
+                # One line per validator, as the other sections report; the first names its key.
                 raise ValueError(settings_key(problems[0]))
         return self
 
@@ -67,6 +67,8 @@ def _field_name(definition: AddOnDefinition[Any]) -> str:
     return to_snake(definition.settings_key)
 
 
+# One field per add-on of the catalog, made at import: type checkers see only `Model`, so code reads a
+# switch through the accessors below (typed by the definition), never by attribute.
 if TYPE_CHECKING:
     _Switches = Model
 else:
@@ -90,7 +92,7 @@ class AddOnsSettings(_Switches):
     def enabled(self, definition: AddOnDefinition[Any]) -> bool:
         return self.switch(definition).enabled
 
-    def options(self, definition: AddOnDefinition[OptionsT]) -> OptionsT:
+    def options[OptionsT: Mapping[str, Any]](self, definition: AddOnDefinition[OptionsT]) -> OptionsT:
         """The add-on's options as the stack file sets them (defaults filled in)."""
         section = self.switch(definition)
         return cast(OptionsT, {name: getattr(section, name) for name in get_type_hints(definition.options)})
