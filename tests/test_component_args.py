@@ -263,3 +263,18 @@ def test_each_planned_release_is_installed_as_its_definition_declares(stack: str
         definition = declared[inputs["name"]]
         assert (inputs["chart"], inputs["version"]) == (definition.chart, definition.version)
         assert inputs["repositoryOpts"]["repo"] == definition.repository
+
+
+def test_a_release_missing_what_only_its_component_makes_names_the_release_and_the_input() -> None:
+    from kubeboard_infra.gitops.argocd import release_spec
+    from kubeboard_infra.observability.specs import addon_specs
+
+    with pytest.raises(ArgsError) as refused:
+        addon_specs(CONTEXT, {"config": _observability()})
+    assert str(refused.value) == (
+        "AddOn kube-prometheus-stack args: grafana_role_arn: required (made by the Observability component)"
+    )
+
+    with pytest.raises(ArgsError) as refused:
+        release_spec(CONTEXT, {"config": _gitops(), "sso": SSO, "ingress": {}})
+    assert str(refused.value) == "AddOn argocd args: hostname: required (given by the GitOps component)"
