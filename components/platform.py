@@ -37,7 +37,7 @@ from .human_roles import HumanRoles
 from .image_scan_alerts import REPORT_PREFIX as FINDINGS_PREFIX
 from .log_alarms import ErrorLogAlarms, WatchedLogGroup, control_plane_log_group, function_log_group
 from .log_reports import EXPORTER_SELECTOR, REPORT_PREFIX, LogReports, LogReportsArgs
-from .network import Network
+from .network import NatGatewayStrategy, Network, NetworkArgs
 from .observability import Observability
 from .observability.args import PodPeer
 from .observability.args import with_config_defaults as observability_with_defaults
@@ -75,7 +75,7 @@ class Platform(pulumi.ComponentResource):
         child = pulumi.ResourceOptions(parent=self, providers=[aws_provider])
         own = pulumi.ResourceOptions(parent=self)
 
-        network = Network("network", {"name": prefix, "cluster_name": prefix, **args["network"]}, opts=child)
+        network = Network("network", _network_args(args), opts=child)
         edge = Edge(
             "edge", {"name": prefix, "region": region, "protect": protect, **args["edge"]}, opts=child
         )
@@ -401,6 +401,25 @@ _INGRESS_REASON = (
     "an Ingress is validated by the ALB controller's webhook, and on destroy its ALB and DNS records "
     "are deleted only while the controller and external-dns still run"
 )
+
+
+def _network_args(args: PlatformArgs) -> NetworkArgs:
+    """The VPC's section, named after the platform, its NAT strategy as the network's enum."""
+    section = args["network"]
+    network: NetworkArgs = {
+        "name": args["name"],
+        "cluster_name": args["name"],
+        "cidr": section["cidr"],
+        "availability_zones": section["availability_zones"],
+        "public_subnet_cidrs": section["public_subnet_cidrs"],
+        "private_subnet_cidrs": section["private_subnet_cidrs"],
+    }
+    for key in ("intra_subnet_cidrs", "endpoints", "flow_log_retention_days", "flow_log_traffic_type"):
+        if key in section:
+            network[key] = section[key]
+    if "nat_gateways" in section:
+        network["nat_gateways"] = NatGatewayStrategy(section["nat_gateways"])
+    return network
 
 
 def _default_tags(args: PlatformArgs) -> aws.ProviderDefaultTagsArgs:

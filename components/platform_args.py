@@ -6,7 +6,7 @@ means that component is off. The stack-file schema maps to this in `settings/pla
 """
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, NotRequired, TypedDict
+from typing import Any, NotRequired, TypedDict
 
 from .addons.catalog import AddOnChoice
 from .environment import Environment
@@ -16,10 +16,6 @@ from .node_groups import NodeGroupArgs
 from .observability.args import ObservabilityConfig
 from .shared_storage import AccessPointArgs
 from .sso import SsoConfig
-
-if TYPE_CHECKING:
-    # The network module still reads its enum from the stack schema, which maps to this module.
-    from .network import NatGatewayStrategy
 
 
 class NetworkSection(TypedDict):
@@ -35,8 +31,8 @@ class NetworkSection(TypedDict):
     """One per zone."""
     intra_subnet_cidrs: NotRequired[list[str]]
     """Subnets without a route out. Default: none."""
-    nat_gateways: NotRequired["NatGatewayStrategy"]
-    """NAT gateway strategy. Default: one per zone."""
+    nat_gateways: NotRequired[str]
+    """NAT gateway strategy (a `NatGatewayStrategy` value: ``single`` or ``one-per-az``). Default: one per zone."""
     endpoints: NotRequired[dict[str, bool]]
     """Interface endpoints by name. Default: all on."""
     flow_log_retention_days: NotRequired[int]

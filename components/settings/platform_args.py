@@ -125,7 +125,7 @@ def platform_args(settings: Settings) -> PlatformArgs:
             "public_subnet_cidrs": network.public_subnet_cidrs,
             "private_subnet_cidrs": network.private_subnet_cidrs,
             "intra_subnet_cidrs": network.intra_subnet_cidrs,
-            "nat_gateways": network.nat_gateways,
+            "nat_gateways": network.nat_gateways.value,
             "endpoints": network.endpoints.model_dump(),
             "flow_log_retention_days": network.flow_logs.retention_days,
             "flow_log_traffic_type": network.flow_logs.traffic_type.value,
