@@ -253,10 +253,10 @@ class Observability(pulumi.ComponentResource):
 
         self.register_outputs(
             {
-                "lokiBucketName": self.loki_bucket_name,
-                "alertTopic": self.alert_topic,
-                "grafanaUrl": self.grafana_url,
-                "grafanaAdminPassword": self.grafana_admin_password,
+                "loki_bucket_name": self.loki_bucket_name,
+                "alert_topic": self.alert_topic,
+                "grafana_url": self.grafana_url,
+                "grafana_admin_password": self.grafana_admin_password,
             }
         )
 
