@@ -6,10 +6,9 @@ Each ``*_problem`` returns the problem without the arg path (the caller adds it)
 import re
 from typing import Any, TypedDict
 
+from .value_rules import CPU, EMAIL, K8S_NAME
+
 _QUANTITY = re.compile(r"^([1-9]\d*)(Mi|Gi|Ti)$")
-_CPU = re.compile(r"^([1-9]\d*m|\d+(\.\d+)?)$")
-_EMAIL = re.compile(r"^[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$")
-_DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")
 _BYTES = {"Mi": 2**20, "Gi": 2**30, "Ti": 2**40}
 SMALLEST_VOLUME = 2**30
 """1Gi, the smallest gp3 volume."""
@@ -49,19 +48,19 @@ def storage_size_problem(text: object) -> str | None:
 
 
 def cpu_problem(text: object) -> str | None:
-    if not isinstance(text, str) or not _CPU.match(text):
+    if not isinstance(text, str) or not CPU.match(text):
         return f"{text!r} is not a CPU quantity such as 250m or 2"
     return None
 
 
 def email_problem(text: object) -> str | None:
-    if not isinstance(text, str) or not _EMAIL.match(text):
+    if not isinstance(text, str) or not EMAIL.match(text):
         return f"{text!r} is not an e-mail address"
     return None
 
 
 def dns_label_problem(text: object) -> str | None:
-    if not isinstance(text, str) or not _DNS_LABEL.match(text):
+    if not isinstance(text, str) or not K8S_NAME.match(text):
         return f"{text!r} is not a DNS label (lower case letters, digits and '-', at most 63)"
     return None
 

@@ -194,7 +194,7 @@ def test_warnings_routed_nowhere_are_refused_unless_dropped_on_purpose() -> None
 
 def test_an_address_listed_twice_is_refused_whatever_its_case() -> None:
     twice = _observability(alerting={"emails": ["a@example.com", "A@example.com"]})
-    assert observability_problems(twice) == ["alerting.emails: listed twice: a@example.com"]
+    assert observability_problems(twice) == ["alerting.emails[1]: 'A@example.com' is listed twice"]
 
 
 def test_a_target_revision_is_1_to_255_characters() -> None:

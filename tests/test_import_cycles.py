@@ -240,12 +240,11 @@ def test_no_two_subpackages_need_each_other(graph: dict[str, set[str]], package:
 # --- the library never needs the stack-file schema ----------------------------------------------
 
 # Where the stack-file schema (settings/, pydantic) may be imported: the schema itself, the offline
-# plan and the CLI that read stack files, and the stack program's root that wires components from it.
+# plan and the CLI that read stack files (the stack program maps the schema with settings.platform_args).
 SCHEMA_READERS = (
     "kubeboard_infra.settings",
     "kubeboard_infra.plan",
     "kubeboard_infra.cli",
-    "kubeboard_infra.platform",
 )
 # Modules that still take settings models rather than their own Args: none may join them.
 STILL_READING_SETTINGS = frozenset(
@@ -255,13 +254,7 @@ STILL_READING_SETTINGS = frozenset(
         "kubeboard_infra.fleet.appsets",
         "kubeboard_infra.fleet.hub",
         "kubeboard_infra.github_oidc",
-        "kubeboard_infra.gitops",
         "kubeboard_infra.network",
-        "kubeboard_infra.observability.component",
-        "kubeboard_infra.observability.kube_prometheus_stack",
-        "kubeboard_infra.observability.loki",
-        "kubeboard_infra.observability.specs",
-        "kubeboard_infra.sso",
     }
 )
 

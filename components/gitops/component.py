@@ -138,7 +138,7 @@ class GitOps(pulumi.ComponentResource):
         )
 
         fleet = args.get("fleet")
-        spec = argocd.DEFINITION.build(
+        spec = argocd.release_spec(
             context,
             {
                 "config": args,

@@ -14,7 +14,7 @@ from ..addons.definition import AddOnContext, AddOnDefinition
 from ..addons.pod_security import needs, restricted_container, restricted_pod
 from . import loki
 from .args import DEFAULTS, with_config_defaults
-from .release_inputs import NO_DEFAULTS, ReleaseInputs
+from .release_inputs import RELEASE_DEFAULTS, ReleaseInputs, given_config, missing
 
 NAME_LOGS = "alloy-logs"
 NAME_EVENTS = "alloy-events"
@@ -221,13 +221,17 @@ def events_values(push_url: str) -> dict[str, Any]:
     return deep_merge(values, _non_root())
 
 
+def _problems(inputs: ReleaseInputs) -> list[str]:
+    return missing(inputs, "config")
+
+
 def _build_logs(_context: AddOnContext, inputs: ReleaseInputs) -> AddOnSpec:
-    namespace = with_config_defaults(inputs["config"])["namespace"]
+    namespace = with_config_defaults(given_config(inputs))["namespace"]
     return replace(DEFINITION_LOGS.spec(values=logs_values(loki.push_url(namespace))), namespace=namespace)
 
 
 def _build_events(_context: AddOnContext, inputs: ReleaseInputs) -> AddOnSpec:
-    namespace = with_config_defaults(inputs["config"])["namespace"]
+    namespace = with_config_defaults(given_config(inputs))["namespace"]
     # Uses none of the chart's CRDs (the DaemonSet release owns them): no need to wait for it.
     return replace(
         DEFINITION_EVENTS.spec(values=events_values(loki.push_url(namespace))), namespace=namespace
@@ -243,7 +247,8 @@ DEFINITION_LOGS: AddOnDefinition[ReleaseInputs] = AddOnDefinition(
     # Switched by the observability section, not under `kubeboard:addons`.
     settings_key="observability",
     options=ReleaseInputs,
-    defaults=NO_DEFAULTS,
+    defaults=RELEASE_DEFAULTS,
+    problems=_problems,
     build=_build_logs,
 )
 DEFINITION_EVENTS: AddOnDefinition[ReleaseInputs] = AddOnDefinition(
@@ -254,6 +259,7 @@ DEFINITION_EVENTS: AddOnDefinition[ReleaseInputs] = AddOnDefinition(
     namespace=DEFAULTS["namespace"],
     settings_key="observability",
     options=ReleaseInputs,
-    defaults=NO_DEFAULTS,
+    defaults=RELEASE_DEFAULTS,
+    problems=_problems,
     build=_build_events,
 )

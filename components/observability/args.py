@@ -10,10 +10,10 @@ import pulumi
 from ..addons.definition import AddOnContext
 from ..edge.ingress import IngressContract
 from ..sso import SsoConfig
+from ..value_rules import email_problems
 from ..workload import (
     WorkloadResources,
     dns_label_problem,
-    email_problem,
     int_range_problem,
     resources_problems,
     storage_size_problem,
@@ -204,15 +204,7 @@ def _alerting_problems(alerting: Mapping[str, Any]) -> list[str]:
     if slack is not None and not _SLACK_CHANNEL.match(str(slack.get("channel", ""))):
         found.append(f"alerting.slack.channel: {slack.get('channel')!r} is not a channel such as #alerts")
     emails = list(alerting.get("emails") or [])
-    found += [
-        f"alerting.emails[{index}]: {problem}"
-        for index, email in enumerate(emails)
-        if (problem := email_problem(email)) is not None
-    ]
-    lowered = [str(email).lower() for email in emails]
-    duplicates = sorted({email for email in lowered if lowered.count(email) > 1})
-    if duplicates:
-        found.append(f"alerting.emails: listed twice: {', '.join(duplicates)}")
+    found += email_problems("alerting.emails", emails, required=False)
     for key in ("critical_repeat_hours", "warning_repeat_hours"):
         if (problem := int_range_problem(alerting.get(key), 1, 24 * 30)) is not None:
             found.append(f"alerting.{key}: {problem}")

@@ -20,9 +20,9 @@ from ..secure_bucket import secure_bucket
 from . import alertmanager, grafana, kube_prometheus_stack, loki, rule_files
 from .args import ObservabilityArgs, problems, wiring_problems, with_config_defaults
 from .network_policies import policy_specs
+from .release_inputs import STORAGE_CLASS
 from .specs import addon_specs
 
-STORAGE_CLASS = "observability-gp3"
 GRAFANA_ADMIN_USER = "admin"
 
 

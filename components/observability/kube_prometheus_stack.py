@@ -16,7 +16,7 @@ from ..irsa import PolicyDocument
 from ..workload import quantity_bytes, resource_values
 from . import alertmanager, alloy, grafana, loki, rule_files
 from .args import DEFAULTS, with_config_defaults
-from .release_inputs import NO_DEFAULTS, ReleaseInputs
+from .release_inputs import RELEASE_DEFAULTS, STORAGE_CLASS, ReleaseInputs, given, given_config, missing
 
 NAME = "kube-prometheus-stack"
 CHART = "kube-prometheus-stack"
@@ -281,9 +281,13 @@ def destinations(
     )
 
 
+def _problems(inputs: ReleaseInputs) -> list[str]:
+    return missing(inputs, "config", "grafana_role_arn")
+
+
 def _build(context: AddOnContext, inputs: ReleaseInputs) -> AddOnSpec:
     """Loki's and Alloy's ServiceMonitors are made here, by the one release that installs the CRDs."""
-    config = with_config_defaults(inputs["config"])
+    config = with_config_defaults(given_config(inputs))
     namespace, region = config["namespace"], context["region"]
     topic = inputs.get("alert_topic")
     spec = DEFINITION.spec(
@@ -292,9 +296,9 @@ def _build(context: AddOnContext, inputs: ReleaseInputs) -> AddOnSpec:
                 region=region,
                 prometheus=config["prometheus"],
                 grafana_config=config["grafana"],
-                storage_class=inputs["storage_class"],
+                storage_class=inputs.get("storage_class", STORAGE_CLASS),
                 destinations=destinations(config["alerting"], topic, region),
-                grafana_role_arn=inputs["grafana_role_arn"],
+                grafana_role_arn=given(inputs, "grafana_role_arn"),
                 grafana_ingress=inputs.get("grafana_ingress"),
                 grafana_root_url=inputs.get("grafana_root_url"),
                 grafana_sign_in=inputs.get("grafana_sign_in"),
@@ -332,6 +336,7 @@ DEFINITION: AddOnDefinition[ReleaseInputs] = AddOnDefinition(
     # Switched by the observability section, not under `kubeboard:addons`.
     settings_key="observability",
     options=ReleaseInputs,
-    defaults=NO_DEFAULTS,
+    defaults=RELEASE_DEFAULTS,
+    problems=_problems,
     build=_build,
 )

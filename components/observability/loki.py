@@ -18,7 +18,7 @@ from ..irsa import PolicyDocument
 from ..workload import resource_values
 from .alertmanager import alertmanager_url
 from .args import DEFAULTS, with_config_defaults
-from .release_inputs import NO_DEFAULTS, ReleaseInputs
+from .release_inputs import RELEASE_DEFAULTS, STORAGE_CLASS, ReleaseInputs, given, given_config, missing
 
 NAME = "loki"
 CHART = "loki"
@@ -201,20 +201,25 @@ def values(
     }
 
 
+def _problems(inputs: ReleaseInputs) -> list[str]:
+    return missing(inputs, "config", "loki_bucket_name", "loki_bucket_arn")
+
+
 def _build(context: AddOnContext, inputs: ReleaseInputs) -> AddOnSpec:
-    config = with_config_defaults(inputs["config"])
+    config = with_config_defaults(given_config(inputs))
     namespace = config["namespace"]
+    bucket_arn = given(inputs, "loki_bucket_arn")
     spec = DEFINITION.spec(
         values=values(
             loki=config["loki"],
-            bucket_name=inputs["loki_bucket_name"],
+            bucket_name=given(inputs, "loki_bucket_name"),
             region=context["region"],
-            storage_class=inputs["storage_class"],
+            storage_class=inputs.get("storage_class", STORAGE_CLASS),
             alertmanager_url=alertmanager_url(namespace),
         ),
         irsa=IrsaSpec(
             service_account=SERVICE_ACCOUNT,
-            policy_documents={"s3": pulumi.Output.from_input(inputs["loki_bucket_arn"]).apply(s3_policy)},
+            policy_documents={"s3": pulumi.Output.from_input(bucket_arn).apply(s3_policy)},
         ),
     )
     return replace(spec, namespace=namespace)
@@ -229,6 +234,7 @@ DEFINITION: AddOnDefinition[ReleaseInputs] = AddOnDefinition(
     # Switched by the observability section, not under `kubeboard:addons`.
     settings_key="observability",
     options=ReleaseInputs,
-    defaults=NO_DEFAULTS,
+    defaults=RELEASE_DEFAULTS,
+    problems=_problems,
     build=_build,
 )

@@ -8,6 +8,7 @@ from typing import Any
 
 from ..addons.contract import AddOnSpec
 from ..addons.definition import AddOnContext, AddOnDefinition
+from ..args import check_args
 from . import alloy, kube_prometheus_stack, loki
 from .release_inputs import ReleaseInputs
 
@@ -20,5 +21,11 @@ CATALOG: tuple[AddOnDefinition[Any], ...] = (
 
 
 def addon_specs(context: AddOnContext, inputs: ReleaseInputs) -> list[AddOnSpec]:
-    """Each release of the catalog as it installs into `context`'s cluster."""
-    return [definition.build(context, inputs) for definition in CATALOG]
+    """Each release of the catalog as it installs into `context`'s cluster: its inputs over its
+    defaults, checked by its rules (an `ArgsError` names the release and each input)."""
+    specs = []
+    for definition in CATALOG:
+        options = definition.with_defaults(inputs)
+        check_args(f"AddOn {definition.name}", definition.problems(options))
+        specs.append(definition.build(context, options))
+    return specs
