@@ -10,6 +10,7 @@ import pulumi
 
 from kubeboard_infra import Account, Platform
 from kubeboard_infra.settings import AccountSettings, SettingsError, current_settings
+from kubeboard_infra.settings.platform_args import platform_args
 
 try:
     settings = current_settings()
@@ -20,7 +21,7 @@ except SettingsError as error:
 stack = (
     Account("kubeboard", settings.to_args())
     if isinstance(settings, AccountSettings)
-    else Platform("kubeboard", settings)
+    else Platform("kubeboard", platform_args(settings))
 )
 for output_name, value in stack.outputs.items():
     pulumi.export(output_name, value)

@@ -27,6 +27,7 @@ _EXPORTS: dict[str, str] = {
     "AccountScanningArgs": ".account",
     "DeliveryTeamArgs": ".account",
     "Platform": ".platform",
+    "PlatformArgs": ".platform_args",
     # Account-level components.
     "DeployEnvironmentArgs": ".deploy_roles",
     "DeployRoles": ".deploy_roles",
@@ -69,11 +70,15 @@ _EXPORTS: dict[str, str] = {
     "AccessPointArgs": ".shared_storage",
     "SharedStorage": ".shared_storage",
     "SharedStorageArgs": ".shared_storage",
-    "GrafanaSignIn": ".observability.component",
+    "GrafanaSignIn": ".observability",
     "Observability": ".observability",
     "ObservabilityArgs": ".observability",
+    "ObservabilityConfig": ".observability",
+    "AlertTopic": ".contracts",
     "GitOps": ".gitops",
     "GitOpsArgs": ".gitops",
+    "GitOpsConfig": ".gitops",
+    "SsoConfig": ".sso",
     "ExporterArgs": ".log_reports",
     "LogReports": ".log_reports",
     "LogReportsArgs": ".log_reports",
@@ -81,7 +86,7 @@ _EXPORTS: dict[str, str] = {
     "ReadSourceArgs": ".report_reader",
     "ReportReader": ".report_reader",
     "ReportReaderArgs": ".report_reader",
-    "Environment": ".settings.types",
+    "Environment": ".environment",
     # The error every component raises for args it cannot build from.
     "ArgsError": ".args",
     # A fleet: one hub's Argo CD deploying to the spoke environments' clusters.
@@ -94,7 +99,12 @@ _EXPORTS: dict[str, str] = {
     "FleetSpokeArgs": ".fleet.spoke",
     "HubNetwork": ".fleet.bridge",
     "OwnCluster": ".fleet.hub",
-    # In-cluster add-ons: the contract every add-on fills and the component that installs one.
+    # In-cluster add-ons: how one is declared, the contract it fills, the component that installs one.
+    "AddOnContext": ".addons",
+    "AddOnDefinition": ".addons",
+    "ManagedAddOnDefinition": ".addons",
+    "NodeGroupAccess": ".addons",
+    "install_catalog": ".addons.catalog",
     "AddOnDependencyError": ".addons",
     "AddOnSpec": ".addons",
     "AddOnSwitch": ".addons",
@@ -119,9 +129,12 @@ __all__ = [
     "AccountLogAlarmsArgs",
     "AccountRegistryArgs",
     "AccountScanningArgs",
+    "AddOnContext",
+    "AddOnDefinition",
     "AddOnDependencyError",
     "AddOnSpec",
     "AddOnSwitch",
+    "AlertTopic",
     "ArgsError",
     "Bridge",
     "Cluster",
@@ -151,6 +164,7 @@ __all__ = [
     "GitHubDeliveryArgs",
     "GitOps",
     "GitOpsArgs",
+    "GitOpsConfig",
     "GrafanaSignIn",
     "GuardDuty",
     "GuardDutyArgs",
@@ -168,15 +182,19 @@ __all__ = [
     "LambdaPackageError",
     "LogReports",
     "LogReportsArgs",
+    "ManagedAddOnDefinition",
     "NatGatewayStrategy",
     "Network",
     "NetworkArgs",
+    "NodeGroupAccess",
     "NodeGroupArgs",
     "Observability",
     "ObservabilityArgs",
+    "ObservabilityConfig",
     "OidcArgs",
     "OwnCluster",
     "Platform",
+    "PlatformArgs",
     "ReadSource",
     "ReadSourceArgs",
     "Registry",
@@ -187,9 +205,11 @@ __all__ = [
     "SamlArgs",
     "SharedStorage",
     "SharedStorageArgs",
+    "SsoConfig",
     "TaintArgs",
     "WatchedLogGroup",
     "install_addons",
+    "install_catalog",
     "lambda_archive",
 ]
 
@@ -220,26 +240,32 @@ if TYPE_CHECKING:  # the same names, eagerly, for type checkers and IDEs
         DeliveryTeamArgs,
     )
     from .addons import (
+        AddOnContext,
+        AddOnDefinition,
         AddOnDependencyError,
         AddOnSpec,
         AddOnSwitch,
         HelmAddOn,
         HelmAddOnArgs,
         IrsaSpec,
+        ManagedAddOnDefinition,
+        NodeGroupAccess,
         install_addons,
     )
+    from .addons.catalog import install_catalog
     from .args import ArgsError
     from .cluster import AccessArgs, Cluster, ClusterArgs, ClusterCreator
-    from .contracts import ClusterAccess
+    from .contracts import AlertTopic, ClusterAccess
     from .deploy_roles import DeployEnvironmentArgs, DeployRoles, DeployRolesArgs
     from .deploy_runner import DeployRunner, DeployRunnerArgs
     from .edge import Edge, EdgeArgs, IngressContract, IngressValuesShape
+    from .environment import Environment
     from .fleet import FleetHub, FleetHubAccess, FleetSpoke
     from .fleet.bridge import Bridge, HubNetwork
     from .fleet.hub import FleetHubAccessArgs, FleetHubArgs, OwnCluster
     from .fleet.spoke import FleetSpokeArgs
     from .github_oidc import DeliveryRepositoryArgs, GitHubDelivery, GitHubDeliveryArgs
-    from .gitops import GitOps, GitOpsArgs
+    from .gitops import GitOps, GitOpsArgs, GitOpsConfig
     from .guardduty import GuardDuty, GuardDutyArgs
     from .human_roles import HumanRoles, HumanRolesArgs, IdentityCenterArgs, OidcArgs, SamlArgs
     from .image_scan_alerts import ImageScanAlerts, ImageScanAlertsArgs
@@ -248,11 +274,11 @@ if TYPE_CHECKING:  # the same names, eagerly, for type checkers and IDEs
     from .log_reports import ExporterArgs, LogReports, LogReportsArgs
     from .network import Network, NetworkArgs
     from .node_groups import NodeGroupArgs, TaintArgs
-    from .observability import Observability, ObservabilityArgs
-    from .observability.component import GrafanaSignIn
+    from .observability import GrafanaSignIn, Observability, ObservabilityArgs, ObservabilityConfig
     from .platform import Platform
+    from .platform_args import PlatformArgs
     from .registry import Registry, RegistryArgs, RepositoryArgs
     from .report_reader import ReadSource, ReadSourceArgs, ReportReader, ReportReaderArgs
     from .settings.network import NatGatewayStrategy
-    from .settings.types import Environment
     from .shared_storage import AccessPointArgs, SharedStorage, SharedStorageArgs
+    from .sso import SsoConfig

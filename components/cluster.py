@@ -19,7 +19,7 @@ import pulumi_aws as aws
 import pulumi_eks as eks
 import pulumi_kubernetes as k8s
 
-from . import eks_addons
+from .addons import managed as eks_addons
 from .deploy_roles import CREATOR_TAG
 from .node_groups import NodeGroupArgs, managed_node_group, node_role
 

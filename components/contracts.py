@@ -23,3 +23,12 @@ class ClusterAccess(TypedDict):
     """The cluster's OIDC issuer without ``https://`` (the key of IRSA trust conditions)."""
     node_security_group_id: pulumi.Input[str]
     """The security group of the cluster's nodes."""
+
+
+class AlertTopic(TypedDict):
+    """The encrypted SNS topic alerts go to: publishers need its ARN and its key's."""
+
+    arn: pulumi.Input[str]
+    """The topic's ARN."""
+    key_arn: pulumi.Input[str]
+    """The KMS key the topic is encrypted with (publishers need ``kms:GenerateDataKey`` on it)."""

@@ -14,8 +14,6 @@ from typing import NotRequired, TypedDict
 import pulumi
 import pulumi_aws as aws
 
-from .addons.cluster_autoscaler import discovery_tags
-
 NODE_MANAGED_POLICIES = (
     "arn:aws:iam::aws:policy/AmazonEKSWorkerNodePolicy",
     # Pull-only (no List/Describe of every repository), enough for the kubelet to pull images.
@@ -120,19 +118,6 @@ def launch_template(
     )
 
 
-def autoscaler_asg_tags(cluster_name: str, group: NodeGroupArgs) -> dict[str, str]:
-    """Tags cluster-autoscaler reads on the ASG: discovery, plus labels/taints to scale from zero."""
-    tags = discovery_tags(cluster_name)
-    for key, value in (group.get("labels") or {}).items():
-        tags[f"k8s.io/cluster-autoscaler/node-template/label/{key}"] = value
-    for taint in group.get("taints") or []:
-        effect = TAINT_EFFECTS[taint["effect"]]
-        tags[f"k8s.io/cluster-autoscaler/node-template/taint/{taint['key']}"] = (
-            f"{taint.get('value', '')}:{effect}"
-        )
-    return tags
-
-
 def managed_node_group(
     name: str,
     group: NodeGroupArgs,
@@ -144,12 +129,14 @@ def managed_node_group(
     tags: Mapping[str, str],
     opts: pulumi.ResourceOptions,
 ) -> aws.eks.NodeGroup:
-    """One managed node group in the given (private) subnets, plus its autoscaler ASG tags.
+    """One managed node group in the given (private) subnets.
+
+    cluster-autoscaler tags its ASG itself (`addons.cluster_autoscaler`): the add-on owns its tags.
 
     `opts` must make the group depend on the cluster (and the CNI): the name alone does not.
     """
     template = launch_template(name, group, tags=tags, opts=opts)
-    node_group = aws.eks.NodeGroup(
+    return aws.eks.NodeGroup(
         f"{name}-{group['name']}",
         cluster_name=cluster_name,
         version=kubernetes_version,
@@ -170,7 +157,7 @@ def managed_node_group(
             aws.eks.NodeGroupTaintArgs(key=t["key"], value=t.get("value"), effect=t["effect"])
             for t in group.get("taints") or []
         ],
-        tags={**tags, **discovery_tags(cluster_name)},
+        tags=dict(tags),
         opts=pulumi.ResourceOptions.merge(
             opts,
             # cluster-autoscaler owns the desired size once the group exists; a later `up` must not
@@ -178,24 +165,3 @@ def managed_node_group(
             pulumi.ResourceOptions(ignore_changes=["scalingConfig.desiredSize"]),
         ),
     )
-    asg_name = node_group.resources.apply(_asg_name)
-    for key, value in autoscaler_asg_tags(cluster_name, group).items():
-        aws.autoscaling.Tag(
-            f"{name}-{group['name']}-{_tag_suffix(key)}",
-            autoscaling_group_name=asg_name,
-            tag=aws.autoscaling.TagTagArgs(key=key, value=value, propagate_at_launch=False),
-            opts=pulumi.ResourceOptions(parent=node_group),
-        )
-    return node_group
-
-
-def _asg_name(resources: Sequence[aws.eks.outputs.NodeGroupResource]) -> str:
-    """The name of the Auto Scaling group EKS created for a managed node group."""
-    groups = resources[0].autoscaling_groups or []
-    if not groups or not groups[0].name:
-        raise ValueError("EKS reported no Auto Scaling group for the node group")
-    return groups[0].name
-
-
-def _tag_suffix(key: str) -> str:
-    return key.removeprefix("k8s.io/cluster-autoscaler/").replace("/", "-").replace(".", "-")

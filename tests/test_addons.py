@@ -23,6 +23,8 @@ from kubeboard_infra.addons import (
     external_dns,
     metrics_server,
 )
+from kubeboard_infra.addons.catalog import CATALOG
+from kubeboard_infra.addons.definition import AddOnContext
 from kubeboard_infra.irsa import trust_policy
 from kubeboard_infra.settings.addons import AddOnsSettings, FrontPageStrategy
 
@@ -36,21 +38,37 @@ ROLE = "aws:iam/role:Role"
 STACKS = ["dev", "prod"]
 
 
+def context(*, is_prod: bool = True) -> AddOnContext:
+    """A context for building specs; nothing here reaches the cluster itself."""
+    return {
+        "cluster": {
+            "cluster_name": "kb",
+            "provider": None,  # type: ignore[typeddict-item]
+            "oidc_provider_arn": "arn:aws:iam::111122223333:oidc-provider/oidc.example",
+            "oidc_issuer": "oidc.example",
+            "node_security_group_id": "sg-1",
+        },
+        "cluster_name": "kb",
+        "region": "ap-northeast-2",
+        "vpc_id": "vpc-1",
+        "kubernetes_version": "1.36",
+        "is_prod": is_prod,
+    }
+
+
+DNS_OPTIONS = {"hosted_zone_id": "Z123", "domain_filters": ["kb.example.com"]}
+
+
 def _specs() -> list[AddOnSpec]:
-    return [
-        aws_load_balancer_controller.spec(cluster_name="kb", region="ap-northeast-2", vpc_id="vpc-1"),
-        cluster_autoscaler.spec(cluster_name="kb", region="ap-northeast-2", kubernetes_version="1.36"),
-        metrics_server.spec(),
-        external_dns.spec(cluster_name="kb", hosted_zone_id="Z123", domain_filters=["kb.example.com"]),
-        argo_rollouts.spec(is_prod=True),
-    ]
+    options = {external_dns.NAME: DNS_OPTIONS}
+    return [definition.spec_for(context(), options.get(definition.name)) for definition in CATALOG]
 
 
 # --- contract -----------------------------------------------------------------------------------
 
 
 def test_overrides_merge_deeply_over_defaults_without_touching_them() -> None:
-    spec = metrics_server.spec()
+    spec = metrics_server.DEFINITION.spec_for(context())
     merged = spec.with_overrides({"resources": {"limits": {"memory": "1Gi"}}, "args": ["--v=2"]})
 
     assert merged.values["resources"]["limits"] == {"cpu": "500m", "memory": "1Gi"}
@@ -241,7 +259,9 @@ def test_external_dns_changes_records_only_in_the_configured_zone() -> None:
     changes = [s for s in document["Statement"] if "route53:ChangeResourceRecordSets" in s["Action"]]
     assert len(changes) == 1
     assert changes[0]["Resource"] == ["arn:aws:route53:::hostedzone/Z0EXAMPLE"]
-    spec = external_dns.spec(cluster_name="kb", hosted_zone_id="Z0EXAMPLE", domain_filters=["kb.example.com"])
+    spec = external_dns.DEFINITION.spec_for(
+        context(), {"hosted_zone_id": "Z0EXAMPLE", "domain_filters": ["kb.example.com."]}
+    )
     # sync: destroying an Ingress deletes its records, only those this cluster's TXT records own.
     assert spec.values["policy"] == "sync"
     assert spec.values["registry"] == "txt"
@@ -378,7 +398,7 @@ def test_argo_rollouts_runs_pinned_with_a_standby_and_pdb_in_prod(stack: str, re
 
 
 def test_argo_rollouts_may_only_describe_the_load_balancers_it_verifies() -> None:
-    spec = argo_rollouts.spec(is_prod=False)
+    spec = argo_rollouts.DEFINITION.spec_for(context(is_prod=False))
     assert spec.values["controller"]["awsVerifyTargetGroup"] is True
     assert spec.irsa is not None and spec.irsa.service_account == argo_rollouts.SERVICE_ACCOUNT
     [statement] = argo_rollouts.iam_policy()["Statement"]
@@ -401,12 +421,15 @@ def test_argo_rollouts_service_monitor_selects_the_charts_metrics_service() -> N
 
 
 def test_front_page_strategy_defaults_to_a_deployment_and_blue_green_needs_no_alb_controller() -> None:
-    assert AddOnsSettings().argo_rollouts.front_page_strategy is FrontPageStrategy.DEPLOYMENT
-    assert AddOnsSettings().argo_rollouts.enabled is True
+    assert (
+        AddOnsSettings().options(argo_rollouts.DEFINITION)["front_page_strategy"]
+        is FrontPageStrategy.DEPLOYMENT
+    )
+    assert AddOnsSettings().enabled(argo_rollouts.DEFINITION) is True
     blue_green = AddOnsSettings.model_validate_json(
         '{"awsLoadBalancerController": {"enabled": false}, "argoRollouts": {"frontPageStrategy": "blueGreen"}}'
     )
-    assert blue_green.argo_rollouts.front_page_strategy is FrontPageStrategy.BLUE_GREEN
+    assert blue_green.options(argo_rollouts.DEFINITION)["front_page_strategy"] is FrontPageStrategy.BLUE_GREEN
     assert blue_green.strategy_problem(prometheus=True) is None
     assert "it needs observability.enabled" in str(blue_green.strategy_problem(prometheus=False))
     canary = AddOnsSettings.model_validate_json(

@@ -100,13 +100,14 @@ from kubeboard_infra import *  # noqa: F403  every name in __all__ resolves from
 import kubeboard_infra as kb
 import pulumi
 from kubeboard_infra.settings import AccountSettings, current_settings
+from kubeboard_infra.settings.platform_args import platform_args
 
 assert kb.__file__.startswith(sys.prefix), kb.__file__
 settings = current_settings()
 if isinstance(settings, AccountSettings):  # ImageScanAlerts with its default code among them
     stack = kb.Account("kubeboard", settings.to_args())
 else:  # LogReports with its default code among them
-    stack = kb.Platform("kubeboard", settings)
+    stack = kb.Platform("kubeboard", platform_args(settings))
 for name, value in stack.outputs.items():
     pulumi.export(name, value)
 """

@@ -5,22 +5,23 @@ from __future__ import annotations
 
 import copy
 import json
-from typing import Any, cast
+from typing import Any
 
 import jmespath
 import pytest
 import yaml
 
-from kubeboard_infra.gitops import GitOps, GitOpsArgs
 from kubeboard_infra.settings import SettingsError, load_settings
-from kubeboard_infra.settings.gitops import GitOpsSettings
 from kubeboard_infra.settings.sso import SsoSettings
 from kubeboard_infra.sso import (
     FRONT_PAGE_CLIENT_ID,
     FRONT_PAGE_OIDC_SECRET,
     GRAFANA_CLIENT_ID,
     DexClient,
+    SsoConfig,
+    admin_groups,
     client_secret,
+    developer_groups,
     grafana_role_path,
 )
 from kubeboard_policy.config import PackConfig
@@ -59,11 +60,11 @@ def _front_page_ingress(plan: dict[str, Any]) -> dict[str, Any]:
     return ingress
 
 
-def _sso(stack: str) -> SsoSettings:
+def _sso(stack: str) -> SsoConfig:
     raw = copy.deepcopy(stack_file(stack)["config"]["kubeboard:sso"])
     raw["github"]["clientSecret"] = "0123456789abcdef0123456789abcdef01234567"
     raw |= {"grafanaClientSecret": "g" * 64, "frontPageClientSecret": "f" * 64}
-    return SsoSettings.model_validate(raw)
+    return SsoSettings.model_validate(raw).to_config()
 
 
 # --- Settings -----------------------------------------------------------------------------------
@@ -86,8 +87,8 @@ def _engine_config(stack: str, **sso: Any) -> dict[str, str]:
 def test_both_stacks_name_who_signs_in_and_as_what(stack: str) -> None:
     settings = load_settings(_engine_config(stack), source=f"Pulumi.{stack}.yaml")
     assert settings.sso is not None
-    assert settings.sso.admin_groups == ["kubeboard:platform"]
-    assert settings.sso.developer_groups == ["kubeboard:developers"]
+    assert admin_groups(settings.sso.to_config()) == ["kubeboard:platform"]
+    assert developer_groups(settings.sso.to_config()) == ["kubeboard:developers"]
 
 
 @pytest.mark.parametrize("stack", STACKS)
@@ -302,11 +303,6 @@ def test_a_plan_that_drops_a_sign_in_is_stopped(resource: str, change: Any, poli
     hits = [r for r in section["results"] if r["policy"] == policy]
     assert len(hits) == 1 and hits[0]["level"] == "mandatory"
     assert hits[0]["urn"].endswith(f"::{resource}")
-
-
-def test_argocd_called_without_sso_names_the_arg() -> None:
-    with pytest.raises(ValueError, match=r"^sso: required"):
-        GitOps("gitops", cast(GitOpsArgs, {"settings": GitOpsSettings(enabled=False)}))
 
 
 def test_a_client_without_a_secret_names_the_arg() -> None:

@@ -1,17 +1,23 @@
-"""In-cluster add-ons: one contract (`AddOnSpec`), one installer (`HelmAddOn`), the catalog."""
+"""In-cluster add-ons: one declaration (`AddOnDefinition`), one spec (`AddOnSpec`), one installer
+(`HelmAddOn`), the catalog of the platform's own, and the EKS managed ones (`managed`)."""
 
 from . import argo_rollouts, aws_load_balancer_controller, cluster_autoscaler, external_dns, metrics_server
 from .contract import AddOnDependencyError, AddOnSpec, AddOnSwitch, IrsaSpec, check_dependencies, deep_merge
+from .definition import AddOnContext, AddOnDefinition, ManagedAddOnDefinition, NodeGroupAccess
 from .release import IRSA_ANNOTATION, HelmAddOn, HelmAddOnArgs, install_addons
 
 __all__ = [
     "IRSA_ANNOTATION",
+    "AddOnContext",
+    "AddOnDefinition",
     "AddOnDependencyError",
     "AddOnSpec",
     "AddOnSwitch",
     "HelmAddOn",
     "HelmAddOnArgs",
     "IrsaSpec",
+    "ManagedAddOnDefinition",
+    "NodeGroupAccess",
     "argo_rollouts",
     "aws_load_balancer_controller",
     "check_dependencies",

@@ -7,18 +7,17 @@ ServiceMonitor that kube-prometheus-stack creates (`service_monitor`), as for Lo
 then needs none of the monitoring CRDs and installs with the other add-ons.
 """
 
-from __future__ import annotations
-
-from typing import Any
+from enum import StrEnum
+from typing import Any, TypedDict
 
 from ..irsa import PolicyDocument
 from .contract import AddOnSpec, IrsaSpec
+from .definition import AddOnContext, AddOnDefinition
 from .pod_security import restricted_container
 
 NAME = "argo-rollouts"
 CHART_VERSION = "2.41.0"
 APP_VERSION = "v1.9.0"
-REPOSITORY = "https://argoproj.github.io/argo-helm"
 NAMESPACE = "argo-rollouts"
 SERVICE_ACCOUNT = "argo-rollouts"
 METRICS_PORT_NAME = "metrics"
@@ -28,9 +27,27 @@ CONTROLLER_LABELS = {
     "app.kubernetes.io/component": "rollouts-controller",
 }
 """The controller's pod labels (and its metrics Service's), as the chart sets them."""
-# The controller itself needs no other add-on; a strategy through the ALB needs the load balancer
-# controller, which the settings check where the strategy is chosen.
-DEPENDS_ON: tuple[str, ...] = ()
+
+
+class FrontPageStrategy(StrEnum):
+    """How a new version of the front page's web tier reaches its users."""
+
+    DEPLOYMENT = "deployment"
+    """A rolling update of a plain Deployment (no Argo Rollouts involved)."""
+    CANARY = "canary"
+    """A Rollout: the ALB sends a growing share of requests to the new pods, checked on Prometheus."""
+    BLUE_GREEN = "blueGreen"
+    """A Rollout: the new pods start beside the old behind a preview Service; the switch is all at once."""
+
+
+class ArgoRolloutsOptions(TypedDict):
+    front_page_strategy: FrontPageStrategy
+    """The front page's strategy (default ``deployment``); the others need this add-on enabled.
+    A strategy through the ALB needs the load balancer controller, which the settings check where
+    the strategy is chosen (the controller itself needs no other add-on)."""
+
+
+DEFAULTS: ArgoRolloutsOptions = {"front_page_strategy": FrontPageStrategy.DEPLOYMENT}
 
 
 def iam_policy() -> PolicyDocument:
@@ -66,7 +83,8 @@ def service_monitor(namespace: str = NAMESPACE) -> dict[str, Any]:
     }
 
 
-def spec(*, is_prod: bool) -> AddOnSpec:
+def _build(context: AddOnContext, _options: ArgoRolloutsOptions) -> AddOnSpec:
+    is_prod = context["is_prod"]
     # Leader election keeps one active controller; prod runs a standby and a PDB keeps one up.
     replicas = 2 if is_prod else 1
     controller: dict[str, Any] = {
@@ -92,13 +110,7 @@ def spec(*, is_prod: bool) -> AddOnSpec:
             }
         ],
     }
-    return AddOnSpec(
-        name=NAME,
-        chart=NAME,
-        version=CHART_VERSION,
-        repository=REPOSITORY,
-        namespace=NAMESPACE,
-        depends_on=DEPENDS_ON,
+    return DEFINITION.spec(
         irsa=IrsaSpec(service_account=SERVICE_ACCOUNT, policy_documents={"elb-read": iam_policy()}),
         values={
             # Deleting a CRD deletes every Rollout: uninstalling keeps them (the chart's default).
@@ -127,3 +139,16 @@ def spec(*, is_prod: bool) -> AddOnSpec:
             },
         },
     )
+
+
+DEFINITION: AddOnDefinition[ArgoRolloutsOptions] = AddOnDefinition(
+    name=NAME,
+    chart=NAME,
+    version=CHART_VERSION,
+    repository="https://argoproj.github.io/argo-helm",
+    namespace=NAMESPACE,
+    settings_key="argoRollouts",
+    options=ArgoRolloutsOptions,
+    defaults=DEFAULTS,
+    build=_build,
+)

@@ -1,28 +1,21 @@
 """aws-load-balancer-controller: turns Ingresses into ALBs and Services into NLBs (K7)."""
 
-from __future__ import annotations
-
 import json
 from functools import cache
 from importlib import resources
 from typing import Any
 
-import pulumi
-
 from ..irsa import PolicyDocument
 from .contract import AddOnSpec, IrsaSpec
+from .definition import AddOnContext, AddOnDefinition, NoOptions
 from .pod_security import restricted_container
 
 NAME = "aws-load-balancer-controller"
 # The label the platform chart puts on namespaces; team namespaces (dev, prod) carry `team`.
 TIER_LABEL = "kubeboard.io/tier"
 TEAM_TIER = "team"
-CHART_VERSION = "3.5.0"
 CONTROLLER_VERSION = "v3.5.0"
-REPOSITORY = "https://aws.github.io/eks-charts"
-NAMESPACE = "kube-system"
 SERVICE_ACCOUNT = "aws-load-balancer-controller"
-DEPENDS_ON: tuple[str, ...] = ()
 # The upstream docs/install/iam_policy.json at the controller's tag, kept byte for byte: a policy
 # retyped by hand drifts from what the controller actually calls.
 IAM_POLICY_FILE = f"aws-load-balancer-controller-iam-policy-{CONTROLLER_VERSION}.json"
@@ -36,20 +29,15 @@ def iam_policy() -> PolicyDocument:
     return document
 
 
-def spec(*, cluster_name: str, region: str, vpc_id: pulumi.Input[str]) -> AddOnSpec:
-    return AddOnSpec(
-        name=NAME,
-        chart=NAME,
-        version=CHART_VERSION,
-        repository=REPOSITORY,
-        namespace=NAMESPACE,
-        depends_on=DEPENDS_ON,
+def _build(context: AddOnContext, _options: NoOptions) -> AddOnSpec:
+    cluster_name = context["cluster_name"]
+    return DEFINITION.spec(
         irsa=IrsaSpec(service_account=SERVICE_ACCOUNT, policy_documents={"controller": iam_policy()}),
         values={
             # Set explicitly so the controller never falls back to reading IMDS (hop limit 1 blocks it).
             "clusterName": cluster_name,
-            "region": region,
-            "vpcId": vpc_id,
+            "region": context["region"],
+            "vpcId": context["vpc_id"],
             "replicaCount": 2,
             "podDisruptionBudget": {"maxUnavailable": 1},
             "resources": {
@@ -74,3 +62,16 @@ def spec(*, cluster_name: str, region: str, vpc_id: pulumi.Input[str]) -> AddOnS
             },
         },
     )
+
+
+DEFINITION: AddOnDefinition[NoOptions] = AddOnDefinition(
+    name=NAME,
+    chart=NAME,
+    version="3.5.0",
+    repository="https://aws.github.io/eks-charts",
+    namespace="kube-system",
+    settings_key="awsLoadBalancerController",
+    options=NoOptions,
+    defaults={},
+    build=_build,
+)

@@ -1,22 +1,64 @@
 """external-dns: publishes Ingress and Service host names into one Route53 hosted zone (K7)."""
 
-from __future__ import annotations
-
+import re
 from collections.abc import Sequence
+from enum import StrEnum
+from typing import TypedDict
 
 from ..irsa import PolicyDocument
+from ..names import dns_name_problem
 from . import aws_load_balancer_controller
 from .contract import AddOnSpec, IrsaSpec
+from .definition import AddOnContext, AddOnDefinition
 
 NAME = "external-dns"
-CHART_VERSION = "1.21.1"
-REPOSITORY = "https://kubernetes-sigs.github.io/external-dns/"
-NAMESPACE = "external-dns"
 SERVICE_ACCOUNT = "external-dns"
-# Its names point at the ALBs the load balancer controller makes, so it is enabled only with it
-# (the settings check). Its release waits for nothing: it publishes an Ingress's name whenever
-# the ALB appears in the Ingress's status, so both install side by side.
-DEPENDS_ON: tuple[str, ...] = (aws_load_balancer_controller.NAME,)
+_HOSTED_ZONE_ID = re.compile(r"^Z[A-Z0-9]{1,31}$")
+
+
+class ExternalDnsPolicy(StrEnum):
+    UPSERT_ONLY = "upsert-only"
+    """Create and update records, never delete them (records outlive `pulumi destroy`)."""
+    SYNC = "sync"
+    """Also delete records whose Ingress or Service is gone, only those this cluster's TXT
+    owner record claims (the default: `pulumi destroy` leaves no stale names behind)."""
+    CREATE_ONLY = "create-only"
+
+
+class ExternalDnsOptions(TypedDict):
+    hosted_zone_id: str | None
+    """The Route53 hosted zone external-dns may change, the only one its role can write to
+    (default: none; required when it is enabled)."""
+    domain_filters: list[str]
+    """The domains it may publish names under (default: none; at least one when it is enabled)."""
+    policy: ExternalDnsPolicy
+    """What it may do to records (default: ``sync``)."""
+
+
+DEFAULTS: ExternalDnsOptions = {
+    "hosted_zone_id": None,
+    "domain_filters": [],
+    "policy": ExternalDnsPolicy.SYNC,
+}
+
+
+def problems(options: ExternalDnsOptions) -> list[str]:
+    """The only copy of its options' rules; each line names the option."""
+    found = []
+    zone = options["hosted_zone_id"]
+    if zone is None:
+        found.append("hosted_zone_id: required when external-dns is enabled")
+    elif not _HOSTED_ZONE_ID.match(zone):
+        found.append(
+            f"hosted_zone_id: {zone!r} is not a Route53 hosted zone id (Z and up to 31 capitals or digits)"
+        )
+    if not options["domain_filters"]:
+        found.append("domain_filters: list the domains external-dns may manage")
+    for index, domain in enumerate(options["domain_filters"]):
+        problem = dns_name_problem(domain)
+        if problem is not None:
+            found.append(f"domain_filters[{index}]: {problem}")
+    return found
 
 
 SYNC_INTERVAL = "1m"
@@ -90,23 +132,12 @@ def iam_policy(
     }
 
 
-def spec(
-    *,
-    cluster_name: str,
-    hosted_zone_id: str,
-    domain_filters: Sequence[str],
-    policy: str = "sync",
-) -> AddOnSpec:
-    if policy not in ACTIONS:
-        raise ValueError(f"external-dns policy {policy!r} must be one of {', '.join(ACTIONS)}")
-    if not domain_filters:
-        raise ValueError("external-dns needs at least one domain filter")
-    return AddOnSpec(
-        name=NAME,
-        chart=NAME,
-        version=CHART_VERSION,
-        repository=REPOSITORY,
-        namespace=NAMESPACE,
+def _build(context: AddOnContext, options: ExternalDnsOptions) -> AddOnSpec:
+    # `problems` has made sure of both.
+    hosted_zone_id = str(options["hosted_zone_id"])
+    domain_filters = [domain.rstrip(".") for domain in options["domain_filters"]]
+    policy = options["policy"].value
+    return DEFINITION.spec(
         irsa=IrsaSpec(
             service_account=SERVICE_ACCOUNT,
             policy_documents={"route53": iam_policy(hosted_zone_id, domain_filters, policy)},
@@ -123,7 +154,7 @@ def spec(
             "interval": SYNC_INTERVAL,
             "registry": "txt",
             # Marks the records this cluster owns, so two clusters sharing a zone never fight.
-            "txtOwnerId": cluster_name,
+            "txtOwnerId": context["cluster_name"],
             "domainFilters": list(domain_filters),
             "extraArgs": [f"--zone-id-filter={hosted_zone_id}"],
             "resources": {
@@ -132,3 +163,22 @@ def spec(
             },
         },
     )
+
+
+DEFINITION: AddOnDefinition[ExternalDnsOptions] = AddOnDefinition(
+    name=NAME,
+    chart=NAME,
+    version="1.21.1",
+    repository="https://kubernetes-sigs.github.io/external-dns/",
+    namespace="external-dns",
+    settings_key="externalDns",
+    options=ExternalDnsOptions,
+    defaults=DEFAULTS,
+    problems=problems,
+    build=_build,
+    # Its names point at the ALBs the load balancer controller makes, so it is enabled only with it.
+    # Its release waits for nothing: it publishes an Ingress's name whenever the ALB appears in the
+    # Ingress's status, so both install side by side.
+    requires=(aws_load_balancer_controller.NAME,),
+    enabled_by_default=False,
+)

@@ -1,24 +1,13 @@
 """metrics-server: the resource metrics API that HPAs and `kubectl top` read (K5, K11, O4)."""
 
-from __future__ import annotations
-
 from .contract import AddOnSpec
+from .definition import AddOnContext, AddOnDefinition, NoOptions
 
 NAME = "metrics-server"
-CHART_VERSION = "3.13.1"
-REPOSITORY = "https://kubernetes-sigs.github.io/metrics-server/"
-NAMESPACE = "kube-system"
-DEPENDS_ON: tuple[str, ...] = ()
 
 
-def spec() -> AddOnSpec:
-    return AddOnSpec(
-        name=NAME,
-        chart=NAME,
-        version=CHART_VERSION,
-        repository=REPOSITORY,
-        namespace=NAMESPACE,
-        depends_on=DEPENDS_ON,
+def _build(_context: AddOnContext, _options: NoOptions) -> AddOnSpec:
+    return DEFINITION.spec(
         values={
             # Two replicas and a PDB: HPAs stop scaling while the metrics API is down.
             "replicas": 2,
@@ -29,3 +18,16 @@ def spec() -> AddOnSpec:
             },
         },
     )
+
+
+DEFINITION: AddOnDefinition[NoOptions] = AddOnDefinition(
+    name=NAME,
+    chart=NAME,
+    version="3.13.1",
+    repository="https://kubernetes-sigs.github.io/metrics-server/",
+    namespace="kube-system",
+    settings_key="metricsServer",
+    options=NoOptions,
+    defaults={},
+    build=_build,
+)

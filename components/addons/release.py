@@ -1,7 +1,5 @@
 """Install one `AddOnSpec` as a Helm release, with its IRSA role when it has one."""
 
-from __future__ import annotations
-
 from collections.abc import Mapping, Sequence
 from typing import Any, NotRequired, TypedDict
 

@@ -1,5 +1,13 @@
 """Observability: Loki and Alloy for logs, kube-prometheus-stack for metrics, alerts and Grafana."""
 
-from .component import Observability, ObservabilityArgs
+from .args import DEFAULTS, GrafanaSignIn, ObservabilityArgs, ObservabilityConfig, problems
+from .component import Observability
 
-__all__ = ["Observability", "ObservabilityArgs"]
+__all__ = [
+    "DEFAULTS",
+    "GrafanaSignIn",
+    "Observability",
+    "ObservabilityArgs",
+    "ObservabilityConfig",
+    "problems",
+]

@@ -50,6 +50,11 @@ class Destinations:
         raise ValueError("warning alerts have no destination: give Slack or an SNS topic, or drop_warnings")
 
 
+def alertmanager_url(namespace: str) -> str:
+    """The operator's governing Service for Alertmanager pods; stable whatever the release is called."""
+    return f"http://alertmanager-operated.{namespace}.svc.cluster.local:9093"
+
+
 def _matchers(*expressions: str) -> list[str]:
     return list(expressions)
 

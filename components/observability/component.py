@@ -1,94 +1,57 @@
 """`Observability`: logs (Loki + Alloy), metrics and alerts (kube-prometheus-stack), and the
 AWS resources they stand on (Loki's bucket, IRSA roles, the alert topic)."""
 
-from __future__ import annotations
-
 import json
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
-from typing import Any, NotRequired, TypedDict
+from typing import Any
 
 import pulumi
 import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 import pulumi_random as random
 
-from ..addons.release import HelmAddOn, install_addons
-from ..edge.ingress import IngressContract
+from .. import sso
+from ..addons.release import install_addons
+from ..args import check_args
+from ..contracts import AlertTopic
 from ..irsa import irsa_role
 from ..kms import rotating_key
 from ..ordering import after
 from ..secure_bucket import secure_bucket
-from ..settings.observability import ObservabilitySettings
 from . import alertmanager, grafana, kube_prometheus_stack, loki, rule_files
-from .network_policies import PodPeer, policy_specs
-from .specs import AlertTopic, StackInputs, addon_specs
+from .args import ObservabilityArgs, problems, wiring_problems, with_config_defaults
+from .network_policies import policy_specs
+from .release_inputs import STORAGE_CLASS
+from .specs import addon_specs
 
-
-@dataclass(frozen=True)
-class GrafanaSignIn:
-    """Grafana as a static client of dex: its ``grafana.ini`` sections and its client secret."""
-
-    ini: dict[str, Any]
-    client_secret: pulumi.Input[str]
-
-
-STORAGE_CLASS = "observability-gp3"
 GRAFANA_ADMIN_USER = "admin"
-
-
-class ObservabilityArgs(TypedDict):
-    name: str
-    """Prefix of AWS resource names (the platform name)."""
-    settings: ObservabilitySettings
-    region: str
-    provider: k8s.Provider
-    """The cluster's Kubernetes provider."""
-    oidc_provider_arn: pulumi.Input[str]
-    oidc_issuer: pulumi.Input[str]
-    """The cluster's OIDC issuer without ``https://``."""
-    ingress: NotRequired[IngressContract | None]
-    """The Edge ingress contract; without it Grafana is reachable only through port-forwarding."""
-    protect: NotRequired[bool]
-    """Protect stateful resources (the Loki bucket) from deletion; prod sets it."""
-    ingress_ready: NotRequired[pulumi.ResourceOptions]
-    """What Grafana's Ingress waits for (`ordering.after`: the ALB controller, external-dns)."""
-    tags: NotRequired[Mapping[str, str]]
-    alb_cidrs: Sequence[str]
-    """The public subnets: the ALB's nodes reach Grafana from there (NetworkPolicy)."""
-    api_server_cidrs: Sequence[str]
-    """The subnets of the control plane's ENIs: they call the prometheus-operator's webhook."""
-    loki_readers: NotRequired[Sequence[PodPeer]]
-    """Pods of other namespaces that query Loki (the error-log exporter)."""
-    prometheus_readers: NotRequired[Sequence[PodPeer]]
-    """Pods of other namespaces that query Prometheus (Argo Rollouts' analysis)."""
-    sign_in: NotRequired[GrafanaSignIn | None]
-    """Grafana's SSO (dex); required with ``ingress``: no UI is published with a local login."""
-    service_monitors: NotRequired[Sequence[Mapping[str, Any]]]
-    """ServiceMonitors of releases outside this component, created by kube-prometheus-stack, which
-    installs their CRD: those releases then need not wait for it."""
 
 
 class Observability(pulumi.ComponentResource):
     """Loki, Alloy and kube-prometheus-stack with their buckets, roles, secrets and alert topic."""
 
-    loki_bucket: aws.s3.Bucket
-    alert_topic: aws.sns.Topic | None
+    loki_bucket_name: pulumi.Output[str]
+    """Loki's chunks and ruler bucket."""
+    alert_topic: AlertTopic | None
+    """The alert topic and its key, when ``alerting.emails`` lists someone (others publish there too)."""
     grafana_admin_password: pulumi.Output[str]
     """Generated; a Pulumi secret, stored in the ``grafana-admin`` Kubernetes Secret."""
     grafana_url: pulumi.Output[str] | None
-    releases: dict[str, HelmAddOn]
+    """Grafana's address, when it is published."""
 
     def __init__(
         self, name: str, args: ObservabilityArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
         super().__init__("kubeboard:index:Observability", name, None, opts)
-        settings = args["settings"]
-        namespace = settings.namespace
-        prefix = args["name"]
+        check_args("Observability", problems(args) + wiring_problems(args))
+        config = with_config_defaults(args)
+        namespace = config["namespace"]
+        prefix = args["name_prefix"]
+        context = args["context"]
+        cluster = context["cluster"]
+        provider = cluster["provider"]
         tags = dict(args.get("tags") or {})
         child = pulumi.ResourceOptions(parent=self)
-        k8s_child = pulumi.ResourceOptions(parent=self, provider=args["provider"])
+        k8s_child = pulumi.ResourceOptions(parent=self, provider=provider)
 
         # Node exporter and the Alloy DaemonSet read host paths: the namespace cannot be `restricted`.
         ns = k8s.core.v1.Namespace(
@@ -103,7 +66,7 @@ class Observability(pulumi.ComponentResource):
             },
             opts=k8s_child,
         )
-        in_ns = pulumi.ResourceOptions(parent=self, provider=args["provider"], depends_on=[ns])
+        in_ns = pulumi.ResourceOptions(parent=self, provider=provider, depends_on=[ns])
         # Loki has no auth of its own (auth_enabled: false): the network decides who reaches it.
         network_policies = [
             k8s.networking.v1.NetworkPolicy(
@@ -131,11 +94,12 @@ class Observability(pulumi.ComponentResource):
             opts=k8s_child,
         )
 
-        self.loki_bucket = self._loki_bucket(f"{prefix}-loki", protect=bool(args.get("protect")), tags=tags)
+        loki_bucket = self._loki_bucket(f"{prefix}-loki", protect=bool(args.get("protect")), tags=tags)
+        self.loki_bucket_name = loki_bucket.bucket
 
         self.alert_topic = None
-        alert_topic: AlertTopic | None = None
-        if settings.alerting.emails:
+        emails = config["alerting"]["emails"]
+        if emails:
             # A customer-managed key: CloudWatch alarms (error-log reports) publish here too, and
             # the AWS-managed alias/aws/sns key cannot admit them.
             alert_key = rotating_key(
@@ -147,30 +111,30 @@ class Observability(pulumi.ComponentResource):
                 tags=tags,
                 opts=child,
             )
-            self.alert_topic = aws.sns.Topic(
+            topic = aws.sns.Topic(
                 f"{prefix}-alerts",
                 kms_master_key_id=alert_key.arn,
                 tags=tags,
                 opts=child,
             )
-            alert_topic = AlertTopic(self.alert_topic.arn, alert_key.arn)
-            for index, email in enumerate(settings.alerting.emails):
+            self.alert_topic = {"arn": topic.arn, "key_arn": alert_key.arn}
+            for index, email in enumerate(emails):
                 aws.sns.TopicSubscription(
                     f"{prefix}-alerts-email-{index}",
-                    topic=self.alert_topic.arn,
+                    topic=topic.arn,
                     protocol="email",
                     endpoint=email,
-                    opts=pulumi.ResourceOptions(parent=self.alert_topic),
+                    opts=pulumi.ResourceOptions(parent=topic),
                 )
 
         grafana_role = irsa_role(
             f"{prefix}-grafana-cloudwatch",
-            oidc_provider_arn=args["oidc_provider_arn"],
-            oidc_issuer=args["oidc_issuer"],
+            oidc_provider_arn=cluster["oidc_provider_arn"],
+            oidc_issuer=cluster["oidc_issuer"],
             namespace=namespace,
             service_account=kube_prometheus_stack.GRAFANA_SERVICE_ACCOUNT,
             policy_documents={
-                "cloudwatch-read": kube_prometheus_stack.cloudwatch_read_policy(args["region"], prefix)
+                "cloudwatch-read": kube_prometheus_stack.cloudwatch_read_policy(context["region"], prefix)
             },
             description="Grafana's read-only CloudWatch data source (IRSA)",
             tags=tags,
@@ -191,7 +155,7 @@ class Observability(pulumi.ComponentResource):
             },
             opts=in_ns,
         )
-        notifier_secret = self._notifier_secret(name, settings, in_ns)
+        notifier_secret = self._notifier_secret(name, config["alerting"], namespace, in_ns)
 
         k8s.core.v1.ConfigMap(
             f"{name}-loki-rules",
@@ -219,8 +183,6 @@ class Observability(pulumi.ComponentResource):
 
         ingress = args.get("ingress")
         sign_in = args.get("sign_in")
-        if ingress is not None and sign_in is None:
-            raise ValueError("sign_in: required with ingress (Grafana is published only behind SSO)")
         grafana_secrets: list[pulumi.Resource] = [grafana_secret]
         if sign_in is not None:
             grafana_secrets.append(
@@ -230,7 +192,7 @@ class Observability(pulumi.ComponentResource):
                     type="Opaque",
                     string_data={
                         kube_prometheus_stack.GRAFANA_OAUTH_SECRET_KEY: pulumi.Output.secret(
-                            sign_in.client_secret
+                            sign_in["sso"]["grafana_client_secret"]
                         )
                     },
                     opts=in_ns,
@@ -240,31 +202,35 @@ class Observability(pulumi.ComponentResource):
         self.grafana_url = None
         root_url = None
         if ingress is not None:
-            hostname = ingress.hostname(settings.grafana.hostname_prefix)
+            hostname = ingress.hostname(config["grafana"]["hostname_prefix"])
             grafana_ingress = ingress.helm_ingress_values(hostname, healthcheck_path="/api/health")
             root_url = f"https://{hostname}"
             self.grafana_url = pulumi.Output.from_input(root_url)
 
         specs = addon_specs(
-            StackInputs(
-                settings=settings,
-                region=args["region"],
-                storage_class=STORAGE_CLASS,
-                loki_bucket_name=self.loki_bucket.bucket,
-                loki_bucket_arn=self.loki_bucket.arn,
-                grafana_role_arn=grafana_role.arn,
-                alert_topic=alert_topic,
-                grafana_ingress=grafana_ingress,
-                grafana_root_url=root_url,
-                grafana_sign_in=sign_in.ini if sign_in is not None else None,
-                service_monitors=tuple(dict(m) for m in args.get("service_monitors", ())),
-            )
+            context,
+            {
+                "config": args,
+                "storage_class": STORAGE_CLASS,
+                "loki_bucket_name": loki_bucket.bucket,
+                "loki_bucket_arn": loki_bucket.arn,
+                "grafana_role_arn": grafana_role.arn,
+                "alert_topic": self.alert_topic,
+                "grafana_ingress": grafana_ingress,
+                "grafana_root_url": root_url,
+                "grafana_sign_in": (
+                    sso.grafana_ini(sign_in["sso"], sso.Dex(sign_in["dex_host"]))
+                    if sign_in is not None
+                    else None
+                ),
+                "service_monitors": list(args.get("service_monitors", ())),
+            },
         )
-        self.releases = install_addons(
+        self._releases = install_addons(
             specs,
-            provider=args["provider"],
-            oidc_provider_arn=args["oidc_provider_arn"],
-            oidc_issuer=args["oidc_issuer"],
+            provider=provider,
+            oidc_provider_arn=cluster["oidc_provider_arn"],
+            oidc_issuer=cluster["oidc_issuer"],
             tags=tags,
             name_prefix=prefix,
             opts=child,
@@ -274,13 +240,10 @@ class Observability(pulumi.ComponentResource):
                     reason="the charts install into this namespace, labelled for Pod Security; "
                     "Helm must not create it unlabelled first, and no pod starts before its policies",
                 ),
-                kube_prometheus_stack.NAME: pulumi.ResourceOptions.merge(
-                    after(
-                        [storage_class, *grafana_secrets, notifier_secret, *grafana_role.ready],
-                        reason="Grafana and Alertmanager mount these secrets, claim volumes of this "
-                        "storage class, and Grafana assumes this role",
-                    ),
-                    args.get("ingress_ready"),
+                kube_prometheus_stack.NAME: after(
+                    [storage_class, *grafana_secrets, notifier_secret, *grafana_role.ready],
+                    reason="Grafana and Alertmanager mount these secrets, claim volumes of this "
+                    "storage class, and Grafana assumes this role",
                 ),
                 loki.NAME: after([storage_class], reason="its volume claim names this storage class"),
                 # Dashboards and Loki's rules need no wait: the sidecars pick up labelled
@@ -290,10 +253,10 @@ class Observability(pulumi.ComponentResource):
 
         self.register_outputs(
             {
-                "lokiBucketName": self.loki_bucket.bucket,
-                "alertTopicArn": self.alert_topic.arn if self.alert_topic else None,
-                "grafanaUrl": self.grafana_url,
-                "grafanaAdminPassword": self.grafana_admin_password,
+                "loki_bucket_name": self.loki_bucket_name,
+                "alert_topic": self.alert_topic,
+                "grafana_url": self.grafana_url,
+                "grafana_admin_password": self.grafana_admin_password,
             }
         )
 
@@ -319,23 +282,18 @@ class Observability(pulumi.ComponentResource):
         ).bucket
 
     def _notifier_secret(
-        self, name: str, settings: ObservabilitySettings, opts: pulumi.ResourceOptions
+        self, name: str, alerting: dict[str, Any], namespace: str, opts: pulumi.ResourceOptions
     ) -> k8s.core.v1.Secret:
         """Slack webhook and heartbeat URLs, as Pulumi secrets, for Alertmanager's ``*_file`` fields."""
-        alerting = settings.alerting
         data: dict[str, pulumi.Input[str]] = {}
-        if alerting.slack is not None:
-            data[alertmanager.SLACK_URL_KEY] = pulumi.Output.secret(
-                alerting.slack.webhook_url.get_secret_value()
-            )
-        if alerting.heartbeat_url is not None:
-            data[alertmanager.HEARTBEAT_URL_KEY] = pulumi.Output.secret(
-                alerting.heartbeat_url.get_secret_value()
-            )
+        if alerting["slack"] is not None:
+            data[alertmanager.SLACK_URL_KEY] = pulumi.Output.secret(alerting["slack"]["webhook_url"])
+        if alerting["heartbeat_url"] is not None:
+            data[alertmanager.HEARTBEAT_URL_KEY] = pulumi.Output.secret(alerting["heartbeat_url"])
         # Always present: the operator refuses to start Alertmanager when a listed Secret is missing.
         return k8s.core.v1.Secret(
             f"{name}-alertmanager-notifiers",
-            metadata={"name": alertmanager.NOTIFIER_SECRET, "namespace": settings.namespace},
+            metadata={"name": alertmanager.NOTIFIER_SECRET, "namespace": namespace},
             type="Opaque",
             string_data=data,
             opts=opts,

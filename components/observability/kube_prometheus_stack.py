@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
 import pulumi
 
+from ..addons.contract import AddOnSpec, IrsaSpec, deep_merge
+from ..addons.definition import AddOnContext, AddOnDefinition
 from ..addons.pod_security import needs, restricted_container
+from ..contracts import AlertTopic
 from ..irsa import PolicyDocument
-from ..settings.observability import GrafanaSettings, PrometheusSettings, quantity_bytes
-from . import alertmanager, grafana, rule_files
+from ..workload import quantity_bytes, resource_values
+from . import alertmanager, alloy, grafana, loki, rule_files
+from .args import DEFAULTS, with_config_defaults
+from .release_inputs import RELEASE_DEFAULTS, STORAGE_CLASS, ReleaseInputs, given, given_config, missing
 
 NAME = "kube-prometheus-stack"
 CHART = "kube-prometheus-stack"
@@ -26,11 +33,6 @@ _SMALL = {"requests": {"cpu": "10m", "memory": "32Mi"}, "limits": {"memory": "12
 """Sidecars and one-shot Jobs."""
 RETENTION_SIZE_SHARE = 0.85
 """Prometheus deletes old blocks once the TSDB reaches this share of its volume, before it fills."""
-
-
-def alertmanager_url(namespace: str) -> str:
-    """The operator's governing Service for Alertmanager pods; stable whatever the release is called."""
-    return f"http://alertmanager-operated.{namespace}.svc.cluster.local:9093"
 
 
 def prometheus_url(namespace: str) -> str:
@@ -127,15 +129,15 @@ def cloudwatch_read_policy(region: str, name_prefix: str) -> PolicyDocument:
 def values(
     *,
     region: str,
-    prometheus: PrometheusSettings,
-    grafana_settings: GrafanaSettings,
+    prometheus: Mapping[str, Any],
+    grafana_config: Mapping[str, Any],
     storage_class: str,
     destinations: alertmanager.Destinations,
     grafana_role_arn: pulumi.Input[str],
-    grafana_ingress: pulumi.Input[dict[str, Any]] | None,
+    grafana_ingress: pulumi.Input[Mapping[str, Any]] | None,
     grafana_root_url: str | None,
     loki_url: str,
-    grafana_sign_in: dict[str, Any] | None = None,
+    grafana_sign_in: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """The chart's values; Alertmanager's IRSA service account block is added by the installer."""
     grafana_values: dict[str, Any] = {
@@ -154,7 +156,7 @@ def values(
             "enabled": True,
             "type": "pvc",
             "storageClassName": storage_class,
-            "size": grafana_settings.storage_size,
+            "size": grafana_config["storage_size"],
         },
         "resources": {"requests": {"cpu": "100m", "memory": "256Mi"}, "limits": {"memory": "512Mi"}},
         # The dashboard and data source sidecars.
@@ -178,7 +180,7 @@ def values(
         )
     if grafana_sign_in is not None:
         # People sign in through dex only; the generated admin password opens nothing (no form, no basic auth).
-        grafana_values["grafana.ini"] |= grafana_sign_in
+        grafana_values["grafana.ini"].update(grafana_sign_in)
         grafana_values["envValueFrom"] = {
             "GF_AUTH_GENERIC_OAUTH_CLIENT_SECRET": {
                 "secretKeyRef": {"name": GRAFANA_OAUTH_SECRET, "key": GRAFANA_OAUTH_SECRET_KEY}
@@ -206,18 +208,18 @@ def values(
         "additionalPrometheusRulesMap": rule_files.prometheus_rule_files(),
         "prometheus": {
             "prometheusSpec": {
-                "retention": f"{prometheus.retention_days}d",
-                "retentionSize": retention_size(prometheus.storage_size),
+                "retention": f"{prometheus['retention_days']}d",
+                "retentionSize": retention_size(prometheus["storage_size"]),
                 "storageSpec": {
                     "volumeClaimTemplate": {
                         "spec": {
                             "storageClassName": storage_class,
                             "accessModes": ["ReadWriteOnce"],
-                            "resources": {"requests": {"storage": prometheus.storage_size}},
+                            "resources": {"requests": {"storage": prometheus["storage_size"]}},
                         }
                     }
                 },
-                "resources": prometheus.resources.as_values(),
+                "resources": resource_values(prometheus["resources"]),
                 "persistentVolumeClaimRetentionPolicy": CLAIMS_GO_WITH_THE_RELEASE,
                 # Pick up ServiceMonitors/rules of every release (Loki's, Alloy's), not only this one's.
                 "ruleSelectorNilUsesHelmValues": False,
@@ -262,3 +264,79 @@ def values(
         },
         "grafana": grafana_values,
     }
+
+
+def destinations(
+    alerting: Mapping[str, Any], alert_topic: AlertTopic | None, region: str
+) -> alertmanager.Destinations:
+    """Where Alertmanager sends each severity, from the alerting config (its defaults filled in)."""
+    return alertmanager.Destinations(
+        slack_channel=alerting["slack"]["channel"] if alerting["slack"] else None,
+        sns_topic_arn=alert_topic["arn"] if alert_topic else None,
+        region=region,
+        heartbeat=alerting["heartbeat_url"] is not None,
+        drop_warnings=alerting["drop_warnings"],
+        critical_repeat_hours=alerting["critical_repeat_hours"],
+        warning_repeat_hours=alerting["warning_repeat_hours"],
+    )
+
+
+def _problems(inputs: ReleaseInputs) -> list[str]:
+    return missing(inputs, "config", "grafana_role_arn")
+
+
+def _build(context: AddOnContext, inputs: ReleaseInputs) -> AddOnSpec:
+    """Loki's and Alloy's ServiceMonitors are made here, by the one release that installs the CRDs."""
+    config = with_config_defaults(given_config(inputs))
+    namespace, region = config["namespace"], context["region"]
+    topic = inputs.get("alert_topic")
+    spec = DEFINITION.spec(
+        values=deep_merge(
+            values(
+                region=region,
+                prometheus=config["prometheus"],
+                grafana_config=config["grafana"],
+                storage_class=inputs.get("storage_class", STORAGE_CLASS),
+                destinations=destinations(config["alerting"], topic, region),
+                grafana_role_arn=given(inputs, "grafana_role_arn"),
+                grafana_ingress=inputs.get("grafana_ingress"),
+                grafana_root_url=inputs.get("grafana_root_url"),
+                grafana_sign_in=inputs.get("grafana_sign_in"),
+                loki_url=loki.service_url(namespace),
+            ),
+            {
+                "prometheus": {
+                    "additionalServiceMonitors": [
+                        loki.service_monitor(namespace),
+                        alloy.service_monitor(namespace),
+                        *(dict(monitor) for monitor in inputs.get("service_monitors", ())),
+                    ]
+                }
+            },
+        ),
+        # Alertmanager signs SNS requests (sigv4) with its IRSA role; without e-mail, no AWS access.
+        irsa=IrsaSpec(
+            service_account=ALERTMANAGER_SERVICE_ACCOUNT,
+            policy_documents={"sns": sns_publish_policy(topic["arn"], topic["key_arn"], region)},
+            service_account_path=("alertmanager", "serviceAccount"),
+        )
+        if topic is not None
+        else None,
+        timeout_seconds=900,
+    )
+    return replace(spec, namespace=namespace)
+
+
+DEFINITION: AddOnDefinition[ReleaseInputs] = AddOnDefinition(
+    name=NAME,
+    chart=CHART,
+    version=CHART_VERSION,
+    repository=REPOSITORY,
+    namespace=DEFAULTS["namespace"],
+    # Switched by the observability section, not under `kubeboard:addons`.
+    settings_key="observability",
+    options=ReleaseInputs,
+    defaults=RELEASE_DEFAULTS,
+    problems=_problems,
+    build=_build,
+)

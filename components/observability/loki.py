@@ -6,12 +6,19 @@ so the same stack is built from the current parts, this chart and Grafana Alloy 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
 import pulumi
 
+from ..addons.contract import AddOnSpec, IrsaSpec
+from ..addons.definition import AddOnContext, AddOnDefinition
 from ..irsa import PolicyDocument
-from ..settings.observability import LokiSettings
+from ..workload import resource_values
+from .alertmanager import alertmanager_url
+from .args import DEFAULTS, with_config_defaults
+from .release_inputs import RELEASE_DEFAULTS, STORAGE_CLASS, ReleaseInputs, given, given_config, missing
 
 NAME = "loki"
 CHART = "loki"
@@ -96,14 +103,14 @@ def s3_policy(bucket_arn: str) -> PolicyDocument:
 
 def values(
     *,
-    settings: LokiSettings,
+    loki: Mapping[str, Any],
     bucket_name: pulumi.Input[str],
     region: str,
     storage_class: str,
     alertmanager_url: str,
 ) -> dict[str, Any]:
     """The chart's values; the IRSA service account block is added by the add-on installer."""
-    retention = f"{settings.retention_days * 24}h"
+    retention = f"{loki['retention_days'] * 24}h"
     return {
         "deploymentMode": "Monolithic",
         "loki": {
@@ -159,14 +166,14 @@ def values(
             "replicas": 1,
             "persistence": {
                 "enabled": True,
-                "size": settings.storage_size,
+                "size": loki["storage_size"],
                 "storageClass": storage_class,
                 # The volume holds only the WAL and working files (chunks live in S3): uninstalling
                 # deletes its claim, so `pulumi destroy` leaves no EBS volume behind.
                 "enableStatefulSetAutoDeletePVC": True,
                 "whenDeleted": "Delete",
             },
-            "resources": settings.resources.as_values(),
+            "resources": resource_values(loki["resources"]),
         },
         # Monolithic: none of the scalable targets, caches, gateway or test workloads.
         "write": {"replicas": 0},
@@ -192,3 +199,42 @@ def values(
         # then never missing, and Loki need not wait for that whole release to be Ready.
         "monitoring": {"serviceMonitor": {"enabled": False}},
     }
+
+
+def _problems(inputs: ReleaseInputs) -> list[str]:
+    return missing(inputs, "config", "loki_bucket_name", "loki_bucket_arn")
+
+
+def _build(context: AddOnContext, inputs: ReleaseInputs) -> AddOnSpec:
+    config = with_config_defaults(given_config(inputs))
+    namespace = config["namespace"]
+    bucket_arn = given(inputs, "loki_bucket_arn")
+    spec = DEFINITION.spec(
+        values=values(
+            loki=config["loki"],
+            bucket_name=given(inputs, "loki_bucket_name"),
+            region=context["region"],
+            storage_class=inputs.get("storage_class", STORAGE_CLASS),
+            alertmanager_url=alertmanager_url(namespace),
+        ),
+        irsa=IrsaSpec(
+            service_account=SERVICE_ACCOUNT,
+            policy_documents={"s3": pulumi.Output.from_input(bucket_arn).apply(s3_policy)},
+        ),
+    )
+    return replace(spec, namespace=namespace)
+
+
+DEFINITION: AddOnDefinition[ReleaseInputs] = AddOnDefinition(
+    name=NAME,
+    chart=CHART,
+    version=CHART_VERSION,
+    repository=REPOSITORY,
+    namespace=DEFAULTS["namespace"],
+    # Switched by the observability section, not under `kubeboard:addons`.
+    settings_key="observability",
+    options=ReleaseInputs,
+    defaults=RELEASE_DEFAULTS,
+    problems=_problems,
+    build=_build,
+)

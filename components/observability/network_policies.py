@@ -7,13 +7,11 @@ Grafana and Alertmanager call AWS). The node's own address (kubelet probes) is a
 the CNI's network policy agent, and host-network pods (node exporter) are outside any policy.
 """
 
-from __future__ import annotations
-
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
 from . import kube_prometheus_stack, loki
+from .args import PodPeer
 
 PROMETHEUS = {"app.kubernetes.io/name": "prometheus"}
 ALERTMANAGER = {"app.kubernetes.io/name": "alertmanager"}
@@ -36,22 +34,14 @@ OPERATOR_WEBHOOK_PORT = 10250
 """The prometheus-operator's admission webhook (the Service's ``https`` target)."""
 
 
-@dataclass(frozen=True)
-class PodPeer:
-    """Pods of another namespace allowed in (e.g. the error-log exporter reading Loki)."""
-
-    namespace: str
-    labels: Mapping[str, str] = field(default_factory=dict)
-
-
 def _pods(labels: Mapping[str, str]) -> dict[str, Any]:
     return {"podSelector": {"matchLabels": dict(labels)}}
 
 
 def _peer(peer: PodPeer) -> dict[str, Any]:
     return {
-        "namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": peer.namespace}},
-        "podSelector": {"matchLabels": dict(peer.labels)},
+        "namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": peer["namespace"]}},
+        "podSelector": {"matchLabels": dict(peer.get("labels") or {})},
     }
 
 

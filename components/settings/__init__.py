@@ -15,7 +15,11 @@ from typing import Any, Self
 
 from pydantic import ValidationError, model_validator
 
+from ..addons import external_dns
 from ..addons.contract import AddOnDependencyError, AddOnSwitch, check_dependencies
+from ..args import settings_key
+from ..environment import Environment
+from ..platform_args import problems as platform_problems
 from .account import AccountSettings
 from .addons import AddOnsSettings
 from .base import Model
@@ -33,7 +37,6 @@ from .platform import PlatformSettings
 from .secrets import clear_secret_problem, missing_secret_problem, place_placeholder, secret_slots
 from .sso import SsoSettings
 from .storage import SharedStorageSettings
-from .types import Environment
 from .views import ViewsSettings
 
 __all__ = [
@@ -51,6 +54,8 @@ __all__ = [
     "load_settings",
 ]
 
+# A PlatformArgs section that is absent is a stack-file section switched off.
+_SWITCHES = {"log_reports": "log_reports.enabled", "log_alarms": "log_alarms.enabled"}
 _REGION = re.compile(r"^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$")
 
 
@@ -88,9 +93,12 @@ class Settings(Model):
 
     @model_validator(mode="after")
     def _external_dns_publishes_the_edge(self) -> Self:
-        dns = self.addons.external_dns
-        if dns.enabled:
-            self.edge.check_external_dns(hosted_zone_id=dns.hosted_zone_id, domain_filters=dns.domain_filters)
+        if self.addons.enabled(external_dns.DEFINITION):
+            dns = self.addons.options(external_dns.DEFINITION)
+            self.edge.check_external_dns(
+                hosted_zone_id=dns["hosted_zone_id"],
+                domain_filters=[domain.rstrip(".") for domain in dns["domain_filters"]],
+            )
         return self
 
     @model_validator(mode="after")
@@ -119,35 +127,23 @@ class Settings(Model):
         return self
 
     @model_validator(mode="after")
-    def _every_ui_signs_in_through_sso(self) -> Self:
-        # Argo CD, the front page and Grafana are internet-facing: none has a local admin, so each
-        # needs SSO, and dex (the identity provider of all three) runs inside Argo CD.
-        uis = [
-            name
-            for name, on in (("gitops", self.gitops.enabled), ("observability", self.observability.enabled))
-            if on
-        ]
-        if uis and self.sso is None:
-            raise ValueError(
-                f"sso: required with {' and '.join(uis)} enabled (every UI signs in through dex; "
-                "sso: {github: {clientId, clientSecret (secret), org, teams}, roles: {admins, developers}, "
-                "grafanaClientSecret, frontPageClientSecret (secrets)})"
-            )
+    def _platform_rules(self) -> Self:
+        # What the sections must hold together is the Platform's rule (SSO for every UI, an alert
+        # topic for the log reports and alarms); a section that is off here is absent there.
+        from .platform_args import platform_args  # this module's Settings is what it maps
+
+        found = platform_problems(platform_args(self))
+        if found:
+            head, sep, rest = found[0].partition(": ")
+            raise ValueError(settings_key(f"{_SWITCHES.get(head, head)}{sep}{rest}"))
+        return self
+
+    @model_validator(mode="after")
+    def _grafana_signs_in_through_argocd(self) -> Self:
         # A fleet's spoke runs no Argo CD: its UIs are the hub's to serve sign-in for (README: fleet).
         if self.observability.enabled and not self.gitops.enabled and self.fleet.role is not FleetRole.SPOKE:
             raise ValueError(
                 "observability.enabled: Grafana signs in through dex, which runs in Argo CD; enable gitops"
-            )
-        return self
-
-    @model_validator(mode="after")
-    def _log_reports_have_loki_and_an_alert_topic(self) -> Self:
-        if self.logReports.enabled and not (
-            self.observability.enabled and self.observability.alerting.emails
-        ):
-            raise ValueError(
-                "logReports.enabled: needs observability enabled (Loki) with alerting.emails "
-                "(its alarms notify that alert topic)"
             )
         return self
 
@@ -184,15 +180,6 @@ class Settings(Model):
                     "views.enabled: needs logReports enabled (its processed bucket holds the reports, "
                     "and the views sync runs in its exporter image)"
                 )
-        return self
-
-    @model_validator(mode="after")
-    def _log_alarms_have_an_alert_topic(self) -> Self:
-        if self.logAlarms.enabled and not (self.observability.enabled and self.observability.alerting.emails):
-            raise ValueError(
-                "logAlarms.enabled: needs observability enabled with alerting.emails (the alarms notify "
-                "that alert topic)"
-            )
         return self
 
     @model_validator(mode="after")

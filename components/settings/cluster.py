@@ -11,7 +11,9 @@ from enum import StrEnum
 from typing import Annotated, Self
 
 from pydantic import AfterValidator, Field, model_validator
+from pydantic.alias_generators import to_snake
 
+from ..addons.managed import MANAGED_CATALOG
 from .base import Model
 from .human_roles import CreateRolesSettings
 from .types import IamRoleArn, Ipv4Cidr, Name, RetentionDays, at_most
@@ -223,13 +225,8 @@ class ManagedAddonVersions(Model):
     aws_efs_csi_driver: EksAddonVersion
 
     def by_addon_name(self) -> dict[str, str]:
-        return {
-            "vpc-cni": self.vpc_cni,
-            "coredns": self.coredns,
-            "kube-proxy": self.kube_proxy,
-            "aws-ebs-csi-driver": self.aws_ebs_csi_driver,
-            "aws-efs-csi-driver": self.aws_efs_csi_driver,
-        }
+        """Each pinned version by EKS add-on name, as `Cluster` takes them (``addon_versions``)."""
+        return {addon.name: getattr(self, to_snake(addon.settings_key)) for addon in MANAGED_CATALOG}
 
 
 class ClusterSettings(Model):

@@ -1,30 +1,32 @@
-"""`kubeboard:gitops`: Argo CD and the app of apps (K6, D1); who signs in and as what is `kubeboard:sso`."""
+"""`kubeboard:gitops`: Argo CD and the app of apps (K6, D1); who signs in and as what is `kubeboard:sso`.
+
+The rules are the library's (`kubeboard_infra.gitops.problems`); this model maps the section to
+`GitOpsConfig` and reports each problem under its stack key.
+"""
 
 from __future__ import annotations
 
-import re
 from typing import Annotated, Self
 
-from pydantic import AfterValidator, Field, SecretStr, model_validator
+from pydantic import AfterValidator, SecretStr, model_validator
 
+from ..args import settings_key
+from ..gitops.args import GitOpsConfig, https_git_url_problem, problems, relative_path_problem
 from .base import Model
 from .observability import Resources
 from .secrets import Secret
 
-_DNS_LABEL = r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$"
-_REPO_PATH = re.compile(r"^(?!/)(?!.*\.\.)[A-Za-z0-9._/-]+$")
-
 
 def _https_git_url(url: str) -> str:
-    # Argo CD reads the repository over HTTPS with a token; ssh:// would need a key instead.
-    if not re.match(r"^https://[A-Za-z0-9.-]+(:\d+)?/[A-Za-z0-9._/-]+$", url):
-        raise ValueError(f"{url!r} must be an https:// git repository URL")
+    """The library's rule, for other sections that name a git repository (``kubeboard:fleet``)."""
+    if (problem := https_git_url_problem(url)) is not None:
+        raise ValueError(problem)
     return url
 
 
 def _relative_path(path: str) -> str:
-    if not _REPO_PATH.match(path):
-        raise ValueError(f"{path!r} must be a relative path inside the repository (no '..')")
+    if (problem := relative_path_problem(path)) is not None:
+        raise ValueError(problem)
     return path
 
 
@@ -38,11 +40,11 @@ def _not_empty_secret(secret: SecretStr) -> SecretStr:
 class RepositorySettings(Model):
     """The git repository the root Application reads the platform chart from."""
 
-    url: Annotated[str, AfterValidator(_https_git_url)]
-    target_revision: Annotated[str, Field(min_length=1, max_length=255)] = "main"
+    url: str
+    target_revision: str = "main"
     """Branch, tag or commit the platform follows (prod may pin a tag)."""
-    path: Annotated[str, AfterValidator(_relative_path)] = "charts/kubeboard"
-    username: Annotated[str, Field(min_length=1, max_length=100)] = "x-access-token"
+    path: str = "charts/kubeboard"
+    username: str = "x-access-token"
     private: bool = False
     """Argo CD needs a token to read a private repository."""
     token: Annotated[SecretStr, AfterValidator(_not_empty_secret), Secret(required_if="private")] | None = (
@@ -53,8 +55,8 @@ class RepositorySettings(Model):
 
 class GitOpsSettings(Model):
     enabled: bool = True
-    namespace: Annotated[str, Field(pattern=_DNS_LABEL)] = "argocd"
-    hostname_prefix: Annotated[str, Field(pattern=_DNS_LABEL)] = "argocd"
+    namespace: str = "argocd"
+    hostname_prefix: str = "argocd"
     """Argo CD is published at ``<hostnamePrefix>.<edge domain>`` through the shared ALB."""
     repository: RepositorySettings | None = None
     resources: Resources = Resources(cpu_request="100m", memory_request="256Mi", memory_limit="512Mi")
@@ -64,7 +66,31 @@ class GitOpsSettings(Model):
     )
 
     @model_validator(mode="after")
-    def _repository_when_enabled(self) -> Self:
-        if self.enabled and self.repository is None:
+    def _library_rules(self) -> Self:
+        if not self.enabled:
+            return self
+        if self.repository is None:
             raise ValueError("repository: required when gitops is enabled ({url, targetRevision, path})")
+        found = problems(self.to_config())
+        if found:
+            raise ValueError(settings_key(found[0]))
         return self
+
+    def to_config(self) -> GitOpsConfig:
+        """The section as the library's `GitOpsConfig` (the token as its text: the component keeps it secret)."""
+        repository = self.repository
+        if repository is None:
+            raise ValueError("repository: required when gitops is enabled")
+        return {
+            "namespace": self.namespace,
+            "hostname_prefix": self.hostname_prefix,
+            "repository": {
+                "url": repository.url,
+                "target_revision": repository.target_revision,
+                "path": repository.path,
+                "username": repository.username,
+                "token": repository.token.get_secret_value() if repository.token is not None else None,
+            },
+            "resources": self.resources.to_config(),
+            "controller_resources": self.controller_resources.to_config(),
+        }

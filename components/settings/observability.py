@@ -1,98 +1,70 @@
-"""`kubeboard:observability`: Loki, Alloy, kube-prometheus-stack and where alerts go (K3, K5, K12, F5, O3)."""
+"""`kubeboard:observability`: Loki, Alloy, kube-prometheus-stack and where alerts go (K3, K5, K12, F5, O3).
+
+The rules are the library's (`kubeboard_infra.observability.problems`); this model maps the
+section to `ObservabilityConfig` and reports each problem under its stack key.
+"""
 
 from __future__ import annotations
 
-import re
-from typing import Annotated, Self
+from collections.abc import Callable
+from typing import Annotated, Any, Self
 
 from pydantic import AfterValidator, Field, SecretStr, model_validator
 
-from ..value_rules import CPU as _CPU
-from ..value_rules import EMAIL as _EMAIL
+from ..args import settings_key
+from ..observability.args import ObservabilityConfig, https_problem, problems, slack_webhook_problem
+from ..workload import WorkloadResources, email_problem, quantity_bytes, storage_size_problem
 from .base import Model
 from .secrets import PLAN_PLACEHOLDER_PREFIX, Secret
 from .types import PositiveInt
 
-_QUANTITY = re.compile(r"^([1-9]\d*)(Mi|Gi|Ti)$")
-_SLACK_CHANNEL = re.compile(r"^#[a-z0-9][a-z0-9._-]{0,79}$")
-_BYTES = {"Mi": 2**20, "Gi": 2**30, "Ti": 2**40}
+__all__ = ["Email", "ObservabilitySettings", "StorageSize", "quantity_bytes"]
 
 
-def quantity_bytes(text: str) -> int:
-    """``"50Gi"`` -> bytes."""
-    match = _QUANTITY.match(text)
-    if not match:
-        raise ValueError(f"{text!r} is not a storage size such as 512Mi, 50Gi or 1Ti")
-    return int(match.group(1)) * _BYTES[match.group(2)]
+def _rule(problem: Callable[[Any], str | None]) -> Callable[[str], str]:
+    def check(text: str) -> str:
+        found = problem(text)
+        if found is not None:
+            raise ValueError(found)
+        return text
+
+    return check
 
 
-def _storage_size(text: str) -> str:
-    quantity_bytes(text)
-    if quantity_bytes(text) < 2**30:
-        raise ValueError(f"{text!r} is below 1Gi, the smallest gp3 volume")
-    return text
+def _secret_rule(problem: Callable[[str], str | None]) -> Callable[[SecretStr], SecretStr]:
+    def check(secret: SecretStr) -> SecretStr:
+        # Never echo the value: it is the credential. The offline plan stands in a placeholder.
+        value = secret.get_secret_value()
+        found = None if value.startswith(PLAN_PLACEHOLDER_PREFIX) else problem(value)
+        if found is not None:
+            raise ValueError(found)
+        return secret
+
+    return check
 
 
-def _memory(text: str) -> str:
-    quantity_bytes(text)
-    return text
-
-
-def _cpu(text: str) -> str:
-    if not _CPU.match(text):
-        raise ValueError(f"{text!r} is not a CPU quantity such as 250m or 2")
-    return text
-
-
-def _email(text: str) -> str:
-    if not _EMAIL.match(text):
-        raise ValueError(f"{text!r} is not an e-mail address")
-    return text
-
-
-def _webhook(secret: SecretStr) -> SecretStr:
-    # Never echo the URL itself: it is the credential.
-    value = secret.get_secret_value()
-    if not value.startswith(("https://hooks.slack.com/", PLAN_PLACEHOLDER_PREFIX)):
-        raise ValueError("must be a Slack incoming-webhook URL (https://hooks.slack.com/...)")
-    return secret
-
-
-def _https(secret: SecretStr) -> SecretStr:
-    if not secret.get_secret_value().startswith(("https://", PLAN_PLACEHOLDER_PREFIX)):
-        raise ValueError("must be an https:// URL")
-    return secret
-
-
-StorageSize = Annotated[str, AfterValidator(_storage_size)]
-MemoryQuantity = Annotated[str, AfterValidator(_memory)]
-CpuQuantity = Annotated[str, AfterValidator(_cpu)]
-Email = Annotated[str, AfterValidator(_email)]
+StorageSize = Annotated[str, AfterValidator(_rule(storage_size_problem))]
+Email = Annotated[str, AfterValidator(_rule(email_problem))]
 
 
 class Resources(Model):
     """Requests and limits of one workload (O4: requests/limits everywhere)."""
 
-    cpu_request: CpuQuantity
-    memory_request: MemoryQuantity
-    memory_limit: MemoryQuantity
+    cpu_request: str
+    memory_request: str
+    memory_limit: str
     """CPU is not limited (throttling hurts latency); memory is, so a leak cannot starve the node."""
 
-    @model_validator(mode="after")
-    def _limit_covers_request(self) -> Self:
-        if quantity_bytes(self.memory_limit) < quantity_bytes(self.memory_request):
-            raise ValueError(f"memoryLimit: must be >= memoryRequest ({self.memory_request})")
-        return self
-
-    def as_values(self) -> dict[str, dict[str, str]]:
+    def to_config(self) -> WorkloadResources:
         return {
-            "requests": {"cpu": self.cpu_request, "memory": self.memory_request},
-            "limits": {"memory": self.memory_limit},
+            "cpu_request": self.cpu_request,
+            "memory_request": self.memory_request,
+            "memory_limit": self.memory_limit,
         }
 
 
 class LokiSettings(Model):
-    retention_days: Annotated[int, Field(ge=1, le=3650)]
+    retention_days: int
     """How long logs are kept; the compactor deletes older chunks from S3 (and S3 expires them too)."""
     storage_size: StorageSize = "20Gi"
     """gp3 volume for the write-ahead log, index cache and compactor work space."""
@@ -100,15 +72,15 @@ class LokiSettings(Model):
 
 
 class PrometheusSettings(Model):
-    retention_days: Annotated[int, Field(ge=1, le=365)]
+    retention_days: int
     storage_size: StorageSize = "50Gi"
     resources: Resources = Resources(cpu_request="500m", memory_request="2Gi", memory_limit="4Gi")
 
 
 class SlackSettings(Model):
-    channel: Annotated[str, Field(pattern=_SLACK_CHANNEL.pattern)]
+    channel: str
     """Channel the webhook posts to, e.g. ``#kubeboard-alerts``."""
-    webhook_url: Annotated[SecretStr, AfterValidator(_webhook), Secret()]
+    webhook_url: Annotated[SecretStr, AfterValidator(_secret_rule(slack_webhook_problem)), Secret()]
     """Incoming-webhook URL: set it with ``pulumi config set --secret`` (it is the credential)."""
 
 
@@ -120,47 +92,32 @@ class AlertingSettings(Model):
     warnings too when there is no Slack."""
     drop_warnings: bool = False
     """``true`` discards every warning alert on purpose; otherwise warnings need Slack or e-mail."""
-    heartbeat_url: Annotated[SecretStr, AfterValidator(_https), Secret()] | None = None
+    heartbeat_url: Annotated[SecretStr, AfterValidator(_secret_rule(https_problem)), Secret()] | None = None
     """Dead man's switch (e.g. healthchecks.io) the always-firing Watchdog alert is sent to."""
     critical_repeat_hours: PositiveInt = 4
     warning_repeat_hours: PositiveInt = 12
 
-    @property
-    def warning_receiver_missing(self) -> bool:
-        return not self.drop_warnings and self.slack is None and not self.emails
-
-    @model_validator(mode="after")
-    def _unique_emails(self) -> Self:
-        lowered = [email.lower() for email in self.emails]
-        duplicates = sorted({email for email in lowered if lowered.count(email) > 1})
-        if duplicates:
-            raise ValueError(f"emails: listed twice: {', '.join(duplicates)}")
-        return self
-
 
 class GrafanaSettings(Model):
-    hostname_prefix: Annotated[str, Field(pattern=r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")] = "grafana"
+    hostname_prefix: str = "grafana"
     """Grafana is published at ``<hostnamePrefix>.<edge domain>`` through the shared ALB."""
     storage_size: StorageSize = "10Gi"
 
 
 class ObservabilitySettings(Model):
     enabled: bool = True
-    namespace: Annotated[str, Field(pattern=r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")] = "monitoring"
+    namespace: str = "monitoring"
     loki: LokiSettings
     prometheus: PrometheusSettings
     grafana: GrafanaSettings = GrafanaSettings()
     alerting: AlertingSettings = AlertingSettings()
 
     @model_validator(mode="after")
-    def _warnings_reach_someone(self) -> Self:
-        # Warnings include the Loki error-rate rule: unrouted, they would fire into the void.
-        if self.enabled and self.alerting.warning_receiver_missing:
-            raise ValueError(
-                "alerting.dropWarnings: warning alerts would reach nobody; configure alerting.slack, "
-                "list alerting.emails (warnings then go to the SNS e-mail topic), or set "
-                "dropWarnings: true to discard them on purpose"
-            )
+    def _library_rules(self) -> Self:
+        # A disabled section builds nothing: only an enabled one is held to the component's rules.
+        found = problems(self.to_config()) if self.enabled else []
+        if found:
+            raise ValueError(settings_key(found[0]))
         return self
 
     def require_alert_destination(self) -> None:
@@ -169,3 +126,42 @@ class ObservabilitySettings(Model):
             raise ValueError(
                 "observability.alerting: a prod stack needs a slack webhook or at least one e-mail"
             )
+
+    def to_config(self) -> ObservabilityConfig:
+        """The section as the library's `ObservabilityConfig` (secrets as their text: the component
+        keeps them secret)."""
+        alerting = self.alerting
+        return {
+            "namespace": self.namespace,
+            "loki": {
+                "retention_days": self.loki.retention_days,
+                "storage_size": self.loki.storage_size,
+                "resources": self.loki.resources.to_config(),
+            },
+            "prometheus": {
+                "retention_days": self.prometheus.retention_days,
+                "storage_size": self.prometheus.storage_size,
+                "resources": self.prometheus.resources.to_config(),
+            },
+            "grafana": {
+                "hostname_prefix": self.grafana.hostname_prefix,
+                "storage_size": self.grafana.storage_size,
+            },
+            "alerting": {
+                "slack": (
+                    {
+                        "channel": alerting.slack.channel,
+                        "webhook_url": alerting.slack.webhook_url.get_secret_value(),
+                    }
+                    if alerting.slack is not None
+                    else None
+                ),
+                "emails": list(alerting.emails),
+                "drop_warnings": alerting.drop_warnings,
+                "heartbeat_url": (
+                    alerting.heartbeat_url.get_secret_value() if alerting.heartbeat_url is not None else None
+                ),
+                "critical_repeat_hours": alerting.critical_repeat_hours,
+                "warning_repeat_hours": alerting.warning_repeat_hours,
+            },
+        }

@@ -7,8 +7,9 @@ from typing import Annotated
 
 from pydantic import AfterValidator, Field
 
+from ..environment import Environment
 from .base import Model
-from .types import Environment, Name, at_most
+from .types import Name, at_most
 
 _STACK_REFERENCE = re.compile(r"^(?:[A-Za-z0-9_.-]+/){0,2}[A-Za-z0-9_.-]+$")
 

@@ -4,22 +4,16 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from enum import StrEnum
 from typing import Annotated
 
 from pydantic import AfterValidator, Field
+
+from ..names import dns_name_problem
 
 # The only values CloudWatch Logs accepts for a log group's retention.
 LOG_RETENTION_DAYS = (
     1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
 )  # fmt: skip
-
-
-class Environment(StrEnum):
-    """What kind of stack this is; prod turns on protection and stricter defaults."""
-
-    DEV = "dev"
-    PROD = "prod"
 
 
 def _retention(days: int) -> int:
@@ -46,15 +40,11 @@ def _role_arn(text: str) -> str:
     return text
 
 
-_DNS_LABEL = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$")
-
-
 def _dns_name(text: str) -> str:
-    name = text.rstrip(".")
-    labels = name.split(".")
-    if len(name) > 253 or len(labels) < 2 or not all(_DNS_LABEL.match(label) for label in labels):
-        raise ValueError(f"{text!r} is not a lower-case DNS name such as kubeboard.example.com")
-    return name
+    problem = dns_name_problem(text)
+    if problem is not None:
+        raise ValueError(problem)
+    return text.rstrip(".")
 
 
 RetentionDays = Annotated[int, AfterValidator(_retention)]

@@ -127,7 +127,8 @@ def test_a_disabled_observability_section_needs_no_receiver() -> None:
         json.dumps({"enabled": False, "loki": {"retentionDays": 7}, "prometheus": {"retentionDays": 7}})
     )
 
-    assert disabled.alerting.warning_receiver_missing
+    alerting = disabled.alerting
+    assert alerting.slack is None and not alerting.emails and not alerting.drop_warnings
 
 
 def test_the_component_refuses_to_render_warnings_into_nowhere() -> None:

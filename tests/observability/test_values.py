@@ -5,14 +5,16 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Any
+from typing import Any, cast
 
 import jsonschema
 import pytest
 
 from kubeboard_infra.addons.contract import AddOnSpec, deep_merge
+from kubeboard_infra.addons.definition import AddOnContext
 from kubeboard_infra.addons.release import IRSA_ANNOTATION
 from kubeboard_infra.observability import (
+    ObservabilityConfig,
     alertmanager,
     alloy,
     grafana,
@@ -20,7 +22,8 @@ from kubeboard_infra.observability import (
     loki,
     rule_files,
 )
-from kubeboard_infra.observability.specs import AlertTopic, StackInputs, addon_specs
+from kubeboard_infra.observability.release_inputs import ReleaseInputs
+from kubeboard_infra.observability.specs import addon_specs
 from kubeboard_infra.settings.observability import ObservabilitySettings
 from kubeboard_infra.settings.sso import SsoSettings
 from kubeboard_infra.sso import Dex, grafana_ini
@@ -63,7 +66,7 @@ CHECKERS = {
 }
 
 
-def _settings(**alerting: Any) -> ObservabilitySettings:
+def _settings(**alerting: Any) -> ObservabilityConfig:
     return ObservabilitySettings.model_validate_json(
         json.dumps(
             {
@@ -72,7 +75,7 @@ def _settings(**alerting: Any) -> ObservabilitySettings:
                 "alerting": alerting,
             }
         )
-    )
+    ).to_config()
 
 
 FULL = _settings(
@@ -82,6 +85,15 @@ FULL = _settings(
 )
 
 
+# Only the region is read by these releases' builds; the cluster is the installer's concern.
+CONTEXT: AddOnContext = {
+    "cluster": cast(Any, None),
+    "cluster_name": "kubeboard-dev",
+    "region": "ap-northeast-2",
+    "vpc_id": "vpc-0123456789abcdef0",
+    "kubernetes_version": "1.33",
+    "is_prod": False,
+}
 KEY_ARN = "arn:aws:kms:ap-northeast-2:123456789012:key/0b1c2d3e-alerts"
 SSO = SsoSettings.model_validate(
     {
@@ -95,37 +107,35 @@ SSO = SsoSettings.model_validate(
         "grafanaClientSecret": "g" * 64,
         "frontPageClientSecret": "f" * 64,
     }
-)
+).to_config()
 
 
-def _specs(settings: ObservabilitySettings = FULL, *, topic: str | None = TOPIC_ARN) -> dict[str, AddOnSpec]:
-    inputs = StackInputs(
-        settings=settings,
-        region="ap-northeast-2",
-        storage_class="observability-gp3",
-        loki_bucket_name="kubeboard-dev-loki-1a2b3c",
-        loki_bucket_arn="arn:aws:s3:::kubeboard-dev-loki-1a2b3c",
-        grafana_role_arn="arn:aws:iam::123456789012:role/grafana",
-        alert_topic=AlertTopic(topic, KEY_ARN) if topic else None,
-        grafana_ingress={"enabled": True, "ingressClassName": "alb", "hosts": ["grafana.example.com"]},
-        grafana_root_url="https://grafana.example.com",
-        grafana_sign_in=grafana_ini(SSO, Dex("argocd.example.com")),
-    )
-    return {spec.name: spec for spec in addon_specs(inputs)}
+def _specs(settings: ObservabilityConfig = FULL, *, topic: str | None = TOPIC_ARN) -> dict[str, AddOnSpec]:
+    inputs: ReleaseInputs = {
+        "config": settings,
+        "storage_class": "observability-gp3",
+        "loki_bucket_name": "kubeboard-dev-loki-1a2b3c",
+        "loki_bucket_arn": "arn:aws:s3:::kubeboard-dev-loki-1a2b3c",
+        "grafana_role_arn": "arn:aws:iam::123456789012:role/grafana",
+        "alert_topic": {"arn": topic, "key_arn": KEY_ARN} if topic else None,
+        "grafana_ingress": {"enabled": True, "ingressClassName": "alb", "hosts": ["grafana.example.com"]},
+        "grafana_root_url": "https://grafana.example.com",
+        "grafana_sign_in": grafana_ini(SSO, Dex("argocd.example.com")),
+    }
+    return {spec.name: spec for spec in addon_specs(CONTEXT, inputs)}
 
 
 def test_grafana_is_not_published_without_sign_in() -> None:
-    inputs = StackInputs(
-        settings=FULL,
-        region="ap-northeast-2",
-        storage_class="observability-gp3",
-        loki_bucket_name="b",
-        loki_bucket_arn="arn:aws:s3:::b",
-        grafana_role_arn="arn:aws:iam::123456789012:role/grafana",
-        grafana_ingress={"enabled": True, "ingressClassName": "alb", "hosts": ["grafana.example.com"]},
-    )
+    inputs: ReleaseInputs = {
+        "config": FULL,
+        "storage_class": "observability-gp3",
+        "loki_bucket_name": "b",
+        "loki_bucket_arn": "arn:aws:s3:::b",
+        "grafana_role_arn": "arn:aws:iam::123456789012:role/grafana",
+        "grafana_ingress": {"enabled": True, "ingressClassName": "alb", "hosts": ["grafana.example.com"]},
+    }
     with pytest.raises(ValueError, match=r"^grafana_sign_in: required when Grafana has an Ingress"):
-        addon_specs(inputs)
+        addon_specs(CONTEXT, inputs)
 
 
 def _as_installed(spec: AddOnSpec) -> dict[str, Any]:
@@ -278,7 +288,7 @@ def test_alloy_configs_are_balanced(config: str) -> None:
 # --- kube-prometheus-stack ----------------------------------------------------------------------
 
 
-def _kps(settings: ObservabilitySettings = FULL, topic: str | None = TOPIC_ARN) -> dict[str, Any]:
+def _kps(settings: ObservabilityConfig = FULL, topic: str | None = TOPIC_ARN) -> dict[str, Any]:
     return dict(_specs(settings, topic=topic)["kube-prometheus-stack"].values)
 
 

@@ -1,60 +1,55 @@
 """EKS managed add-ons: the VPC CNI (network policy enforcement on), CoreDNS, kube-proxy, and the
-EBS and EFS CSI drivers, each at a pinned version and, where it calls AWS, with its own IRSA role."""
-
-from __future__ import annotations
+EBS and EFS CSI drivers, each at the version the stack pins and, where it calls AWS, with its own
+IRSA role made by the same helper as the Helm add-ons' (`irsa.irsa_role`)."""
 
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
-from typing import Any
 
 import pulumi
 import pulumi_aws as aws
 
-from .irsa import irsa_role
+from ..irsa import irsa_role
+from .contract import IrsaSpec
+from .definition import ManagedAddOnDefinition
 
-
-@dataclass(frozen=True)
-class ManagedAddOn:
-    """One EKS managed add-on: its name, what it runs as, and whether it needs nodes first."""
-
-    name: str
-    service_account: str | None = None
-    managed_policy_arn: str | None = None
-    needs_nodes: bool = False
-    """Deployments (not DaemonSets) only turn ACTIVE once nodes can run them."""
-    configuration: Mapping[str, Any] | None = None
-
-
-VPC_CNI = ManagedAddOn(
-    "vpc-cni",
-    service_account="aws-node",
-    managed_policy_arn="arn:aws:iam::aws:policy/AmazonEKS_CNI_Policy",
+VPC_CNI = ManagedAddOnDefinition(
+    name="vpc-cni",
+    settings_key="vpcCni",
+    irsa=IrsaSpec(
+        service_account="aws-node", managed_policy_arns=("arn:aws:iam::aws:policy/AmazonEKS_CNI_Policy",)
+    ),
     # The network policy agent enforces NetworkPolicies (default deny, O8); without it they are inert.
     configuration={"enableNetworkPolicy": "true"},
 )
-KUBE_PROXY = ManagedAddOn("kube-proxy")
-COREDNS = ManagedAddOn("coredns", needs_nodes=True)
-EBS_CSI = ManagedAddOn(
-    "aws-ebs-csi-driver",
-    service_account="ebs-csi-controller-sa",
-    managed_policy_arn="arn:aws:iam::aws:policy/service-role/AmazonEBSCSIDriverPolicy",
+KUBE_PROXY = ManagedAddOnDefinition(name="kube-proxy", settings_key="kubeProxy")
+COREDNS = ManagedAddOnDefinition(name="coredns", settings_key="coredns", needs_nodes=True)
+EBS_CSI = ManagedAddOnDefinition(
+    name="aws-ebs-csi-driver",
+    settings_key="awsEbsCsiDriver",
+    irsa=IrsaSpec(
+        service_account="ebs-csi-controller-sa",
+        managed_policy_arns=("arn:aws:iam::aws:policy/service-role/AmazonEBSCSIDriverPolicy",),
+    ),
     needs_nodes=True,
 )
-EFS_CSI = ManagedAddOn(
-    "aws-efs-csi-driver",
-    service_account="efs-csi-controller-sa",
-    managed_policy_arn="arn:aws:iam::aws:policy/service-role/AmazonEFSCSIDriverPolicy",
+EFS_CSI = ManagedAddOnDefinition(
+    name="aws-efs-csi-driver",
+    settings_key="awsEfsCsiDriver",
+    irsa=IrsaSpec(
+        service_account="efs-csi-controller-sa",
+        managed_policy_arns=("arn:aws:iam::aws:policy/service-role/AmazonEFSCSIDriverPolicy",),
+    ),
     needs_nodes=True,
 )
-ALL = (VPC_CNI, KUBE_PROXY, COREDNS, EBS_CSI, EFS_CSI)
-BEFORE_NODES = tuple(addon for addon in ALL if not addon.needs_nodes)
-AFTER_NODES = tuple(addon for addon in ALL if addon.needs_nodes)
+MANAGED_CATALOG = (VPC_CNI, KUBE_PROXY, COREDNS, EBS_CSI, EFS_CSI)
+"""Every EKS managed add-on the cluster installs; the stack file pins a version of each."""
+BEFORE_NODES = tuple(addon for addon in MANAGED_CATALOG if not addon.needs_nodes)
+AFTER_NODES = tuple(addon for addon in MANAGED_CATALOG if addon.needs_nodes)
 
 
 def install_managed_addons(
     name: str,
-    addons: Sequence[ManagedAddOn],
+    addons: Sequence[ManagedAddOnDefinition],
     *,
     cluster_name: str,
     versions: Mapping[str, str],
@@ -69,14 +64,15 @@ def install_managed_addons(
             raise ValueError(f"no version pinned for the EKS add-on {addon.name}")
         role_arn: pulumi.Output[str] | None = None
         ready: list[pulumi.Resource] = []
-        if addon.service_account and addon.managed_policy_arn:
+        if addon.irsa is not None:
             role = irsa_role(
                 f"{name}-{addon.name}",
                 oidc_provider_arn=oidc_provider_arn,
                 oidc_issuer=oidc_issuer,
-                namespace="kube-system",
-                service_account=addon.service_account,
-                managed_policy_arns=[addon.managed_policy_arn],
+                namespace=addon.namespace,
+                service_account=addon.irsa.service_account,
+                policy_documents=addon.irsa.policy_documents,
+                managed_policy_arns=addon.irsa.managed_policy_arns,
                 description=f"EKS add-on {addon.name} of {cluster_name}",
                 opts=opts,
             )
