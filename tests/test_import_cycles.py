@@ -249,11 +249,8 @@ SCHEMA_READERS = (
 # Modules that still take settings models rather than their own Args: none may join them.
 STILL_READING_SETTINGS = frozenset(
     {
-        "kubeboard_infra.deploy_roles",
-        "kubeboard_infra.deploy_runner",
         "kubeboard_infra.fleet.appsets",
         "kubeboard_infra.fleet.hub",
-        "kubeboard_infra.github_oidc",
         "kubeboard_infra.network",
     }
 )
