@@ -110,6 +110,7 @@ _EXPORTS: dict[str, str] = {
     "AddOnSwitch": ".addons",
     "HelmAddOn": ".addons",
     "HelmAddOnArgs": ".addons",
+    "IrsaArgs": ".addons",
     "IrsaSpec": ".addons",
     "install_addons": ".addons",
     # Lambda archives built from the shipped sources.
@@ -178,6 +179,7 @@ __all__ = [
     "ImageScanAlertsArgs",
     "IngressContract",
     "IngressValuesShape",
+    "IrsaArgs",
     "IrsaSpec",
     "LambdaPackageError",
     "LogReports",
@@ -247,6 +249,7 @@ if TYPE_CHECKING:  # the same names, eagerly, for type checkers and IDEs
         AddOnSwitch,
         HelmAddOn,
         HelmAddOnArgs,
+        IrsaArgs,
         IrsaSpec,
         ManagedAddOnDefinition,
         NodeGroupAccess,

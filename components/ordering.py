@@ -7,8 +7,10 @@ offline plan reads the reasons back and refuses a component-level ``depends_on``
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import copy
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import cast
 
 import pulumi
 
@@ -34,6 +36,26 @@ def after(
     if waited_for:
         _waits.append(Wait(waited_for, reason.strip()))
     return pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(depends_on=list(waited_for)))
+
+
+def split_waits(
+    opts: pulumi.ResourceOptions | None,
+) -> tuple[list[pulumi.Resource], pulumi.ResourceOptions | None]:
+    """The resources ``opts.depends_on`` names, and a copy of `opts` without them.
+
+    A component's ``depends_on`` would hold back every child, its AWS roles and buckets included.
+    The components that take waits in `opts` register without them and give them to the children
+    that need them (a Helm release, an Ingress-bearing release), so the rest starts at once.
+    """
+    if opts is None or opts.depends_on is None:
+        return [], opts
+    depends_on = opts.depends_on
+    waits = list(depends_on) if isinstance(depends_on, Sequence) else [depends_on]
+    if not all(isinstance(wait, pulumi.Resource) for wait in waits):
+        raise TypeError("depends_on: give resources (as ordering.after does), not outputs of them")
+    rest = copy.copy(opts)
+    rest.depends_on = None
+    return cast(list[pulumi.Resource], waits), rest
 
 
 def recorded_waits() -> list[Wait]:

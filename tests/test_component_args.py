@@ -12,7 +12,7 @@ from pulumi.runtime.mocks import MockResourceArgs
 from pulumi.runtime.settings import ROOT
 from pydantic import ValidationError
 
-from kubeboard_infra import ArgsError
+from kubeboard_infra import ArgsError, HelmAddOn, HelmAddOnArgs
 from kubeboard_infra.addons.definition import AddOnContext
 from kubeboard_infra.gitops import GitOps, GitOpsArgs, GitOpsConfig
 from kubeboard_infra.gitops import problems as gitops_problems
@@ -137,6 +137,25 @@ def test_gitops_without_sso_names_the_arg(mocks: RecordingMocks) -> None:
 
     assert str(refused.value) == (
         "GitOps args: sso: required (Argo CD has no local admin: people sign in through dex)"
+    )
+    assert mocks.created == []
+
+
+def test_helm_addon_with_a_version_range_names_the_arg_and_registers_nothing(mocks: RecordingMocks) -> None:
+    args: HelmAddOnArgs = {
+        "release_name": "metrics-server",
+        "chart": "metrics-server",
+        "version": "^3.12",
+        "repository": "https://kubernetes-sigs.github.io/metrics-server/",
+        "namespace": "kube-system",
+        "cluster": CONTEXT["cluster"],
+    }
+
+    with pytest.raises(ArgsError) as refused:
+        HelmAddOn("metrics-server", args)
+
+    assert str(refused.value) == (
+        "HelmAddOn args: version: '^3.12' must be an exact x.y.z (no ranges: upgrades are reviewed)"
     )
     assert mocks.created == []
 

@@ -24,7 +24,6 @@ PENDING = frozenset(
         "FleetHubAccess",
         "FleetSpoke",
         "GitOps",
-        "HelmAddOn",
         "Network",
         "Observability",
         "Platform",

@@ -4,7 +4,7 @@
 from . import argo_rollouts, aws_load_balancer_controller, cluster_autoscaler, external_dns, metrics_server
 from .contract import AddOnDependencyError, AddOnSpec, AddOnSwitch, IrsaSpec, check_dependencies, deep_merge
 from .definition import AddOnContext, AddOnDefinition, ManagedAddOnDefinition, NodeGroupAccess
-from .release import IRSA_ANNOTATION, HelmAddOn, HelmAddOnArgs, install_addons
+from .release import IRSA_ANNOTATION, HelmAddOn, HelmAddOnArgs, IrsaArgs, helm_addon_args, install_addons
 
 __all__ = [
     "IRSA_ANNOTATION",
@@ -15,6 +15,7 @@ __all__ = [
     "AddOnSwitch",
     "HelmAddOn",
     "HelmAddOnArgs",
+    "IrsaArgs",
     "IrsaSpec",
     "ManagedAddOnDefinition",
     "NodeGroupAccess",
@@ -24,6 +25,7 @@ __all__ = [
     "cluster_autoscaler",
     "deep_merge",
     "external_dns",
+    "helm_addon_args",
     "install_addons",
     "metrics_server",
 ]

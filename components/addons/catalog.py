@@ -77,9 +77,7 @@ def install_catalog(
     cluster = context["cluster"]
     installed = install_addons(
         [definition.spec_for(context, choice["options"], choice["values"]) for definition, choice in chosen],
-        provider=cluster["provider"],
-        oidc_provider_arn=cluster["oidc_provider_arn"],
-        oidc_issuer=cluster["oidc_issuer"],
+        cluster=cluster,
         tags=context.get("tags"),
         name_prefix=name_prefix,
         opts=opts,

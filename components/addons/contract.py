@@ -7,8 +7,6 @@ any spec; `check_dependencies` rejects a set of add-on switches where an enabled
 disabled one, before a single resource is declared.
 """
 
-from __future__ import annotations
-
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -20,6 +18,20 @@ from ..irsa import PolicyDocument
 
 _SEMVER = re.compile(r"^\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?$")
 _DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")
+
+
+def chart_problems(*, release_name: str, namespace: str, version: str, repository: str) -> list[str]:
+    """The rules of one pinned chart release, each naming the field it breaks."""
+    problems = []
+    if not _DNS_LABEL.match(release_name):
+        problems.append(f"release_name: {release_name!r} must be a DNS label (lower case, digits, '-')")
+    if not _DNS_LABEL.match(namespace):
+        problems.append(f"namespace: {namespace!r} must be a DNS label")
+    if not _SEMVER.match(version):
+        problems.append(f"version: {version!r} must be an exact x.y.z (no ranges: upgrades are reviewed)")
+    if not repository.startswith(("https://", "oci://")):
+        problems.append(f"repository: {repository!r} must be https:// or oci://")
+    return problems
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -58,20 +70,15 @@ class AddOnSpec:
     timeout_seconds: int = 600
 
     def __post_init__(self) -> None:
-        if not _DNS_LABEL.match(self.name):
-            raise ValueError(f"add-on name {self.name!r} must be a DNS label (lower case, digits, '-')")
-        if not _DNS_LABEL.match(self.namespace):
-            raise ValueError(f"add-on {self.name}: namespace {self.namespace!r} must be a DNS label")
-        if not _SEMVER.match(self.version):
-            raise ValueError(f"add-on {self.name}: chart version {self.version!r} must be an exact x.y.z")
-        if not self.repository.startswith(("https://", "oci://")):
-            raise ValueError(f"add-on {self.name}: repository {self.repository!r} must be https:// or oci://")
+        problems = chart_problems(
+            release_name=self.name, namespace=self.namespace, version=self.version, repository=self.repository
+        )
         if self.depends_on and not self.wait_reason.strip():
-            raise ValueError(
-                f"add-on {self.name}: say why it waits for {', '.join(self.depends_on)} (wait_reason)"
-            )
+            problems.append(f"wait_reason: say why it waits for {', '.join(self.depends_on)}")
+        if problems:
+            raise ValueError(f"add-on {self.name}: {problems[0]}")
 
-    def with_overrides(self, overrides: Mapping[str, Any] | None) -> AddOnSpec:
+    def with_overrides(self, overrides: Mapping[str, Any] | None) -> "AddOnSpec":
         """A copy whose values are the defaults with `overrides` merged deeply over them."""
         if not overrides:
             return self

@@ -7,10 +7,10 @@ from typing import Any
 import pulumi
 import pulumi_kubernetes as k8s
 
-from ..addons.release import HelmAddOn
+from ..addons.release import HelmAddOn, helm_addon_args
 from ..args import check_args
 from ..edge.ingress import IngressValuesShape
-from ..ordering import after
+from ..ordering import after, split_waits
 from ..sso import (
     FRONT_PAGE_CLIENT_ID,
     FRONT_PAGE_OIDC_SECRET,
@@ -78,6 +78,9 @@ class GitOps(pulumi.ComponentResource):
     """Argo CD's address."""
 
     def __init__(self, name: str, args: GitOpsArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        # What `opts.depends_on` names (the controllers behind its Ingress, the releases whose CRDs
+        # the chart renders) holds back the Argo CD release alone, and through it the Applications.
+        release_waits, opts = split_waits(opts)
         super().__init__("kubeboard:index:GitOps", name, None, opts)
         check_args("GitOps", problems(args) + wiring_problems(args))
         config = with_config_defaults(args)
@@ -153,14 +156,12 @@ class GitOps(pulumi.ComponentResource):
         )
         release = HelmAddOn(
             f"{name}-argocd",
-            {
-                "spec": spec,
-                "provider": provider,
-                "install_after": after(
-                    ready, reason="Argo CD runs in this labelled namespace and reads the dex secret"
-                ),
-            },
-            opts=pulumi.ResourceOptions(parent=self),
+            helm_addon_args(spec, context["cluster"]),
+            opts=after(
+                ready,
+                reason="Argo CD runs in this labelled namespace and reads the dex secret",
+                opts=pulumi.ResourceOptions(parent=self, depends_on=release_waits),
+            ),
         )
 
         app_ready: list[pulumi.Resource] = [release, *front_page_ready]

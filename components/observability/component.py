@@ -15,7 +15,7 @@ from ..args import check_args
 from ..contracts import AlertTopic
 from ..irsa import irsa_role
 from ..kms import rotating_key
-from ..ordering import after
+from ..ordering import after, split_waits
 from ..secure_bucket import secure_bucket
 from . import alertmanager, grafana, kube_prometheus_stack, loki, rule_files
 from .args import ObservabilityArgs, problems, wiring_problems, with_config_defaults
@@ -41,6 +41,9 @@ class Observability(pulumi.ComponentResource):
     def __init__(
         self, name: str, args: ObservabilityArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
+        # What `opts.depends_on` names (the controllers behind Grafana's Ingress) holds back
+        # kube-prometheus-stack alone: the bucket, roles, topic and Loki start at once.
+        ingress_waits, opts = split_waits(opts)
         super().__init__("kubeboard:index:Observability", name, None, opts)
         check_args("Observability", problems(args) + wiring_problems(args))
         config = with_config_defaults(args)
@@ -228,9 +231,7 @@ class Observability(pulumi.ComponentResource):
         )
         self._releases = install_addons(
             specs,
-            provider=provider,
-            oidc_provider_arn=cluster["oidc_provider_arn"],
-            oidc_issuer=cluster["oidc_issuer"],
+            cluster=cluster,
             tags=tags,
             name_prefix=prefix,
             opts=child,
@@ -244,6 +245,7 @@ class Observability(pulumi.ComponentResource):
                     [storage_class, *grafana_secrets, notifier_secret, *grafana_role.ready],
                     reason="Grafana and Alertmanager mount these secrets, claim volumes of this "
                     "storage class, and Grafana assumes this role",
+                    opts=pulumi.ResourceOptions(depends_on=ingress_waits),
                 ),
                 loki.NAME: after([storage_class], reason="its volume claim names this storage class"),
                 # Dashboards and Loki's rules need no wait: the sidecars pick up labelled

@@ -217,7 +217,7 @@ def gantt(plan: dict[str, Any]) -> str:
         if owner is None or finish == start:
             continue
         key = (
-            ADDONS_SECTION if by_urn[owner]["type"] == "kubeboard:addons:HelmAddOn" else by_urn[owner]["name"]
+            ADDONS_SECTION if by_urn[owner]["type"] == "kubeboard:index:HelmAddOn" else by_urn[owner]["name"]
         )
         if finish - start >= LONG_STEP_SECONDS:
             bars[key].append((resource["name"], start, finish, resource["urn"] in critical))
