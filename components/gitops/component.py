@@ -9,7 +9,7 @@ import pulumi_kubernetes as k8s
 
 from ..addons.release import HelmAddOn
 from ..args import check_args
-from ..edge.ingress import IngressValuesShape
+from ..edge.ingress import IngressValuesShape, ingress_helm_values, ingress_hostname
 from ..ordering import after
 from ..sso import (
     FRONT_PAGE_CLIENT_ID,
@@ -87,7 +87,7 @@ class GitOps(pulumi.ComponentResource):
         context = args["context"]
         provider = context["cluster"]["provider"]
         contract = args["ingress"]
-        hostname = contract.hostname(config["hostname_prefix"])
+        hostname = ingress_hostname(contract, config["hostname_prefix"])
         self.url = f"https://{hostname}"
         k8s_child = pulumi.ResourceOptions(parent=self, provider=provider)
 
@@ -145,8 +145,8 @@ class GitOps(pulumi.ComponentResource):
                 "sso": sso,
                 "dex_clients": dex_clients,
                 "hostname": hostname,
-                "ingress": contract.helm_ingress_values(
-                    hostname, shape=IngressValuesShape.HOSTNAME, healthcheck_path="/healthz"
+                "ingress": ingress_helm_values(
+                    contract, hostname, shape=IngressValuesShape.HOSTNAME, healthcheck_path="/healthz"
                 ),
                 "extra_values": fleet["argocd_values"] if fleet is not None else None,
             },

@@ -13,6 +13,7 @@ from .. import sso
 from ..addons.release import install_addons
 from ..args import check_args
 from ..contracts import AlertTopic
+from ..edge.ingress import ingress_helm_values, ingress_hostname
 from ..irsa import irsa_role
 from ..kms import rotating_key
 from ..ordering import after
@@ -202,8 +203,8 @@ class Observability(pulumi.ComponentResource):
         self.grafana_url = None
         root_url = None
         if ingress is not None:
-            hostname = ingress.hostname(config["grafana"]["hostname_prefix"])
-            grafana_ingress = ingress.helm_ingress_values(hostname, healthcheck_path="/api/health")
+            hostname = ingress_hostname(ingress, config["grafana"]["hostname_prefix"])
+            grafana_ingress = ingress_helm_values(ingress, hostname, healthcheck_path="/api/health")
             root_url = f"https://{hostname}"
             self.grafana_url = pulumi.Output.from_input(root_url)
 
