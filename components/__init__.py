@@ -55,7 +55,8 @@ _EXPORTS: dict[str, str] = {
     # Environment components.
     "Network": ".network",
     "NetworkArgs": ".network",
-    "NatGatewayStrategy": ".settings.network",
+    "NatGatewayStrategy": ".network",
+    "FlowLogTraffic": ".network",
     "AccessArgs": ".cluster",
     "Cluster": ".cluster",
     "ClusterArgs": ".cluster",
@@ -99,6 +100,24 @@ _EXPORTS: dict[str, str] = {
     "FleetSpokeArgs": ".fleet.spoke",
     "HubNetwork": ".fleet.bridge",
     "OwnCluster": ".fleet.hub",
+    "UpgradePolicy": ".cluster",
+    "AmiType": ".node_groups",
+    "CapacityType": ".node_groups",
+    "TaintEffect": ".node_groups",
+    "ingress_annotations": ".edge.ingress",
+    "ingress_helm_values": ".edge.ingress",
+    "ingress_hostname": ".edge.ingress",
+    "PerformanceMode": ".shared_storage",
+    "ThroughputMode": ".shared_storage",
+    "FleetArgs": ".fleet.config",
+    "HubPath": ".fleet.config",
+    "SpokeArgs": ".fleet.config",
+    "TeamApplicationArgs": ".fleet.config",
+    "TeamRevisionsArgs": ".fleet.config",
+    "Wave": ".fleet.config",
+    "WaveArgs": ".fleet.config",
+    "WavesArgs": ".fleet.config",
+    "HubNetworkArgs": ".fleet.spoke",
     # In-cluster add-ons: how one is declared, the contract it fills, the component that installs one.
     "AddOnContext": ".addons",
     "AddOnDefinition": ".addons",
@@ -136,8 +155,10 @@ __all__ = [
     "AddOnSpec",
     "AddOnSwitch",
     "AlertTopic",
+    "AmiType",
     "ArgsError",
     "Bridge",
+    "CapacityType",
     "Cluster",
     "ClusterAccess",
     "ClusterArgs",
@@ -155,12 +176,14 @@ __all__ = [
     "ErrorLogAlarms",
     "ErrorLogAlarmsArgs",
     "ExporterArgs",
+    "FleetArgs",
     "FleetHub",
     "FleetHubAccess",
     "FleetHubAccessArgs",
     "FleetHubArgs",
     "FleetSpoke",
     "FleetSpokeArgs",
+    "FlowLogTraffic",
     "GitHubDelivery",
     "GitHubDeliveryArgs",
     "GitOps",
@@ -172,6 +195,8 @@ __all__ = [
     "HelmAddOn",
     "HelmAddOnArgs",
     "HubNetwork",
+    "HubNetworkArgs",
+    "HubPath",
     "HumanRoles",
     "HumanRolesArgs",
     "IdentityCenterArgs",
@@ -195,6 +220,7 @@ __all__ = [
     "ObservabilityConfig",
     "OidcArgs",
     "OwnCluster",
+    "PerformanceMode",
     "Platform",
     "PlatformArgs",
     "ReadSource",
@@ -207,9 +233,21 @@ __all__ = [
     "SamlArgs",
     "SharedStorage",
     "SharedStorageArgs",
+    "SpokeArgs",
     "SsoConfig",
     "TaintArgs",
+    "TaintEffect",
+    "TeamApplicationArgs",
+    "TeamRevisionsArgs",
+    "ThroughputMode",
+    "UpgradePolicy",
     "WatchedLogGroup",
+    "Wave",
+    "WaveArgs",
+    "WavesArgs",
+    "ingress_annotations",
+    "ingress_helm_values",
+    "ingress_hostname",
     "install_addons",
     "install_catalog",
     "lambda_archive",
@@ -257,16 +295,27 @@ if TYPE_CHECKING:  # the same names, eagerly, for type checkers and IDEs
     )
     from .addons.catalog import install_catalog
     from .args import ArgsError
-    from .cluster import AccessArgs, Cluster, ClusterArgs, ClusterCreator
+    from .cluster import AccessArgs, Cluster, ClusterArgs, ClusterCreator, UpgradePolicy
     from .contracts import AlertTopic, ClusterAccess
     from .deploy_roles import DeployEnvironmentArgs, DeployRoles, DeployRolesArgs
     from .deploy_runner import DeployRunner, DeployRunnerArgs
     from .edge import Edge, EdgeArgs, IngressContract, IngressValuesShape
+    from .edge.ingress import ingress_annotations, ingress_helm_values, ingress_hostname
     from .environment import Environment
     from .fleet import FleetHub, FleetHubAccess, FleetSpoke
     from .fleet.bridge import Bridge, HubNetwork
+    from .fleet.config import (
+        FleetArgs,
+        HubPath,
+        SpokeArgs,
+        TeamApplicationArgs,
+        TeamRevisionsArgs,
+        Wave,
+        WaveArgs,
+        WavesArgs,
+    )
     from .fleet.hub import FleetHubAccessArgs, FleetHubArgs, OwnCluster
-    from .fleet.spoke import FleetSpokeArgs
+    from .fleet.spoke import FleetSpokeArgs, HubNetworkArgs
     from .github_oidc import DeliveryRepositoryArgs, GitHubDelivery, GitHubDeliveryArgs
     from .gitops import GitOps, GitOpsArgs, GitOpsConfig
     from .guardduty import GuardDuty, GuardDutyArgs
@@ -275,13 +324,18 @@ if TYPE_CHECKING:  # the same names, eagerly, for type checkers and IDEs
     from .lambda_package import LambdaPackageError, lambda_archive
     from .log_alarms import ErrorLogAlarms, ErrorLogAlarmsArgs, WatchedLogGroup
     from .log_reports import ExporterArgs, LogReports, LogReportsArgs
-    from .network import Network, NetworkArgs
-    from .node_groups import NodeGroupArgs, TaintArgs
+    from .network import FlowLogTraffic, NatGatewayStrategy, Network, NetworkArgs
+    from .node_groups import AmiType, CapacityType, NodeGroupArgs, TaintArgs, TaintEffect
     from .observability import GrafanaSignIn, Observability, ObservabilityArgs, ObservabilityConfig
     from .platform import Platform
     from .platform_args import PlatformArgs
     from .registry import Registry, RegistryArgs, RepositoryArgs
     from .report_reader import ReadSource, ReadSourceArgs, ReportReader, ReportReaderArgs
-    from .settings.network import NatGatewayStrategy
-    from .shared_storage import AccessPointArgs, SharedStorage, SharedStorageArgs
+    from .shared_storage import (
+        AccessPointArgs,
+        PerformanceMode,
+        SharedStorage,
+        SharedStorageArgs,
+        ThroughputMode,
+    )
     from .sso import SsoConfig

@@ -31,11 +31,20 @@ def check_args(component: str, problems: Sequence[str]) -> None:
 
 
 _SNAKE_PART = re.compile(r"_([a-z0-9])")
+# Another arg named inside a problem's text, quoted as ``min_size`` is: `min_size`.
+_REFERENCE = re.compile(r"`([a-z][a-z0-9_]*(?:\[\d+\])?(?:\.[a-z][a-z0-9_]*(?:\[\d+\])?)*)`")
+
+
+def _camel(path: str) -> str:
+    return _SNAKE_PART.sub(lambda match: match.group(1).upper(), path)
 
 
 def settings_key(problem: str) -> str:
-    """``"node_groups[0].max_size: must be ..."`` -> ``"nodeGroups[0].maxSize: must be ..."``."""
+    """``"node_groups[0].max_size: must be >= `min_size`"`` -> ``"nodeGroups[0].maxSize: must be >= minSize"``.
+
+    The leading arg path and every other arg quoted in backticks take the stack file's spelling.
+    """
     head, sep, rest = problem.partition(": ")
     if not sep or " " in head:
-        return problem
-    return _SNAKE_PART.sub(lambda match: match.group(1).upper(), head) + sep + rest
+        return _REFERENCE.sub(lambda match: _camel(match.group(1)), problem)
+    return _camel(head) + sep + _REFERENCE.sub(lambda match: _camel(match.group(1)), rest)

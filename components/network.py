@@ -5,16 +5,19 @@ the internet only through NAT; optional intra subnets have no internet route at 
 reached privately through VPC endpoints, and every flow is logged.
 """
 
-from __future__ import annotations
-
+import ipaddress
 import json
-from typing import NotRequired, TypedDict
+from collections.abc import Mapping
+from enum import StrEnum
+from itertools import combinations
+from typing import Any, NotRequired, TypedDict, cast
 
 import pulumi
 import pulumi_aws as aws
 
 from . import endpoint_policies
-from .settings.network import NatGatewayStrategy
+from .args import check_args
+from .log_retention import retention_problem
 
 # Interface endpoints: the AWS services nodes and pods call most, kept off the NAT.
 _INTERFACE_ENDPOINTS = {
@@ -23,33 +26,141 @@ _INTERFACE_ENDPOINTS = {
     "sts": "sts",
     "logs": "logs",
 }
+# AWS: a subnet is /16 to /28; a VPC's primary block is /16 to /28.
+SMALLEST_SUBNET_PREFIX = 28
+LARGEST_VPC_PREFIX = 16
+MIN_ZONES = 2
+MAX_ZONES = 6
+
+
+class NatGatewayStrategy(StrEnum):
+    """How private subnets reach the internet."""
+
+    SINGLE = "single"
+    """One NAT gateway in the first AZ: cheap, but an AZ outage cuts egress for all."""
+    ONE_PER_AZ = "one-per-az"
+    """One NAT gateway per AZ, each private subnet routed to its own: survives an AZ outage."""
+
+
+class FlowLogTraffic(StrEnum):
+    """Which flows the VPC flow log records."""
+
+    ALL = "ALL"
+    ACCEPT = "ACCEPT"
+    REJECT = "REJECT"
 
 
 class NetworkArgs(TypedDict):
+    """The VPC's layout; all but ``name`` and ``cluster_name`` are what the ``kubeboard:network`` section holds."""
+
     name: str
-    """Prefix of every resource name."""
+    """Prefix of every resource name. Required."""
     cluster_name: str
-    """The EKS cluster that will use the subnets: tagged so its load balancers find them."""
+    """The EKS cluster that will use the subnets: tagged so its load balancers find them. Required."""
     cidr: str
-    """The VPC's IPv4 block."""
+    """The VPC's IPv4 block, /16 to /28. Required."""
     availability_zones: list[str]
-    """At least two AZs; each subnet list below has one CIDR per AZ, in this order."""
+    """Two to six distinct AZs; every subnet tier gets one subnet per AZ, in this order. Required."""
     public_subnet_cidrs: list[str]
+    """One per AZ, inside ``cidr``: load balancers and NAT gateways live here. Required."""
     private_subnet_cidrs: list[str]
+    """One per AZ, inside ``cidr``: nodes, pods and interface endpoints (size them for the VPC CNI,
+    a /19 or /20). Required."""
     intra_subnet_cidrs: NotRequired[list[str]]
-    """Subnets with no route to the internet (default: none)."""
+    """None (default) or one per AZ: subnets with no route to the internet at all."""
     nat_gateways: NotRequired[NatGatewayStrategy]
     """``one-per-az`` (default, survives an AZ outage) or ``single`` (cheaper)."""
     endpoints: NotRequired[dict[str, bool]]
-    """Which VPC endpoints to create: ``s3`` (gateway), ``ecr_api``, ``ecr_dkr``, ``sts``, ``logs``;
-    all on by default."""
+    """Which VPC endpoints to create, by name: ``s3`` (gateway; ECR's image layers come from S3),
+    ``ecr_api``, ``ecr_dkr``, ``sts`` (IRSA's credentials), ``logs``; each is on unless set false."""
     flow_log_retention_days: NotRequired[int]
-    """Retention of the flow-log group (default 30); flow logs are always on."""
-    flow_log_traffic_type: NotRequired[str]
-    """``ALL`` (default), ``ACCEPT`` or ``REJECT``."""
+    """Retention of the always-on flow log's group, a CloudWatch Logs retention value (default 30)."""
+    flow_log_traffic_type: NotRequired[FlowLogTraffic]
+    """Which flows the flow log records: ``ALL`` (default), ``ACCEPT`` or ``REJECT``."""
+
+
+DEFAULT_ENDPOINTS = {"s3": True, **dict.fromkeys(_INTERFACE_ENDPOINTS, True)}
+DEFAULTS: dict[str, Any] = {
+    "intra_subnet_cidrs": [],
+    "nat_gateways": NatGatewayStrategy.ONE_PER_AZ,
+    "endpoints": DEFAULT_ENDPOINTS,
+    "flow_log_retention_days": 30,
+    "flow_log_traffic_type": FlowLogTraffic.ALL,
+}
+
+
+def problems(args: Mapping[str, Any]) -> list[str]:
+    """Every reason ``args`` (a `NetworkArgs`, with or without its name and cluster name) cannot build a network."""
+    found: list[str] = []
+    vpc = _cidr(args.get("cidr"))
+    if vpc is None:
+        found.append(f"cidr: {args.get('cidr')!r} is not an IPv4 CIDR block")
+    elif not LARGEST_VPC_PREFIX <= vpc.prefixlen <= SMALLEST_SUBNET_PREFIX:
+        found.append(f"cidr: a VPC block must be /16 to /28, got /{vpc.prefixlen}")
+    zones = list(args.get("availability_zones") or [])
+    if not MIN_ZONES <= len(zones) <= MAX_ZONES:
+        found.append(
+            f"availability_zones: needs {MIN_ZONES} to {MAX_ZONES} availability zones, got {len(zones)}"
+        )
+    if len(set(zones)) != len(zones):
+        found.append(f"availability_zones: each AZ may appear once, got {zones}")
+    found += _subnet_problems(args, vpc, len(zones))
+    if args.get("nat_gateways", NatGatewayStrategy.ONE_PER_AZ) not in set(NatGatewayStrategy):
+        found.append(f"nat_gateways: {args['nat_gateways']!r} is not one of {_values(NatGatewayStrategy)}")
+    unknown = sorted(set(args.get("endpoints") or {}) - set(DEFAULT_ENDPOINTS))
+    if unknown:
+        found.append(
+            f"endpoints: no such endpoint {', '.join(unknown)}; known: {', '.join(DEFAULT_ENDPOINTS)}"
+        )
+    traffic = args.get("flow_log_traffic_type", FlowLogTraffic.ALL)
+    if traffic not in set(FlowLogTraffic):
+        found.append(f"flow_log_traffic_type: {traffic!r} is not one of {_values(FlowLogTraffic)}")
+    retention = retention_problem(args.get("flow_log_retention_days", 30))
+    if retention:
+        found.append(f"flow_log_retention_days: {retention}")
+    return found
+
+
+def _subnet_problems(args: Mapping[str, Any], vpc: ipaddress.IPv4Network | None, zones: int) -> list[str]:
+    found: list[str] = []
+    named: list[tuple[str, ipaddress.IPv4Network]] = []
+    for key in ("public_subnet_cidrs", "private_subnet_cidrs", "intra_subnet_cidrs"):
+        cidrs = list(args.get(key) or [])
+        if key == "intra_subnet_cidrs" and not cidrs:
+            continue
+        if len(cidrs) != zones:
+            found.append(f"{key}: needs one CIDR per availability zone ({zones}), got {len(cidrs)}")
+        for index, text in enumerate(cidrs):
+            where = f"{key}[{index}]"
+            subnet = _cidr(text)
+            if subnet is None:
+                found.append(f"{where}: {text!r} is not an IPv4 CIDR block")
+            elif subnet.prefixlen > SMALLEST_SUBNET_PREFIX:
+                found.append(f"{where}: {text} is smaller than AWS's smallest subnet (/28)")
+            elif vpc is not None and not subnet.subnet_of(vpc):
+                found.append(f"{where}: {text} does not fit inside the VPC block {vpc}")
+            else:
+                named.append((where, subnet))
+    for (first, a), (second, b) in combinations(named, 2):
+        if a.overlaps(b):
+            found.append(f"{second}: {b} overlaps `{first}` ({a})")
+    return found
+
+
+def _cidr(text: object) -> ipaddress.IPv4Network | None:
+    try:
+        return ipaddress.IPv4Network(text) if isinstance(text, str) else None
+    except ValueError:
+        return None
+
+
+def _values(kind: type[StrEnum]) -> str:
+    return ", ".join(repr(member.value) for member in kind)
 
 
 class Network(pulumi.ComponentResource):
+    """A VPC: public, private and optional intra subnets per AZ, NAT, VPC endpoints and flow logs."""
+
     vpc_id: pulumi.Output[str]
     vpc_cidr: pulumi.Output[str]
     public_subnet_ids: pulumi.Output[list[str]]
@@ -64,6 +175,8 @@ class Network(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: NetworkArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("kubeboard:index:Network", name, None, opts)
+        check_args("Network", problems(args))
+        args = cast(NetworkArgs, {**DEFAULTS, **args})
         prefix = args["name"]
         zones = args["availability_zones"]
         child = pulumi.ResourceOptions(parent=self)
@@ -119,7 +232,7 @@ class Network(pulumi.ComponentResource):
             )
             public_subnets.append(subnet)
 
-        strategy = NatGatewayStrategy(args.get("nat_gateways", NatGatewayStrategy.ONE_PER_AZ))
+        strategy = NatGatewayStrategy(args["nat_gateways"])
         nat_count = 1 if strategy is NatGatewayStrategy.SINGLE else len(zones)
         nat_gateways = []
         nat_ips = []
@@ -171,7 +284,7 @@ class Network(pulumi.ComponentResource):
             private_route_tables.append(route_table)
 
         intra_subnets = []
-        intra_cidrs = args.get("intra_subnet_cidrs") or []
+        intra_cidrs = args["intra_subnet_cidrs"]
         if intra_cidrs:
             intra_rt = aws.ec2.RouteTable(
                 f"{name}-intra-rt", vpc_id=vpc.id, tags={"Name": f"{prefix}-intra"}, opts=child
@@ -191,7 +304,7 @@ class Network(pulumi.ComponentResource):
                 )
                 intra_subnets.append(subnet)
 
-        endpoints = {"s3": True, **dict.fromkeys(_INTERFACE_ENDPOINTS, True), **args.get("endpoints", {})}
+        endpoints = {**DEFAULT_ENDPOINTS, **args["endpoints"]}
         region = aws.get_region_output(opts=pulumi.InvokeOutputOptions(parent=self)).region
         account = aws.get_caller_identity_output(opts=pulumi.InvokeOutputOptions(parent=self)).account_id
         if endpoints["s3"]:
@@ -263,6 +376,8 @@ class Network(pulumi.ComponentResource):
                 "nat_gateway_ids": self.nat_gateway_ids,
                 "nat_public_ips": self.nat_public_ips,
                 "flow_log_group_name": self.flow_log_group_name,
+                "private_route_table_ids": self.private_route_table_ids,
+                "endpoint_security_group_id": self.endpoint_security_group_id,
             }
         )
 
@@ -273,7 +388,7 @@ class Network(pulumi.ComponentResource):
         log_group = aws.cloudwatch.LogGroup(
             f"{name}-flow-logs",
             name=f"/kubeboard/{prefix}/vpc-flow-logs",
-            retention_in_days=args.get("flow_log_retention_days", 30),
+            retention_in_days=args["flow_log_retention_days"],
             opts=child,
         )
         role = aws.iam.Role(
@@ -323,7 +438,7 @@ class Network(pulumi.ComponentResource):
         aws.ec2.FlowLog(
             f"{name}-flow-log",
             vpc_id=vpc.id,
-            traffic_type=args.get("flow_log_traffic_type", "ALL"),
+            traffic_type=FlowLogTraffic(args["flow_log_traffic_type"]).value,
             log_destination_type="cloud-watch-logs",
             log_destination=log_group.arn,
             iam_role_arn=role.arn,

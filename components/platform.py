@@ -17,9 +17,10 @@ from .addons.catalog import CATALOG, AddOnChoice, install_catalog
 from .addons.definition import AddOnContext, AddOnDefinition
 from .args import check_args
 from .cluster import DEVELOPER_GROUP, VIEWER_GROUP, Cluster, ClusterArgs, ClusterCreator
-from .contracts import AlertTopic, ClusterAccess
+from .contracts import AlertTopic
 from .deploy_runner import DeployRunner
 from .edge import Edge, IngressContract
+from .edge.ingress import ingress_hostname
 from .environment import Environment
 from .fleet import BRIDGE_OUTPUT, HUB_EGRESS_OUTPUT, HUB_ROLE_OUTPUT, FleetHub, FleetHubAccess, FleetSpoke
 from .gitops import (
@@ -62,6 +63,9 @@ HUB, SPOKE = "hub", "spoke"
 class Platform(pulumi.ComponentResource):
     """The whole Kubeboard platform for one stack."""
 
+    outputs: dict[str, pulumi.Input[Any]]
+    """What the stack exports, by output name (``clusterName``, ``vpcId``, ``argocdUrl``...)."""
+
     def __init__(self, name: str, args: PlatformArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("kubeboard:index:Platform", name, None, opts)
         check_args("Platform", problems(args))
@@ -97,7 +101,7 @@ class Platform(pulumi.ComponentResource):
         )
         # What every Helm add-on is built in (the catalog's, Observability's and GitOps' releases).
         addon_context: AddOnContext = {
-            "cluster": _cluster_access(cluster),
+            "cluster": cluster.access,
             "cluster_name": prefix,
             "region": region,
             "vpc_id": network.vpc_id,
@@ -117,8 +121,7 @@ class Platform(pulumi.ComponentResource):
                     "name": prefix,
                     "vpc_id": network.vpc_id,
                     "subnet_ids": _private_subnets(network, args),
-                    "client_security_group_id": cluster.node_security_group_id,
-                    "provider": cluster.provider,
+                    "cluster": cluster.access,
                     "protect": protect,
                     **storage,
                 },
@@ -149,13 +152,13 @@ class Platform(pulumi.ComponentResource):
         ingress_ready = _ingress_ready(addons, parent=self)
         gitops_config, sso_config = args.get("gitops"), args.get("sso")
         # dex runs inside Argo CD, on its host: every UI signs in there.
-        dex_host = ingress.hostname(_argocd_prefix(args))
+        dex_host = ingress_hostname(ingress, _argocd_prefix(args))
         observability_config = args.get("observability")
         observability = (
             Observability(
                 "observability",
                 {
-                    **observability_config,
+                    "config": observability_config,
                     "name_prefix": prefix,
                     "context": addon_context,
                     "ingress": ingress,
@@ -240,11 +243,10 @@ class Platform(pulumi.ComponentResource):
             FleetHubAccess(
                 "fleet-access",
                 {
-                    "fleet": fleet,
+                    "fleet": fleet.hub_config(),
                     "name": prefix,
                     "namespace": gitops_with_defaults(gitops_config)["namespace"] if gitops_config else "",
-                    "oidc_provider_arn": cluster.oidc_provider_arn,
-                    "oidc_issuer": cluster.oidc_issuer,
+                    "cluster": cluster.access,
                     "vpc_cidr": args["network"]["cidr"],
                     "egress_ips": network.nat_public_ips,
                 },
@@ -254,7 +256,9 @@ class Platform(pulumi.ComponentResource):
             else None
         )
         grafana_host = (
-            ingress.hostname(observability_with_defaults(observability_config)["grafana"]["hostname_prefix"])
+            ingress_hostname(
+                ingress, observability_with_defaults(observability_config)["grafana"]["hostname_prefix"]
+            )
             if observability_config
             else None
         )
@@ -267,7 +271,7 @@ class Platform(pulumi.ComponentResource):
             GitOps(
                 "gitops",
                 {
-                    **gitops_config,
+                    "config": gitops_config,
                     "sso": sso_config,
                     "context": addon_context,
                     "ingress": ingress,
@@ -291,10 +295,10 @@ class Platform(pulumi.ComponentResource):
             FleetHub(
                 "fleet",
                 {
-                    "fleet": fleet,
+                    "fleet": fleet.hub_config(),
                     "namespace": gitops_with_defaults(gitops_config)["namespace"],
-                    "provider": cluster.provider,
-                    "access": fleet_access,
+                    "cluster": cluster.access,
+                    "bridges": fleet_access.bridges,
                     "own": {
                         "cluster_name": prefix,
                         "region": region,
@@ -306,9 +310,12 @@ class Platform(pulumi.ComponentResource):
                     "chart_path": gitops_with_defaults(gitops_config)["repository"]["path"],
                     "chart_namespace": CHART_NAMESPACE,
                     "platform_project": PLATFORM_PROJECT,
-                    "argocd_ready": gitops.ready,
                 },
-                opts=own,
+                opts=after(
+                    gitops.ready,
+                    reason="cluster secrets and Argo CD's custom resources need its namespace, CRDs and platform project",
+                    opts=own,
+                ),
             )
         hub_role_arns = (
             _hub_role_arns(
@@ -323,11 +330,9 @@ class Platform(pulumi.ComponentResource):
                 "fleet-spoke",
                 {
                     "name": prefix,
-                    "cluster_name": cluster.cluster_name,
+                    "cluster": cluster.access,
                     "hub_role_arns": hub_role_arns,
-                    "hub_network_path": fleet.hub_network.path.value,
-                    "hub_cidrs": list(fleet.hub_network.cidrs),
-                    "cluster_security_group_id": cluster.cluster_security_group_id,
+                    "hub_network": {"path": fleet.hub_network.path, "cidrs": list(fleet.hub_network.cidrs)},
                 },
                 opts=child,
             )
@@ -335,7 +340,7 @@ class Platform(pulumi.ComponentResource):
             else None
         )
 
-        self.outputs: dict[str, pulumi.Input[object]] = {
+        self.outputs = {
             "clusterName": cluster.cluster_name,
             "clusterEndpoint": cluster.endpoint,
             "oidcProviderArn": cluster.oidc_provider_arn,
@@ -394,7 +399,7 @@ class Platform(pulumi.ComponentResource):
                 else {}
             ),
         }
-        self.register_outputs(self.outputs)
+        self.register_outputs({"outputs": self.outputs})
 
 
 _INGRESS_REASON = (
@@ -487,16 +492,6 @@ def _cluster_args(
         "addon_versions": section["addon_versions"],
         "log_retention_days": section["log_retention_days"],
         "protect": args["environment"] == Environment.PROD,
-    }
-
-
-def _cluster_access(cluster: Cluster) -> ClusterAccess:
-    return {
-        "cluster_name": cluster.cluster_name,
-        "provider": cluster.provider,
-        "oidc_provider_arn": cluster.oidc_provider_arn,
-        "oidc_issuer": cluster.oidc_issuer,
-        "node_security_group_id": cluster.node_security_group_id,
     }
 
 
@@ -686,7 +681,7 @@ def _chart_values(
     gitops_prefix = _argocd_prefix(args)
     observability = args.get("observability")
     storage = args.get("storage")
-    dex = sso.Dex(ingress.hostname(gitops_prefix))
+    dex = sso.Dex(ingress_hostname(ingress, gitops_prefix))
     return platform_chart_values(
         environment=args["environment"].value,
         ingress=ingress,

@@ -9,12 +9,14 @@ from collections.abc import Mapping
 from typing import Any, NotRequired, TypedDict
 
 from .addons.catalog import AddOnChoice
+from .cluster import UpgradePolicy
 from .environment import Environment
 from .gitops.args import GitOpsConfig
 from .human_roles import IdentityCenterArgs, OidcArgs, SamlArgs
+from .network import FlowLogTraffic
 from .node_groups import NodeGroupArgs
 from .observability.args import ObservabilityConfig
-from .shared_storage import AccessPointArgs
+from .shared_storage import AccessPointArgs, PerformanceMode, ThroughputMode
 from .sso import SsoConfig
 
 
@@ -37,7 +39,7 @@ class NetworkSection(TypedDict):
     """Interface endpoints by name. Default: all on."""
     flow_log_retention_days: NotRequired[int]
     """Flow-log retention. Default 30."""
-    flow_log_traffic_type: NotRequired[str]
+    flow_log_traffic_type: NotRequired[FlowLogTraffic]
     """Flow-log traffic type. Default ``ALL``."""
 
 
@@ -111,7 +113,7 @@ class ClusterSection(TypedDict):
 
     kubernetes_version: str
     """The Kubernetes minor, e.g. ``1.33``."""
-    upgrade_policy: str
+    upgrade_policy: UpgradePolicy
     """``STANDARD`` or ``EXTENDED`` support."""
     endpoint_public_access: bool
     """Whether the API has a public endpoint."""
@@ -134,9 +136,9 @@ class StorageSection(TypedDict):
     """The EFS access point teams' volumes go through."""
     storage_class_name: str
     """The StorageClass teams claim volumes with."""
-    performance_mode: str
+    performance_mode: PerformanceMode
     """EFS performance mode."""
-    throughput_mode: str
+    throughput_mode: ThroughputMode
     """EFS throughput mode."""
     transition_to_ia_days: int
     """Days before files move to Infrequent Access."""

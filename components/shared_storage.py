@@ -6,19 +6,38 @@ security group on NFS (2049), backed up by AWS Backup, and tiered to Infrequent 
 StorageClass provisions one access point per volume (``efs-ap``) through the EFS CSI driver.
 """
 
-from __future__ import annotations
-
 import json
+import re
 from collections.abc import Mapping, Sequence
-from typing import NotRequired, TypedDict
+from enum import StrEnum
+from typing import Any, NotRequired, TypedDict, cast
 
 import pulumi
 import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 
+from .args import check_args
+from .contracts import ClusterAccess
 from .kms import rotating_key
 
 NFS_PORT = 2049
+# The ages EFS lifecycle management offers for moving a file to Infrequent Access.
+TRANSITION_TO_IA_DAYS = (1, 7, 14, 30, 60, 90, 180, 270, 365)
+_PATH = re.compile(r"^/[A-Za-z0-9._/-]*$")
+_PERMISSIONS = re.compile(r"^0?[0-7]{3}$")
+# A StorageClass name is a DNS subdomain (at most 63 characters here, like a label).
+_CLASS_NAME = re.compile(r"^[a-z0-9]([-a-z0-9.]{0,61}[a-z0-9])?$")
+
+
+class PerformanceMode(StrEnum):
+    GENERAL_PURPOSE = "generalPurpose"
+    MAX_IO = "maxIO"
+
+
+class ThroughputMode(StrEnum):
+    ELASTIC = "elastic"
+    """Pay per use; scales with the workload (the right default for spiky platform traffic)."""
+    BURSTING = "bursting"
 
 
 def transition_to_ia(days: int) -> str:
@@ -58,34 +77,95 @@ def tls_only_policy(file_system_arn: str) -> dict:
 
 
 class AccessPointArgs(TypedDict):
-    path: str
-    uid: int
-    gid: int
-    permissions: str
+    """The directory pods mount and the POSIX identity they act as on it."""
+
+    path: NotRequired[str]
+    """An absolute directory of the file system (default ``/kubeboard``)."""
+    uid: NotRequired[int]
+    """POSIX user id, at least 0 (default 1000)."""
+    gid: NotRequired[int]
+    """POSIX group id, at least 0 (default 1000)."""
+    permissions: NotRequired[str]
+    """Octal mode of the directory when EFS creates it (default ``0750``)."""
 
 
 class SharedStorageArgs(TypedDict):
+    """The file system; its plain values are what the ``kubeboard:storage`` stack-file section holds."""
+
     name: str
-    """Prefix of every resource name."""
+    """Prefix of every resource name. Required."""
     vpc_id: pulumi.Input[str]
+    """The cluster's VPC. Required."""
     subnet_ids: Sequence[pulumi.Input[str]]
-    """The private subnets: one mount target each, so every AZ with nodes has a local one."""
-    client_security_group_id: pulumi.Input[str]
-    """The only security group admitted on NFS: the one the cluster's nodes carry."""
-    provider: k8s.Provider
-    """The cluster's Kubernetes provider, for the StorageClass."""
-    access_point: AccessPointArgs
-    storage_class_name: NotRequired[str]
-    """Default ``efs-sc``."""
-    performance_mode: NotRequired[str]
-    throughput_mode: NotRequired[str]
-    transition_to_ia_days: NotRequired[int]
+    """The private subnets, at least one: one mount target each, so every AZ with nodes has a local one.
+    Required."""
+    cluster: ClusterAccess
+    """The cluster: its provider makes the StorageClass, its node security group is the only one
+    admitted on NFS. Required."""
     protect: NotRequired[bool]
-    """Protect the file system and its key from deletion (prod)."""
+    """Protect the file system and its key from deletion (prod; default: false)."""
     tags: NotRequired[Mapping[str, str]]
+    """Tags of the AWS resources (default: none)."""
+    performance_mode: NotRequired[PerformanceMode]
+    """``generalPurpose`` (default) or ``maxIO``."""
+    throughput_mode: NotRequired[ThroughputMode]
+    """``elastic`` (default) or ``bursting``."""
+    transition_to_ia_days: NotRequired[int]
+    """Files not read for this many days move to Infrequent Access: 1, 7, 14, 30 (default), 60, 90,
+    180, 270 or 365."""
+    access_point: NotRequired[AccessPointArgs]
+    """The access point pods mount (default: ``/kubeboard`` as 1000:1000, mode 0750)."""
+    storage_class_name: NotRequired[str]
+    """The StorageClass's name (default ``efs-sc``)."""
+
+
+DEFAULT_ACCESS_POINT: AccessPointArgs = {
+    "path": "/kubeboard",
+    "uid": 1000,
+    "gid": 1000,
+    "permissions": "0750",
+}
+DEFAULTS: dict[str, Any] = {
+    "performance_mode": PerformanceMode.GENERAL_PURPOSE,
+    "throughput_mode": ThroughputMode.ELASTIC,
+    "transition_to_ia_days": 30,
+    "access_point": DEFAULT_ACCESS_POINT,
+    "storage_class_name": "efs-sc",
+    "protect": False,
+    "tags": {},
+}
+
+
+def problems(args: Mapping[str, Any]) -> list[str]:
+    """Every reason ``args`` (a `SharedStorageArgs`, its wiring left out or not) cannot build the file system."""
+    found: list[str] = []
+    for key, kind in (("performance_mode", PerformanceMode), ("throughput_mode", ThroughputMode)):
+        if key in args and args[key] not in set(kind):
+            found.append(f"{key}: {args[key]!r} is not one of {', '.join(kind)}")
+    days = args.get("transition_to_ia_days", 30)
+    if isinstance(days, bool) or days not in TRANSITION_TO_IA_DAYS:
+        offered = ", ".join(str(d) for d in TRANSITION_TO_IA_DAYS)
+        found.append(f"transition_to_ia_days: must be one of {offered} (what EFS offers), got {days}")
+    point = {**DEFAULT_ACCESS_POINT, **(args.get("access_point") or {})}
+    if not _PATH.match(str(point["path"])):
+        found.append(f"access_point.path: {point['path']!r} is not an absolute path such as /kubeboard")
+    for key in ("uid", "gid"):
+        value = point[key]
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            found.append(f"access_point.{key}: must be a POSIX id of 0 or more, got {value!r}")
+    if not _PERMISSIONS.match(str(point["permissions"])):
+        found.append(f"access_point.permissions: {point['permissions']!r} is not an octal mode such as 0750")
+    name = args.get("storage_class_name", "efs-sc")
+    if not _CLASS_NAME.match(str(name)):
+        found.append(f"storage_class_name: {name!r} is not a lower-case DNS name of at most 63 characters")
+    if "subnet_ids" in args and not args["subnet_ids"]:
+        found.append("subnet_ids: needs at least one subnet for a mount target")
+    return found
 
 
 class SharedStorage(pulumi.ComponentResource):
+    """An encrypted, backed-up EFS file system the cluster's nodes mount, and its ``efs-sc`` StorageClass."""
+
     file_system_id: pulumi.Output[str]
     file_system_arn: pulumi.Output[str]
     access_point_id: pulumi.Output[str]
@@ -96,12 +176,13 @@ class SharedStorage(pulumi.ComponentResource):
         self, name: str, args: SharedStorageArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
         super().__init__("kubeboard:index:SharedStorage", name, None, opts)
+        check_args("SharedStorage", problems(args))
+        args = cast(SharedStorageArgs, {**DEFAULTS, **args})
         prefix = args["name"]
-        tags = dict(args.get("tags") or {})
-        protect = args.get("protect", False)
+        tags = dict(args["tags"])
+        protect = args["protect"]
+        cluster = args["cluster"]
         child = pulumi.ResourceOptions(parent=self)
-        if not args["subnet_ids"]:
-            raise ValueError("shared storage needs at least one subnet for a mount target")
 
         key = rotating_key(
             f"{name}-efs",
@@ -115,11 +196,11 @@ class SharedStorage(pulumi.ComponentResource):
             f"{name}-efs",
             encrypted=True,
             kms_key_id=key.arn,
-            performance_mode=args.get("performance_mode", "generalPurpose"),
-            throughput_mode=args.get("throughput_mode", "elastic"),
+            performance_mode=PerformanceMode(args["performance_mode"]).value,
+            throughput_mode=ThroughputMode(args["throughput_mode"]).value,
             lifecycle_policies=[
                 aws.efs.FileSystemLifecyclePolicyArgs(
-                    transition_to_ia=transition_to_ia(args.get("transition_to_ia_days", 30))
+                    transition_to_ia=transition_to_ia(args["transition_to_ia_days"])
                 ),
                 # A file read again comes back from IA at once, so hot data never pays IA reads twice.
                 aws.efs.FileSystemLifecyclePolicyArgs(transition_to_primary_storage_class="AFTER_1_ACCESS"),
@@ -154,7 +235,7 @@ class SharedStorage(pulumi.ComponentResource):
             ip_protocol="tcp",
             from_port=NFS_PORT,
             to_port=NFS_PORT,
-            referenced_security_group_id=args["client_security_group_id"],
+            referenced_security_group_id=cluster["node_security_group_id"],
             opts=pulumi.ResourceOptions(parent=security_group),
         )
 
@@ -169,7 +250,7 @@ class SharedStorage(pulumi.ComponentResource):
             for index, subnet_id in enumerate(args["subnet_ids"])
         ]
 
-        access = args["access_point"]
+        access = {**DEFAULT_ACCESS_POINT, **args["access_point"]}
         access_point = aws.efs.AccessPoint(
             f"{name}-efs",
             file_system_id=file_system.id,
@@ -184,7 +265,7 @@ class SharedStorage(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=file_system),
         )
 
-        class_name = args.get("storage_class_name", "efs-sc")
+        class_name = args["storage_class_name"]
         storage_class = k8s.storage.v1.StorageClass(
             f"{name}-efs-sc",
             metadata=k8s.meta.v1.ObjectMetaArgs(name=class_name),
@@ -203,7 +284,7 @@ class SharedStorage(pulumi.ComponentResource):
             reclaim_policy="Retain" if protect else "Delete",
             volume_binding_mode="Immediate",
             allow_volume_expansion=True,
-            opts=pulumi.ResourceOptions(parent=self, provider=args["provider"], depends_on=mount_targets),
+            opts=pulumi.ResourceOptions(parent=self, provider=cluster["provider"], depends_on=mount_targets),
         )
 
         self.file_system_id = file_system.id
@@ -213,8 +294,10 @@ class SharedStorage(pulumi.ComponentResource):
         self.storage_class_name = storage_class.metadata.apply(lambda m: m.name or class_name)
         self.register_outputs(
             {
-                "fileSystemId": self.file_system_id,
-                "accessPointId": self.access_point_id,
-                "storageClassName": self.storage_class_name,
+                "file_system_id": self.file_system_id,
+                "file_system_arn": self.file_system_arn,
+                "access_point_id": self.access_point_id,
+                "security_group_id": self.security_group_id,
+                "storage_class_name": self.storage_class_name,
             }
         )

@@ -34,6 +34,14 @@ def test_no_problem_raises_nothing() -> None:
     [
         ("node_groups[0].max_size: must be >= min_size", "nodeGroups[0].maxSize: must be >= min_size"),
         ("cidr: too small", "cidr: too small"),
+        (
+            "desired_size: must be between `min_size` (1) and `max_size` (3)",
+            "desiredSize: must be between minSize (1) and maxSize (3)",
+        ),
+        (
+            "private_subnet_cidrs[1]: 10.0.1.0/24 overlaps `public_subnet_cidrs[0]`",
+            "privateSubnetCidrs[1]: 10.0.1.0/24 overlaps publicSubnetCidrs[0]",
+        ),
         ("a message without a key", "a message without a key"),
     ],
 )

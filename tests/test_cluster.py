@@ -8,7 +8,11 @@ from typing import Any
 
 import pytest
 
+from kubeboard_infra.cluster import Cluster, ClusterArgs
+from kubeboard_infra.cluster import problems as cluster_problems
+
 from .conftest import plan_for, resources_of, stack_file
+from .helpers.direct_call import install_mocks, refusal
 
 EKS = "eks:index:Cluster"
 NODE_GROUP = "aws:eks/nodeGroup:NodeGroup"
@@ -243,3 +247,72 @@ def test_cluster_outputs_for_other_stacks(stack: str) -> None:
     assert outputs["oidcIssuer"].startswith("oidc.eks.")
     assert outputs["kubeconfig"] == "[secret]"
     assert outputs["nodeRoleArn"].startswith("arn:aws:iam::")
+
+
+def _direct_args(**overrides: Any) -> ClusterArgs:
+    args: dict[str, Any] = {
+        "name": "acme",
+        "kubernetes_version": "1.36",
+        "upgrade_policy": "STANDARD",
+        "vpc_id": "vpc-0123456789abcdef0",
+        "private_subnet_ids": ["subnet-0a", "subnet-0b"],
+        "access": {
+            "admin_role_arn": "arn:aws:iam::111122223333:role/admin",
+            "developer_role_arn": "arn:aws:iam::111122223333:role/developer",
+            "viewer_role_arn": "arn:aws:iam::111122223333:role/viewer",
+            "developer_namespaces": ["dev"],
+        },
+        "node_groups": [
+            {
+                "name": "system",
+                "instance_types": ["m7i.large"],
+                "min_size": 2,
+                "desired_size": 2,
+                "max_size": 4,
+            }
+        ],
+        "addon_versions": {
+            "vpc-cni": "v1.20.4-eksbuild.1",
+            "coredns": "v1.12.4-eksbuild.1",
+            "kube-proxy": "v1.36.0-eksbuild.1",
+            "aws-ebs-csi-driver": "v1.51.1-eksbuild.1",
+            "aws-efs-csi-driver": "v2.1.13-eksbuild.1",
+        },
+    }
+    args.update(overrides)
+    return args  # type: ignore[return-value]
+
+
+def test_the_direct_call_args_are_valid_as_given() -> None:
+    assert cluster_problems(_direct_args()) == []
+
+
+def test_a_direct_call_with_a_node_group_above_the_eks_limit_names_it_and_builds_nothing() -> None:
+    mocks = install_mocks()
+    groups = [
+        {"name": "system", "instance_types": ["m7i.large"], "min_size": 2, "desired_size": 2, "max_size": 451}
+    ]
+
+    error = refusal(lambda: Cluster("cluster", _direct_args(node_groups=groups)))
+
+    assert str(error) == "Cluster args: node_groups[0].max_size: must be 1..450, got 451"
+    assert mocks.created == []
+
+
+def test_a_direct_call_refuses_a_public_endpoint_without_an_allow_list() -> None:
+    install_mocks()
+    error = refusal(lambda: Cluster("cluster", _direct_args(endpoint_public_access=True)))
+    assert error.problems == ["public_access_cidrs: a public endpoint needs an allow-list of CIDRs"]
+
+
+def test_a_direct_call_refuses_the_creator_as_a_deploy_role() -> None:
+    install_mocks()
+    access = {**_direct_args()["access"], "deploy_role_arns": ["arn:aws:iam::111122223333:role/creator"]}
+    creator = {"provider": None, "role_arn": "arn:aws:iam::111122223333:role/creator"}
+
+    error = refusal(lambda: Cluster("cluster", _direct_args(access=access, creator=creator)))
+
+    assert error.problems == [
+        "creator.role_arn: arn:aws:iam::111122223333:role/creator is also `access.deploy_role_arns`: EKS already "
+        "makes the creator cluster admin, and a second access entry for it fails (ResourceInUseException)"
+    ]

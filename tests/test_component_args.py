@@ -95,7 +95,7 @@ def test_observability_with_a_bad_storage_size_names_the_arg_and_registers_nothi
 ) -> None:
     config = _observability(loki={"retention_days": 14, "storage_size": "50GB"})
     args: ObservabilityArgs = {
-        **config,
+        "config": config,
         "name_prefix": "kubeboard-dev",
         "context": CONTEXT,
         "alb_cidrs": [],
@@ -106,14 +106,14 @@ def test_observability_with_a_bad_storage_size_names_the_arg_and_registers_nothi
         Observability("observability", args)
 
     assert str(refused.value) == (
-        "Observability args: loki.storage_size: '50GB' is not a storage size such as 512Mi, 50Gi or 1Ti"
+        "Observability args: config.loki.storage_size: '50GB' is not a storage size such as 512Mi, 50Gi or 1Ti"
     )
     assert mocks.created == []
 
 
 def test_gitops_with_an_ssh_repository_names_the_arg_and_registers_nothing(mocks: RecordingMocks) -> None:
     args: GitOpsArgs = {
-        **_gitops(url="git@github.com:acme/kubeboard.git"),
+        "config": _gitops(url="git@github.com:acme/kubeboard.git"),
         "sso": SSO,
         "context": CONTEXT,
         "ingress": cast(Any, object()),
@@ -124,13 +124,15 @@ def test_gitops_with_an_ssh_repository_names_the_arg_and_registers_nothing(mocks
         GitOps("gitops", args)
 
     assert str(refused.value) == (
-        "GitOps args: repository.url: 'git@github.com:acme/kubeboard.git' must be an https:// git repository URL"
+        "GitOps args: config.repository.url: 'git@github.com:acme/kubeboard.git' must be an https:// git repository URL"
     )
     assert mocks.created == []
 
 
 def test_gitops_without_sso_names_the_arg(mocks: RecordingMocks) -> None:
-    args = cast(GitOpsArgs, {**_gitops(), "context": CONTEXT, "ingress": object(), "chart_values": {}})
+    args = cast(
+        GitOpsArgs, {"config": _gitops(), "context": CONTEXT, "ingress": object(), "chart_values": {}}
+    )
 
     with pytest.raises(ArgsError) as refused:
         GitOps("gitops", args)

@@ -14,6 +14,7 @@ from pulumi.runtime.mocks import MockResourceArgs, set_mocks
 from kubeboard_infra.edge import Edge, IngressContract, IngressValuesShape
 from kubeboard_infra.edge.access_logs import access_log_bucket_policy, legacy_elb_accounts
 from kubeboard_infra.edge.exposure import exposures, problems
+from kubeboard_infra.edge.ingress import ingress_annotations, ingress_helm_values, ingress_hostname
 from kubeboard_infra.edge.waf import (
     DEX_BACK_CHANNEL,
     DEX_BACK_CHANNEL_LABEL,
@@ -25,6 +26,7 @@ from kubeboard_infra.edge.waf import (
 from kubeboard_infra.plan.mocks import ACCOUNT_ID, PlanMocks
 
 from .conftest import plan_for, resources_of, stack_file
+from .helpers.direct_call import install_mocks, refusal
 
 WEB_ACL = "aws:wafv2/webAcl:WebAcl"
 MANAGED_GROUPS = {
@@ -402,14 +404,16 @@ WEB_ACL_ARN = "arn:aws:wafv2:ap-northeast-2:111122223333:regional/webacl/w/1"
 
 
 def _contract() -> IngressContract:
-    return IngressContract(
-        domain="kb.example.com",
-        group_name="platform",
-        certificate_arn=pulumi.Output.from_input(CERTIFICATE_ARN),
-        web_acl_arn=pulumi.Output.from_input(WEB_ACL_ARN),
-        access_log_bucket=pulumi.Output.from_input("kb-alb-logs-abc"),
-        access_log_prefix="alb",
-    )
+    return {
+        "domain": "kb.example.com",
+        "group_name": "platform",
+        "certificate_arn": pulumi.Output.from_input(CERTIFICATE_ARN),
+        "web_acl_arn": pulumi.Output.from_input(WEB_ACL_ARN),
+        "access_log_bucket": pulumi.Output.from_input("kb-alb-logs-abc"),
+        "access_log_prefix": "alb",
+        "ingress_class_name": "alb",
+        "ssl_policy": "ELBSecurityPolicy-TLS13-1-2-2021-06",
+    }
 
 
 @pulumi.runtime.test
@@ -441,8 +445,9 @@ def test_contract_annotations_put_a_ui_behind_the_waf_with_tls(mocks: _Recorder)
         ]
 
     contract = _contract()
-    return contract.annotations(
-        contract.hostname("grafana"),
+    return ingress_annotations(
+        contract,
+        ingress_hostname(contract, "grafana"),
         order=10,
         healthcheck_path="/api/health",
         extra={"alb.ingress.kubernetes.io/backend-protocol": "HTTP"},
@@ -452,13 +457,15 @@ def test_contract_annotations_put_a_ui_behind_the_waf_with_tls(mocks: _Recorder)
 def test_contract_refuses_to_be_overridden_or_used_outside_the_domain() -> None:
     contract = _contract()
     with pytest.raises(ValueError, match="may not override"):
-        contract.annotations("a.kb.example.com", extra={"alb.ingress.kubernetes.io/wafv2-acl-arn": ""})
+        ingress_annotations(
+            contract, "a.kb.example.com", extra={"alb.ingress.kubernetes.io/wafv2-acl-arn": ""}
+        )
     with pytest.raises(ValueError, match="not covered by the certificate"):
-        contract.annotations("grafana.other.com")
+        ingress_annotations(contract, "grafana.other.com")
     with pytest.raises(ValueError, match="not covered by the certificate"):
-        contract.annotations("a.b.kb.example.com")  # the wildcard covers one label only
+        ingress_annotations(contract, "a.b.kb.example.com")  # the wildcard covers one label only
     with pytest.raises(ValueError, match="1 to 1000"):
-        contract.annotations("a.kb.example.com", order=0)
+        ingress_annotations(contract, "a.kb.example.com", order=0)
 
 
 @pulumi.runtime.test
@@ -466,7 +473,7 @@ def test_helm_ingress_values_fit_each_chart_layout(mocks: _Recorder) -> Any:
     del mocks
     contract = _contract()
     host = "argocd.kb.example.com"
-    shapes = [contract.helm_ingress_values(host, shape=shape) for shape in IngressValuesShape]
+    shapes = [ingress_helm_values(contract, host, shape=shape) for shape in IngressValuesShape]
 
     def check(values: list[dict[str, Any]]) -> None:
         hosts, hostname, host_paths = values
@@ -589,4 +596,40 @@ def test_exposure_scan_catches_uis_that_bypass_the_contract() -> None:
     assert found["urn:platform-chart spec.source.helm.valuesObject.ingress"] == []
     assert found["urn:platform-chart-no-waf spec.source.helm.valuesObject.ingress"] == [
         "missing alb.ingress.kubernetes.io/wafv2-acl-arn"
+    ]
+
+
+def test_a_direct_call_with_a_window_waf_does_not_offer_names_the_arg_and_builds_nothing() -> None:
+    recording = install_mocks()
+    args: Any = {
+        "name": "kb-test",
+        "region": "ap-northeast-2",
+        "domain": "kb.example.com",
+        "hosted_zone_id": "Z0TEST",
+        "rate_limit": 1000,
+        "rate_limit_window_seconds": 90,
+        "allowed_countries": ["KR"],
+    }
+
+    error = refusal(lambda: Edge("edge", args))
+
+    assert str(error) == "Edge args: rate_limit_window_seconds: must be one of 60, 120, 300 or 600, got 90"
+    assert recording.created == []
+
+
+def test_a_direct_call_with_a_domain_that_is_no_dns_name_names_it() -> None:
+    install_mocks()
+    args: Any = {
+        "name": "kb-test",
+        "region": "ap-northeast-2",
+        "domain": "Kube_Board.example.com",
+        "hosted_zone_id": "Z0TEST",
+        "rate_limit": 1000,
+        "allowed_countries": ["KR"],
+    }
+
+    error = refusal(lambda: Edge("edge", args))
+
+    assert error.problems == [
+        "domain: 'Kube_Board.example.com' is not a lower-case DNS name such as kubeboard.example.com"
     ]

@@ -17,7 +17,7 @@ import pytest
 import yaml
 
 from kubeboard_infra.cli import main
-from kubeboard_infra.fleet import BRIDGE_OUTPUT, HUB_ROLE_OUTPUT
+from kubeboard_infra.fleet import BRIDGE_OUTPUT, HUB_ROLE_OUTPUT, FleetHub, FleetHubAccess, FleetSpoke
 from kubeboard_infra.fleet.hub import Hub, checked_bridge
 from kubeboard_infra.plan.collisions import Placement, find_collisions
 from kubeboard_infra.plan.report import findings
@@ -27,6 +27,7 @@ from kubeboard_policy.fleet import POLICIES as FLEET_POLICIES
 from tests.conftest import PROJECT_DIR, merge_overlay, resources_of, stack_file
 from tests.fleet_sample import HUB, SEEN_SECRETS, SPOKES, STACKS, fleet_plans, overlay
 from tests.helpers.chart_values import ChartValues
+from tests.helpers.direct_call import install_mocks, refusal
 
 SECRET = "kubernetes:core/v1:Secret"
 APPLICATION = "kubernetes:argoproj.io/v1alpha1:Application"
@@ -330,3 +331,86 @@ def test_sample_overlays_exist() -> None:
         (Path(__file__).parents[1] / "examples" / "fleet" / f"{stack}.yaml").exists()
         for stack in (HUB, *SPOKES)
     )
+
+
+# --- each fleet component called directly with one bad arg ------------------------------------------
+
+_CLUSTER: Any = {
+    "cluster_name": "kubeboard-prod",
+    "provider": None,
+    "oidc_provider_arn": "arn:aws:iam::111122223333:oidc-provider/oidc.eks.ap-northeast-2.amazonaws.com/id/X",
+    "oidc_issuer": "oidc.eks.ap-northeast-2.amazonaws.com/id/X",
+    "node_security_group_id": "sg-0nodes",
+}
+_FLEET: Any = {
+    "name": "kubeboard",
+    "spokes": [{"name": "dev", "stack": "dev", "wave": "dev"}],
+    "waves": {"dev": {"target_revision": "main"}, "prod": {"target_revision": "v1.4.0", "max_update": "1"}},
+}
+
+
+def test_a_spoke_called_with_a_public_range_on_a_private_path_names_it_and_builds_nothing() -> None:
+    mocks = install_mocks()
+    args: Any = {
+        "name": "kubeboard-dev",
+        "cluster": _CLUSTER,
+        "hub_role_arns": ["arn:aws:iam::111122223333:role/a"],
+        "hub_network": {"path": "private", "cidrs": ["198.51.100.0/24"]},
+    }
+
+    error = refusal(lambda: FleetSpoke("fleet-spoke", args))
+
+    assert str(error) == (
+        "FleetSpoke args: hub_network.cidrs[0]: 198.51.100.0/24 is not a private range "
+        "(path: private; RFC 1918 or 100.64.0.0/10)"
+    )
+    assert mocks.created == []
+
+
+def test_a_hub_access_called_with_a_prod_wave_on_a_branch_names_it_and_builds_nothing() -> None:
+    mocks = install_mocks("prod")
+    fleet = {**_FLEET, "waves": {**_FLEET["waves"], "prod": {"target_revision": "main"}}}
+    args: Any = {
+        "fleet": fleet,
+        "name": "kubeboard-prod",
+        "namespace": "argocd",
+        "cluster": _CLUSTER,
+        "vpc_cidr": "10.20.0.0/16",
+        "egress_ips": ["3.38.1.1"],
+    }
+
+    error = refusal(lambda: FleetHubAccess("fleet-access", args))
+
+    assert str(error) == (
+        "FleetHubAccess args: fleet.waves.prod.target_revision: 'main' moves with every merge; "
+        "the prod wave follows a release tag (v1.2.3) or a commit"
+    )
+    assert mocks.created == []
+
+
+def test_a_hub_called_without_a_spokes_bridge_names_it_and_builds_nothing() -> None:
+    mocks = install_mocks("prod")
+    own: Any = {
+        "cluster_name": "kubeboard-prod",
+        "region": "ap-northeast-2",
+        "environment": "prod",
+        "platform_values": {},
+        "irsa_role_arns": {},
+        "buckets": {},
+    }
+    args: Any = {
+        "fleet": _FLEET,
+        "namespace": "argocd",
+        "cluster": _CLUSTER,
+        "bridges": {},
+        "own": own,
+        "repository_url": "https://github.com/acme/kubeboard-infra.git",
+        "chart_path": "charts/kubeboard",
+        "chart_namespace": "kubeboard",
+        "platform_project": "kubeboard-platform",
+    }
+
+    error = refusal(lambda: FleetHub("fleet", args))
+
+    assert str(error) == "FleetHub args: bridges: no bridge of spoke 'dev'"
+    assert mocks.created == []

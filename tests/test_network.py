@@ -7,9 +7,11 @@ from typing import Any
 
 import pytest
 
+from kubeboard_infra.network import Network, NetworkArgs
 from kubeboard_infra.plan.mocks import ACCOUNT_ID
 
 from .conftest import plan_for, resources_of, stack_file
+from .helpers.direct_call import install_mocks, refusal, run
 
 SUBNET = "aws:ec2/subnet:Subnet"
 
@@ -170,3 +172,51 @@ def test_every_endpoint_admits_only_what_the_platform_uses(stack: str) -> None:
                 assert condition == {"aws:ResourceAccount": ACCOUNT_ID}
             else:
                 assert condition == {"aws:PrincipalAccount": ACCOUNT_ID}
+
+
+def _direct_args(**overrides: Any) -> NetworkArgs:
+    args: dict[str, Any] = {
+        "name": "acme",
+        "cluster_name": "acme",
+        "cidr": "10.20.0.0/16",
+        "availability_zones": ["ap-northeast-2a", "ap-northeast-2b", "ap-northeast-2c"],
+        "public_subnet_cidrs": ["10.20.0.0/24", "10.20.1.0/24", "10.20.2.0/24"],
+        "private_subnet_cidrs": ["10.20.32.0/20", "10.20.48.0/20", "10.20.64.0/20"],
+    }
+    args.update(overrides)
+    return args  # type: ignore[return-value]
+
+
+def test_a_direct_call_with_the_defaults_builds_one_nat_per_az_and_every_endpoint() -> None:
+    mocks = install_mocks()
+    run(lambda: Network("network", _direct_args()))
+    types = [resource.typ for resource in mocks.created]
+    assert types.count("aws:ec2/natGateway:NatGateway") == 3
+    assert types.count("aws:ec2/vpcEndpoint:VpcEndpoint") == 5
+    [log_group] = [r for r in mocks.created if r.typ == "aws:cloudwatch/logGroup:LogGroup"]
+    assert log_group.inputs["retentionInDays"] == 30
+
+
+def test_a_direct_call_with_a_subnet_list_short_of_the_zones_names_the_arg_and_builds_nothing() -> None:
+    mocks = install_mocks()
+    args = _direct_args(private_subnet_cidrs=["10.20.32.0/20", "10.20.48.0/20"])
+
+    error = refusal(lambda: Network("network", args))
+
+    assert str(error) == "Network args: private_subnet_cidrs: needs one CIDR per availability zone (3), got 2"
+    assert mocks.created == []
+
+
+def test_a_direct_call_lists_every_problem_of_its_args() -> None:
+    install_mocks()
+    args = _direct_args(
+        cidr="10.16.0.0/12",
+        nat_gateways="double",
+        flow_log_retention_days=10,
+    )
+
+    error = refusal(lambda: Network("network", args))
+
+    assert error.problems[0] == "cidr: a VPC block must be /16 to /28, got /12"
+    assert "nat_gateways: 'double' is not one of 'single', 'one-per-az'" in error.problems
+    assert error.problems[-1].startswith("flow_log_retention_days: 10 is not a CloudWatch Logs retention")

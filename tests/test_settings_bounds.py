@@ -22,9 +22,10 @@ from kubeboard_infra import (
     log_alarms,
     log_reports,
 )
+from kubeboard_infra.edge import component as edge
+from kubeboard_infra.node_groups import node_group_problems
 from kubeboard_infra.settings.cluster import NodeGroupSettings
 from kubeboard_infra.settings.deploy_runner import DeployRunnerSettings
-from kubeboard_infra.settings.edge import AccessLogSettings
 from kubeboard_infra.settings.gitops import RepositorySettings
 from kubeboard_infra.settings.guardduty import GuardDutySettings
 from kubeboard_infra.settings.human_roles import CreateRolesSettings
@@ -53,19 +54,22 @@ def _field(model: Any, name: str) -> TypeAdapter[Any]:
 
 # (model, field, lowest accepted, highest accepted or None when unbounded)
 BOUNDS = [
-    (NodeGroupSettings, "min_size", 0, None),
-    (NodeGroupSettings, "desired_size", 0, None),
-    (NodeGroupSettings, "max_size", 1, 450),  # EKS managed node groups: at most 450 nodes
-    (NodeGroupSettings, "disk_size_gib", 20, 16384),  # EBS gp3: 16 TiB
     (ViewsSettings, "max_reports", 1, 20_000),
     (ViewsSettings, "max_images", 1, 10_000),
     (ViewsSettings, "top_findings", 0, 50),
-    (AccessLogSettings, "expiration_days", 1, 3650),
 ]
 
 
 _SCAN = {"alarm_emails": ["ops@example.com"]}
 _SAML = {"saml": {"provider_arn": "arn:aws:iam::111122223333:saml-provider/corp"}}
+_NODE_GROUP = {
+    "name": "general",
+    "instance_types": ["m7i.large"],
+    "min_size": 0,
+    "desired_size": 0,
+    "max_size": 1,
+}
+_EDGE = {"rate_limit": 1000, "allowed_countries": []}
 _RUNNER = {
     "repository": "acme/infra",
     "connection_arn": "arn:aws:codeconnections:ap-northeast-2:111122223333:connection/"
@@ -89,6 +93,9 @@ COMPONENT_BOUNDS: list[tuple[Callable[[Any], list[str]], dict[str, Any], str, in
     (log_reports.config_problems, {}, "memory_mb", 128, 10240),
     (human_roles.problems, _SAML, "max_session_hours", 1, 12),  # IAM's MaxSessionDuration
     (deploy_runner.problems, _RUNNER, "timeout_minutes", 5, 480),  # CodeBuild's range
+    (node_group_problems, _NODE_GROUP, "max_size", 1, 450),  # EKS managed node groups
+    (node_group_problems, _NODE_GROUP, "disk_size_gib", 20, 16384),  # a gp3 volume: 16 TiB
+    (edge.problems, _EDGE, "access_log_expiration_days", 1, 3650),
 ]
 
 
@@ -224,21 +231,53 @@ def test_text_lengths_of_an_oidc_subject() -> None:
         ]
 
 
+_GROUP = {"name": "general", "instanceTypes": ["m7i.large"], "minSize": 0, "desiredSize": 0, "maxSize": 1}
+
+
+# As the stack file meets them: (key, lowest accepted, highest accepted or None when unbounded); the
+# other sizes stay valid around it.
+NODE_GROUP_BOUNDS = [
+    ("minSize", 0, None),
+    ("maxSize", 1, 450),  # EKS managed node groups: at most 450 nodes
+]
+
+
+@pytest.mark.parametrize(
+    ("key", "low", "high"), NODE_GROUP_BOUNDS, ids=[key for key, _, _ in NODE_GROUP_BOUNDS]
+)
+def test_each_node_group_bound_accepts_its_edge_and_refuses_one_past_it(
+    key: str, low: int, high: int | None
+) -> None:
+    def group(value: int) -> dict[str, Any]:
+        sizes = {"minSize": min(value, 1), "desiredSize": min(value, 1), "maxSize": max(value, 1)}
+        return {**_GROUP, **sizes, key: value}
+
+    assert NodeGroupSettings.model_validate(group(low)).model_dump(by_alias=True)[key] == low
+    with pytest.raises(ValidationError, match=key):
+        NodeGroupSettings.model_validate(group(low - 1))
+    if high is not None:
+        assert NodeGroupSettings.model_validate(group(high)).model_dump(by_alias=True)[key] == high
+        with pytest.raises(ValidationError, match=key):
+            NodeGroupSettings.model_validate(group(high + 1))
+
+
 def test_a_node_group_takes_1_to_20_instance_types() -> None:
-    types = _field(NodeGroupSettings, "instance_types")
-    assert len(types.validate_python(["m7i.large"] * 20)) == 20
+    twenty = NodeGroupSettings.model_validate({**_GROUP, "instanceTypes": ["m7i.large"] * 20})
+    assert len(twenty.instance_types) == 20
     for bad in ([], ["m7i.large"] * 21):
-        with pytest.raises(ValidationError):
-            types.validate_python(bad)
+        with pytest.raises(ValidationError, match="instanceTypes: needs 1 to 20 instance types"):
+            NodeGroupSettings.model_validate({**_GROUP, "instanceTypes": bad})
 
 
 def test_efs_moves_files_to_infrequent_access_after_the_days_aws_offers() -> None:
-    days = _field(SharedStorageSettings, "transition_to_ia_days")
     for offered in (1, 7, 14, 30, 60, 90, 180, 270, 365):
-        assert days.validate_python(offered) == offered
+        assert (
+            SharedStorageSettings.model_validate({"transitionToIaDays": offered}).transition_to_ia_days
+            == offered
+        )
     for bad in (0, 2, 271, 366):
-        with pytest.raises(ValidationError):
-            days.validate_python(bad)
+        with pytest.raises(ValidationError, match=f"transitionToIaDays: must be one of 1, 7, .* got {bad}"):
+            SharedStorageSettings.model_validate({"transitionToIaDays": bad})
     assert SharedStorageSettings.model_fields["transition_to_ia_days"].default == 30
 
 
@@ -397,12 +436,21 @@ def test_every_people_role_has_at_least_one_oidc_subject(role: str) -> None:
 def test_a_network_spans_two_to_six_availability_zones() -> None:
     from kubeboard_infra.settings.network import NetworkSettings
 
-    zones = _field(NetworkSettings, "availability_zones")
-    for accepted in (["a", "b"], list("abcdef")):
-        assert zones.validate_python(accepted) == accepted
-    for refused in (["a"], list("abcdefg")):
-        with pytest.raises(ValidationError):
-            zones.validate_python(refused)
+    def section(count: int) -> dict[str, Any]:
+        return {
+            "cidr": "10.0.0.0/16",
+            "availabilityZones": [f"ap-northeast-2{letter}" for letter in "abcdefg"[:count]],
+            "publicSubnetCidrs": [f"10.0.{index}.0/24" for index in range(count)],
+            "privateSubnetCidrs": [f"10.0.{100 + index}.0/24" for index in range(count)],
+        }
+
+    for accepted in (2, 6):
+        assert len(NetworkSettings.model_validate(section(accepted)).availability_zones) == accepted
+    for refused in (1, 7):
+        with pytest.raises(
+            ValidationError, match=f"availabilityZones: needs 2 to 6 availability zones, got {refused}"
+        ):
+            NetworkSettings.model_validate(section(refused))
 
 
 def test_only_an_enabled_prod_observability_needs_someone_to_page() -> None:
@@ -434,13 +482,13 @@ def test_a_conditional_secret_is_required_only_when_its_switch_is_true() -> None
 
 
 def test_the_efs_access_point_identity_is_a_non_negative_posix_id() -> None:
-    from kubeboard_infra.settings.storage import AccessPointSettings
-
     for name in ("uid", "gid"):
-        field = _field(AccessPointSettings, name)
-        assert field.validate_python(0) == 0
-        with pytest.raises(ValidationError):
-            field.validate_python(-1)
+        storage = SharedStorageSettings.model_validate({"accessPoint": {name: 0}})
+        assert getattr(storage.access_point, name) == 0
+        with pytest.raises(
+            ValidationError, match=f"accessPoint.{name}: must be a POSIX id of 0 or more, got -1"
+        ):
+            SharedStorageSettings.model_validate({"accessPoint": {name: -1}})
 
 
 def test_the_account_passes_guardduty_only_when_it_is_enabled() -> None:

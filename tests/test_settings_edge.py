@@ -10,8 +10,8 @@ import botocore.loaders
 import pytest
 from pydantic import ValidationError
 
+from kubeboard_infra.log_retention import LOG_RETENTION_DAYS
 from kubeboard_infra.settings.edge import RATE_LIMIT_MAX, RATE_LIMIT_MIN, EdgeSettings, waf_country_codes
-from kubeboard_infra.settings.types import LOG_RETENTION_DAYS
 
 from .conftest import stack_file
 
@@ -93,3 +93,28 @@ def test_duplicate_countries_are_refused() -> None:
 def test_stack_files_hold_valid_edge_settings(stack: str) -> None:
     settings = EdgeSettings.model_validate(stack_file(stack)["config"]["kubeboard:edge"])
     assert settings.waf.allowed_countries == ["KR"]  # the seed served Korea only
+
+
+def test_access_logs_are_kept_1_to_3650_days() -> None:
+    for days in (1, 3650):
+        edge = EdgeSettings.model_validate(_settings() | {"accessLogs": {"expirationDays": days}})
+        assert edge.access_logs.expiration_days == days
+    for days in (0, 3651):
+        with pytest.raises(
+            ValidationError, match=rf"accessLogs.expirationDays: must be 1\.\.3650, got {days}"
+        ):
+            EdgeSettings.model_validate(_settings() | {"accessLogs": {"expirationDays": days}})
+
+
+def test_the_stack_file_defaults_are_the_components() -> None:
+    from kubeboard_infra.edge.component import DEFAULTS
+
+    config = EdgeSettings.model_validate(_settings()).to_config()
+    for key in (
+        "ingress_group",
+        "rate_limit_window_seconds",
+        "block_anonymous_ips",
+        "waf_log_retention_days",
+    ):
+        assert config[key] == DEFAULTS[key]  # type: ignore[literal-required]
+    assert config["access_log_expiration_days"] == DEFAULTS["access_log_expiration_days"] == 90

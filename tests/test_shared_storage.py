@@ -7,9 +7,10 @@ from typing import Any
 
 import pytest
 
-from kubeboard_infra.shared_storage import transition_to_ia
+from kubeboard_infra.shared_storage import SharedStorage, transition_to_ia
 
 from .conftest import plan_for, resources_of, stack_file
+from .helpers.direct_call import install_mocks, refusal
 
 STACKS = ["dev", "prod"]
 
@@ -127,3 +128,29 @@ def test_prod_protects_the_file_system_and_its_key(
 def test_lifecycle_spelling() -> None:
     assert transition_to_ia(1) == "AFTER_1_DAY"
     assert transition_to_ia(30) == "AFTER_30_DAYS"
+
+
+def test_a_direct_call_with_an_age_efs_does_not_offer_names_the_arg_and_builds_nothing() -> None:
+    mocks = install_mocks()
+    cluster: Any = {
+        "cluster_name": "acme",
+        "provider": None,
+        "oidc_provider_arn": "arn:aws:iam::111122223333:oidc-provider/oidc.eks",
+        "oidc_issuer": "oidc.eks",
+        "node_security_group_id": "sg-0nodes",
+    }
+    args: Any = {
+        "name": "acme",
+        "vpc_id": "vpc-0a",
+        "subnet_ids": ["subnet-0a"],
+        "cluster": cluster,
+        "transition_to_ia_days": 45,
+    }
+
+    error = refusal(lambda: SharedStorage("shared-storage", args))
+
+    assert str(error) == (
+        "SharedStorage args: transition_to_ia_days: must be one of 1, 7, 14, 30, 60, 90, 180, 270, 365 "
+        "(what EFS offers), got 45"
+    )
+    assert mocks.created == []

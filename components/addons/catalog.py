@@ -27,6 +27,7 @@ class AddOnChoice(TypedDict):
     """What a stack chose for one add-on."""
 
     enabled: bool
+    """Whether the stack installs it."""
     values: Mapping[str, Any]
     """Chart values merged deeply over the add-on's defaults."""
     options: Mapping[str, Any]

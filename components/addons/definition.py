@@ -20,17 +20,17 @@ import pulumi_aws as aws
 
 from ..args import ArgsError
 from ..contracts import ClusterAccess
+from ..node_groups import NodeGroupArgs
 from .contract import AddOnSpec, AddOnSwitch, IrsaSpec
 
 if TYPE_CHECKING:  # annotations only: neither module needs this one to load
-    from ..node_groups import NodeGroupArgs
     from .release import HelmAddOn
 
 
 class NodeGroupAccess(TypedDict):
     """One managed node group as an add-on that owns AWS resources about it (the autoscaler) needs it."""
 
-    args: "NodeGroupArgs"
+    args: NodeGroupArgs
     """What the group was built from (its name, labels and taints)."""
     node_group: aws.eks.NodeGroup
     """The EKS node group; resources about it are its children."""

@@ -6,18 +6,23 @@ by the AWS Load Balancer Controller from the UIs' Ingresses; the ``ingress`` con
 component exports is what puts every one of them on that ALB, behind the WebACL, with the certificate.
 """
 
-from __future__ import annotations
-
+import ipaddress
 import json
-from collections.abc import Sequence
-from typing import NotRequired, TypedDict
+import re
+from collections.abc import Mapping, Sequence
+from functools import cache
+from importlib import resources
+from typing import Any, NotRequired, TypedDict, cast
 
 import pulumi
 import pulumi_aws as aws
 
+from ..args import check_args
+from ..log_retention import retention_problem
+from ..names import dns_name_problem
 from .access_logs import create_access_log_bucket
 from .certificate import create_validated_certificate
-from .ingress import IngressContract
+from .ingress import INGRESS_CLASS, SSL_POLICY, IngressContract
 from .waf import (
     IpSetRefs,
     WafPolicy,
@@ -30,42 +35,151 @@ from .waf import (
 
 # Where in the access-log bucket the ALB writes (AWS appends /AWSLogs/<account>/...).
 ACCESS_LOG_PREFIX = "alb"
+# AWS WAF: a rate-based rule's limit is 10 to 2,000,000,000 requests per evaluation window
+# (RateLimit shape of the wafv2 API), and the window is one of four lengths.
+RATE_LIMIT_MIN = 10
+RATE_LIMIT_MAX = 2_000_000_000
+RATE_LIMIT_WINDOWS = (60, 120, 300, 600)
+MAX_ACCESS_LOG_DAYS = 3650
+# Route 53 hosted zone ids: "Z" and up to 31 upper-case letters and digits, without "/hostedzone/".
+_ZONE_ID = re.compile(r"^Z[A-Z0-9]{1,31}$")
+
+
+@cache
+def waf_country_codes() -> frozenset[str]:
+    """The country codes WAF geo match accepts: ISO 3166-1 alpha-2, pinned in a data file."""
+    text = resources.files(__package__).joinpath("waf_country_codes.txt").read_text(encoding="utf-8")
+    return frozenset(line.strip() for line in text.splitlines() if line.strip() and not line.startswith("#"))
 
 
 class EdgeArgs(TypedDict):
+    """The edge's settings; all but ``name``, ``region`` and ``protect`` are what ``kubeboard:edge`` holds."""
+
     name: str
-    """Prefix of every resource name (e.g. ``kubeboard-prod``)."""
+    """Prefix of every resource name (e.g. ``kubeboard-prod``). Required."""
     region: str
-    """The stack's region: picks the ELB log-delivery principal of the access-log bucket policy."""
-    domain: str
-    """The platform domain; the certificate covers it and ``*.<domain>``."""
-    hosted_zone_id: str
-    """The public Route 53 zone holding ``domain`` (validation records go there)."""
-    ingress_group: str
-    """The ALB ingress group every UI joins."""
-    rate_limit: int
-    """Requests one source IP may send per window before WAF blocks it (10 to 2,000,000,000)."""
-    rate_limit_window_seconds: NotRequired[int]
-    """60, 120, 300 (default) or 600."""
-    allowed_countries: list[str]
-    """ISO 3166-1 alpha-2 codes allowed through; empty: no geo rule."""
-    block_anonymous_ips: NotRequired[bool]
-    """Add AWSManagedRulesAnonymousIpList (default: true)."""
-    allow_cidrs: NotRequired[list[str]]
-    """Trusted sources exempt from the geo allow-list and the rate limit (default: none)."""
-    deny_cidrs: NotRequired[list[str]]
-    """Sources always blocked (default: none)."""
-    waf_log_retention_days: int
-    """Retention of the WAF log group."""
-    access_log_expiration_days: int
-    """Days S3 keeps an ALB access log."""
-    access_log_force_destroy: NotRequired[bool]
-    """Let ``pulumi destroy`` empty and delete the access-log bucket (default: false)."""
+    """The stack's region: picks the ELB log-delivery principal of the access-log bucket policy. Required."""
     protect: NotRequired[bool]
     """``protect`` the access-log bucket, the ALB's audit trail, from deletion (prod; default: false)."""
 
+    domain: str
+    """The platform domain; the certificate covers it and ``*.<domain>``. Required."""
+    hosted_zone_id: str
+    """The public Route 53 zone holding ``domain`` (validation records go there), e.g.
+    ``Z0123456789ABCDEFGHIJ``. Required."""
+    ingress_group: NotRequired[str]
+    """The ALB ingress group every UI joins (default ``platform``)."""
+    rate_limit: int
+    """Requests one source IP may send per window before WAF blocks it (10 to 2,000,000,000). Required."""
+    rate_limit_window_seconds: NotRequired[int]
+    """60, 120, 300 (default) or 600."""
+    allowed_countries: list[str]
+    """ISO 3166-1 alpha-2 codes allowed through, each once; empty: no geo rule. Required."""
+    block_anonymous_ips: NotRequired[bool]
+    """Add AWSManagedRulesAnonymousIpList (default: true)."""
+    allow_cidrs: NotRequired[list[str]]
+    """Trusted sources (IPv4 or IPv6) exempt from the geo allow-list and the rate limit (default: none)."""
+    deny_cidrs: NotRequired[list[str]]
+    """Sources always blocked, none inside ``allow_cidrs`` (default: none)."""
+    waf_log_retention_days: NotRequired[int]
+    """Retention of the WAF log group, a CloudWatch Logs retention value (default 90)."""
+    access_log_expiration_days: NotRequired[int]
+    """Days S3 keeps an ALB access log, 1 to 3650 (default 90)."""
+    access_log_force_destroy: NotRequired[bool]
+    """Let ``pulumi destroy`` empty and delete the access-log bucket (default: false)."""
+
+
+DEFAULTS: dict[str, Any] = {
+    "ingress_group": "platform",
+    "rate_limit_window_seconds": 300,
+    "block_anonymous_ips": True,
+    "allow_cidrs": [],
+    "deny_cidrs": [],
+    "waf_log_retention_days": 90,
+    "access_log_expiration_days": 90,
+    "access_log_force_destroy": False,
+    "protect": False,
+}
+
+
+def problems(args: Mapping[str, Any]) -> list[str]:
+    """Every reason ``args`` (an `EdgeArgs`) cannot build the edge."""
+    found: list[str] = []
+    domain_problem = dns_name_problem(str(args["domain"])) if "domain" in args else None
+    if domain_problem:
+        found.append(f"domain: {domain_problem}")
+    zone = args.get("hosted_zone_id")
+    if zone is not None and not _ZONE_ID.match(str(zone)):
+        found.append(
+            f"hosted_zone_id: {zone!r} is not a Route 53 hosted zone id such as Z0123456789ABCDEFGHIJ "
+            "(upper case, without a /hostedzone/ prefix)"
+        )
+    limit = args.get("rate_limit")
+    if not isinstance(limit, int) or isinstance(limit, bool) or not RATE_LIMIT_MIN <= limit <= RATE_LIMIT_MAX:
+        shown = f"{limit:,}" if isinstance(limit, int) else repr(limit)
+        found.append(
+            f"rate_limit: must be {RATE_LIMIT_MIN} to {RATE_LIMIT_MAX:,} requests per window "
+            f"(AWS WAF's range), got {shown}"
+        )
+    window = args.get("rate_limit_window_seconds", DEFAULTS["rate_limit_window_seconds"])
+    if isinstance(window, bool) or window not in RATE_LIMIT_WINDOWS:
+        found.append(f"rate_limit_window_seconds: must be one of 60, 120, 300 or 600, got {window!r}")
+    found += _country_problems(list(args.get("allowed_countries") or []))
+    found += _cidr_problems(list(args.get("allow_cidrs") or []), list(args.get("deny_cidrs") or []))
+    retention = retention_problem(args.get("waf_log_retention_days", DEFAULTS["waf_log_retention_days"]))
+    if retention:
+        found.append(f"waf_log_retention_days: {retention}")
+    days = args.get("access_log_expiration_days", DEFAULTS["access_log_expiration_days"])
+    if not isinstance(days, int) or isinstance(days, bool) or not 1 <= days <= MAX_ACCESS_LOG_DAYS:
+        found.append(f"access_log_expiration_days: must be 1..{MAX_ACCESS_LOG_DAYS}, got {days!r}")
+    return found
+
+
+def _country_problems(codes: list[str]) -> list[str]:
+    found = []
+    for index, code in enumerate(codes):
+        if str(code).upper() != code:
+            found.append(
+                f"allowed_countries[{index}]: country codes are upper case: write {str(code).upper()!r}, not {code!r}"
+            )
+        elif code not in waf_country_codes():
+            found.append(
+                f"allowed_countries[{index}]: {code!r} is not an ISO 3166-1 alpha-2 country code (e.g. KR, JP, US)"
+            )
+    return found + _repeated("allowed_countries", codes)
+
+
+def _cidr_problems(allow: list[str], deny: list[str]) -> list[str]:
+    found: list[str] = []
+    networks: dict[str, list[ipaddress.IPv4Network | ipaddress.IPv6Network]] = {}
+    for key, cidrs in (("allow_cidrs", allow), ("deny_cidrs", deny)):
+        networks[key] = []
+        for index, text in enumerate(cidrs):
+            try:
+                networks[key].append(ipaddress.ip_network(text, strict=True))
+            except (TypeError, ValueError) as error:
+                found.append(f"{key}[{index}]: {text!r} is not an IPv4 or IPv6 CIDR block ({error})")
+        found += _repeated(key, cidrs)
+    if found:
+        return found
+    for index, blocked in enumerate(networks["deny_cidrs"]):
+        for trusted in networks["allow_cidrs"]:
+            if trusted.version == blocked.version and trusted.overlaps(blocked):
+                found.append(
+                    f"deny_cidrs[{index}]: {blocked} overlaps the allowed {trusted}; "
+                    "a source cannot be both trusted and denied"
+                )
+    return found
+
+
+def _repeated(key: str, values: list[str]) -> list[str]:
+    duplicates = sorted({value for value in values if values.count(value) > 1})
+    return [f"{key}: each entry may appear once, repeated: {', '.join(duplicates)}"] if duplicates else []
+
 
 class Edge(pulumi.ComponentResource):
+    """The platform's front door: the certificate, the WAF and its logs, the ALB's access-log bucket."""
+
     certificate_arn: pulumi.Output[str]
     """The issued certificate (resolves after DNS validation)."""
     web_acl_arn: pulumi.Output[str]
@@ -76,6 +190,8 @@ class Edge(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: EdgeArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("kubeboard:index:Edge", name, None, opts)
+        check_args("Edge", problems(args))
+        args = cast(EdgeArgs, {**DEFAULTS, **args})
         prefix = args["name"]
         child = pulumi.ResourceOptions(parent=self)
 
@@ -85,11 +201,11 @@ class Edge(pulumi.ComponentResource):
 
         policy = WafPolicy(
             rate_limit=args["rate_limit"],
-            rate_limit_window_seconds=args.get("rate_limit_window_seconds", 300),
+            rate_limit_window_seconds=args["rate_limit_window_seconds"],
             allowed_countries=args["allowed_countries"],
-            block_anonymous_ips=args.get("block_anonymous_ips", True),
-            allow_cidrs=args.get("allow_cidrs", []),
-            deny_cidrs=args.get("deny_cidrs", []),
+            block_anonymous_ips=args["block_anonymous_ips"],
+            allow_cidrs=args["allow_cidrs"],
+            deny_cidrs=args["deny_cidrs"],
         )
         ip_sets = IpSetRefs(
             allow=_ip_sets(f"{name}-allow", f"{prefix}-allow", policy.allow_cidrs, "Trusted sources", child),
@@ -137,8 +253,8 @@ class Edge(pulumi.ComponentResource):
             account_id=account_id,
             prefix=ACCESS_LOG_PREFIX,
             expiration_days=args["access_log_expiration_days"],
-            force_destroy=args.get("access_log_force_destroy", False),
-            protect=args.get("protect", False),
+            force_destroy=args["access_log_force_destroy"],
+            protect=args["protect"],
         )
 
         self.certificate_arn = certificate.arn
@@ -149,20 +265,23 @@ class Edge(pulumi.ComponentResource):
         self.access_log_bucket_name = pulumi.Output.all(
             access_logs.bucket.bucket, access_logs.policy.id
         ).apply(lambda values: values[0])
-        self.ingress = IngressContract(
-            domain=args["domain"],
-            group_name=args["ingress_group"],
-            certificate_arn=self.certificate_arn,
-            web_acl_arn=self.web_acl_arn,
-            access_log_bucket=self.access_log_bucket_name,
-            access_log_prefix=ACCESS_LOG_PREFIX,
-        )
+        self.ingress = {
+            "domain": args["domain"],
+            "group_name": args["ingress_group"],
+            "certificate_arn": self.certificate_arn,
+            "web_acl_arn": self.web_acl_arn,
+            "access_log_bucket": self.access_log_bucket_name,
+            "access_log_prefix": ACCESS_LOG_PREFIX,
+            "ingress_class_name": INGRESS_CLASS,
+            "ssl_policy": SSL_POLICY,
+        }
         self.register_outputs(
             {
-                "certificateArn": self.certificate_arn,
-                "webAclArn": self.web_acl_arn,
-                "wafLogGroupName": self.waf_log_group_name,
-                "accessLogBucketName": self.access_log_bucket_name,
+                "certificate_arn": self.certificate_arn,
+                "web_acl_arn": self.web_acl_arn,
+                "waf_log_group_name": self.waf_log_group_name,
+                "access_log_bucket_name": self.access_log_bucket_name,
+                "ingress": self.ingress,
             }
         )
 

@@ -7,12 +7,10 @@ waves with the RollingSync strategy: every dev-wave Application is synced and He
 first prod-wave one syncs, and prod syncs ``maxUpdate`` clusters at a time.
 """
 
-from __future__ import annotations
-
 from typing import Any
 
-from ..settings.fleet import WAVE_ORDER, FleetSettings
 from .bridge import ENVIRONMENT_LABEL, FLEET_LABEL, REVISION_ANNOTATION, VALUES_ANNOTATION, WAVE_LABEL
+from .config import WAVE_DEFAULTS, WAVE_ORDER, FleetArgs, max_update_value
 
 CHART = "argocd-apps"
 CHART_VERSION = "2.0.5"
@@ -25,28 +23,26 @@ _ENVIRONMENT = f'{{{{ index .metadata.labels "{ENVIRONMENT_LABEL}" }}}}'
 _RETRY = {"limit": 5, "backoff": {"duration": "10s", "factor": 2, "maxDuration": "5m"}}
 
 
-def rolling_sync(fleet: FleetSettings) -> dict[str, Any]:
+def rolling_sync(fleet: FleetArgs) -> dict[str, Any]:
     """dev first, then prod; a step starts once every Application of the one before is Healthy."""
-    if fleet.waves is None:
-        raise ValueError("fleet.waves: required on a hub (settings validation lets none through)")
     steps = []
     for wave in WAVE_ORDER:
-        settings = getattr(fleet.waves, wave.value)
+        settings = {**WAVE_DEFAULTS, **fleet["waves"][wave.value]}
         steps.append(
             {
                 "matchExpressions": [{"key": WAVE_LABEL, "operator": "In", "values": [wave.value]}],
-                "maxUpdate": settings.max_update,
+                "maxUpdate": max_update_value(str(settings["max_update"])),
             }
         )
     return {"type": "RollingSync", "rollingSync": {"steps": steps}}
 
 
-def _clusters(fleet: FleetSettings) -> dict[str, Any]:
+def _clusters(fleet: FleetArgs) -> dict[str, Any]:
     # Only this fleet's cluster secrets, and only those in a known wave (the others would never sync).
     return {
         "clusters": {
             "selector": {
-                "matchLabels": {FLEET_LABEL: fleet.name},
+                "matchLabels": {FLEET_LABEL: fleet["name"]},
                 "matchExpressions": [
                     {"key": WAVE_LABEL, "operator": "In", "values": [wave.value for wave in WAVE_ORDER]}
                 ],
@@ -56,7 +52,7 @@ def _clusters(fleet: FleetSettings) -> dict[str, Any]:
 
 
 def _appset(
-    namespace: str, fleet: FleetSettings, generators: list[Any], template: dict[str, Any]
+    namespace: str, fleet: FleetArgs, generators: list[Any], template: dict[str, Any]
 ) -> dict[str, Any]:
     return {
         "namespace": namespace,
@@ -82,7 +78,7 @@ def _spec(project: str, source: dict[str, Any], namespace: str) -> dict[str, Any
 
 
 def applicationsets_values(
-    fleet: FleetSettings,
+    fleet: FleetArgs,
     *,
     namespace: str,
     project: str,
@@ -91,7 +87,7 @@ def applicationsets_values(
     chart_namespace: str,
 ) -> dict[str, Any]:
     """The argocd-apps chart's values: ``applicationsets`` by name."""
-    labels = {FLEET_LABEL: fleet.name, WAVE_LABEL: _WAVE}
+    labels = {FLEET_LABEL: fleet["name"], WAVE_LABEL: _WAVE}
     appsets: dict[str, Any] = {
         PLATFORM_APPSET: _appset(
             namespace,
@@ -116,15 +112,15 @@ def applicationsets_values(
             },
         )
     }
-    if fleet.team_applications:
+    if fleet.get("team_applications"):
         elements = [
             {
-                "app": app.name,
-                "repository": app.repository,
-                "path": app.path,
-                "revisions": {"dev": app.revisions.dev, "prod": app.revisions.prod},
+                "app": app["name"],
+                "repository": app["repository"],
+                "path": app["path"],
+                "revisions": {"dev": app["revisions"]["dev"], "prod": app["revisions"]["prod"]},
             }
-            for app in fleet.team_applications
+            for app in fleet.get("team_applications") or []
         ]
         appsets[TEAMS_APPSET] = _appset(
             namespace,

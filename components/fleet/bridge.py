@@ -5,8 +5,6 @@ Both sides import this module, so the output name, the label keys and the annota
 written once.
 """
 
-from __future__ import annotations
-
 import json
 from collections.abc import Mapping
 from typing import Any, TypedDict
@@ -36,17 +34,24 @@ BUCKET_ANNOTATION = f"{PREFIX}/bucket."
 
 class HubNetwork(TypedDict):
     path: str
+    """``private`` or ``allowList``."""
     cidrs: list[str]
+    """What the spoke's API admits the hub from."""
 
 
 class Bridge(TypedDict):
     """A spoke's ``fleetBridge`` output (camelCase: it is read back from the stack's outputs)."""
 
     clusterName: str
+    """The spoke's EKS cluster."""
     endpoint: str
+    """Its Kubernetes API endpoint."""
     caData: str
+    """Its API's certificate authority (public)."""
     region: str
+    """Its region."""
     environment: str
+    """Its environment (``dev`` or ``prod``)."""
     accessRoleArn: str
     """The role the hub's Argo CD assumes; it has the spoke's access entry."""
     fleet: str
@@ -54,9 +59,13 @@ class Bridge(TypedDict):
     hubRoleArns: list[str]
     """The hub roles the spoke admits: they must be the hub's own."""
     hubNetwork: HubNetwork
+    """How the hub reaches its API."""
     irsaRoleArns: dict[str, str]
+    """The IRSA roles its chart's workloads use, by key."""
     buckets: dict[str, str]
+    """The buckets its chart's workloads use, by key."""
     efsFileSystemId: str | None
+    """Its shared file system, if it has one."""
     platformValues: dict[str, Any]
     """The platform chart's values for this cluster (``platform_chart_values``)."""
 

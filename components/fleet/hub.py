@@ -5,23 +5,23 @@ fleet, and the root Application that installs the fleet's ApplicationSets (the a
 after it (its objects are Argo CD's custom resources and labelled secrets in Argo CD's namespace).
 """
 
-from __future__ import annotations
-
 import ipaddress
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, TypedDict
+from typing import Any, NotRequired, TypedDict, cast
 
 import pulumi
 import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 
+from ..args import check_args
+from ..contracts import ClusterAccess
 from ..gitops import IN_CLUSTER, application
 from ..irsa import trust_policy
 from ..ordering import after
-from ..settings.fleet import FleetSettings, HubPath, SpokeSettings
 from . import appsets, bridge
+from .config import FLEET_DEFAULTS, FleetArgs, HubPath, SpokeArgs, Wave, fleet_problems
 
 # The argo-cd release "argocd": the two components that talk to clusters' APIs.
 ARGOCD_SERVICE_ACCOUNTS = ("argocd-application-controller", "argocd-server")
@@ -31,59 +31,73 @@ ROOT_APPLICATION = "kubeboard-fleet"
 
 
 class FleetHubAccessArgs(TypedDict):
-    fleet: FleetSettings
+    fleet: FleetArgs
+    """The fleet this hub deploys. Required."""
     name: str
-    """The hub's platform name (the role's description)."""
+    """The hub's platform name (the role's description). Required."""
     namespace: str
-    """Argo CD's namespace."""
-    oidc_provider_arn: pulumi.Input[str]
-    oidc_issuer: pulumi.Input[str]
+    """Argo CD's namespace. Required."""
+    cluster: ClusterAccess
+    """The hub's cluster: its OIDC provider is what Argo CD's roles trust. Required."""
     vpc_cidr: str
-    """The hub's VPC: a spoke on a private path must admit it."""
+    """The hub's VPC: a spoke on a private path must admit it. Required."""
     egress_ips: pulumi.Input[list[str]]
-    """The hub's NAT addresses: a spoke on an allow-listed path must admit each."""
+    """The hub's NAT addresses: a spoke on an allow-listed path must admit each. Required."""
+
+
+def hub_access_problems(args: Mapping[str, Any]) -> list[str]:
+    """Every reason ``args`` (a `FleetHubAccessArgs`) cannot give the hub's Argo CD its roles."""
+    found = [f"fleet.{problem}" for problem in fleet_problems(args.get("fleet") or {})]
+    try:
+        ipaddress.IPv4Network(args.get("vpc_cidr"))
+    except (TypeError, ValueError):
+        found.append(f"vpc_cidr: {args.get('vpc_cidr')!r} is not an IPv4 CIDR block")
+    return found
 
 
 class FleetHubAccess(pulumi.ComponentResource):
     """Each spoke's bridge (StackReference) and the IRSA role of the hub's Argo CD."""
 
-    roles: dict[str, aws.iam.Role]
-    """The Argo CD role of each service account that reaches clusters."""
     role_arns: pulumi.Output[list[str]]
-    bridges: dict[str, pulumi.Output[dict[str, Any]]]
+    """The roles Argo CD's controller and server run as; every spoke admits them."""
+    bridges: dict[str, pulumi.Output[bridge.Bridge]]
     """Each spoke's bridge by its name in the fleet, checked against this hub."""
 
     def __init__(
         self, name: str, args: FleetHubAccessArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
         super().__init__("kubeboard:index:FleetHubAccess", name, None, opts)
-        fleet = args["fleet"]
+        check_args("FleetHubAccess", hub_access_problems(args))
+        fleet = cast(FleetArgs, {**FLEET_DEFAULTS, **args["fleet"]})
+        cluster = args["cluster"]
         child = pulumi.ResourceOptions(parent=self)
         # One role per service account (each trust names exactly one); spokes admit both.
-        self.roles = {
+        self._roles = {
             account: irsa_only_role(
                 f"{name}-{account.removeprefix('argocd-')}",
                 description=f"{args['name']} Argo CD {account}: assumes the fleet's spoke roles (awsAuthConfig)",
-                oidc_provider_arn=args["oidc_provider_arn"],
-                oidc_issuer=args["oidc_issuer"],
+                oidc_provider_arn=cluster["oidc_provider_arn"],
+                oidc_issuer=cluster["oidc_issuer"],
                 namespace=args["namespace"],
                 service_account=account,
                 opts=child,
             )
             for account in ARGOCD_SERVICE_ACCOUNTS
         }
-        self.role_arns = pulumi.Output.all(*[role.arn for role in self.roles.values()])
+        self.role_arns = pulumi.Output.all(*[role.arn for role in self._roles.values()])
         self.bridges = {}
-        for spoke in fleet.spokes:
-            reference = pulumi.StackReference(f"{name}-{spoke.name}", stack_name=spoke.stack, opts=child)
+        for spoke in fleet["spokes"]:
+            reference = pulumi.StackReference(
+                f"{name}-{spoke['name']}", stack_name=spoke["stack"], opts=child
+            )
 
-            def check(found: list[Any], spoke: SpokeSettings = spoke) -> dict[str, Any]:
+            def check(found: list[Any], spoke: SpokeArgs = spoke) -> bridge.Bridge:
                 hub = Hub(
-                    role_arns=found[1], vpc_cidr=args["vpc_cidr"], egress_ips=found[2], fleet=fleet.name
+                    role_arns=found[1], vpc_cidr=args["vpc_cidr"], egress_ips=found[2], fleet=fleet["name"]
                 )
-                return checked_bridge(spoke.name, spoke.stack, found[0], hub)
+                return checked_bridge(spoke["name"], spoke["stack"], found[0], hub)
 
-            self.bridges[spoke.name] = pulumi.Output.all(
+            self.bridges[spoke["name"]] = pulumi.Output.all(
                 reference.get_output(bridge.BRIDGE_OUTPUT), self.role_arns, args["egress_ips"]
             ).apply(check)
         if self.bridges:
@@ -103,21 +117,21 @@ class FleetHubAccess(pulumi.ComponentResource):
                     }
                 )
             )
-            for account, role in self.roles.items():
+            for account, role in self._roles.items():
                 aws.iam.RolePolicy(
                     f"{name}-{account.removeprefix('argocd-')}-spokes",
                     role=role.id,
                     policy=policy,
                     opts=pulumi.ResourceOptions(parent=role),
                 )
-        self.register_outputs({"role_arns": self.role_arns})
+        self.register_outputs({"role_arns": self.role_arns, "bridges": self.bridges})
 
     def argocd_values(self) -> dict[str, Any]:
         """What the argo-cd chart needs on a hub: IRSA for the components that reach clusters, and
         progressive syncs on in the ApplicationSet controller (RollingSync is ignored without it)."""
 
         def annotated(account: str) -> dict[str, Any]:
-            return {"serviceAccount": {"annotations": {IRSA_ANNOTATION: self.roles[account].arn}}}
+            return {"serviceAccount": {"annotations": {IRSA_ANNOTATION: self._roles[account].arn}}}
 
         return {
             "configs": {"params": {"applicationsetcontroller.enable.progressive.syncs": True}},
@@ -155,7 +169,7 @@ class Hub:
     fleet: str
 
 
-def checked_bridge(spoke: str, stack: str, found: Mapping[str, Any] | None, hub: Hub) -> dict[str, Any]:
+def checked_bridge(spoke: str, stack: str, found: Mapping[str, Any] | None, hub: Hub) -> bridge.Bridge:
     """A spoke's bridge, refused at deploy time unless this hub can reach and sign in to its API."""
     where = f"Pulumi.{pulumi.get_stack()}.yaml: kubeboard:fleet.spokes ({spoke}, stack {stack!r})"
     if not found:
@@ -183,77 +197,113 @@ def checked_bridge(spoke: str, stack: str, found: Mapping[str, Any] | None, hub:
                 f"{where}: its API admits {', '.join(network['cidrs'])} ({network['path']}), not {what} "
                 f"{source}; add it to its fleet.hubNetwork.cidrs"
             )
-    return dict(found)
+    return cast(bridge.Bridge, dict(found))
 
 
 class OwnCluster(TypedDict):
     """The hub's own cluster, registered like a spoke but reached in-cluster."""
 
     cluster_name: str
+    """The hub cluster's name. Required."""
     region: str
+    """The hub's region. Required."""
     environment: str
+    """The hub's environment (``dev`` or ``prod``). Required."""
     platform_values: pulumi.Input[Mapping[str, Any]]
+    """The platform chart's values for the hub's cluster. Required."""
     irsa_role_arns: Mapping[str, pulumi.Input[str]]
+    """IRSA roles the chart's workloads use, by key. Required."""
     buckets: Mapping[str, pulumi.Input[str]]
-    efs_file_system_id: pulumi.Input[str] | None
+    """Buckets the chart's workloads use, by key. Required."""
+    efs_file_system_id: NotRequired[pulumi.Input[str] | None]
+    """The shared file system, if the hub has one (default: none)."""
 
 
 class FleetHubArgs(TypedDict):
-    fleet: FleetSettings
+    fleet: FleetArgs
+    """The fleet this hub deploys. Required."""
     namespace: str
-    provider: k8s.Provider
-    access: FleetHubAccess
+    """Argo CD's namespace. Required."""
+    cluster: ClusterAccess
+    """The hub's cluster, whose provider makes the secrets and the root Application. Required."""
+    bridges: Mapping[str, pulumi.Input[bridge.Bridge]]
+    """Each spoke's checked bridge by its name in the fleet (``FleetHubAccess.bridges``). Required."""
     own: OwnCluster
+    """The hub's own cluster. Required."""
     repository_url: str
+    """The git repository of the platform chart. Required."""
     chart_path: str
+    """The platform chart's directory in that repository. Required."""
     chart_namespace: str
+    """The namespace the platform chart is installed into. Required."""
     platform_project: str
-    argocd_ready: Sequence[pulumi.Resource]
-    """Argo CD's release and the platform project: the CRDs and the project these objects need."""
+    """The Argo CD project of the platform Applications. Required."""
+
+
+def hub_problems(args: Mapping[str, Any]) -> list[str]:
+    """Every reason ``args`` (a `FleetHubArgs`) cannot register the fleet."""
+    fleet = args.get("fleet") or {}
+    found = [f"fleet.{problem}" for problem in fleet_problems(fleet)]
+    bridges = args.get("bridges") or {}
+    found += [
+        f"bridges: no bridge of spoke {spoke['name']!r}"
+        for spoke in fleet.get("spokes") or []
+        if spoke["name"] not in bridges
+    ]
+    return found
 
 
 class FleetHub(pulumi.ComponentResource):
-    """One cluster secret per cluster (IAM auth, bridge labels and annotations) and the fleet's root Application."""
+    """One cluster secret per cluster (IAM auth, bridge labels and annotations) and the fleet's root Application.
 
-    cluster_secrets: dict[str, k8s.core.v1.Secret]
-    root_application: k8s.apiextensions.CustomResource
+    ``opts.depends_on`` names Argo CD's release and the platform project: every child is an Argo CD object
+    (a cluster secret, the project, the root Application), so every child waits for them.
+    """
+
+    root_application_name: pulumi.Output[str]
+    """The fleet's root Application (the app of apps)."""
 
     def __init__(self, name: str, args: FleetHubArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("kubeboard:index:FleetHub", name, None, opts)
-        fleet, namespace = args["fleet"], args["namespace"]
-        if fleet.waves is None:
-            raise ValueError("FleetHub: fleet.waves is required (the revision each wave follows)")
-        waves = fleet.waves
+        check_args("FleetHub", hub_problems(args))
+
+        fleet = cast(FleetArgs, {**FLEET_DEFAULTS, **args["fleet"]})
+        namespace = args["namespace"]
+        provider = args["cluster"]["provider"]
+        waves = fleet["waves"]
+        hub_wave = Wave(fleet["hub_wave"])
+        # Argo CD's release and project (the caller's depends_on): the CRDs and project these objects need.
+        argocd_ready = _depends_on(opts)
         k8s_child = after(
-            args["argocd_ready"],
+            argocd_ready,
             reason="cluster secrets and Argo CD's custom resources need its namespace, CRDs and platform project",
-            opts=pulumi.ResourceOptions(parent=self, provider=args["provider"]),
+            opts=pulumi.ResourceOptions(parent=self, provider=provider),
         )
-        self.cluster_secrets = {}
+        self._cluster_secrets = {}
 
         own = args["own"]
         own_data = pulumi.Output.all(
             own["platform_values"],
             pulumi.Output.from_input(dict(own["irsa_role_arns"])),
             pulumi.Output.from_input(dict(own["buckets"])),
-            own["efs_file_system_id"],
+            own.get("efs_file_system_id"),
         )
-        self.cluster_secrets["in-cluster"] = self._secret(
+        self._cluster_secrets["in-cluster"] = self._secret(
             f"{name}-in-cluster",
             namespace,
             cluster="in-cluster",
             server=IN_CLUSTER,
             config=bridge.cluster_config(None),
             labels=bridge.secret_labels(
-                fleet=fleet.name,
-                wave=fleet.hub_wave.value,
+                fleet=fleet["name"],
+                wave=hub_wave.value,
                 environment=own["environment"],
                 cluster_name=own["cluster_name"],
                 region=own["region"],
             ),
             annotations=own_data.apply(
                 lambda v: bridge.secret_annotations(
-                    target_revision=getattr(waves, fleet.hub_wave.value).target_revision,
+                    target_revision=waves[hub_wave.value]["target_revision"],
                     platform_values=v[0],
                     access_role_arn=None,
                     irsa_role_arns=v[1],
@@ -263,14 +313,14 @@ class FleetHub(pulumi.ComponentResource):
             ),
             opts=k8s_child,
         )
-        for spoke in fleet.spokes:
-            self.cluster_secrets[spoke.name] = self._spoke_secret(
-                f"{name}-{spoke.name}",
+        for spoke in fleet["spokes"]:
+            self._cluster_secrets[spoke["name"]] = self._spoke_secret(
+                f"{name}-{spoke['name']}",
                 namespace,
-                fleet=fleet.name,
+                fleet=fleet["name"],
                 spoke=spoke,
-                revision=getattr(waves, spoke.wave.value).target_revision,
-                data=args["access"].bridges[spoke.name],
+                revision=waves[Wave(spoke["wave"]).value]["target_revision"],
+                data=pulumi.Output.from_input(args["bridges"][spoke["name"]]),
                 opts=k8s_child,
             )
 
@@ -288,7 +338,7 @@ class FleetHub(pulumi.ComponentResource):
             },
             opts=k8s_child,
         )
-        self.root_application = application(
+        self._root_application = application(
             f"{name}-root-application",
             name=ROOT_APPLICATION,
             namespace=namespace,
@@ -311,12 +361,13 @@ class FleetHub(pulumi.ComponentResource):
             },
             destination_namespace=namespace,
             opts=after(
-                [*args["argocd_ready"], project, *self.cluster_secrets.values()],
+                [*argocd_ready, project, *self._cluster_secrets.values()],
                 reason="the ApplicationSets select the cluster secrets and run in the fleet's project",
-                opts=pulumi.ResourceOptions(parent=self, provider=args["provider"]),
+                opts=pulumi.ResourceOptions(parent=self, provider=provider),
             ),
         )
-        self.register_outputs({"root_application": self.root_application.metadata})
+        self.root_application_name = self._root_application.metadata.apply(lambda m: m["name"])
+        self.register_outputs({"root_application_name": self.root_application_name})
 
     def _spoke_secret(
         self,
@@ -324,9 +375,9 @@ class FleetHub(pulumi.ComponentResource):
         namespace: str,
         *,
         fleet: str,
-        spoke: SpokeSettings,
+        spoke: SpokeArgs,
         revision: str,
-        data: pulumi.Output[dict[str, Any]],
+        data: pulumi.Output[Any],
         opts: pulumi.ResourceOptions,
     ) -> k8s.core.v1.Secret:
         """A spoke's cluster secret, from the bridge its stack exported."""
@@ -334,7 +385,7 @@ class FleetHub(pulumi.ComponentResource):
         def labels(found: dict[str, Any]) -> dict[str, str]:
             return bridge.secret_labels(
                 fleet=fleet,
-                wave=spoke.wave.value,
+                wave=Wave(spoke["wave"]).value,
                 environment=found["environment"],
                 cluster_name=found["clusterName"],
                 region=found["region"],
@@ -353,7 +404,7 @@ class FleetHub(pulumi.ComponentResource):
         return self._secret(
             name,
             namespace,
-            cluster=spoke.name,
+            cluster=spoke["name"],
             server=data["endpoint"],
             config=data.apply(bridge.cluster_config),
             labels=data.apply(labels),
@@ -391,3 +442,14 @@ class FleetHub(pulumi.ComponentResource):
             },
             opts=opts,
         )
+
+
+def _depends_on(opts: pulumi.ResourceOptions | None) -> list[pulumi.Resource]:
+    depends = opts.depends_on if opts else None
+    if depends is None:
+        return []
+    if isinstance(depends, pulumi.Resource):
+        return [depends]
+    if not isinstance(depends, Sequence):
+        return []  # an Output of resources: known only at deploy time
+    return [resource for resource in depends if isinstance(resource, pulumi.Resource)]

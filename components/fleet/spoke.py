@@ -7,30 +7,47 @@ to the hub's VPC. Argo CD then authenticates with ``awsAuthConfig`` (``aws eks g
 the assumed role): no long-lived token exists anywhere.
 """
 
-from __future__ import annotations
-
 import json
-from typing import TypedDict
+from collections.abc import Mapping
+from typing import Any, TypedDict
 
 import pulumi
 import pulumi_aws as aws
 
+from ..args import check_args
 from ..cluster import ACCESS_POLICY
+from ..contracts import ClusterAccess
+from .config import HubPath, hub_network_problems
 
 KUBERNETES_API_PORT = 443
-PRIVATE_PATH = "private"
+
+
+class HubNetworkArgs(TypedDict):
+    """How the hub's Argo CD reaches this cluster's API."""
+
+    path: HubPath
+    """``private`` (the API's security group admits ``cidrs``) or ``allowList`` (``cidrs`` are in the
+    public endpoint's allow-list). Required."""
+    cidrs: list[str]
+    """``private``: the hub VPC's CIDR (a private range); ``allowList``: the hub's NAT addresses (/24 or
+    narrower). At least one. Required."""
 
 
 class FleetSpokeArgs(TypedDict):
     name: str
-    """Prefix of the role's description and the children's names (the platform name)."""
-    cluster_name: pulumi.Input[str]
+    """Prefix of the role's description and the children's names (the platform name). Required."""
+    cluster: ClusterAccess
+    """This cluster: the access entry is made on it, the hub's path opened on its security group. Required."""
     hub_role_arns: pulumi.Input[list[str]]
-    """The hub's Argo CD roles (the hub stack's ``fleetHubRoleArns``)."""
-    hub_network_path: str
-    """``private`` (the API's security group admits ``hub_cidrs``) or ``allowList``."""
-    hub_cidrs: list[str]
-    cluster_security_group_id: pulumi.Input[str]
+    """The hub's Argo CD roles (the hub stack's ``fleetHubRoleArns``). Required."""
+    hub_network: HubNetworkArgs
+    """How the hub reaches the API. Required."""
+
+
+def problems(args: Mapping[str, Any]) -> list[str]:
+    """Every reason ``args`` (a `FleetSpokeArgs`) cannot admit the hub."""
+    network = args.get("hub_network") or {}
+    return hub_network_problems(network.get("path"), list(network.get("cidrs") or []))
 
 
 class FleetSpoke(pulumi.ComponentResource):
@@ -40,10 +57,9 @@ class FleetSpoke(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: FleetSpokeArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("kubeboard:index:FleetSpoke", name, None, opts)
-        if not args["hub_cidrs"]:
-            raise ValueError(
-                "FleetSpoke: hub_cidrs must name how the hub reaches the API (at least one CIDR)"
-            )
+        check_args("FleetSpoke", problems(args))
+        cluster = args["cluster"]
+        network = args["hub_network"]
         child = pulumi.ResourceOptions(parent=self)
         trust = pulumi.Output.from_input(args["hub_role_arns"]).apply(
             lambda arns: json.dumps(
@@ -71,24 +87,24 @@ class FleetSpoke(pulumi.ComponentResource):
         # No IAM permissions at all: the role's only power is its access entry on this cluster.
         entry = aws.eks.AccessEntry(
             f"{name}-access-entry",
-            cluster_name=args["cluster_name"],
+            cluster_name=cluster["cluster_name"],
             principal_arn=role.arn,
             type="STANDARD",
             opts=child,
         )
         aws.eks.AccessPolicyAssociation(
             f"{name}-cluster-admin",
-            cluster_name=args["cluster_name"],
+            cluster_name=cluster["cluster_name"],
             principal_arn=role.arn,
             policy_arn=ACCESS_POLICY.format("AmazonEKSClusterAdminPolicy"),
             access_scope=aws.eks.AccessPolicyAssociationAccessScopeArgs(type="cluster"),
             opts=pulumi.ResourceOptions(parent=self, depends_on=[entry]),
         )
-        if args["hub_network_path"] == PRIVATE_PATH:
-            for index, cidr in enumerate(args["hub_cidrs"]):
+        if network["path"] == HubPath.PRIVATE:
+            for index, cidr in enumerate(network["cidrs"]):
                 aws.vpc.SecurityGroupIngressRule(
                     f"{name}-api-from-hub-{index}",
-                    security_group_id=args["cluster_security_group_id"],
+                    security_group_id=cluster["node_security_group_id"],
                     description="Fleet hub Argo CD to the Kubernetes API (peered VPC)",
                     ip_protocol="tcp",
                     from_port=KUBERNETES_API_PORT,

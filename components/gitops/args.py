@@ -59,8 +59,11 @@ class FleetHubOptions(TypedDict):
     """The team applications' repositories."""
 
 
-class GitOpsArgs(GitOpsConfig):
-    """`GitOpsConfig` plus what the platform wires in."""
+class GitOpsArgs(TypedDict):
+    """`GitOpsConfig` and what the platform wires in."""
+
+    config: GitOpsConfig
+    """The plain values a stack file holds (its ``kubeboard:gitops`` section)."""
 
     sso: SsoConfig
     """Who signs in (dex's GitHub connector) and as what (Argo CD RBAC): Argo CD has no local admin."""
@@ -134,6 +137,14 @@ def problems(config: GitOpsConfig) -> list[str]:
     found = [f"{key}: {problem}" for key, problem in checks if problem is not None]
     found += resources_problems("resources", merged["resources"])
     return found + resources_problems("controller_resources", merged["controller_resources"])
+
+
+def args_problems(args: GitOpsArgs) -> list[str]:
+    """Every problem of the args: the config's (under ``config.``) and the wiring's."""
+    config = args.get("config")
+    if not isinstance(config, Mapping):
+        return ["config: required", *wiring_problems(args)]
+    return [f"config.{problem}" for problem in problems(config)] + wiring_problems(args)
 
 
 def wiring_problems(args: GitOpsArgs) -> list[str]:

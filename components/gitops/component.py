@@ -9,7 +9,7 @@ import pulumi_kubernetes as k8s
 
 from ..addons.release import HelmAddOn, helm_addon_args
 from ..args import check_args
-from ..edge.ingress import IngressValuesShape
+from ..edge.ingress import IngressValuesShape, ingress_helm_values, ingress_hostname
 from ..ordering import after, split_waits
 from ..sso import (
     FRONT_PAGE_CLIENT_ID,
@@ -22,7 +22,7 @@ from ..sso import (
     grafana_client,
 )
 from . import argocd
-from .args import GitOpsArgs, problems, wiring_problems, with_config_defaults
+from .args import GitOpsArgs, args_problems, with_config_defaults
 from .values import (
     CHART_NAMESPACE,
     DEX_SECRET,
@@ -82,15 +82,15 @@ class GitOps(pulumi.ComponentResource):
         # the chart renders) holds back the Argo CD release alone, and through it the Applications.
         release_waits, opts = split_waits(opts)
         super().__init__("kubeboard:index:GitOps", name, None, opts)
-        check_args("GitOps", problems(args) + wiring_problems(args))
-        config = with_config_defaults(args)
+        check_args("GitOps", args_problems(args))
+        config = with_config_defaults(args["config"])
         sso = args["sso"]
         repository = config["repository"]
         namespace = config["namespace"]
         context = args["context"]
         provider = context["cluster"]["provider"]
         contract = args["ingress"]
-        hostname = contract.hostname(config["hostname_prefix"])
+        hostname = ingress_hostname(contract, config["hostname_prefix"])
         self.url = f"https://{hostname}"
         k8s_child = pulumi.ResourceOptions(parent=self, provider=provider)
 
@@ -144,12 +144,12 @@ class GitOps(pulumi.ComponentResource):
         spec = argocd.release_spec(
             context,
             {
-                "config": args,
+                "config": args["config"],
                 "sso": sso,
                 "dex_clients": dex_clients,
                 "hostname": hostname,
-                "ingress": contract.helm_ingress_values(
-                    hostname, shape=IngressValuesShape.HOSTNAME, healthcheck_path="/healthz"
+                "ingress": ingress_helm_values(
+                    contract, hostname, shape=IngressValuesShape.HOSTNAME, healthcheck_path="/healthz"
                 ),
                 "extra_values": fleet["argocd_values"] if fleet is not None else None,
             },

@@ -7,7 +7,7 @@ from typing import Any
 
 import pulumi
 
-from ..edge.ingress import PREFIX, IngressContract
+from ..edge.ingress import PREFIX, IngressContract, ingress_annotations
 from ..sso import DexClient, SsoConfig, argocd_rbac_policy, dex_config
 from ..workload import resource_values
 
@@ -144,7 +144,7 @@ def platform_chart_values(
 
     ``sign_in_annotations`` (``sso.alb_oidc_annotations``) make the ALB authenticate every request.
     """
-    annotations = ingress.annotations(hostname, extra=sign_in_annotations)
+    annotations = ingress_annotations(ingress, hostname, extra=sign_in_annotations)
 
     def build(resolved: list[Any]) -> dict[str, Any]:
         contract, certificate_arn, web_acl_arn, views_values = resolved
@@ -156,12 +156,12 @@ def platform_chart_values(
             "frontPage": {"title": f"Kubeboard ({environment})"},
             "ingress": {
                 "enabled": True,
-                "className": ingress.ingress_class_name,
+                "className": ingress["ingress_class_name"],
                 "host": hostname,
-                "groupName": ingress.group_name,
+                "groupName": ingress["group_name"],
                 "certificateArn": certificate_arn,
                 "wafAclArn": web_acl_arn,
-                "sslPolicy": ingress.ssl_policy,
+                "sslPolicy": ingress["ssl_policy"],
                 "extraAnnotations": {
                     key: value for key, value in contract.items() if key not in _CHART_OWN_ANNOTATIONS
                 },
@@ -195,7 +195,9 @@ def platform_chart_values(
             values["rollout"] = dict(rollout)
         return values
 
-    return pulumi.Output.all(annotations, ingress.certificate_arn, ingress.web_acl_arn, views).apply(build)
+    return pulumi.Output.all(annotations, ingress["certificate_arn"], ingress["web_acl_arn"], views).apply(
+        build
+    )
 
 
 def front_page_rollout(strategy: str, prometheus_url: str | None) -> dict[str, Any]:

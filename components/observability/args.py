@@ -116,8 +116,11 @@ class GrafanaSignIn(TypedDict):
     """The host dex is served on (Argo CD's): the issuer is ``https://<dex_host>/api/dex``."""
 
 
-class ObservabilityArgs(ObservabilityConfig):
-    """`ObservabilityConfig` plus what the platform wires in."""
+class ObservabilityArgs(TypedDict):
+    """`ObservabilityConfig` and what the platform wires in."""
+
+    config: ObservabilityConfig
+    """The plain values a stack file holds (its ``kubeboard:observability`` section)."""
 
     name_prefix: str
     """Prefix of AWS resource names (the platform name)."""
@@ -233,6 +236,14 @@ def problems(config: ObservabilityConfig) -> list[str]:
     if (problem := storage_size_problem(grafana.get("storage_size"))) is not None:
         found.append(f"grafana.storage_size: {problem}")
     return found + _alerting_problems(merged["alerting"])
+
+
+def args_problems(args: ObservabilityArgs) -> list[str]:
+    """Every problem of the args: the config's (under ``config.``) and the wiring's."""
+    config = args.get("config")
+    if not isinstance(config, Mapping):
+        return ["config: required", *wiring_problems(args)]
+    return [f"config.{problem}" for problem in problems(config)] + wiring_problems(args)
 
 
 def wiring_problems(args: ObservabilityArgs) -> list[str]:

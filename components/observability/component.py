@@ -13,12 +13,13 @@ from .. import sso
 from ..addons.release import install_addons
 from ..args import check_args
 from ..contracts import AlertTopic
+from ..edge.ingress import ingress_helm_values, ingress_hostname
 from ..irsa import irsa_role
 from ..kms import rotating_key
 from ..ordering import after, split_waits
 from ..secure_bucket import secure_bucket
 from . import alertmanager, grafana, kube_prometheus_stack, loki, rule_files
-from .args import ObservabilityArgs, problems, wiring_problems, with_config_defaults
+from .args import ObservabilityArgs, args_problems, with_config_defaults
 from .network_policies import policy_specs
 from .release_inputs import STORAGE_CLASS
 from .specs import addon_specs
@@ -45,8 +46,8 @@ class Observability(pulumi.ComponentResource):
         # kube-prometheus-stack alone: the bucket, roles, topic and Loki start at once.
         ingress_waits, opts = split_waits(opts)
         super().__init__("kubeboard:index:Observability", name, None, opts)
-        check_args("Observability", problems(args) + wiring_problems(args))
-        config = with_config_defaults(args)
+        check_args("Observability", args_problems(args))
+        config = with_config_defaults(args["config"])
         namespace = config["namespace"]
         prefix = args["name_prefix"]
         context = args["context"]
@@ -205,15 +206,15 @@ class Observability(pulumi.ComponentResource):
         self.grafana_url = None
         root_url = None
         if ingress is not None:
-            hostname = ingress.hostname(config["grafana"]["hostname_prefix"])
-            grafana_ingress = ingress.helm_ingress_values(hostname, healthcheck_path="/api/health")
+            hostname = ingress_hostname(ingress, config["grafana"]["hostname_prefix"])
+            grafana_ingress = ingress_helm_values(ingress, hostname, healthcheck_path="/api/health")
             root_url = f"https://{hostname}"
             self.grafana_url = pulumi.Output.from_input(root_url)
 
         specs = addon_specs(
             context,
             {
-                "config": args,
+                "config": args["config"],
                 "storage_class": STORAGE_CLASS,
                 "loki_bucket_name": loki_bucket.bucket,
                 "loki_bucket_arn": loki_bucket.arn,

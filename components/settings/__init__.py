@@ -19,6 +19,7 @@ from ..addons import external_dns
 from ..addons.contract import AddOnDependencyError, AddOnSwitch, check_dependencies
 from ..args import settings_key
 from ..environment import Environment
+from ..network import NatGatewayStrategy
 from ..platform_args import problems as platform_problems
 from .account import AccountSettings
 from .addons import AddOnsSettings
@@ -31,7 +32,7 @@ from .fleet import FleetRole, FleetSettings, HubPath
 from .gitops import GitOpsSettings
 from .log_alarms import LogAlarmsSettings
 from .log_reports import LogReportsSettings
-from .network import NatGatewayStrategy, NetworkSettings
+from .network import NetworkSettings
 from .observability import ObservabilitySettings
 from .platform import PlatformSettings
 from .secrets import clear_secret_problem, missing_secret_problem, place_placeholder, secret_slots

@@ -6,31 +6,21 @@ Rules about the environment (prod's endpoint) live in ``Settings`` because they 
 from __future__ import annotations
 
 import ipaddress
-import re
-from enum import StrEnum
-from typing import Annotated, Self
+from typing import Annotated, Any, Self
 
-from pydantic import AfterValidator, Field, model_validator
+from pydantic import Field, model_validator
 from pydantic.alias_generators import to_snake
 
 from ..addons.managed import MANAGED_CATALOG
+from ..args import settings_key
+from ..cluster import DEFAULTS, UpgradePolicy, problems
+from ..node_groups import AmiType, CapacityType, NodeGroupArgs, TaintEffect, node_group_problems
 from .base import Model
 from .human_roles import CreateRolesSettings
-from .types import IamRoleArn, Ipv4Cidr, Name, RetentionDays, at_most
+from .types import IamRoleArn, Ipv4Cidr, at_most
 
-_KUBERNETES_VERSION = re.compile(r"^1\.(2[89]|[3-9]\d)$")
+__all__ = ["AmiType", "CapacityType", "ClusterSettings", "NodeGroupSettings", "TaintEffect", "UpgradePolicy"]
 
-
-def _kubernetes_version(text: str) -> str:
-    if not _KUBERNETES_VERSION.match(text):
-        raise ValueError(f"must be <major>.<minor> of a supported EKS version, e.g. 1.36 (got {text!r})")
-    return text
-
-
-KubernetesVersion = Annotated[str, AfterValidator(_kubernetes_version)]
-"""``1.<minor>``: EKS versions still in standard or extended support (1.28 and later)."""
-EksAddonVersion = Annotated[str, Field(pattern=r"^v\d+\.\d+\.\d+-eksbuild\.\d+$")]
-InstanceType = Annotated[str, Field(pattern=r"^[a-z][a-z0-9-]*\.[a-z0-9]+$")]
 # The cluster autoscaler learns a node group's labels and taints from Auto Scaling group tags
 # "k8s.io/cluster-autoscaler/node-template/label/<key>" (and ".../taint/<key>"); AWS tag keys are at
 # most 128 characters.
@@ -52,35 +42,6 @@ LabelValue = Annotated[str, Field(pattern=r"^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za
 Namespace = Annotated[str, Field(pattern=r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")]
 
 
-class CapacityType(StrEnum):
-    ON_DEMAND = "ON_DEMAND"
-    SPOT = "SPOT"
-    """Up to 90% cheaper; nodes can be reclaimed with two minutes' notice."""
-
-
-class UpgradePolicy(StrEnum):
-    """What EKS does when ``kubernetesVersion`` reaches the end of standard support."""
-
-    STANDARD = "STANDARD"
-    """EKS upgrades the control plane to the next minor itself; the next ``up`` must then carry that
-    version (the stack file's older one would be a downgrade, which EKS refuses)."""
-    EXTENDED = "EXTENDED"
-    """The cluster stays on its version for 12 more months of extended support, billed per hour."""
-
-
-class TaintEffect(StrEnum):
-    NO_SCHEDULE = "NO_SCHEDULE"
-    NO_EXECUTE = "NO_EXECUTE"
-    PREFER_NO_SCHEDULE = "PREFER_NO_SCHEDULE"
-
-
-class AmiType(StrEnum):
-    """AL2023 only: the launch template's root device (/dev/xvda) and IMDS settings assume it."""
-
-    AL2023_X86_64 = "AL2023_x86_64_STANDARD"
-    AL2023_ARM_64 = "AL2023_ARM_64_STANDARD"
-
-
 class Taint(Model):
     key: LabelKey
     value: LabelValue = ""
@@ -88,30 +49,38 @@ class Taint(Model):
 
 
 class NodeGroupSettings(Model):
-    name: Name
-    instance_types: Annotated[list[InstanceType], Field(min_length=1, max_length=20)]
+    """One managed node group; its rules (name, sizes, instance types) are the component's."""
+
+    name: str
+    instance_types: list[str]
     capacity_type: CapacityType = CapacityType.ON_DEMAND
-    min_size: Annotated[int, Field(ge=0)]
-    desired_size: Annotated[int, Field(ge=0)]
-    max_size: Annotated[int, Field(ge=1, le=450)]
-    disk_size_gib: Annotated[int, Field(ge=20, le=16384)] = 50
+    min_size: int
+    desired_size: int
+    max_size: int
+    disk_size_gib: int = 50
     ami_type: AmiType = AmiType.AL2023_X86_64
     labels: dict[LabelKey, LabelValue] = Field(default_factory=dict)
     taints: list[Taint] = Field(default_factory=list)
 
+    def to_config(self) -> NodeGroupArgs:
+        return {
+            "name": self.name,
+            "instance_types": list(self.instance_types),
+            "capacity_type": self.capacity_type,
+            "min_size": self.min_size,
+            "desired_size": self.desired_size,
+            "max_size": self.max_size,
+            "disk_size_gib": self.disk_size_gib,
+            "ami_type": self.ami_type,
+            "labels": dict(self.labels),
+            "taints": [{"key": t.key, "value": t.value, "effect": t.effect} for t in self.taints],
+        }
+
     @model_validator(mode="after")
-    def _sizes_ordered(self) -> Self:
-        if self.max_size < self.min_size:
-            raise ValueError(f"maxSize: must be >= minSize ({self.min_size})")
-        if not self.min_size <= self.desired_size <= self.max_size:
-            raise ValueError(
-                f"desiredSize: must be between minSize ({self.min_size}) and maxSize ({self.max_size})"
-            )
-        if self.capacity_type is CapacityType.SPOT and len(self.instance_types) < 2:
-            raise ValueError(
-                "instanceTypes: a SPOT group needs at least two instance types, so one reclaimed "
-                "capacity pool cannot empty it"
-            )
+    def _component_rules(self) -> Self:
+        found = node_group_problems(self.to_config())
+        if found:
+            raise ValueError(settings_key(found[0]))
         return self
 
 
@@ -121,16 +90,6 @@ class EndpointSettings(Model):
     public_access: bool = False
     public_access_cidrs: list[Ipv4Cidr] = Field(default_factory=list)
     """Required when ``publicAccess`` is on: the only sources the public endpoint admits."""
-
-    @model_validator(mode="after")
-    def _allow_list(self) -> Self:
-        if self.public_access and not self.public_access_cidrs:
-            raise ValueError("publicAccessCidrs: a public endpoint needs an allow-list of CIDRs")
-        if not self.public_access and self.public_access_cidrs:
-            raise ValueError(
-                "publicAccessCidrs: only used with publicAccess: true; remove it or turn that on"
-            )
-        return self
 
     @property
     def open_to_internet(self) -> bool:
@@ -149,9 +108,7 @@ class AccessSettings(Model):
     create_roles: CreateRolesSettings | None = None
     """The stack makes ``<platform.name>-admin``, ``-developer`` and ``-viewer``, trusting the account's
     identity provider (SAML, OIDC or IAM Identity Center), each mapped to its access entry."""
-    developer_namespaces: Annotated[list[Namespace], Field(min_length=1)] = Field(
-        default_factory=lambda: ["dev"]
-    )
+    developer_namespaces: list[Namespace] = Field(default_factory=lambda: ["dev"])
     """Where developers may edit; everywhere else they only view."""
     deploy_role_arns: Annotated[list[IamRoleArn], Field(min_length=1)]
     """Roles that run ``pulumi up`` of this stack (its CI deploy role): cluster admin entries."""
@@ -178,79 +135,76 @@ class AccessSettings(Model):
                 raise ValueError(f"{key}: required, or set createRoles to have the stack create the roles")
         return self
 
-    @model_validator(mode="after")
-    def _one_entry_per_principal(self) -> Self:
-        entries = {
-            "adminRoleArn": [self.admin_role_arn] if self.admin_role_arn else [],
-            "developerRoleArn": [self.developer_role_arn] if self.developer_role_arn else [],
-            "viewerRoleArn": [self.viewer_role_arn] if self.viewer_role_arn else [],
-            "deployRoleArns": self.deploy_role_arns,
-            "previewRoleArn": [self.preview_role_arn] if self.preview_role_arn else [],
-        }
-        seen: dict[str, str] = {}
-        for key, arns in entries.items():
-            for arn in arns:
-                if arn == self.cluster_creator_role_arn:
-                    raise ValueError(
-                        f"clusterCreatorRoleArn: {arn} is also {key}: EKS already makes the creator cluster "
-                        "admin, and a second access entry for it fails (ResourceInUseException)"
-                    )
-                if arn in seen and key not in ("adminRoleArn", "developerRoleArn", "viewerRoleArn"):
-                    raise ValueError(f"{key}: {arn} already has an access entry as {seen[arn]}")
-                seen.setdefault(arn, key)
-        return self
-
-    @model_validator(mode="after")
-    def _distinct(self) -> Self:
-        roles = {"adminRoleArn": self.admin_role_arn, "developerRoleArn": self.developer_role_arn}
-        for key, arn in roles.items():
-            if arn is not None and arn == self.viewer_role_arn:
-                raise ValueError(f"viewerRoleArn: must differ from {key}: one role, one set of permissions")
-        if self.admin_role_arn is not None and self.admin_role_arn == self.developer_role_arn:
-            raise ValueError(
-                "developerRoleArn: must differ from adminRoleArn: one role, one set of permissions"
-            )
-        if any(ns.startswith("kube-") for ns in self.developer_namespaces):
-            raise ValueError("developerNamespaces: developers may not edit kube-* system namespaces")
-        return self
-
 
 class ManagedAddonVersions(Model):
     """EKS managed add-on versions, pinned (``aws eks describe-addon-versions`` lists them)."""
 
-    vpc_cni: EksAddonVersion
-    coredns: EksAddonVersion
-    kube_proxy: EksAddonVersion
-    aws_ebs_csi_driver: EksAddonVersion
-    aws_efs_csi_driver: EksAddonVersion
+    vpc_cni: str
+    coredns: str
+    kube_proxy: str
+    aws_ebs_csi_driver: str
+    aws_efs_csi_driver: str
 
     def by_addon_name(self) -> dict[str, str]:
         """Each pinned version by EKS add-on name, as `Cluster` takes them (``addon_versions``)."""
         return {addon.name: getattr(self, to_snake(addon.settings_key)) for addon in MANAGED_CATALOG}
 
 
+# Where the stack file keeps what the component takes under another name.
+_STACK_KEYS = {
+    "endpoint_public_access": "endpoint.public_access",
+    "public_access_cidrs": "endpoint.public_access_cidrs",
+    "creator.role_arn": "access.cluster_creator_role_arn",
+    "addon_versions": "managed_addons",
+    **{
+        f"addon_versions.{addon.name}": f"managed_addons.{to_snake(addon.settings_key)}"
+        for addon in MANAGED_CATALOG
+    },
+}
+
+
 class ClusterSettings(Model):
-    kubernetes_version: KubernetesVersion
-    """``1.<minor>``; upgrade one minor at a time (see the README's upgrade procedure)."""
+    kubernetes_version: str
+    """``1.<minor>`` of an EKS version still supported (1.28 and later); upgrade one minor at a time
+    (see the README's upgrade procedure)."""
     upgrade_policy: UpgradePolicy
     """Required, so the choice between an automatic upgrade and extended-support charges is written down."""
-    log_retention_days: RetentionDays = 90
+    log_retention_days: int = DEFAULTS["log_retention_days"]
     """Retention of the control-plane log group (``/aws/eks/<name>/cluster``)."""
     endpoint: EndpointSettings = EndpointSettings()
     access: AccessSettings
-    node_groups: Annotated[list[NodeGroupSettings], Field(min_length=1)]
+    node_groups: list[NodeGroupSettings]
     managed_addons: ManagedAddonVersions
 
+    def to_config(self) -> dict[str, Any]:
+        """The `Cluster` component's plain values from this section (roles created here left out)."""
+        access = self.access
+        given = {
+            "admin_role_arn": access.admin_role_arn,
+            "developer_role_arn": access.developer_role_arn,
+            "viewer_role_arn": access.viewer_role_arn,
+        }
+        return {
+            "kubernetes_version": self.kubernetes_version,
+            "upgrade_policy": self.upgrade_policy,
+            "log_retention_days": self.log_retention_days,
+            "endpoint_public_access": self.endpoint.public_access,
+            "public_access_cidrs": list(self.endpoint.public_access_cidrs),
+            "node_groups": [group.to_config() for group in self.node_groups],
+            "addon_versions": self.managed_addons.by_addon_name(),
+            "access": {
+                **{key: arn for key, arn in given.items() if arn is not None},
+                "developer_namespaces": list(access.developer_namespaces),
+                "deploy_role_arns": list(access.deploy_role_arns),
+                "preview_role_arn": access.preview_role_arn,
+            },
+            "creator": {"role_arn": access.cluster_creator_role_arn},
+        }
+
     @model_validator(mode="after")
-    def _consistent(self) -> Self:
-        names = [group.name for group in self.node_groups]
-        for index, name in enumerate(names):
-            if name in names[:index]:
-                raise ValueError(f"nodeGroups[{index}].name: {name!r} is used by another node group")
-        # kube-proxy must match the control plane's minor version exactly.
-        if not self.managed_addons.kube_proxy.startswith(f"v{self.kubernetes_version}."):
-            raise ValueError(
-                f"managedAddons.kubeProxy: {self.managed_addons.kube_proxy} does not match kubernetesVersion "
-                f"{self.kubernetes_version} (expected v{self.kubernetes_version}.x-eksbuild.N)"
-            )
+    def _component_rules(self) -> Self:
+        found = problems(self.to_config())
+        if found:
+            head, sep, rest = found[0].partition(": ")
+            raise ValueError(settings_key(_STACK_KEYS.get(head, head) + sep + rest))
         return self

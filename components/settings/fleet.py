@@ -9,26 +9,27 @@ Argo CD, a spoke does not; an allow-listed path must be in the endpoint's allow-
 
 from __future__ import annotations
 
-import ipaddress
-import re
 from enum import StrEnum
 from typing import Annotated, Self
 
 from pydantic import AfterValidator, Field, model_validator
 
+from ..args import settings_key
+from ..fleet.config import (
+    FleetArgs,
+    HubPath,
+    Wave,
+    fleet_problems,
+    hub_network_problems,
+    stack_name,
+)
 from .base import Model
 from .gitops import _https_git_url, _relative_path
 from .platform import StackReferenceName
 from .types import Ipv4Cidr
 
-# Refs that never move: a release tag (v1.2.3, v1.2.3-rc.1) or a full commit SHA.
-PROMOTED_REVISION = re.compile(r"^(v\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?|[0-9a-f]{40})$")
-# Argo CD's own name for the cluster it runs in; a spoke may not take it.
-IN_CLUSTER_NAME = "in-cluster"
-# Where a peered hub VPC lives: the RFC 1918 ranges and the shared address space VPCs may use.
-_VPC_RANGES = tuple(
-    ipaddress.IPv4Network(r) for r in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10")
-)
+__all__ = ["FleetRole", "FleetSettings", "HubPath", "Wave"]  # the enums are the library's
+
 _DNS_LABEL = r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$"
 
 
@@ -41,47 +42,20 @@ class FleetRole(StrEnum):
     """The hub's Argo CD deploys this cluster; the stack runs no Argo CD of its own."""
 
 
-class Wave(StrEnum):
-    """Promotion order: every change reaches the dev wave first, then the prod wave."""
-
-    DEV = "dev"
-    PROD = "prod"
-
-
-WAVE_ORDER = (Wave.DEV, Wave.PROD)
-
-
-class HubPath(StrEnum):
-    """How the hub's Argo CD reaches a spoke's Kubernetes API."""
-
-    PRIVATE = "private"
-    """Through a private network (VPC peering or a transit gateway): the spoke's API admits ``cidrs``."""
-    ALLOW_LIST = "allowList"
-    """Through the spoke's public endpoint: ``cidrs`` (the hub's NAT addresses) are in its allow-list."""
-
-
-def _promoted(revision: str) -> str:
-    if not PROMOTED_REVISION.match(revision):
-        raise ValueError(
-            f"{revision!r} moves with every merge; the prod wave follows a release tag (v1.2.3) or a commit"
-        )
-    return revision
-
-
 Revision = Annotated[str, Field(min_length=1, max_length=255)]
 
 
 class WaveSettings(Model):
     target_revision: Revision
     """The git revision the wave's clusters run (dev: a branch such as ``main``; prod: a release tag)."""
-    max_update: Annotated[int, Field(ge=0)] | Annotated[str, Field(pattern=r"^(100|[1-9]?\d)%$")] = "100%"
+    max_update: int | str = "100%"
     """How many of the wave's Applications sync at once (a number or a percentage; 0 waits for a person)."""
 
 
 class ProdWaveSettings(WaveSettings):
-    target_revision: Annotated[str, AfterValidator(_promoted)]
+    target_revision: Revision
     """A release tag or a commit SHA, never a branch: promoting is a reviewed change of this line."""
-    max_update: Annotated[int, Field(ge=0)] | Annotated[str, Field(pattern=r"^(100|[1-9]?\d)%$")] = 1
+    max_update: int | str = 1
     """One prod cluster at a time, each Healthy before the next."""
 
 
@@ -94,7 +68,7 @@ class TeamRevisionsSettings(Model):
     """The revision of a team's repository each wave runs."""
 
     dev: Revision = "main"
-    prod: Annotated[str, AfterValidator(_promoted)]
+    prod: str
     """A release tag or a commit SHA of the team's repository."""
 
 
@@ -118,7 +92,7 @@ class TeamApplicationSettings(Model):
 
 class HubNetworkSettings(Model):
     path: HubPath
-    cidrs: Annotated[list[Ipv4Cidr], Field(min_length=1)]
+    cidrs: list[Ipv4Cidr]
     """``private``: the hub VPC's CIDR; ``allowList``: the hub's NAT gateway addresses (/32)."""
 
 
@@ -165,49 +139,52 @@ class FleetSettings(Model):
                     raise ValueError(f"{key}: required for a spoke")
         return self
 
-    @model_validator(mode="after")
-    def _unique(self) -> Self:
-        for index, spoke in enumerate(self.spokes):
-            earlier = self.spokes[:index]
-            if spoke.name == IN_CLUSTER_NAME:
-                raise ValueError(f"spokes[{index}].name: {IN_CLUSTER_NAME!r} is the hub's own cluster")
-            if any(other.name == spoke.name for other in earlier):
-                raise ValueError(f"spokes[{index}].name: {spoke.name!r} is listed twice")
-            if any(_stack(other.stack) == _stack(spoke.stack) for other in earlier):
-                raise ValueError(f"spokes[{index}].stack: {spoke.stack!r} is listed twice")
-        names = [app.name for app in self.team_applications]
-        for index, name in enumerate(names):
-            if name in names[:index]:
-                raise ValueError(f"teamApplications[{index}].name: {name!r} is listed twice")
-        return self
+    def hub_config(self) -> FleetArgs:
+        """The hub components' view of the fleet (a hub names its ``waves``)."""
+        waves = self.waves
+        if waves is None:
+            raise ValueError(
+                "waves: a hub names the revision of each wave ({dev: {targetRevision}, prod: ...})"
+            )
+        return {
+            "name": self.name,
+            "spokes": [{"name": s.name, "stack": s.stack, "wave": s.wave} for s in self.spokes],
+            "hub_wave": self.hub_wave,
+            "waves": {
+                "dev": {
+                    "target_revision": waves.dev.target_revision,
+                    "max_update": str(waves.dev.max_update),
+                },
+                "prod": {
+                    "target_revision": waves.prod.target_revision,
+                    "max_update": str(waves.prod.max_update),
+                },
+            },
+            "team_applications": [
+                {
+                    "name": app.name,
+                    "repository": app.repository,
+                    "path": app.path,
+                    "revisions": {"dev": app.revisions.dev, "prod": app.revisions.prod},
+                }
+                for app in self.team_applications
+            ],
+        }
 
     @model_validator(mode="after")
-    def _hub_network(self) -> Self:
-        network = self.hub_network
-        if network is None:
-            return self
-        for index, cidr in enumerate(network.cidrs):
-            block = ipaddress.IPv4Network(cidr)
-            if network.path is HubPath.PRIVATE and not any(block.subnet_of(r) for r in _VPC_RANGES):
-                raise ValueError(
-                    f"hubNetwork.cidrs[{index}]: {cidr} is not a private range (path: private; RFC 1918 or "
-                    "100.64.0.0/10)"
-                )
-            if network.path is HubPath.ALLOW_LIST and block.prefixlen < 24:
-                raise ValueError(
-                    f"hubNetwork.cidrs[{index}]: {cidr} is wider than a /24; list the hub's NAT addresses"
-                )
+    def _component_rules(self) -> Self:
+        found = fleet_problems(self.hub_config()) if self.role is FleetRole.HUB else []
+        if self.hub_network is not None:
+            found += hub_network_problems(self.hub_network.path, list(self.hub_network.cidrs))
+        if found:
+            raise ValueError(settings_key(found[0]))
         return self
 
     def check_stack(self, stack: str, account_stack: str) -> None:
         """A hub lists other environment stacks; a spoke's hub is another stack. Called by ``Settings``."""
         for index, spoke in enumerate(self.spokes):
-            if _stack(spoke.stack) in (stack, _stack(account_stack)):
-                what = "this stack" if _stack(spoke.stack) == stack else "the account stack"
+            if stack_name(spoke.stack) in (stack, stack_name(account_stack)):
+                what = "this stack" if stack_name(spoke.stack) == stack else "the account stack"
                 raise ValueError(f"fleet.spokes[{index}].stack: {spoke.stack!r} is {what}, not a spoke")
-        if self.hub_stack is not None and _stack(self.hub_stack) in (stack, _stack(account_stack)):
+        if self.hub_stack is not None and stack_name(self.hub_stack) in (stack, stack_name(account_stack)):
             raise ValueError(f"fleet.hubStack: {self.hub_stack!r} is not another environment stack")
-
-
-def _stack(reference: str) -> str:
-    return reference.rsplit("/", 1)[-1]

@@ -1,35 +1,28 @@
-"""`kubeboard:network`: the VPC, its subnets, NAT, endpoints and flow logs (F1, D6)."""
+"""`kubeboard:network`: the VPC, its subnets, NAT, endpoints and flow logs (F1, D6).
+
+The rules live with the component (`kubeboard_infra.network.problems`); this section calls them on
+the values it hands the component, so a stack file and a direct call are refused alike.
+"""
 
 from __future__ import annotations
 
-import ipaddress
-from enum import StrEnum
-from itertools import combinations
-from typing import Annotated, Self
+from typing import Any, Self
 
 from pydantic import Field, model_validator
 
+from ..args import settings_key
+from ..network import FlowLogTraffic, NatGatewayStrategy, problems
 from .base import Model
-from .types import Ipv4Cidr, RetentionDays
+from .types import Ipv4Cidr
 
-# AWS: a subnet is /16 to /28; a VPC's primary block is /16 to /28.
-_SMALLEST_SUBNET_PREFIX = 28
-_LARGEST_VPC_PREFIX = 16
+__all__ = ["FlowLogTraffic", "FlowLogs", "NatGatewayStrategy", "NetworkSettings", "VpcEndpoints"]
 
 
-class NatGatewayStrategy(StrEnum):
-    """How private subnets reach the internet."""
-
-    SINGLE = "single"
-    """One NAT gateway in the first AZ: cheap, but an AZ outage cuts egress for all."""
-    ONE_PER_AZ = "one-per-az"
-    """One NAT gateway per AZ, each private subnet routed to its own: survives an AZ outage."""
-
-
-class FlowLogTraffic(StrEnum):
-    ALL = "ALL"
-    ACCEPT = "ACCEPT"
-    REJECT = "REJECT"
+# Where the stack file keeps what the component takes under another name.
+_STACK_KEYS = {
+    "flow_log_retention_days": "flow_logs.retention_days",
+    "flow_log_traffic_type": "flow_logs.traffic_type",
+}
 
 
 class VpcEndpoints(Model):
@@ -48,14 +41,15 @@ class FlowLogs(Model):
     """Flow logs are always on (there is deliberately no switch); only what and how long are settable."""
 
     traffic_type: FlowLogTraffic = FlowLogTraffic.ALL
-    retention_days: RetentionDays = 30
+    retention_days: int = 30
+    """A CloudWatch Logs retention value."""
 
 
 class NetworkSettings(Model):
     cidr: Ipv4Cidr
     """The VPC's IPv4 block, /16 to /28."""
-    availability_zones: Annotated[list[str], Field(min_length=2, max_length=6)]
-    """At least two AZs of the stack's region; every subnet tier gets one subnet per AZ."""
+    availability_zones: list[str]
+    """Two to six AZs of the stack's region; every subnet tier gets one subnet per AZ."""
     public_subnet_cidrs: list[Ipv4Cidr]
     """One per AZ, in the same order: load balancers and NAT gateways live here."""
     private_subnet_cidrs: list[Ipv4Cidr]
@@ -66,36 +60,32 @@ class NetworkSettings(Model):
     endpoints: VpcEndpoints = VpcEndpoints()
     flow_logs: FlowLogs = FlowLogs()
 
-    @model_validator(mode="after")
-    def _subnets_fit(self) -> Self:
-        vpc = ipaddress.IPv4Network(self.cidr)
-        if not _LARGEST_VPC_PREFIX <= vpc.prefixlen <= _SMALLEST_SUBNET_PREFIX:
-            raise ValueError(f"cidr: a VPC block must be /16 to /28, got /{vpc.prefixlen}")
-        if len(set(self.availability_zones)) != len(self.availability_zones):
-            raise ValueError(f"availabilityZones: each AZ may appear once, got {self.availability_zones}")
-        tiers = {
-            "publicSubnetCidrs": self.public_subnet_cidrs,
-            "privateSubnetCidrs": self.private_subnet_cidrs,
-            "intraSubnetCidrs": self.intra_subnet_cidrs,
+    def to_config(self) -> dict[str, Any]:
+        """The `Network` component's values from this section."""
+        return {
+            "cidr": self.cidr,
+            "availability_zones": list(self.availability_zones),
+            "public_subnet_cidrs": list(self.public_subnet_cidrs),
+            "private_subnet_cidrs": list(self.private_subnet_cidrs),
+            "intra_subnet_cidrs": list(self.intra_subnet_cidrs),
+            "nat_gateways": self.nat_gateways,
+            "endpoints": {
+                "s3": self.endpoints.s3,
+                "ecr_api": self.endpoints.ecr_api,
+                "ecr_dkr": self.endpoints.ecr_dkr,
+                "sts": self.endpoints.sts,
+                "logs": self.endpoints.logs,
+            },
+            "flow_log_retention_days": self.flow_logs.retention_days,
+            "flow_log_traffic_type": self.flow_logs.traffic_type,
         }
-        zones = len(self.availability_zones)
-        named: list[tuple[str, ipaddress.IPv4Network]] = []
-        for key, cidrs in tiers.items():
-            if key == "intraSubnetCidrs" and not cidrs:
-                continue
-            if len(cidrs) != zones:
-                raise ValueError(f"{key}: needs one CIDR per availability zone ({zones}), got {len(cidrs)}")
-            for index, text in enumerate(cidrs):
-                subnet = ipaddress.IPv4Network(text)
-                where = f"{key}[{index}]"
-                if subnet.prefixlen > _SMALLEST_SUBNET_PREFIX:
-                    raise ValueError(f"{where}: {text} is smaller than AWS's smallest subnet (/28)")
-                if not subnet.subnet_of(vpc):
-                    raise ValueError(f"{where}: {text} does not fit inside the VPC block {self.cidr}")
-                named.append((where, subnet))
-        for (first, a), (second, b) in combinations(named, 2):
-            if a.overlaps(b):
-                raise ValueError(f"{second}: {b} overlaps {first} ({a})")
+
+    @model_validator(mode="after")
+    def _component_rules(self) -> Self:
+        found = problems(self.to_config())
+        if found:
+            head, sep, rest = found[0].partition(": ")
+            raise ValueError(settings_key(_STACK_KEYS.get(head, head) + sep + rest))
         return self
 
     def validate_region(self, region: str) -> None:

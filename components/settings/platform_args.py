@@ -35,7 +35,7 @@ def _cluster(cluster: ClusterSettings) -> ClusterSection:
     access = cluster.access
     return {
         "kubernetes_version": cluster.kubernetes_version,
-        "upgrade_policy": cluster.upgrade_policy.value,
+        "upgrade_policy": cluster.upgrade_policy,
         "endpoint_public_access": cluster.endpoint.public_access,
         "public_access_cidrs": cluster.endpoint.public_access_cidrs,
         "access": {
@@ -49,21 +49,7 @@ def _cluster(cluster: ClusterSettings) -> ClusterSection:
             "cluster_creator_role_arn": access.cluster_creator_role_arn,
             "cluster_creator_profile": access.cluster_creator_profile,
         },
-        "node_groups": [
-            {
-                "name": group.name,
-                "instance_types": group.instance_types,
-                "capacity_type": group.capacity_type.value,
-                "min_size": group.min_size,
-                "desired_size": group.desired_size,
-                "max_size": group.max_size,
-                "disk_size_gib": group.disk_size_gib,
-                "ami_type": group.ami_type.value,
-                "labels": group.labels,
-                "taints": [{"key": t.key, "value": t.value, "effect": t.effect.value} for t in group.taints],
-            }
-            for group in cluster.node_groups
-        ],
+        "node_groups": [group.to_config() for group in cluster.node_groups],
         "addon_versions": cluster.managed_addons.by_addon_name(),
         "log_retention_days": cluster.log_retention_days,
     }
@@ -128,7 +114,7 @@ def platform_args(settings: Settings) -> PlatformArgs:
             "nat_gateways": network.nat_gateways.value,
             "endpoints": network.endpoints.model_dump(),
             "flow_log_retention_days": network.flow_logs.retention_days,
-            "flow_log_traffic_type": network.flow_logs.traffic_type.value,
+            "flow_log_traffic_type": network.flow_logs.traffic_type,
         },
         "edge": {
             "domain": edge.domain,
@@ -155,8 +141,8 @@ def platform_args(settings: Settings) -> PlatformArgs:
                     "permissions": storage.access_point.permissions,
                 },
                 "storage_class_name": storage.storage_class_name,
-                "performance_mode": storage.performance_mode.value,
-                "throughput_mode": storage.throughput_mode.value,
+                "performance_mode": storage.performance_mode,
+                "throughput_mode": storage.throughput_mode,
                 "transition_to_ia_days": storage.transition_to_ia_days,
             }
             if storage.enabled

@@ -1,40 +1,58 @@
-"""`kubeboard:storage`: the EFS file system shared by pods on several nodes (K2)."""
+"""`kubeboard:storage`: the EFS file system shared by pods on several nodes (K2).
+
+The rules live with the component (`kubeboard_infra.shared_storage.problems`); this section calls them.
+"""
 
 from __future__ import annotations
 
-from enum import StrEnum
-from typing import Annotated, Literal
+from typing import Any, Self
 
-from pydantic import Field
+from pydantic import model_validator
 
+from ..args import settings_key
+from ..shared_storage import PerformanceMode, ThroughputMode, problems
 from .base import Model
 
-
-class PerformanceMode(StrEnum):
-    GENERAL_PURPOSE = "generalPurpose"
-    MAX_IO = "maxIO"
-
-
-class ThroughputMode(StrEnum):
-    ELASTIC = "elastic"
-    """Pay per use; scales with the workload (the right default for spiky platform traffic)."""
-    BURSTING = "bursting"
+__all__ = ["AccessPointSettings", "PerformanceMode", "SharedStorageSettings", "ThroughputMode"]
 
 
 class AccessPointSettings(Model):
     """The directory pods mount and the POSIX identity they act as on it."""
 
-    path: Annotated[str, Field(pattern=r"^/[A-Za-z0-9._/-]*$")] = "/kubeboard"
-    uid: Annotated[int, Field(ge=0)] = 1000
-    gid: Annotated[int, Field(ge=0)] = 1000
-    permissions: Annotated[str, Field(pattern=r"^0?[0-7]{3}$")] = "0750"
+    path: str = "/kubeboard"
+    uid: int = 1000
+    gid: int = 1000
+    permissions: str = "0750"
 
 
 class SharedStorageSettings(Model):
     enabled: bool = True
     performance_mode: PerformanceMode = PerformanceMode.GENERAL_PURPOSE
     throughput_mode: ThroughputMode = ThroughputMode.ELASTIC
-    transition_to_ia_days: Literal[1, 7, 14, 30, 60, 90, 180, 270, 365] = 30
+    transition_to_ia_days: int = 30
     """Files not read for this many days move to Infrequent Access (and back on first read)."""
     access_point: AccessPointSettings = AccessPointSettings()
-    storage_class_name: Annotated[str, Field(pattern=r"^[a-z0-9]([-a-z0-9.]{0,61}[a-z0-9])?$")] = "efs-sc"
+    storage_class_name: str = "efs-sc"
+
+    def to_config(self) -> dict[str, Any]:
+        """The `SharedStorage` component's values from this section."""
+        point = self.access_point
+        return {
+            "performance_mode": self.performance_mode,
+            "throughput_mode": self.throughput_mode,
+            "transition_to_ia_days": self.transition_to_ia_days,
+            "access_point": {
+                "path": point.path,
+                "uid": point.uid,
+                "gid": point.gid,
+                "permissions": point.permissions,
+            },
+            "storage_class_name": self.storage_class_name,
+        }
+
+    @model_validator(mode="after")
+    def _component_rules(self) -> Self:
+        found = problems(self.to_config())
+        if found:
+            raise ValueError(settings_key(found[0]))
+        return self

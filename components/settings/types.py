@@ -8,18 +8,14 @@ from typing import Annotated
 
 from pydantic import AfterValidator, Field
 
+from ..log_retention import retention_problem
 from ..names import dns_name_problem
-
-# The only values CloudWatch Logs accepts for a log group's retention.
-LOG_RETENTION_DAYS = (
-    1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
-)  # fmt: skip
 
 
 def _retention(days: int) -> int:
-    if days not in LOG_RETENTION_DAYS:
-        allowed = ", ".join(str(d) for d in LOG_RETENTION_DAYS)
-        raise ValueError(f"{days} is not a CloudWatch Logs retention; use one of {allowed}")
+    problem = retention_problem(days)
+    if problem:
+        raise ValueError(problem)
     return days
 
 
