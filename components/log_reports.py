@@ -18,6 +18,7 @@ import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 
 from .args import check_args
+from .contracts import ClusterAccess
 from .irsa import irsa_role
 from .kms import rotating_key
 from .queued_function import (
@@ -80,12 +81,9 @@ class LogReportsArgs(TypedDict):
     """Name prefix of every resource (the platform name); required."""
     alert_topic_arn: pulumi.Input[str]
     """SNS topic the alarms notify; required."""
-    provider: k8s.Provider
-    """The cluster's Kubernetes provider (the exporter CronJob runs there); required."""
-    oidc_provider_arn: pulumi.Input[str]
-    """The cluster's IAM OIDC provider (the exporter's IRSA role trusts it); required."""
-    oidc_issuer: pulumi.Input[str]
-    """The cluster's OIDC issuer without ``https://``; required."""
+    cluster: ClusterAccess
+    """The cluster the exporter CronJob runs in; its IRSA role trusts the cluster's OIDC provider;
+    required."""
     exporter: ExporterArgs
     """The exporter CronJob; required."""
     namespaces: NotRequired[Sequence[str]]
@@ -439,8 +437,8 @@ class LogReports(pulumi.ComponentResource):
 
         exporter_role = irsa_role(
             f"{name}-exporter",
-            oidc_provider_arn=args["oidc_provider_arn"],
-            oidc_issuer=args["oidc_issuer"],
+            oidc_provider_arn=args["cluster"]["oidc_provider_arn"],
+            oidc_issuer=args["cluster"]["oidc_issuer"],
             namespace=args["exporter"]["namespace"],
             service_account=args["exporter"]["service_account"],
             policy_documents={
@@ -616,7 +614,7 @@ class LogReports(pulumi.ComponentResource):
         exporter = args["exporter"]
         namespace = exporter["namespace"]
         labels = {"app.kubernetes.io/name": "log-exporter", "app.kubernetes.io/part-of": "kubeboard"}
-        k8s_child = pulumi.ResourceOptions(parent=self, provider=args["provider"])
+        k8s_child = pulumi.ResourceOptions(parent=self, provider=args["cluster"]["provider"])
         ns = k8s.core.v1.Namespace(
             f"{name}-namespace",
             metadata={
@@ -629,7 +627,7 @@ class LogReports(pulumi.ComponentResource):
             },
             opts=k8s_child,
         )
-        in_ns = pulumi.ResourceOptions(parent=self, provider=args["provider"], depends_on=[ns])
+        in_ns = pulumi.ResourceOptions(parent=self, provider=args["cluster"]["provider"], depends_on=[ns])
         service_account = k8s.core.v1.ServiceAccount(
             f"{name}-exporter",
             metadata={
@@ -692,7 +690,7 @@ class LogReports(pulumi.ComponentResource):
                 },
             },
             opts=pulumi.ResourceOptions(
-                parent=self, provider=args["provider"], depends_on=[ns, service_account, *ready]
+                parent=self, provider=args["cluster"]["provider"], depends_on=[ns, service_account, *ready]
             ),
         )
 

@@ -197,8 +197,7 @@ class Platform(pulumi.ComponentResource):
                 {
                     "name": prefix,
                     "region": region,
-                    "oidc_provider_arn": cluster.oidc_provider_arn,
-                    "oidc_issuer": cluster.oidc_issuer,
+                    "cluster": cluster.access,
                     "reports": (
                         {
                             "bucket_name": log_reports.processed_bucket_name,
@@ -604,9 +603,7 @@ def _log_reports_args(
         "name": args["name"],
         "namespaces": reports["namespaces"],
         "alert_topic_arn": alert_topic["arn"],
-        "provider": cluster.provider,
-        "oidc_provider_arn": cluster.oidc_provider_arn,
-        "oidc_issuer": cluster.oidc_issuer,
+        "cluster": cluster.access,
         "exporter": {
             "image": image,
             "namespace": exporter["namespace"],

@@ -13,6 +13,7 @@ from typing import Any, NotRequired, TypedDict
 import pulumi
 
 from .args import check_args
+from .contracts import ClusterAccess
 from .irsa import irsa_role
 from .value_rules import k8s_name_problems
 
@@ -45,10 +46,8 @@ class ReportReaderArgs(TypedDict):
     """Prefix of the role name (the platform name); required."""
     region: str
     """The region of the buckets (S3 decrypts there); required."""
-    oidc_provider_arn: pulumi.Input[str]
-    """The cluster's IAM OIDC provider (the role trusts it); required."""
-    oidc_issuer: pulumi.Input[str]
-    """The cluster's OIDC issuer without ``https://``; required."""
+    cluster: ClusterAccess
+    """The cluster the views sync runs in (the role trusts its OIDC provider); required."""
     reports: NotRequired[ReadSourceArgs | None]
     """The error-log reports: the processed bucket of ``LogReports`` and ``reports/`` (default ``None``;
     give reports, images or both)."""
@@ -174,8 +173,8 @@ class ReportReader(pulumi.ComponentResource):
         both = pulumi.Output.all(resolved(reports), resolved(images))
         role = irsa_role(
             f"{name}-views-sync",
-            oidc_provider_arn=args["oidc_provider_arn"],
-            oidc_issuer=args["oidc_issuer"],
+            oidc_provider_arn=args["cluster"]["oidc_provider_arn"],
+            oidc_issuer=args["cluster"]["oidc_issuer"],
             namespace=self.namespace,
             service_account=self.service_account,
             policy_documents={"read": both.apply(document)},

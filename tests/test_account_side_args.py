@@ -2,7 +2,7 @@
 and the arg, raised before any resource of it is registered."""
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 import pulumi
 import pytest
@@ -25,6 +25,7 @@ from kubeboard_infra import (
     Registry,
     ReportReader,
 )
+from kubeboard_infra.contracts import ClusterAccess
 from kubeboard_infra.log_alarms import function_log_group
 from kubeboard_infra.plan.mocks import PlanMocks
 
@@ -34,6 +35,14 @@ WORKFLOW = "acme/kubeboard-infra/.github/workflows/build-push-deploy.yml@refs/he
 CONNECTION = f"arn:aws:codeconnections:{REGION}:{ACCOUNT}:connection/0b1c2d3e-4f50-6172-8394-a5b6c7d8e9f0"
 TOPIC = f"arn:aws:sns:{REGION}:{ACCOUNT}:alerts"
 OIDC = f"arn:aws:iam::{ACCOUNT}:oidc-provider/oidc.eks.{REGION}.amazonaws.com/id/ABC"
+# Never reached: the args are refused before the component touches the cluster.
+CLUSTER: ClusterAccess = {
+    "cluster_name": "acme",
+    "provider": cast(Any, None),
+    "oidc_provider_arn": OIDC,
+    "oidc_issuer": "oidc.eks.example/id/ABC",
+    "node_security_group_id": "sg-0123456789abcdef0",
+}
 
 
 class RecordingMocks(PlanMocks):
@@ -165,9 +174,7 @@ CASES: list[tuple[str, Callable[[], object], str]] = [
                 "name": "acme",
                 "namespaces": ["shop"],
                 "alert_topic_arn": TOPIC,
-                "provider": None,  # type: ignore[typeddict-item]
-                "oidc_provider_arn": OIDC,
-                "oidc_issuer": "oidc.eks.example/id/ABC",
+                "cluster": CLUSTER,
                 "exporter": {
                     "image": "exporter:1.0.0",
                     "loki_url": "http://loki.monitoring:3100",
@@ -185,8 +192,7 @@ CASES: list[tuple[str, Callable[[], object], str]] = [
             {
                 "name": "acme",
                 "region": REGION,
-                "oidc_provider_arn": OIDC,
-                "oidc_issuer": "oidc.eks.example/id/ABC",
+                "cluster": CLUSTER,
                 "reports": {"bucket_name": "b", "prefix": "reports", "key_arn": None},
             },
         ),

@@ -306,9 +306,13 @@ def _args(**overrides: Any) -> LogReportsArgs:
         "name": "kb",
         "namespaces": ["prod"],
         "alert_topic_arn": "arn:aws:sns:r:1:t",
-        "provider": None,
-        "oidc_provider_arn": "arn",
-        "oidc_issuer": "issuer",
+        "cluster": {
+            "cluster_name": "kb",
+            "provider": None,
+            "oidc_provider_arn": "arn",
+            "oidc_issuer": "issuer",
+            "node_security_group_id": "sg-1",
+        },
         "exporter": {
             "image": "img:1",
             "namespace": "log-export",
