@@ -23,6 +23,8 @@ from .edge import Edge, IngressContract
 from .edge.ingress import ingress_hostname
 from .environment import Environment
 from .fleet import BRIDGE_OUTPUT, HUB_EGRESS_OUTPUT, HUB_ROLE_OUTPUT, FleetHub, FleetHubAccess, FleetSpoke
+from .fleet.config import FleetArgs, FleetRole
+from .fleet.spoke import HubNetworkArgs
 from .gitops import (
     CHART_NAMESPACE,
     PLATFORM_PROJECT,
@@ -55,9 +57,6 @@ __all__ = ["HELM_ADDONS", "Platform", "PlatformArgs", "problems"]
 HELM_ADDONS: tuple[AddOnDefinition[Any], ...] = (*CATALOG, *OBSERVABILITY_RELEASES, *argocd.CATALOG)
 """Every Helm release the platform installs, each declared once: the add-ons a stack switches
 (`kubeboard:addons`), then the releases of Observability and GitOps."""
-
-HUB, SPOKE = "hub", "spoke"
-"""The fleet roles (`kubeboard:fleet.role`) that change what a stack builds."""
 
 
 class Platform(pulumi.ComponentResource):
@@ -237,12 +236,14 @@ class Platform(pulumi.ComponentResource):
             )
 
         fleet = args["fleet"]
+        hub = fleet.get("hub") if fleet["role"] == FleetRole.HUB else None
+        hub_stack, hub_network = fleet.get("hub_stack"), fleet.get("hub_network")
         # A hub's Argo CD role, and each spoke's bridge read from its stack (K12).
         fleet_access = (
             FleetHubAccess(
                 "fleet-access",
                 {
-                    "fleet": fleet.hub_config(),
+                    "fleet": hub,
                     "name": prefix,
                     "namespace": gitops_with_defaults(gitops_config)["namespace"] if gitops_config else "",
                     "cluster": cluster.access,
@@ -251,7 +252,7 @@ class Platform(pulumi.ComponentResource):
                 },
                 opts=child,
             )
-            if fleet.role == HUB
+            if hub
             else None
         )
         grafana_host = (
@@ -263,7 +264,7 @@ class Platform(pulumi.ComponentResource):
         )
         chart_values = (
             _chart_values(args, ingress, grafana_host, report_reader, account)
-            if gitops_config or fleet.role == SPOKE
+            if gitops_config or fleet["role"] == FleetRole.SPOKE
             else None
         )
         gitops = (
@@ -277,7 +278,7 @@ class Platform(pulumi.ComponentResource):
                     "chart_values": chart_values,
                     "front_page_host": args["edge"]["domain"],
                     "grafana_host": grafana_host,
-                    "fleet": _fleet_hub_options(fleet, fleet_access),
+                    "fleet": _fleet_hub_options(hub, fleet_access),
                 },
                 opts=after(
                     [*ingress_ready, *_front_page_crds(args["addons"], addons)],
@@ -289,19 +290,19 @@ class Platform(pulumi.ComponentResource):
             else None
         )
         bridge_parts = _bridge_parts(edge, observability, log_reports, report_reader, shared_storage)
-        if fleet_access and gitops and gitops_config and chart_values is not None:
+        if hub and fleet_access and gitops and gitops_config and chart_values is not None:
             # The cluster secrets and the fleet's root Application, once Argo CD runs.
             FleetHub(
                 "fleet",
                 {
-                    "fleet": fleet.hub_config(),
+                    "fleet": hub,
                     "namespace": gitops_with_defaults(gitops_config)["namespace"],
                     "cluster": cluster.access,
                     "bridges": fleet_access.bridges,
                     "own": {
                         "cluster_name": prefix,
                         "region": region,
-                        "environment": args["environment"].value,
+                        "environment": Environment(args["environment"]).value,
                         "platform_values": chart_values,
                         **bridge_parts,
                     },
@@ -317,10 +318,8 @@ class Platform(pulumi.ComponentResource):
                 ),
             )
         hub_role_arns = (
-            _hub_role_arns(
-                pulumi.StackReference("fleet-hub", stack_name=fleet.hub_stack, opts=own), fleet.hub_stack
-            )
-            if fleet.role == SPOKE and fleet.hub_stack and fleet.hub_network
+            _hub_role_arns(pulumi.StackReference("fleet-hub", stack_name=hub_stack, opts=own), hub_stack)
+            if fleet["role"] == FleetRole.SPOKE and hub_stack and hub_network
             else None
         )
         # A spoke admits its hub's Argo CD role (read from the hub's stack) and opens the path to its API.
@@ -331,11 +330,11 @@ class Platform(pulumi.ComponentResource):
                     "name": prefix,
                     "cluster": cluster.access,
                     "hub_role_arns": hub_role_arns,
-                    "hub_network": {"path": fleet.hub_network.path, "cidrs": list(fleet.hub_network.cidrs)},
+                    "hub_network": hub_network,
                 },
                 opts=child,
             )
-            if hub_role_arns is not None
+            if hub_role_arns is not None and hub_network
             else None
         )
 
@@ -390,11 +389,12 @@ class Platform(pulumi.ComponentResource):
                         cluster,
                         spoke=fleet_spoke,
                         hub_role_arns=hub_role_arns,
+                        hub_network=hub_network,
                         parts=bridge_parts,
                         chart_values=chart_values,
                     )
                 }
-                if fleet_spoke and hub_role_arns is not None and chart_values is not None
+                if fleet_spoke and hub_role_arns is not None and hub_network and chart_values is not None
                 else {}
             ),
         }
@@ -431,7 +431,7 @@ def _default_tags(args: PlatformArgs) -> aws.ProviderDefaultTagsArgs:
     return aws.ProviderDefaultTagsArgs(
         tags={
             "Project": "kubeboard",
-            "Environment": args["environment"].value,
+            "Environment": Environment(args["environment"]).value,
             "ManagedBy": "pulumi",
             **(args.get("tags") or {}),
         }
@@ -680,7 +680,7 @@ def _chart_values(
     storage = args.get("storage")
     dex = sso.Dex(ingress_hostname(ingress, gitops_prefix))
     return platform_chart_values(
-        environment=args["environment"].value,
+        environment=Environment(args["environment"]).value,
         ingress=ingress,
         # The front page lives at the platform domain itself; every other UI at <name>.<domain>.
         hostname=args["edge"]["domain"],
@@ -705,14 +705,14 @@ def _chart_values(
     )
 
 
-def _fleet_hub_options(fleet: Any, access: FleetHubAccess | None) -> FleetHubOptions | None:
+def _fleet_hub_options(hub: FleetArgs | None, access: FleetHubAccess | None) -> FleetHubOptions | None:
     """On a hub: Argo CD's IRSA and the spokes its platform project may deploy to."""
-    if access is None:
+    if hub is None or access is None:
         return None
     return {
         "argocd_values": access.argocd_values(),
         "destinations": [bridge["endpoint"] for bridge in access.bridges.values()],
-        "source_repos": sorted({app.repository for app in fleet.team_applications}),
+        "source_repos": sorted({app["repository"] for app in hub.get("team_applications", [])}),
     }
 
 
@@ -755,12 +755,12 @@ def _bridge(
     *,
     spoke: FleetSpoke,
     hub_role_arns: pulumi.Output[list[str]],
+    hub_network: HubNetworkArgs,
     parts: BridgeParts,
     chart_values: pulumi.Output[dict[str, Any]],
 ) -> pulumi.Output[dict[str, Any]]:
     """What a spoke's hub registers it from (its stack output)."""
-    fleet = args["fleet"]
-    network = fleet.hub_network
+    fleet, network = args["fleet"], hub_network
     # The CA is public (every client of the API has it); the kubeconfig around it is a secret.
     ca_data = pulumi.Output.unsecret(cluster.kubeconfig).apply(
         lambda text: json.loads(text)["clusters"][0]["cluster"]["certificate-authority-data"]
@@ -781,11 +781,11 @@ def _bridge(
             "endpoint": v[1],
             "caData": v[2],
             "region": args["region"],
-            "environment": args["environment"].value,
+            "environment": Environment(args["environment"]).value,
             "accessRoleArn": v[3],
             "hubRoleArns": v[4],
-            "fleet": fleet.name,
-            "hubNetwork": {"path": network.path.value, "cidrs": list(network.cidrs)},
+            "fleet": fleet.get("name", "kubeboard"),
+            "hubNetwork": {"path": str(network["path"]), "cidrs": list(network["cidrs"])},
             "irsaRoleArns": v[5],
             "buckets": v[6],
             "efsFileSystemId": v[7],

@@ -11,6 +11,8 @@ from typing import Any, NotRequired, TypedDict
 from .addons.catalog import AddOnChoice
 from .cluster import UpgradePolicy
 from .environment import Environment
+from .fleet.config import FleetArgs, FleetRole
+from .fleet.spoke import HubNetworkArgs
 from .gitops.args import GitOpsConfig
 from .human_roles import IdentityCenterArgs, OidcArgs, SamlArgs
 from .network import FlowLogTraffic
@@ -237,6 +239,21 @@ class LogAlarmsSection(TypedDict):
     """The alarm period."""
 
 
+class FleetSection(TypedDict):
+    """The stack's part in a fleet (components/fleet)."""
+
+    role: FleetRole
+    """``none``, ``hub`` (its Argo CD deploys every cluster) or ``spoke``. Required."""
+    name: NotRequired[str]
+    """The fleet's name (hub and spokes agree). Default ``kubeboard``."""
+    hub: NotRequired[FleetArgs | None]
+    """A hub's fleet: its spokes, waves and team applications. Required for a hub."""
+    hub_stack: NotRequired[str | None]
+    """A spoke's hub stack, read for the hub's Argo CD role. Required for a spoke."""
+    hub_network: NotRequired[HubNetworkArgs | None]
+    """How the hub's Argo CD reaches a spoke's API. Required for a spoke."""
+
+
 class PlatformArgs(TypedDict):
     """One environment: its platform-wide values and each component's section."""
 
@@ -275,17 +292,18 @@ class PlatformArgs(TypedDict):
     """The front page's views. Default: none."""
     log_alarms: NotRequired[LogAlarmsSection | None]
     """Log alarms. Default: none."""
-    fleet: Any
-    """The fleet this stack belongs to, as `fleet` takes it."""
+    fleet: NotRequired[FleetSection]
+    """The stack's part in a fleet. Default: not part of one."""
 
 
 DEFAULTS: dict[str, Any] = {
     "tags": {},
+    "fleet": {"role": FleetRole.NONE},
     **dict.fromkeys(
         ("storage", "observability", "gitops", "sso", "log_reports", "deploy_runner", "views", "log_alarms")
     ),
 }
-"""No extra tags; every optional component off."""
+"""No extra tags, no fleet; every optional component off."""
 
 
 def problems(args: PlatformArgs) -> list[str]:

@@ -20,6 +20,17 @@ _VPC_RANGES = tuple(
 _MAX_UPDATE = re.compile(r"^(\d+|(100|[1-9]?\d)%)$")
 
 
+class FleetRole(StrEnum):
+    """What a stack is in its fleet."""
+
+    NONE = "none"
+    """Not part of a fleet: the stack's own Argo CD deploys its own cluster."""
+    HUB = "hub"
+    """This stack's Argo CD deploys every cluster of the fleet (its own included)."""
+    SPOKE = "spoke"
+    """The hub's Argo CD deploys this cluster; the stack runs no Argo CD of its own."""
+
+
 class Wave(StrEnum):
     """Promotion order: every change reaches the dev wave first, then the prod wave."""
 

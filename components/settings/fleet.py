@@ -9,7 +9,6 @@ Argo CD, a spoke does not; an allow-listed path must be in the endpoint's allow-
 
 from __future__ import annotations
 
-from enum import StrEnum
 from typing import Annotated, Self
 
 from pydantic import AfterValidator, Field, model_validator
@@ -17,6 +16,7 @@ from pydantic import AfterValidator, Field, model_validator
 from ..args import settings_key
 from ..fleet.config import (
     FleetArgs,
+    FleetRole,
     HubPath,
     Wave,
     fleet_problems,
@@ -31,15 +31,6 @@ from .types import Ipv4Cidr
 __all__ = ["FleetRole", "FleetSettings", "HubPath", "Wave"]  # the enums are the library's
 
 _DNS_LABEL = r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$"
-
-
-class FleetRole(StrEnum):
-    NONE = "none"
-    """Not part of a fleet: the stack's own Argo CD deploys its own cluster."""
-    HUB = "hub"
-    """This stack's Argo CD deploys every cluster of the fleet (its own included)."""
-    SPOKE = "spoke"
-    """The hub's Argo CD deploys this cluster; the stack runs no Argo CD of its own."""
 
 
 Revision = Annotated[str, Field(min_length=1, max_length=255)]

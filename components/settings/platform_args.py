@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from ..platform_args import ClusterSection, HumanRolesSection, LogReportsSection, PlatformArgs
+from ..fleet.config import FleetRole
+from ..platform_args import ClusterSection, FleetSection, HumanRolesSection, LogReportsSection, PlatformArgs
 from . import Settings
 from .cluster import ClusterSettings
+from .fleet import FleetSettings
 
 
 def _human_roles(cluster: ClusterSettings) -> HumanRolesSection | None:
@@ -185,5 +187,16 @@ def platform_args(settings: Settings) -> PlatformArgs:
             if alarms.enabled
             else None
         ),
-        "fleet": settings.fleet,
+        "fleet": _fleet(settings.fleet),
+    }
+
+
+def _fleet(fleet: FleetSettings) -> FleetSection:
+    network = fleet.hub_network
+    return {
+        "role": fleet.role,
+        "name": fleet.name,
+        "hub": fleet.hub_config() if fleet.role == FleetRole.HUB else None,
+        "hub_stack": fleet.hub_stack,
+        "hub_network": {"path": network.path, "cidrs": list(network.cidrs)} if network else None,
     }
