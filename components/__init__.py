@@ -40,6 +40,8 @@ _EXPORTS: dict[str, str] = {
     "ErrorLogAlarms": ".log_alarms",
     "ErrorLogAlarmsArgs": ".log_alarms",
     "WatchedLogGroup": ".log_alarms",
+    "control_plane_log_group": ".log_alarms",
+    "function_log_group": ".log_alarms",
     "GuardDuty": ".guardduty",
     "GuardDutyArgs": ".guardduty",
     "HumanRoles": ".human_roles",
@@ -245,6 +247,8 @@ __all__ = [
     "Wave",
     "WaveArgs",
     "WavesArgs",
+    "control_plane_log_group",
+    "function_log_group",
     "ingress_annotations",
     "ingress_helm_values",
     "ingress_hostname",
@@ -322,7 +326,13 @@ if TYPE_CHECKING:  # the same names, eagerly, for type checkers and IDEs
     from .human_roles import HumanRoles, HumanRolesArgs, IdentityCenterArgs, OidcArgs, SamlArgs
     from .image_scan_alerts import ImageScanAlerts, ImageScanAlertsArgs
     from .lambda_package import LambdaPackageError, lambda_archive
-    from .log_alarms import ErrorLogAlarms, ErrorLogAlarmsArgs, WatchedLogGroup
+    from .log_alarms import (
+        ErrorLogAlarms,
+        ErrorLogAlarmsArgs,
+        WatchedLogGroup,
+        control_plane_log_group,
+        function_log_group,
+    )
     from .log_reports import ExporterArgs, LogReports, LogReportsArgs
     from .network import FlowLogTraffic, NatGatewayStrategy, Network, NetworkArgs
     from .node_groups import AmiType, CapacityType, NodeGroupArgs, TaintArgs, TaintEffect

@@ -14,7 +14,7 @@ import pulumi
 import pulumi_aws as aws
 
 from . import deploy_roles, github_oidc, guardduty, image_scan_alerts, log_alarms, registry
-from .args import check_args
+from .args import validate_args
 from .deploy_roles import DeployConfig, DeployRoles
 from .github_oidc import DeliveryRepositoryArgs, GitHubDelivery
 from .guardduty import GuardDuty, GuardDutyConfig
@@ -228,7 +228,7 @@ class Account(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: AccountArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("kubeboard:index:Account", name, None, opts)
-        check_args("Account", problems(args))
+        validate_args("Account", args, AccountArgs, problems)
         config: dict[str, Any] = {**DEFAULTS, **args}
         prefix, protect = config["name"], config["protect"]
         allowed = config["allowed_account_id"]

@@ -7,8 +7,12 @@ anything; the stack-file settings call the same function and report each line un
 that feeds the arg (`settings_key` turns the arg path into the key's camelCase spelling).
 """
 
+import inspect
 import re
-from collections.abc import Sequence
+import types
+import typing
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
 
 
 class ArgsError(ValueError):
@@ -28,6 +32,55 @@ def check_args(component: str, problems: Sequence[str]) -> None:
     """Raise `ArgsError` if there is any problem; call it before registering any resource."""
     if problems:
         raise ArgsError(component, problems)
+
+
+def missing_keys(args: Mapping[str, Any], shape: type, path: str = "") -> list[str]:
+    """The required keys of the TypedDict `shape` that `args` leaves out, nested ones included.
+
+    What a type checker tells a typed caller; a caller without one (another language through the
+    component provider, a dict built at run time) hears it here, before anything else reads `args`.
+    """
+    annotations: dict[str, Any] = {}
+    for cls in reversed(shape.__mro__):
+        annotations.update(inspect.get_annotations(cls))
+    found = [f"{path}{key}: required" for key in sorted(shape.__required_keys__) if key not in args]  # type: ignore[attr-defined]
+    for key, value in args.items():
+        nested = _typeddict_of(annotations.get(key))
+        if nested is None:
+            continue
+        kind, inner = nested
+        if kind == "one" and isinstance(value, Mapping):
+            found += missing_keys(value, inner, f"{path}{key}.")
+        elif kind == "many" and isinstance(value, list):
+            for index, item in enumerate(value):
+                if isinstance(item, Mapping):
+                    found += missing_keys(item, inner, f"{path}{key}[{index}].")
+    return found
+
+
+def _typeddict_of(annotation: Any) -> tuple[str, type] | None:
+    """``X``, ``X | None``, ``NotRequired[X]`` -> ("one", X); ``list[X]`` -> ("many", X): X a TypedDict."""
+    while typing.get_origin(annotation) in (typing.NotRequired, typing.Required):
+        annotation = typing.get_args(annotation)[0]
+    if typing.get_origin(annotation) in (typing.Union, types.UnionType):
+        members = [arg for arg in typing.get_args(annotation) if arg is not type(None)]
+        if len(members) != 1:
+            return None
+        annotation = members[0]
+    if typing.is_typeddict(annotation):
+        return "one", annotation
+    if typing.get_origin(annotation) in (list, Sequence) and typing.is_typeddict(
+        typing.get_args(annotation)[0]
+    ):
+        return "many", typing.get_args(annotation)[0]
+    return None
+
+
+def validate_args(
+    component: str, args: Mapping[str, Any], shape: type, rules: Callable[[Any], list[str]]
+) -> None:
+    """Raise one `ArgsError` for `args`: their missing required keys, else what `rules(args)` finds."""
+    check_args(component, missing_keys(args, shape) or rules(args))
 
 
 _SNAKE_PART = re.compile(r"_([a-z0-9])")

@@ -20,7 +20,7 @@ import pulumi_eks as eks
 import pulumi_kubernetes as k8s
 
 from .addons import managed as eks_addons
-from .args import check_args
+from .args import validate_args
 from .contracts import ClusterAccess
 from .deploy_roles import CREATOR_TAG
 from .log_retention import retention_problem
@@ -355,7 +355,7 @@ class Cluster(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: ClusterArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("kubeboard:index:Cluster", name, None, opts)
-        check_args("Cluster", problems(args))
+        validate_args("Cluster", args, ClusterArgs, problems)
         args = cast(ClusterArgs, {**DEFAULTS, **args})
         cluster_name = args["name"]
         tags = dict(args["tags"])

@@ -30,7 +30,7 @@ from typing import Any, NotRequired, TypedDict
 import pulumi
 import pulumi_aws as aws
 
-from .args import check_args
+from .args import validate_args
 from .github_oidc import (
     environment_error,
     promotion_policy,
@@ -344,7 +344,7 @@ class DeployRoles(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: DeployRolesArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("kubeboard:index:DeployRoles", name, None, opts)
-        check_args("DeployRoles", problems(args))
+        validate_args("DeployRoles", args, DeployRolesArgs, problems)
         config: dict[str, Any] = {**DEFAULTS, **args}
         prefix, repository = config["name"], config["repository"]
         environments = list(config["environments"])

@@ -21,7 +21,7 @@ from typing import Any, NotRequired, TypedDict
 import pulumi
 import pulumi_aws as aws
 
-from .args import check_args
+from .args import validate_args
 from .github_oidc import repository_error
 from .kms import account_key_policy
 
@@ -270,7 +270,7 @@ class DeployRunner(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: DeployRunnerArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("kubeboard:index:DeployRunner", name, None, opts)
-        check_args("DeployRunner", problems(args))
+        validate_args("DeployRunner", args, DeployRunnerArgs, problems)
         config: dict[str, Any] = {**DEFAULTS, **args}
         tags = dict(config["tags"])
         project = project_name(config["name"])

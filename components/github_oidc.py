@@ -26,7 +26,7 @@ from typing import Any, NotRequired, TypedDict
 import pulumi
 import pulumi_aws as aws
 
-from .args import check_args
+from .args import validate_args
 
 GITHUB_OIDC_HOST = "token.actions.githubusercontent.com"
 GITHUB_OIDC_URL = f"https://{GITHUB_OIDC_HOST}"
@@ -344,7 +344,7 @@ class GitHubDelivery(pulumi.ComponentResource):
         self, name: str, args: GitHubDeliveryArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
         super().__init__("kubeboard:index:GitHubDelivery", name, None, opts)
-        check_args("GitHubDelivery", problems(args))
+        validate_args("GitHubDelivery", args, GitHubDeliveryArgs, problems)
         config: dict[str, Any] = {**DEFAULTS, **args}
         child = pulumi.ResourceOptions(parent=self)
         tags = dict(config["tags"])

@@ -15,7 +15,7 @@ from typing import Any, NotRequired, TypedDict
 import pulumi
 import pulumi_aws as aws
 
-from .args import check_args
+from .args import validate_args
 from .kms import account_key_policy
 from .value_rules import email_problems
 
@@ -157,7 +157,7 @@ class GuardDuty(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: GuardDutyArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("kubeboard:index:GuardDuty", name, None, opts)
-        check_args("GuardDuty", problems(args))
+        validate_args("GuardDuty", args, GuardDutyArgs, problems)
         config: dict[str, Any] = {**DEFAULTS, **args}
         prefix, tags = config["name"], dict(config["tags"])
         child = pulumi.ResourceOptions(parent=self)

@@ -17,7 +17,7 @@ from typing import Any, NotRequired, TypedDict
 import pulumi
 import pulumi_aws as aws
 
-from .args import check_args
+from .args import validate_args
 
 ROLE_CLASS_TAG = "kubeboard.io/role-class"
 HUMAN = "human"
@@ -212,7 +212,7 @@ class HumanRoles(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: HumanRolesArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("kubeboard:index:HumanRoles", name, None, opts)
-        check_args("HumanRoles", problems(args))
+        validate_args("HumanRoles", args, HumanRolesArgs, problems)
         config: dict[str, Any] = {**DEFAULTS, **args}
         invoke = pulumi.InvokeOutputOptions(parent=self)
         identity = aws.get_caller_identity_output(opts=invoke)

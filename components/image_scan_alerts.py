@@ -14,7 +14,7 @@ from typing import Any, NotRequired, TypedDict
 import pulumi
 import pulumi_aws as aws
 
-from .args import check_args
+from .args import validate_args
 from .kms import rotating_key
 from .queued_function import (
     FunctionSpec,
@@ -253,7 +253,7 @@ class ImageScanAlerts(pulumi.ComponentResource):
         self, name: str, args: ImageScanAlertsArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
         super().__init__("kubeboard:index:ImageScanAlerts", name, None, opts)
-        check_args("ImageScanAlerts", problems(args))
+        validate_args("ImageScanAlerts", args, ImageScanAlertsArgs, problems)
         config: dict[str, Any] = {**DEFAULTS, **args}
         prefix = config["name"]
         tags = dict(config["tags"])

@@ -15,7 +15,7 @@ from typing import Any, NotRequired, TypedDict
 import pulumi
 import pulumi_aws as aws
 
-from .args import check_args
+from .args import validate_args
 
 METRIC_NAMESPACE = "Kubeboard/LogErrors"
 # Terms each prefixed with "?" are ORed; matching is case-sensitive and by whole term, so ERROR
@@ -142,7 +142,7 @@ class ErrorLogAlarms(pulumi.ComponentResource):
         self, name: str, args: ErrorLogAlarmsArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
         super().__init__("kubeboard:index:ErrorLogAlarms", name, None, opts)
-        check_args("ErrorLogAlarms", problems(args))
+        validate_args("ErrorLogAlarms", args, ErrorLogAlarmsArgs, problems)
         config: dict[str, Any] = {**DEFAULTS, **args}
         period = config["period_seconds"]
         tags = dict(config["tags"])

@@ -17,7 +17,7 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 
-from .args import check_args
+from .args import validate_args
 from .contracts import ClusterAccess
 from .irsa import irsa_role
 from .kms import rotating_key
@@ -377,7 +377,7 @@ class LogReports(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: LogReportsArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("kubeboard:index:LogReports", name, None, opts)
-        check_args("LogReports", problems(args))
+        validate_args("LogReports", args, LogReportsArgs, problems)
         config: dict[str, Any] = {**DEFAULTS, **args, "exporter": {**EXPORTER_DEFAULTS, **args["exporter"]}}
         prefix = config["name"]
         tags = dict(config["tags"])
@@ -439,8 +439,8 @@ class LogReports(pulumi.ComponentResource):
             f"{name}-exporter",
             oidc_provider_arn=args["cluster"]["oidc_provider_arn"],
             oidc_issuer=args["cluster"]["oidc_issuer"],
-            namespace=args["exporter"]["namespace"],
-            service_account=args["exporter"]["service_account"],
+            namespace=config["exporter"]["namespace"],
+            service_account=config["exporter"]["service_account"],
             policy_documents={
                 "export": pulumi.Output.all(raw.arn, key.arn, region).apply(
                     lambda v: exporter_policy(bucket_arn=v[0], key_arn=v[1], region=v[2])

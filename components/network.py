@@ -16,7 +16,7 @@ import pulumi
 import pulumi_aws as aws
 
 from . import endpoint_policies
-from .args import check_args
+from .args import validate_args
 from .log_retention import retention_problem
 
 # Interface endpoints: the AWS services nodes and pods call most, kept off the NAT.
@@ -175,7 +175,7 @@ class Network(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: NetworkArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("kubeboard:index:Network", name, None, opts)
-        check_args("Network", problems(args))
+        validate_args("Network", args, NetworkArgs, problems)
         args = cast(NetworkArgs, {**DEFAULTS, **args})
         prefix = args["name"]
         zones = args["availability_zones"]

@@ -15,7 +15,7 @@ from .account import IMAGE_SCAN_FINDINGS_BUCKET, IMAGE_SCAN_FINDINGS_KEY_ARN, RE
 from .addons import HelmAddOn, argo_rollouts, aws_load_balancer_controller, external_dns
 from .addons.catalog import CATALOG, AddOnChoice, install_catalog
 from .addons.definition import AddOnContext, AddOnDefinition
-from .args import check_args
+from .args import validate_args
 from .cluster import DEVELOPER_GROUP, VIEWER_GROUP, Cluster, ClusterArgs, ClusterCreator
 from .contracts import AlertTopic
 from .deploy_runner import DeployRunner
@@ -67,7 +67,7 @@ class Platform(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: PlatformArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("kubeboard:index:Platform", name, None, opts)
-        check_args("Platform", problems(args))
+        validate_args("Platform", args, PlatformArgs, problems)
         args = cast(PlatformArgs, {**DEFAULTS, **args})
         prefix, region = args["name"], args["region"]
         protect = args["environment"] == Environment.PROD
@@ -448,11 +448,15 @@ def _cluster_creator(args: PlatformArgs, *, parent: pulumi.Resource) -> ClusterC
     provider = aws.Provider(
         "cluster-creator",
         region=args["region"],
-        profile=access["cluster_creator_profile"],
+        profile=access.get("cluster_creator_profile"),
         default_tags=_default_tags(args),
         opts=pulumi.ResourceOptions(parent=parent),
     )
     return ClusterCreator(provider=provider, role_arn=access["cluster_creator_role_arn"])
+
+
+# Left to the cluster's own defaults when the section leaves them out.
+_CLUSTER_OPTIONAL = ("endpoint_public_access", "public_access_cidrs", "log_retention_days")
 
 
 def _cluster_args(
@@ -470,28 +474,28 @@ def _cluster_args(
     arns: Mapping[str, pulumi.Input[str]] = (
         human_roles.arns if human_roles else {role: arn or "" for role, arn in given.items()}
     )
-    return {
+    optional = {key: section[key] for key in _CLUSTER_OPTIONAL if key in section}  # type: ignore[literal-required]
+    cluster_args: dict[str, Any] = {
+        **optional,
         "name": prefix,
         "kubernetes_version": section["kubernetes_version"],
         "upgrade_policy": section["upgrade_policy"],
         "vpc_id": network.vpc_id,
         "private_subnet_ids": network.private_subnet_ids,
-        "endpoint_public_access": section["endpoint_public_access"],
-        "public_access_cidrs": section["public_access_cidrs"],
         "access": {
             "admin_role_arn": arns["admin"],
             "developer_role_arn": arns["developer"],
             "viewer_role_arn": arns["viewer"],
             "developer_namespaces": access["developer_namespaces"],
-            "deploy_role_arns": access["deploy_role_arns"],
+            "deploy_role_arns": access.get("deploy_role_arns", []),
             "preview_role_arn": access.get("preview_role_arn"),
         },
         "creator": creator,
         "node_groups": section["node_groups"],
         "addon_versions": section["addon_versions"],
-        "log_retention_days": section["log_retention_days"],
         "protect": args["environment"] == Environment.PROD,
     }
+    return cast(ClusterArgs, cluster_args)
 
 
 def _private_subnets(network: Network, args: PlatformArgs) -> list[pulumi.Output[str]]:

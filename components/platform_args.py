@@ -52,8 +52,8 @@ class EdgeSection(TypedDict):
     """The platform's domain; every UI is ``<prefix>.<domain>``."""
     hosted_zone_id: str
     """The Route 53 zone of the domain."""
-    ingress_group: str
-    """The ALB ingress group every UI shares."""
+    ingress_group: NotRequired[str]
+    """The ALB ingress group every UI shares. Default: Edge's (``platform``)."""
     rate_limit: int
     """Requests per client address and window before the WAF blocks."""
     rate_limit_window_seconds: NotRequired[int]
@@ -66,10 +66,10 @@ class EdgeSection(TypedDict):
     """Always admitted. Default: none."""
     deny_cidrs: NotRequired[list[str]]
     """Always refused. Default: none."""
-    waf_log_retention_days: int
-    """WAF log retention."""
-    access_log_expiration_days: int
-    """ALB access-log expiry."""
+    waf_log_retention_days: NotRequired[int]
+    """WAF log retention. Default: Edge's (90)."""
+    access_log_expiration_days: NotRequired[int]
+    """ALB access-log expiry. Default: Edge's (90)."""
     access_log_force_destroy: NotRequired[bool]
     """Delete the access-log bucket with its objects. Default ``False``."""
 
@@ -100,14 +100,15 @@ class ClusterAccessSection(TypedDict):
     """Create the three roles in this stack. Default: none (their ARNs are given)."""
     developer_namespaces: list[str]
     """Namespaces developers may write to."""
-    deploy_role_arns: list[str]
-    """Roles deploys run as."""
+    deploy_role_arns: NotRequired[list[str]]
+    """Roles deploys run as. Default: none."""
     preview_role_arn: NotRequired[str | None]
     """The read-only role previews run as. Default: none."""
     cluster_creator_role_arn: str
     """The role the cluster is created through (its permanent admin)."""
-    cluster_creator_profile: str
-    """The AWS profile resolving to that role."""
+    cluster_creator_profile: NotRequired[str | None]
+    """The AWS profile resolving to that role. Default: none (the deploy's own credentials are
+    that role's)."""
 
 
 class ClusterSection(TypedDict):
@@ -117,18 +118,18 @@ class ClusterSection(TypedDict):
     """The Kubernetes minor, e.g. ``1.33``."""
     upgrade_policy: UpgradePolicy
     """``STANDARD`` or ``EXTENDED`` support."""
-    endpoint_public_access: bool
-    """Whether the API has a public endpoint."""
-    public_access_cidrs: list[str]
-    """Who may reach the public endpoint."""
+    endpoint_public_access: NotRequired[bool]
+    """Whether the API has a public endpoint. Default: Cluster's (``False``)."""
+    public_access_cidrs: NotRequired[list[str]]
+    """Who may reach the public endpoint. Default: none."""
     access: ClusterAccessSection
     """Access entries and the creator role."""
     node_groups: list[NodeGroupArgs]
     """The managed node groups."""
     addon_versions: dict[str, str]
     """EKS managed add-on versions by add-on name."""
-    log_retention_days: int
-    """Control-plane log retention."""
+    log_retention_days: NotRequired[int]
+    """Control-plane log retention. Default: Cluster's (90)."""
 
 
 class StorageSection(TypedDict):

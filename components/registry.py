@@ -14,7 +14,7 @@ from typing import Any, NotRequired, TypedDict
 import pulumi
 import pulumi_aws as aws
 
-from .args import check_args
+from .args import validate_args
 from .kms import rotating_key
 
 PULL_ACTIONS = ["ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"]
@@ -162,7 +162,7 @@ class Registry(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: RegistryArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("kubeboard:index:Registry", name, None, opts)
-        check_args("Registry", problems(args))
+        validate_args("Registry", args, RegistryArgs, problems)
         config: dict[str, Any] = {**DEFAULTS, **args}
         prefix = config["name"]
         tags = dict(config["tags"])

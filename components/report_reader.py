@@ -12,7 +12,7 @@ from typing import Any, NotRequired, TypedDict
 
 import pulumi
 
-from .args import check_args
+from .args import validate_args
 from .contracts import ClusterAccess
 from .irsa import irsa_role
 from .value_rules import k8s_name_problems
@@ -138,7 +138,7 @@ class ReportReader(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: ReportReaderArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("kubeboard:index:ReportReader", name, None, opts)
-        check_args("ReportReader", problems(args))
+        validate_args("ReportReader", args, ReportReaderArgs, problems)
         config: dict[str, Any] = {**DEFAULTS, **args}
         self.namespace = config["namespace"]
         self.service_account = config["service_account"]

@@ -16,7 +16,7 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 
-from .args import check_args
+from .args import validate_args
 from .contracts import ClusterAccess
 from .kms import rotating_key
 
@@ -176,7 +176,7 @@ class SharedStorage(pulumi.ComponentResource):
         self, name: str, args: SharedStorageArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
         super().__init__("kubeboard:index:SharedStorage", name, None, opts)
-        check_args("SharedStorage", problems(args))
+        validate_args("SharedStorage", args, SharedStorageArgs, problems)
         args = cast(SharedStorageArgs, {**DEFAULTS, **args})
         prefix = args["name"]
         tags = dict(args["tags"])

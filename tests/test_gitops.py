@@ -212,4 +212,12 @@ def test_the_root_application_syncs_after_the_rollout_crd_exists(stack: str) -> 
         for r in resources_of(plan, "kubernetes:helm.sh/v3:Release")
         if r["inputs"]["name"] == "argo-rollouts"
     ]
-    assert rollouts["urn"] in _root(plan)["dependencies"]
+    # Through Argo CD's release, which waits for what the chart's kinds need (a component's opts).
+    by_urn = {r["urn"]: r for r in plan["resources"]}
+    waited, todo = set(), list(_root(plan)["dependencies"])
+    while todo:
+        urn = todo.pop()
+        if urn not in waited:
+            waited.add(urn)
+            todo += by_urn[urn]["dependencies"] if urn in by_urn else []
+    assert rollouts["urn"] in waited

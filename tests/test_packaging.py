@@ -195,6 +195,59 @@ def test_a_user_stack_builds_every_component_from_the_wheel(installed: Path, tmp
     assert not list(installed.rglob("lambda-deps"))
 
 
+# Runs a program under the plan's recording mocks, as `pulumi up` would run it, and reports what it built.
+DIRECT_DRIVER = """\
+import json, runpy, sys
+from pulumi.runtime.mocks import set_mocks
+from pulumi.runtime.settings import ROOT
+from pulumi.runtime.stack import run_in_stack
+from pulumi.runtime.sync_await import _sync_await
+import kubeboard_infra as kb
+from kubeboard_infra.plan.mocks import PlanMocks
+from kubeboard_infra.plan.recorder import RecordingMonitor
+
+assert kb.__file__.startswith(sys.prefix), kb.__file__
+mocks = PlanMocks(region="ap-northeast-2", stack="dev", stack_outputs={"shared": {}})
+monitor = RecordingMonitor(mocks)
+set_mocks(mocks, project="library", stack="dev", preview=False, monitor=monitor)
+ROOT.set(None)
+_sync_await(run_in_stack(lambda: runpy.run_path(sys.argv[1], run_name="__main__") and None))
+resources = monitor.recording.resources
+print(json.dumps({
+    "components": sorted({r.type.split(":")[-1] for r in resources if r.type.startswith("kubeboard:index:")}),
+    "types": sorted({r.type for r in resources}),
+    "pydantic": "pydantic" in sys.modules,
+}))
+"""
+
+
+def test_every_component_builds_directly_from_the_wheel_without_the_stack_schema(
+    installed: Path, tmp_path: Path
+) -> None:
+    """examples/library builds each exported component itself, from plain values."""
+    driver = tmp_path / "driver.py"
+    driver.write_text(DIRECT_DRIVER)
+    program = tmp_path / "my_stack.py"  # a program of the user's own, outside the repository
+    shutil.copy2(PROJECT_DIR / "examples" / "library" / "__main__.py", program)
+    result = _run_installed(installed, "python", driver, program, cwd=tmp_path, timeout=600)
+    assert result.returncode == 0, result.stdout + result.stderr
+    built = json.loads(result.stdout.splitlines()[-1])
+    exported = json.loads(
+        _run_installed(
+            installed, "python", "-c",
+            "import inspect, json, pulumi, kubeboard_infra as kb; print(json.dumps(sorted(n for n in kb.__all__ "
+            "if inspect.isclass(getattr(kb, n)) and issubclass(getattr(kb, n), pulumi.ComponentResource))))",
+            cwd=tmp_path, timeout=120,
+        ).stdout
+    )  # fmt: skip
+    assert len(exported) >= 22
+    assert built["components"] == exported
+    # The Lambdas' default code was packaged from the installed sources.
+    assert {"aws:lambda/function:Function", "kubernetes:batch/v1:CronJob"} <= set(built["types"])
+    assert built["pydantic"] is False
+    assert not list(installed.rglob("lambda-deps"))
+
+
 def test_policy_pack_runs_from_the_wheel(installed: Path, tmp_path: Path) -> None:
     pack = tmp_path / "pack"
     result = _run_installed(installed, "kubeboard", "policy-pack", str(pack), cwd=tmp_path, timeout=120)

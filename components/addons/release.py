@@ -7,7 +7,7 @@ from typing import Any, NotRequired, TypedDict
 import pulumi
 import pulumi_kubernetes as k8s
 
-from ..args import check_args
+from ..args import validate_args
 from ..contracts import ClusterAccess
 from ..irsa import irsa_role
 from ..ordering import after, split_waits
@@ -128,7 +128,7 @@ class HelmAddOn(pulumi.ComponentResource):
         super().__init__(
             "kubeboard:index:HelmAddOn", name, None, pulumi.ResourceOptions.merge(own_opts, old_type)
         )
-        check_args("HelmAddOn", problems(args))
+        validate_args("HelmAddOn", args, HelmAddOnArgs, problems)
         merged: HelmAddOnArgs = {**DEFAULTS, **args}  # type: ignore[typeddict-item]
         cluster = merged["cluster"]
         values: Mapping[str, Any] = merged.get("values") or {}

@@ -17,7 +17,7 @@ from typing import Any, NotRequired, TypedDict, cast
 import pulumi
 import pulumi_aws as aws
 
-from ..args import check_args
+from ..args import validate_args
 from ..log_retention import retention_problem
 from ..names import dns_name_problem
 from .access_logs import create_access_log_bucket
@@ -190,7 +190,7 @@ class Edge(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: EdgeArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("kubeboard:index:Edge", name, None, opts)
-        check_args("Edge", problems(args))
+        validate_args("Edge", args, EdgeArgs, problems)
         args = cast(EdgeArgs, {**DEFAULTS, **args})
         prefix = args["name"]
         child = pulumi.ResourceOptions(parent=self)

@@ -15,7 +15,7 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 
-from ..args import check_args
+from ..args import validate_args
 from ..contracts import ClusterAccess
 from ..gitops import IN_CLUSTER, application
 from ..irsa import trust_policy
@@ -67,7 +67,7 @@ class FleetHubAccess(pulumi.ComponentResource):
         self, name: str, args: FleetHubAccessArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
         super().__init__("kubeboard:index:FleetHubAccess", name, None, opts)
-        check_args("FleetHubAccess", hub_access_problems(args))
+        validate_args("FleetHubAccess", args, FleetHubAccessArgs, hub_access_problems)
         fleet = cast(FleetArgs, {**FLEET_DEFAULTS, **args["fleet"]})
         cluster = args["cluster"]
         child = pulumi.ResourceOptions(parent=self)
@@ -265,7 +265,7 @@ class FleetHub(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: FleetHubArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("kubeboard:index:FleetHub", name, None, opts)
-        check_args("FleetHub", hub_problems(args))
+        validate_args("FleetHub", args, FleetHubArgs, hub_problems)
 
         fleet = cast(FleetArgs, {**FLEET_DEFAULTS, **args["fleet"]})
         namespace = args["namespace"]

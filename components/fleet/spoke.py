@@ -14,7 +14,7 @@ from typing import Any, TypedDict
 import pulumi
 import pulumi_aws as aws
 
-from ..args import check_args
+from ..args import validate_args
 from ..cluster import ACCESS_POLICY
 from ..contracts import ClusterAccess
 from .config import HubPath, hub_network_problems
@@ -57,7 +57,7 @@ class FleetSpoke(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: FleetSpokeArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("kubeboard:index:FleetSpoke", name, None, opts)
-        check_args("FleetSpoke", problems(args))
+        validate_args("FleetSpoke", args, FleetSpokeArgs, problems)
         cluster = args["cluster"]
         network = args["hub_network"]
         child = pulumi.ResourceOptions(parent=self)

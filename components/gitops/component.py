@@ -8,7 +8,7 @@ import pulumi
 import pulumi_kubernetes as k8s
 
 from ..addons.release import HelmAddOn, helm_addon_args
-from ..args import check_args
+from ..args import validate_args
 from ..edge.ingress import IngressValuesShape, ingress_helm_values, ingress_hostname
 from ..ordering import after, split_waits
 from ..sso import (
@@ -82,7 +82,7 @@ class GitOps(pulumi.ComponentResource):
         # the chart renders) holds back the Argo CD release alone, and through it the Applications.
         release_waits, opts = split_waits(opts)
         super().__init__("kubeboard:index:GitOps", name, None, opts)
-        check_args("GitOps", args_problems(args))
+        validate_args("GitOps", args, GitOpsArgs, args_problems)
         config = with_config_defaults(args["config"])
         sso = args["sso"]
         repository = config["repository"]

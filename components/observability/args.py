@@ -10,6 +10,7 @@ import pulumi
 from ..addons.definition import AddOnContext
 from ..edge.ingress import IngressContract
 from ..sso import SsoConfig
+from ..sso import problems as sso_problems
 from ..value_rules import email_problems
 from ..workload import (
     WorkloadResources,
@@ -249,6 +250,9 @@ def args_problems(args: ObservabilityArgs) -> list[str]:
 def wiring_problems(args: ObservabilityArgs) -> list[str]:
     """What the wiring must hold besides the config."""
     found = [f"{key}: required" for key in ("name_prefix", "context") if not args.get(key)]
-    if args.get("ingress") is not None and args.get("sign_in") is None:
+    sign_in = args.get("sign_in")
+    if args.get("ingress") is not None and sign_in is None:
         found.append("sign_in: required with ingress (Grafana is published only behind SSO)")
+    if sign_in is not None:
+        found += [f"sign_in.sso.{problem}" for problem in sso_problems(sign_in["sso"])]
     return found

@@ -11,7 +11,7 @@ import pulumi_random as random
 
 from .. import sso
 from ..addons.release import install_addons
-from ..args import check_args
+from ..args import validate_args
 from ..contracts import AlertTopic
 from ..edge.ingress import ingress_helm_values, ingress_hostname
 from ..irsa import irsa_role
@@ -46,7 +46,7 @@ class Observability(pulumi.ComponentResource):
         # kube-prometheus-stack alone: the bucket, roles, topic and Loki start at once.
         ingress_waits, opts = split_waits(opts)
         super().__init__("kubeboard:index:Observability", name, None, opts)
-        check_args("Observability", args_problems(args))
+        validate_args("Observability", args, ObservabilityArgs, args_problems)
         config = with_config_defaults(args["config"])
         namespace = config["namespace"]
         prefix = args["name_prefix"]
