@@ -1,9 +1,13 @@
 """The error a component raises for bad args, and the spelling of an arg path as a stack key."""
 
+from typing import NotRequired, TypedDict, cast
+
 import pytest
 
-from kubeboard_infra import ArgsError
-from kubeboard_infra.args import check_args, settings_key
+from kubeboard_infra import ArgsError, Network, NetworkArgs
+from kubeboard_infra.args import check_args, missing_keys, settings_key
+
+from .helpers.direct_call import install_mocks, refusal
 
 
 def test_one_problem_is_one_line_naming_the_component_and_the_arg() -> None:
@@ -47,3 +51,29 @@ def test_no_problem_raises_nothing() -> None:
 )
 def test_arg_paths_become_stack_keys(problem: str, key: str) -> None:
     assert settings_key(problem) == key
+
+
+class _Group(TypedDict):
+    name: str
+    size: NotRequired[int]
+
+
+class _Shape(TypedDict):
+    name: str
+    groups: list[_Group]
+    main: NotRequired[_Group | None]
+
+
+def test_missing_keys_are_named_at_every_depth() -> None:
+    args = {"groups": [{"name": "a"}, {"size": 2}], "main": {"size": 1}}
+    assert missing_keys(args, _Shape) == ["name: required", "groups[1].name: required", "main.name: required"]
+    assert missing_keys({"name": "x", "groups": [], "main": None}, _Shape) == []
+
+
+def test_a_component_missing_a_required_arg_names_it_before_its_rules_run() -> None:
+    install_mocks()
+    args = {"name": "kb", "cluster_name": "kb", "cidr": "10.0.0.0/16", "availability_zones": ["a", "b"]}
+
+    error = refusal(lambda: Network("network", cast(NetworkArgs, args)))
+
+    assert str(error) == "Network args:\n  private_subnet_cidrs: required\n  public_subnet_cidrs: required"
