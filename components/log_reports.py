@@ -21,6 +21,7 @@ from .args import validate_args
 from .contracts import ClusterAccess
 from .irsa import irsa_role
 from .kms import rotating_key
+from .namespaces import labelled_namespace
 from .queued_function import (
     FunctionSpec,
     QueuedFunction,
@@ -615,18 +616,7 @@ class LogReports(pulumi.ComponentResource):
         namespace = exporter["namespace"]
         labels = {"app.kubernetes.io/name": "log-exporter", "app.kubernetes.io/part-of": "kubeboard"}
         k8s_child = pulumi.ResourceOptions(parent=self, provider=args["cluster"]["provider"])
-        ns = k8s.core.v1.Namespace(
-            f"{name}-namespace",
-            metadata={
-                "name": namespace,
-                "labels": {
-                    "pod-security.kubernetes.io/enforce": "restricted",
-                    "pod-security.kubernetes.io/audit": "restricted",
-                    "pod-security.kubernetes.io/warn": "restricted",
-                },
-            },
-            opts=k8s_child,
-        )
+        ns = labelled_namespace(f"{name}-namespace", namespace, enforce="restricted", opts=k8s_child)
         in_ns = pulumi.ResourceOptions(parent=self, provider=args["cluster"]["provider"], depends_on=[ns])
         service_account = k8s.core.v1.ServiceAccount(
             f"{name}-exporter",

@@ -10,6 +10,7 @@ import pulumi_kubernetes as k8s
 from ..addons.release import HelmAddOn, helm_addon_args
 from ..args import validate_args
 from ..edge.ingress import IngressValuesShape, ingress_helm_values, ingress_hostname
+from ..namespaces import labelled_namespace, pod_security_labels
 from ..ordering import after, split_waits
 from ..sso import (
     FRONT_PAGE_CLIENT_ID,
@@ -95,18 +96,7 @@ class GitOps(pulumi.ComponentResource):
         k8s_child = pulumi.ResourceOptions(parent=self, provider=provider)
 
         # Every Argo CD pod (redis-ha's included) meets `restricted`; tests/chart renders them to check.
-        ns = k8s.core.v1.Namespace(
-            f"{name}-namespace",
-            metadata={
-                "name": namespace,
-                "labels": {
-                    "pod-security.kubernetes.io/enforce": "restricted",
-                    "pod-security.kubernetes.io/warn": "restricted",
-                    "pod-security.kubernetes.io/audit": "restricted",
-                },
-            },
-            opts=k8s_child,
-        )
+        ns = labelled_namespace(f"{name}-namespace", namespace, enforce="restricted", opts=k8s_child)
         in_ns = pulumi.ResourceOptions(parent=self, provider=provider, depends_on=[ns])
 
         front_page_host, grafana_host = args.get("front_page_host"), args.get("grafana_host")
@@ -248,12 +238,7 @@ class GitOps(pulumi.ComponentResource):
             f"{name}-chart-namespace",
             metadata={
                 "name": CHART_NAMESPACE,
-                "labels": {
-                    "kubeboard.io/tier": "shared",
-                    "pod-security.kubernetes.io/enforce": "restricted",
-                    "pod-security.kubernetes.io/warn": "restricted",
-                    "pod-security.kubernetes.io/audit": "restricted",
-                },
+                "labels": {"kubeboard.io/tier": "shared", **pod_security_labels("restricted")},
                 # Argo CD never deletes it on prune (as the chart's own copy says).
                 "annotations": {"argocd.argoproj.io/sync-options": "Prune=false"},
             },

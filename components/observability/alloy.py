@@ -10,11 +10,11 @@ from dataclasses import replace
 from typing import Any
 
 from ..addons.contract import AddOnSpec, deep_merge
-from ..addons.definition import AddOnContext, AddOnDefinition
+from ..addons.definition import AddOnContext
 from ..addons.pod_security import needs, restricted_container, restricted_pod
 from . import loki
-from .args import DEFAULTS, with_config_defaults
-from .release_inputs import RELEASE_DEFAULTS, ReleaseInputs, given_config, missing
+from .args import with_config_defaults
+from .release_inputs import ReleaseInputs, given_config, observability_release
 
 NAME_LOGS = "alloy-logs"
 NAME_EVENTS = "alloy-events"
@@ -221,10 +221,6 @@ def events_values(push_url: str) -> dict[str, Any]:
     return deep_merge(values, _non_root())
 
 
-def _problems(inputs: ReleaseInputs) -> list[str]:
-    return missing(inputs, "config")
-
-
 def _build_logs(_context: AddOnContext, inputs: ReleaseInputs) -> AddOnSpec:
     namespace = with_config_defaults(given_config(inputs))["namespace"]
     return replace(DEFINITION_LOGS.spec(values=logs_values(loki.push_url(namespace))), namespace=namespace)
@@ -238,28 +234,9 @@ def _build_events(_context: AddOnContext, inputs: ReleaseInputs) -> AddOnSpec:
     )
 
 
-DEFINITION_LOGS: AddOnDefinition[ReleaseInputs] = AddOnDefinition(
-    name=NAME_LOGS,
-    chart=CHART,
-    version=CHART_VERSION,
-    repository=REPOSITORY,
-    namespace=DEFAULTS["namespace"],
-    # Switched by the observability section, not under `kubeboard:addons`.
-    settings_key="observability",
-    options=ReleaseInputs,
-    defaults=RELEASE_DEFAULTS,
-    problems=_problems,
-    build=_build_logs,
+DEFINITION_LOGS = observability_release(
+    name=NAME_LOGS, chart=CHART, version=CHART_VERSION, repository=REPOSITORY, build=_build_logs
 )
-DEFINITION_EVENTS: AddOnDefinition[ReleaseInputs] = AddOnDefinition(
-    name=NAME_EVENTS,
-    chart=CHART,
-    version=CHART_VERSION,
-    repository=REPOSITORY,
-    namespace=DEFAULTS["namespace"],
-    settings_key="observability",
-    options=ReleaseInputs,
-    defaults=RELEASE_DEFAULTS,
-    problems=_problems,
-    build=_build_events,
+DEFINITION_EVENTS = observability_release(
+    name=NAME_EVENTS, chart=CHART, version=CHART_VERSION, repository=REPOSITORY, build=_build_events
 )

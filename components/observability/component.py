@@ -16,6 +16,7 @@ from ..contracts import AlertTopic
 from ..edge.ingress import ingress_helm_values, ingress_hostname
 from ..irsa import irsa_role
 from ..kms import rotating_key
+from ..namespaces import labelled_namespace
 from ..ordering import after, split_waits
 from ..secure_bucket import secure_bucket
 from . import alertmanager, grafana, kube_prometheus_stack, loki, rule_files
@@ -58,17 +59,8 @@ class Observability(pulumi.ComponentResource):
         k8s_child = pulumi.ResourceOptions(parent=self, provider=provider)
 
         # Node exporter and the Alloy DaemonSet read host paths: the namespace cannot be `restricted`.
-        ns = k8s.core.v1.Namespace(
-            f"{name}-namespace",
-            metadata={
-                "name": namespace,
-                "labels": {
-                    "pod-security.kubernetes.io/enforce": "privileged",
-                    "pod-security.kubernetes.io/warn": "baseline",
-                    "pod-security.kubernetes.io/audit": "baseline",
-                },
-            },
-            opts=k8s_child,
+        ns = labelled_namespace(
+            f"{name}-namespace", namespace, enforce="privileged", warn="baseline", opts=k8s_child
         )
         in_ns = pulumi.ResourceOptions(parent=self, provider=provider, depends_on=[ns])
         # Loki has no auth of its own (auth_enabled: false): the network decides who reaches it.

@@ -9,14 +9,20 @@ from typing import Any
 import pulumi
 
 from ..addons.contract import AddOnSpec, IrsaSpec, deep_merge
-from ..addons.definition import AddOnContext, AddOnDefinition
+from ..addons.definition import AddOnContext
 from ..addons.pod_security import needs, restricted_container
 from ..contracts import AlertTopic
 from ..irsa import PolicyDocument
 from ..workload import quantity_bytes, resource_values
 from . import alertmanager, alloy, grafana, loki, rule_files
-from .args import DEFAULTS, with_config_defaults
-from .release_inputs import RELEASE_DEFAULTS, STORAGE_CLASS, ReleaseInputs, given, given_config, missing
+from .args import with_config_defaults
+from .release_inputs import (
+    STORAGE_CLASS,
+    ReleaseInputs,
+    given,
+    given_config,
+    observability_release,
+)
 
 NAME = "kube-prometheus-stack"
 CHART = "kube-prometheus-stack"
@@ -281,10 +287,6 @@ def destinations(
     )
 
 
-def _problems(inputs: ReleaseInputs) -> list[str]:
-    return missing(inputs, "config", "grafana_role_arn")
-
-
 def _build(context: AddOnContext, inputs: ReleaseInputs) -> AddOnSpec:
     """Loki's and Alloy's ServiceMonitors are made here, by the one release that installs the CRDs."""
     config = with_config_defaults(given_config(inputs))
@@ -327,16 +329,11 @@ def _build(context: AddOnContext, inputs: ReleaseInputs) -> AddOnSpec:
     return replace(spec, namespace=namespace)
 
 
-DEFINITION: AddOnDefinition[ReleaseInputs] = AddOnDefinition(
+DEFINITION = observability_release(
     name=NAME,
     chart=CHART,
     version=CHART_VERSION,
     repository=REPOSITORY,
-    namespace=DEFAULTS["namespace"],
-    # Switched by the observability section, not under `kubeboard:addons`.
-    settings_key="observability",
-    options=ReleaseInputs,
-    defaults=RELEASE_DEFAULTS,
-    problems=_problems,
+    needs=("grafana_role_arn",),
     build=_build,
 )

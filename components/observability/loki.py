@@ -13,12 +13,18 @@ from typing import Any
 import pulumi
 
 from ..addons.contract import AddOnSpec, IrsaSpec
-from ..addons.definition import AddOnContext, AddOnDefinition
+from ..addons.definition import AddOnContext
 from ..irsa import PolicyDocument
 from ..workload import resource_values
 from .alertmanager import alertmanager_url
-from .args import DEFAULTS, with_config_defaults
-from .release_inputs import RELEASE_DEFAULTS, STORAGE_CLASS, ReleaseInputs, given, given_config, missing
+from .args import with_config_defaults
+from .release_inputs import (
+    STORAGE_CLASS,
+    ReleaseInputs,
+    given,
+    given_config,
+    observability_release,
+)
 
 NAME = "loki"
 CHART = "loki"
@@ -201,10 +207,6 @@ def values(
     }
 
 
-def _problems(inputs: ReleaseInputs) -> list[str]:
-    return missing(inputs, "config", "loki_bucket_name", "loki_bucket_arn")
-
-
 def _build(context: AddOnContext, inputs: ReleaseInputs) -> AddOnSpec:
     config = with_config_defaults(given_config(inputs))
     namespace = config["namespace"]
@@ -225,16 +227,11 @@ def _build(context: AddOnContext, inputs: ReleaseInputs) -> AddOnSpec:
     return replace(spec, namespace=namespace)
 
 
-DEFINITION: AddOnDefinition[ReleaseInputs] = AddOnDefinition(
+DEFINITION = observability_release(
     name=NAME,
     chart=CHART,
     version=CHART_VERSION,
     repository=REPOSITORY,
-    namespace=DEFAULTS["namespace"],
-    # Switched by the observability section, not under `kubeboard:addons`.
-    settings_key="observability",
-    options=ReleaseInputs,
-    defaults=RELEASE_DEFAULTS,
-    problems=_problems,
+    needs=("loki_bucket_name", "loki_bucket_arn"),
     build=_build,
 )

@@ -3,13 +3,15 @@ environment): the component's config and what it made around them. It is the opt
 their `AddOnDefinition`s; the inputs only the component can make (its bucket, its roles) have no
 default, and each release's `problems` names the ones it needs."""
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, NotRequired, TypedDict
 
 import pulumi
 
+from ..addons.contract import AddOnSpec
+from ..addons.definition import AddOnContext, AddOnDefinition
 from ..contracts import AlertTopic
-from .args import ObservabilityConfig
+from .args import DEFAULTS, ObservabilityConfig
 
 STORAGE_CLASS = "observability-gp3"
 """The gp3 StorageClass the component makes for every volume of the stack."""
@@ -60,6 +62,31 @@ def missing(inputs: ReleaseInputs, *keys: str) -> list[str]:
     return [
         f"{key}: required (made by the Observability component)" for key in keys if inputs.get(key) is None
     ]
+
+
+def observability_release(
+    *,
+    name: str,
+    chart: str,
+    version: str,
+    repository: str,
+    needs: tuple[str, ...] = (),
+    build: Callable[[AddOnContext, ReleaseInputs], AddOnSpec],
+) -> AddOnDefinition[ReleaseInputs]:
+    """One release of the observability section: switched there (not under ``kubeboard:addons``),
+    built from the section's config and the inputs in `needs`, which only the component makes."""
+    return AddOnDefinition(
+        name=name,
+        chart=chart,
+        version=version,
+        repository=repository,
+        namespace=DEFAULTS["namespace"],
+        settings_key="observability",
+        options=ReleaseInputs,
+        defaults=RELEASE_DEFAULTS,
+        problems=lambda inputs: missing(inputs, "config", *needs),
+        build=build,
+    )
 
 
 def given(inputs: ReleaseInputs, key: str) -> pulumi.Input[str]:
