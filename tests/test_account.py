@@ -8,9 +8,6 @@ from typing import Any
 import pulumi
 import pytest
 from pulumi.runtime.mocks import MockResourceArgs
-from pulumi.runtime.settings import ROOT
-from pulumi.runtime.stack import run_in_stack
-from pulumi.runtime.sync_await import _sync_await
 
 from kubeboard_infra import ArgsError
 from kubeboard_infra.account import Account, AccountArgs
@@ -26,6 +23,7 @@ from kubeboard_infra.settings import (
 )
 
 from .conftest import ACCOUNT_STACK, PROJECT_DIR, STACKS, plan_for, resources_of, stack_file
+from .helpers.direct_call import RecordingMocks, install_mocks, run
 
 REGION = "ap-northeast-2"
 OIDC = "aws:iam/openIdConnectProvider:OpenIdConnectProvider"
@@ -36,25 +34,9 @@ ROLE = "aws:iam/role:Role"
 WORKFLOW_REF = "acme/kubeboard-infra/.github/workflows/build-push-deploy.yml@refs/heads/main"
 
 
-class RecordingMocks(PlanMocks):
-    def __init__(self) -> None:
-        super().__init__(region=REGION, stack=ACCOUNT_STACK)
-        self.created: list[MockResourceArgs] = []
-
-    def new_resource(self, args: MockResourceArgs) -> tuple[str, dict[str, Any]]:
-        self.created.append(args)
-        return super().new_resource(args)
-
-    def of_type(self, token: str) -> list[MockResourceArgs]:
-        return [r for r in self.created if r.typ == token]
-
-
 @pytest.fixture
 def mocks() -> RecordingMocks:
-    recording = RecordingMocks()
-    pulumi.runtime.set_mocks(recording, project="kubeboard", stack=ACCOUNT_STACK, preview=False)
-    ROOT.set(None)  # each program gets a fresh stack, as under the CLI
-    return recording
+    return install_mocks(ACCOUNT_STACK, components=True)
 
 
 def _deploy(args: AccountArgs) -> dict[str, Any]:
@@ -68,7 +50,7 @@ def _deploy(args: AccountArgs) -> dict[str, Any]:
             lambda values: resolved.update(zip(names, values, strict=True))
         )
 
-    _sync_await(run_in_stack(program))
+    run(program)
     return resolved
 
 

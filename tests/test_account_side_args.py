@@ -4,12 +4,7 @@ and the arg, raised before any resource of it is registered."""
 from collections.abc import Callable
 from typing import Any, cast
 
-import pulumi
 import pytest
-from pulumi.runtime.mocks import MockResourceArgs
-from pulumi.runtime.settings import ROOT
-from pulumi.runtime.stack import run_in_stack
-from pulumi.runtime.sync_await import _sync_await
 
 from kubeboard_infra import (
     Account,
@@ -27,7 +22,8 @@ from kubeboard_infra import (
 )
 from kubeboard_infra.contracts import ClusterAccess
 from kubeboard_infra.log_alarms import function_log_group
-from kubeboard_infra.plan.mocks import PlanMocks
+
+from .helpers.direct_call import RecordingMocks, install_mocks, run
 
 REGION = "ap-northeast-2"
 ACCOUNT = "111122223333"
@@ -45,22 +41,9 @@ CLUSTER: ClusterAccess = {
 }
 
 
-class RecordingMocks(PlanMocks):
-    def __init__(self) -> None:
-        super().__init__(region=REGION, stack="shared")
-        self.created: list[MockResourceArgs] = []
-
-    def new_resource(self, args: MockResourceArgs) -> tuple[str, dict[str, Any]]:
-        self.created.append(args)
-        return super().new_resource(args)
-
-
 @pytest.fixture
 def mocks() -> RecordingMocks:
-    recording = RecordingMocks()
-    pulumi.runtime.set_mocks(recording, project="kubeboard", stack="shared", preview=False)
-    ROOT.set(None)
-    return recording
+    return install_mocks("shared", components=True)
 
 
 # (component, its args with exactly one bad arg, the whole error text)
@@ -218,7 +201,7 @@ def test_one_bad_arg_is_named_before_anything_is_registered(
             raised.append(error)
 
     # The whole program runs, so every registration it started has reached the mocks.
-    _sync_await(run_in_stack(program))
+    run(program)
 
     [error] = raised
     assert str(error) == message

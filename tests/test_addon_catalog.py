@@ -7,14 +7,9 @@ import shutil
 from pathlib import Path
 from typing import Any, TypedDict
 
-import pulumi
 import pulumi_kubernetes as k8s
 import pytest
 import yaml
-from pulumi.runtime.mocks import MockResourceArgs
-from pulumi.runtime.settings import ROOT
-from pulumi.runtime.stack import run_in_stack
-from pulumi.runtime.sync_await import _sync_await
 from pydantic import ValidationError
 
 from kubeboard_infra.addons import cluster_autoscaler, external_dns, metrics_server
@@ -23,11 +18,11 @@ from kubeboard_infra.addons.definition import AddOnContext, AddOnDefinition, NoO
 from kubeboard_infra.addons.managed import AFTER_NODES, BEFORE_NODES, MANAGED_CATALOG
 from kubeboard_infra.args import ArgsError
 from kubeboard_infra.plan.document import build_plan
-from kubeboard_infra.plan.mocks import PlanMocks
 from kubeboard_infra.settings.addons import AddOnsSettings, switch_model
 from kubeboard_infra.settings.cluster import ManagedAddonVersions
 
 from .conftest import PROJECT_DIR, merge_overlay, plan_for, resources_of, stack_file
+from .helpers.direct_call import install_mocks, run
 from .test_addons import context
 
 ADDONS_DIR = PROJECT_DIR / "components" / "addons"
@@ -214,20 +209,8 @@ def test_managed_addons_calling_aws_get_an_irsa_role_with_only_their_policy(dev_
 # --- installing the catalog ---------------------------------------------------------------------
 
 
-class _Recording(PlanMocks):
-    def __init__(self) -> None:
-        super().__init__(region="ap-northeast-2", stack="dev")
-        self.created: list[str] = []
-
-    def new_resource(self, args: MockResourceArgs) -> tuple[str, dict[str, Any]]:
-        self.created.append(args.typ)
-        return super().new_resource(args)
-
-
 def test_installing_checks_every_choice_before_registering_anything() -> None:
-    recording = _Recording()
-    pulumi.runtime.set_mocks(recording, project="kubeboard", stack="dev", preview=False)
-    ROOT.set(None)
+    recording = install_mocks(components=True)
     raised: list[ArgsError] = []
 
     with pytest.raises(ValidationError, match="hostedZoneId: required when external-dns is enabled"):
@@ -245,9 +228,9 @@ def test_installing_checks_every_choice_before_registering_anything() -> None:
         except ArgsError as error:
             raised.append(error)
 
-    _sync_await(run_in_stack(direct))
+    run(direct)
     assert [str(error) for error in raised] == [
         "AddOn external-dns args: hosted_zone_id: required when external-dns is enabled"
     ]
     # The add-ons before external-dns in the catalog (enabled by default) were not installed either.
-    assert recording.created == ["pulumi:providers:kubernetes"]
+    assert [r.typ for r in recording.created] == ["pulumi:providers:kubernetes"]

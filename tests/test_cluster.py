@@ -12,7 +12,7 @@ from kubeboard_infra.cluster import Cluster, ClusterArgs
 from kubeboard_infra.cluster import problems as cluster_problems
 
 from .conftest import plan_for, resources_of, stack_file
-from .helpers.direct_call import install_mocks, refusal
+from .helpers.direct_call import assert_refused, install_mocks, refusal
 
 EKS = "eks:index:Cluster"
 NODE_GROUP = "aws:eks/nodeGroup:NodeGroup"
@@ -293,10 +293,11 @@ def test_a_direct_call_with_a_node_group_above_the_eks_limit_names_it_and_builds
         {"name": "system", "instance_types": ["m7i.large"], "min_size": 2, "desired_size": 2, "max_size": 451}
     ]
 
-    error = refusal(lambda: Cluster("cluster", _direct_args(node_groups=groups)))
-
-    assert str(error) == "Cluster args: node_groups[0].max_size: must be 1..450, got 451"
-    assert mocks.created == []
+    assert_refused(
+        lambda: Cluster("cluster", _direct_args(node_groups=groups)),
+        "Cluster args: node_groups[0].max_size: must be 1..450, got 451",
+        mocks,
+    )
 
 
 def test_a_direct_call_refuses_a_public_endpoint_without_an_allow_list() -> None:

@@ -4,12 +4,10 @@ arg before anything is registered, and the stack file's sections held to the ver
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any, cast
 
-import pulumi
 import pytest
-from pulumi.runtime.mocks import MockResourceArgs
-from pulumi.runtime.settings import ROOT
 from pydantic import ValidationError
 
 from kubeboard_infra import ArgsError, HelmAddOn, HelmAddOnArgs
@@ -18,7 +16,6 @@ from kubeboard_infra.gitops import GitOps, GitOpsArgs, GitOpsConfig
 from kubeboard_infra.gitops import problems as gitops_problems
 from kubeboard_infra.observability import Observability, ObservabilityArgs, ObservabilityConfig
 from kubeboard_infra.observability import problems as observability_problems
-from kubeboard_infra.plan.mocks import PlanMocks
 from kubeboard_infra.plan.stack_files import read_stack_config
 from kubeboard_infra.platform import HELM_ADDONS, Platform
 from kubeboard_infra.platform import problems as platform_problems
@@ -29,26 +26,14 @@ from kubeboard_infra.settings.platform_args import platform_args
 from kubeboard_infra.sso import SsoConfig
 
 from .conftest import PROJECT_DIR, STACKS, plan_for, resources_of
+from .helpers.direct_call import RecordingMocks, install_mocks
 
 REGION = "ap-northeast-2"
 
 
-class RecordingMocks(PlanMocks):
-    def __init__(self) -> None:
-        super().__init__(region=REGION, stack="dev")
-        self.created: list[MockResourceArgs] = []
-
-    def new_resource(self, args: MockResourceArgs) -> tuple[str, dict[str, Any]]:
-        self.created.append(args)
-        return super().new_resource(args)
-
-
 @pytest.fixture
 def mocks() -> RecordingMocks:
-    recording = RecordingMocks()
-    pulumi.runtime.set_mocks(recording, project="kubeboard", stack="dev", preview=False)
-    ROOT.set(None)
-    return recording
+    return install_mocks("dev", components=True)
 
 
 def _observability(**overrides: Any) -> ObservabilityConfig:
@@ -90,10 +75,7 @@ CONTEXT: AddOnContext = {
 # --- Called directly --------------------------------------------------------------------------------
 
 
-def test_observability_with_a_bad_storage_size_names_the_arg_and_registers_nothing(
-    mocks: RecordingMocks,
-) -> None:
-    config = _observability(loki={"retention_days": 14, "storage_size": "50GB"})
+def _observability_called(config: ObservabilityConfig) -> Observability:
     args: ObservabilityArgs = {
         "config": config,
         "name_prefix": "kubeboard-dev",
@@ -101,64 +83,61 @@ def test_observability_with_a_bad_storage_size_names_the_arg_and_registers_nothi
         "alb_cidrs": [],
         "api_server_cidrs": [],
     }
-
-    with pytest.raises(ArgsError) as refused:
-        Observability("observability", args)
-
-    assert str(refused.value) == (
-        "Observability args: config.loki.storage_size: '50GB' is not a storage size such as 512Mi, 50Gi or 1Ti"
-    )
-    assert mocks.created == []
+    return Observability("observability", args)
 
 
-def test_gitops_with_an_ssh_repository_names_the_arg_and_registers_nothing(mocks: RecordingMocks) -> None:
-    args: GitOpsArgs = {
-        "config": _gitops(url="git@github.com:acme/kubeboard.git"),
-        "sso": SSO,
-        "context": CONTEXT,
-        "ingress": cast(Any, object()),
-        "chart_values": {},
-    }
-
-    with pytest.raises(ArgsError) as refused:
-        GitOps("gitops", args)
-
-    assert str(refused.value) == (
-        "GitOps args: config.repository.url: 'git@github.com:acme/kubeboard.git' must be an https:// git repository URL"
-    )
-    assert mocks.created == []
+def _gitops_called(**args: Any) -> GitOps:
+    return GitOps("gitops", cast(GitOpsArgs, {"context": CONTEXT, "chart_values": {}} | args))
 
 
-def test_gitops_without_sso_names_the_arg(mocks: RecordingMocks) -> None:
-    args = cast(
-        GitOpsArgs, {"config": _gitops(), "context": CONTEXT, "ingress": object(), "chart_values": {}}
-    )
-
-    with pytest.raises(ArgsError) as refused:
-        GitOps("gitops", args)
-
-    assert str(refused.value) == (
-        "GitOps args: sso: required (Argo CD has no local admin: people sign in through dex)"
-    )
-    assert mocks.created == []
-
-
-def test_helm_addon_with_a_version_range_names_the_arg_and_registers_nothing(mocks: RecordingMocks) -> None:
+def _helm_addon_called(version: str) -> HelmAddOn:
     args: HelmAddOnArgs = {
         "release_name": "metrics-server",
         "chart": "metrics-server",
-        "version": "^3.12",
+        "version": version,
         "repository": "https://kubernetes-sigs.github.io/metrics-server/",
         "namespace": "kube-system",
         "cluster": CONTEXT["cluster"],
     }
+    return HelmAddOn("metrics-server", args)
 
+
+@pytest.mark.parametrize(
+    ("build", "message"),
+    [
+        pytest.param(
+            lambda: _observability_called(
+                _observability(loki={"retention_days": 14, "storage_size": "50GB"})
+            ),
+            "Observability args: config.loki.storage_size: '50GB' is not a storage size such as 512Mi, 50Gi or 1Ti",
+            id="observability-bad-storage-size",
+        ),
+        pytest.param(
+            lambda: _gitops_called(
+                config=_gitops(url="git@github.com:acme/kubeboard.git"), sso=SSO, ingress=object()
+            ),
+            "GitOps args: config.repository.url: 'git@github.com:acme/kubeboard.git' must be an https:// git repository URL",
+            id="gitops-ssh-repository",
+        ),
+        pytest.param(
+            lambda: _gitops_called(config=_gitops(), ingress=object()),
+            "GitOps args: sso: required (Argo CD has no local admin: people sign in through dex)",
+            id="gitops-without-sso",
+        ),
+        pytest.param(
+            lambda: _helm_addon_called("^3.12"),
+            "HelmAddOn args: version: '^3.12' must be an exact x.y.z (no ranges: upgrades are reviewed)",
+            id="helm-addon-version-range",
+        ),
+    ],
+)
+def test_a_component_called_with_a_bad_arg_names_it_and_registers_nothing(
+    mocks: RecordingMocks, build: Callable[[], object], message: str
+) -> None:
     with pytest.raises(ArgsError) as refused:
-        HelmAddOn("metrics-server", args)
+        build()
 
-    assert str(refused.value) == (
-        "HelmAddOn args: version: '^3.12' must be an exact x.y.z (no ranges: upgrades are reviewed)"
-    )
+    assert str(refused.value) == message
     assert mocks.created == []
 
 

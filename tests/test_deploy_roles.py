@@ -8,10 +8,6 @@ from typing import Any
 
 import pulumi
 import pytest
-from pulumi.runtime.mocks import MockResourceArgs
-from pulumi.runtime.settings import ROOT
-from pulumi.runtime.stack import run_in_stack
-from pulumi.runtime.sync_await import _sync_await
 
 from kubeboard_infra.deploy_roles import (
     ADMINISTRATOR_ACCESS,
@@ -21,9 +17,10 @@ from kubeboard_infra.deploy_roles import (
     creator_policy,
 )
 from kubeboard_infra.github_oidc import GITHUB_OIDC_HOST
-from kubeboard_infra.plan.mocks import ACCOUNT_ID, PlanMocks
+from kubeboard_infra.plan.mocks import ACCOUNT_ID
 
 from .conftest import stack_file
+from .helpers.direct_call import RecordingMocks, install, run
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")  # parliament imports the deprecated pkg_resources
@@ -35,15 +32,7 @@ ATTACHMENT = "aws:iam/rolePolicyAttachment:RolePolicyAttachment"
 INLINE = "aws:iam/rolePolicy:RolePolicy"
 
 
-class RecordingMocks(PlanMocks):
-    def __init__(self) -> None:
-        super().__init__(region="ap-northeast-2", stack="shared")
-        self.created: list[MockResourceArgs] = []
-
-    def new_resource(self, args: MockResourceArgs) -> tuple[str, dict[str, Any]]:
-        self.created.append(args)
-        return super().new_resource(args)
-
+class RoleMocks(RecordingMocks):
     def roles(self) -> dict[str, dict[str, Any]]:
         return {r.inputs["name"]: r.inputs for r in self.created if r.typ == ROLE}
 
@@ -63,11 +52,8 @@ class RecordingMocks(PlanMocks):
 
 
 @pytest.fixture
-def mocks() -> RecordingMocks:
-    recording = RecordingMocks()
-    pulumi.runtime.set_mocks(recording, project="kubeboard", stack="shared", preview=False)
-    ROOT.set(None)
-    return recording
+def mocks() -> RoleMocks:
+    return install(RoleMocks("shared", components=True))
 
 
 def _args(**overrides: Any) -> DeployRolesArgs:
@@ -93,7 +79,7 @@ def _deploy(args: DeployRolesArgs) -> dict[str, Any]:
             roles.deploy_role_arns, roles.cluster_creator_role_arns, roles.preview_role_arn
         ).apply(lambda values: resolved.update(deploy=values[0], creator=values[1], preview=values[2]))
 
-    _sync_await(run_in_stack(program))
+    run(program)
     return resolved
 
 
@@ -101,7 +87,7 @@ def _subjects(trust: dict[str, Any]) -> list[str]:
     return [s["Condition"]["StringEquals"][f"{GITHUB_OIDC_HOST}:sub"] for s in trust["Statement"]]
 
 
-def test_each_deploy_role_trusts_only_its_github_environment_of_the_repository(mocks: RecordingMocks) -> None:
+def test_each_deploy_role_trusts_only_its_github_environment_of_the_repository(mocks: RoleMocks) -> None:
     _deploy(_args())
     roles = mocks.roles()
     for stack in ("dev", "prod"):
@@ -113,7 +99,7 @@ def test_each_deploy_role_trusts_only_its_github_environment_of_the_repository(m
         assert mocks.managed_policies(f"kubeboard-{stack}-deploy") == [ADMINISTRATOR_ACCESS]
 
 
-def test_the_cluster_creator_is_assumable_only_by_its_environments_deploy_role(mocks: RecordingMocks) -> None:
+def test_the_cluster_creator_is_assumable_only_by_its_environments_deploy_role(mocks: RoleMocks) -> None:
     outputs = _deploy(_args())
     roles = mocks.roles()
     for stack in ("dev", "prod"):
@@ -151,7 +137,7 @@ def test_role_names_match_what_the_stack_files_name() -> None:
 
 
 def test_preview_role_is_read_only_for_the_preview_environment_of_the_repository(
-    mocks: RecordingMocks,
+    mocks: RoleMocks,
 ) -> None:
     _deploy(_args())
     preview = mocks.roles()["kubeboard-preview"]
@@ -165,7 +151,7 @@ def test_preview_role_is_read_only_for_the_preview_environment_of_the_repository
     assert {"s3:GetObject*", "secretsmanager:GetSecretValue", "ssm:GetParameter*", "kms:Decrypt"} <= denied
 
 
-def test_promotion_role_reads_the_registry_from_the_promotion_environment_only(mocks: RecordingMocks) -> None:
+def test_promotion_role_reads_the_registry_from_the_promotion_environment_only(mocks: RoleMocks) -> None:
     arns = [f"arn:aws:ecr:ap-northeast-2:{ACCOUNT_ID}:repository/kubeboard/api"]
     _deploy(_args(promotion_ecr_repository_arns=arns, enhanced_scanning=True))
     promotion = mocks.roles()["kubeboard-promotion"]
@@ -179,12 +165,12 @@ def test_promotion_role_reads_the_registry_from_the_promotion_environment_only(m
     assert not any(a.startswith("ecr:Put") for s in policy["Statement"] for a in s["Action"])
 
 
-def test_no_promotion_role_without_repositories_to_read(mocks: RecordingMocks) -> None:
+def test_no_promotion_role_without_repositories_to_read(mocks: RoleMocks) -> None:
     _deploy(_args())
     assert "kubeboard-promotion" not in mocks.roles()
 
 
-def test_preview_role_can_be_left_out(mocks: RecordingMocks) -> None:
+def test_preview_role_can_be_left_out(mocks: RoleMocks) -> None:
     outputs = _deploy(_args(preview=False))
     assert outputs["preview"] is None
     assert "kubeboard-preview" not in mocks.roles()
@@ -207,7 +193,7 @@ def test_preview_role_can_be_left_out(mocks: RecordingMocks) -> None:
     ],
 )
 def test_bad_arguments_are_refused_before_any_role(
-    mocks: RecordingMocks, overrides: dict[str, Any], message: str
+    mocks: RoleMocks, overrides: dict[str, Any], message: str
 ) -> None:
     with pytest.raises(ValueError, match=message):
         _deploy(_args(**overrides))

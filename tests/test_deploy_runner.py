@@ -4,37 +4,20 @@ from __future__ import annotations
 
 from typing import Any
 
-import pulumi
 import pytest
-from pulumi.runtime.mocks import MockResourceArgs
-from pulumi.runtime.settings import ROOT
-from pulumi.runtime.stack import run_in_stack
-from pulumi.runtime.sync_await import _sync_await
 
 from kubeboard_infra.deploy_runner import DeployRunner, DeployRunnerArgs
-from kubeboard_infra.plan.mocks import PlanMocks
+
+from .helpers.direct_call import RecordingMocks, install_mocks, run
 
 CONNECTION = (
     "arn:aws:codeconnections:ap-northeast-2:111122223333:connection/8a3c9f0e-5b1d-4e7a-9c2f-1d6b0e4a7f31"
 )
 
 
-class RecordingMocks(PlanMocks):
-    def __init__(self) -> None:
-        super().__init__(region="ap-northeast-2", stack="dev")
-        self.created: list[MockResourceArgs] = []
-
-    def new_resource(self, args: MockResourceArgs) -> tuple[str, dict[str, Any]]:
-        self.created.append(args)
-        return super().new_resource(args)
-
-
 @pytest.fixture
 def mocks() -> RecordingMocks:
-    recording = RecordingMocks()
-    pulumi.runtime.set_mocks(recording, project="kubeboard", stack="dev", preview=False)
-    ROOT.set(None)
-    return recording
+    return install_mocks("dev", components=True)
 
 
 def _args(**overrides: Any) -> DeployRunnerArgs:
@@ -51,7 +34,7 @@ def _args(**overrides: Any) -> DeployRunnerArgs:
 
 
 def _deploy(args: DeployRunnerArgs) -> None:
-    _sync_await(run_in_stack(lambda: DeployRunner("runner", args)))
+    run(lambda: DeployRunner("runner", args))
 
 
 def test_defaults_give_a_medium_ubuntu_runner_named_after_the_prefix(mocks: RecordingMocks) -> None:

@@ -9,7 +9,6 @@ from typing import Any
 
 import pulumi
 import pytest
-from pulumi.runtime.mocks import MockResourceArgs, set_mocks
 
 from kubeboard_infra.edge import Edge, IngressContract, IngressValuesShape
 from kubeboard_infra.edge.access_logs import access_log_bucket_policy, legacy_elb_accounts
@@ -23,10 +22,10 @@ from kubeboard_infra.edge.waf import (
     log_delivery_policy,
     web_acl_rules,
 )
-from kubeboard_infra.plan.mocks import ACCOUNT_ID, PlanMocks
+from kubeboard_infra.plan.mocks import ACCOUNT_ID
 
 from .conftest import plan_for, resources_of, stack_file
-from .helpers.direct_call import install_mocks, refusal
+from .helpers.direct_call import RecordingMocks, assert_refused, install_mocks, refusal
 
 WEB_ACL = "aws:wafv2/webAcl:WebAcl"
 MANAGED_GROUPS = {
@@ -347,32 +346,25 @@ def test_china_regions_use_their_partition_for_the_elb_account() -> None:
 # --- The component under mocks --------------------------------------------------------------------
 
 
-class _Recorder(PlanMocks):
-    def __init__(self) -> None:
-        super().__init__(region="ap-northeast-2", stack="test")
-        self.created: list[MockResourceArgs] = []
-
-    def new_resource(self, args: MockResourceArgs) -> tuple[str, dict[str, Any]]:
-        self.created.append(args)
-        return super().new_resource(args)
-
-
 @pytest.fixture
-def mocks() -> _Recorder:
-    recorder = _Recorder()
-    set_mocks(recorder, project="kubeboard", stack="test", preview=False)
-    return recorder
+def mocks() -> RecordingMocks:
+    return install_mocks("test", components=True)
+
+
+# What every Edge here is given; each test adds or changes what it is about.
+_EDGE_ARGS: dict[str, Any] = {
+    "name": "kb-test",
+    "region": "ap-northeast-2",
+    "domain": "kb.example.com",
+    "hosted_zone_id": "Z0TEST",
+    "rate_limit": 1000,
+    "allowed_countries": ["KR"],
+}
 
 
 def _edge(**changes: Any) -> Edge:
-    args: dict[str, Any] = {
-        "name": "kb-test",
-        "region": "ap-northeast-2",
-        "domain": "kb.example.com",
-        "hosted_zone_id": "Z0TEST",
+    args = _EDGE_ARGS | {
         "ingress_group": "platform",
-        "rate_limit": 1000,
-        "allowed_countries": ["KR"],
         "waf_log_retention_days": 30,
         "access_log_expiration_days": 60,
     }
@@ -380,7 +372,7 @@ def _edge(**changes: Any) -> Edge:
 
 
 @pulumi.runtime.test
-def test_ip_sets_are_made_per_ip_version_and_wired_into_the_acl(mocks: _Recorder) -> Any:
+def test_ip_sets_are_made_per_ip_version_and_wired_into_the_acl(mocks: RecordingMocks) -> Any:
     edge = _edge(allow_cidrs=["203.0.113.0/24", "2001:db8::/32"], deny_cidrs=["198.51.100.7/32"])
 
     def check(_: str) -> None:
@@ -417,7 +409,7 @@ def _contract() -> IngressContract:
 
 
 @pulumi.runtime.test
-def test_contract_annotations_put_a_ui_behind_the_waf_with_tls(mocks: _Recorder) -> Any:
+def test_contract_annotations_put_a_ui_behind_the_waf_with_tls(mocks: RecordingMocks) -> Any:
     del mocks  # only the mock runtime is needed
 
     def check(annotations: dict[str, str]) -> None:
@@ -469,7 +461,7 @@ def test_contract_refuses_to_be_overridden_or_used_outside_the_domain() -> None:
 
 
 @pulumi.runtime.test
-def test_helm_ingress_values_fit_each_chart_layout(mocks: _Recorder) -> Any:
+def test_helm_ingress_values_fit_each_chart_layout(mocks: RecordingMocks) -> Any:
     del mocks
     contract = _contract()
     host = "argocd.kb.example.com"
@@ -601,32 +593,18 @@ def test_exposure_scan_catches_uis_that_bypass_the_contract() -> None:
 
 def test_a_direct_call_with_a_window_waf_does_not_offer_names_the_arg_and_builds_nothing() -> None:
     recording = install_mocks()
-    args: Any = {
-        "name": "kb-test",
-        "region": "ap-northeast-2",
-        "domain": "kb.example.com",
-        "hosted_zone_id": "Z0TEST",
-        "rate_limit": 1000,
-        "rate_limit_window_seconds": 90,
-        "allowed_countries": ["KR"],
-    }
+    args: Any = _EDGE_ARGS | {"rate_limit_window_seconds": 90}
 
-    error = refusal(lambda: Edge("edge", args))
-
-    assert str(error) == "Edge args: rate_limit_window_seconds: must be one of 60, 120, 300 or 600, got 90"
-    assert recording.created == []
+    assert_refused(
+        lambda: Edge("edge", args),
+        "Edge args: rate_limit_window_seconds: must be one of 60, 120, 300 or 600, got 90",
+        recording,
+    )
 
 
 def test_a_direct_call_with_a_domain_that_is_no_dns_name_names_it() -> None:
     install_mocks()
-    args: Any = {
-        "name": "kb-test",
-        "region": "ap-northeast-2",
-        "domain": "Kube_Board.example.com",
-        "hosted_zone_id": "Z0TEST",
-        "rate_limit": 1000,
-        "allowed_countries": ["KR"],
-    }
+    args: Any = _EDGE_ARGS | {"domain": "Kube_Board.example.com"}
 
     error = refusal(lambda: Edge("edge", args))
 

@@ -10,6 +10,7 @@ import dataclasses
 import json
 import re
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +28,7 @@ from kubeboard_policy.fleet import POLICIES as FLEET_POLICIES
 from tests.conftest import PROJECT_DIR, merge_overlay, resources_of, stack_file
 from tests.fleet_sample import HUB, SEEN_SECRETS, SPOKES, STACKS, fleet_plans, overlay
 from tests.helpers.chart_values import ChartValues
-from tests.helpers.direct_call import install_mocks, refusal
+from tests.helpers.direct_call import assert_refused, install_mocks
 
 SECRET = "kubernetes:core/v1:Secret"
 APPLICATION = "kubernetes:argoproj.io/v1alpha1:Application"
@@ -349,26 +350,17 @@ _FLEET: Any = {
 }
 
 
-def test_a_spoke_called_with_a_public_range_on_a_private_path_names_it_and_builds_nothing() -> None:
-    mocks = install_mocks()
+def _spoke_with_a_public_range_on_a_private_path() -> FleetSpoke:
     args: Any = {
         "name": "kubeboard-dev",
         "cluster": _CLUSTER,
         "hub_role_arns": ["arn:aws:iam::111122223333:role/a"],
         "hub_network": {"path": "private", "cidrs": ["198.51.100.0/24"]},
     }
-
-    error = refusal(lambda: FleetSpoke("fleet-spoke", args))
-
-    assert str(error) == (
-        "FleetSpoke args: hub_network.cidrs[0]: 198.51.100.0/24 is not a private range "
-        "(path: private; RFC 1918 or 100.64.0.0/10)"
-    )
-    assert mocks.created == []
+    return FleetSpoke("fleet-spoke", args)
 
 
-def test_a_hub_access_called_with_a_prod_wave_on_a_branch_names_it_and_builds_nothing() -> None:
-    mocks = install_mocks("prod")
+def _hub_access_with_a_prod_wave_on_a_branch() -> FleetHubAccess:
     fleet = {**_FLEET, "waves": {**_FLEET["waves"], "prod": {"target_revision": "main"}}}
     args: Any = {
         "fleet": fleet,
@@ -378,18 +370,10 @@ def test_a_hub_access_called_with_a_prod_wave_on_a_branch_names_it_and_builds_no
         "vpc_cidr": "10.20.0.0/16",
         "egress_ips": ["3.38.1.1"],
     }
-
-    error = refusal(lambda: FleetHubAccess("fleet-access", args))
-
-    assert str(error) == (
-        "FleetHubAccess args: fleet.waves.prod.target_revision: 'main' moves with every merge; "
-        "the prod wave follows a release tag (v1.2.3) or a commit"
-    )
-    assert mocks.created == []
+    return FleetHubAccess("fleet-access", args)
 
 
-def test_a_hub_called_without_a_spokes_bridge_names_it_and_builds_nothing() -> None:
-    mocks = install_mocks("prod")
+def _hub_without_a_spokes_bridge() -> FleetHub:
     own: Any = {
         "cluster_name": "kubeboard-prod",
         "region": "ap-northeast-2",
@@ -409,8 +393,36 @@ def test_a_hub_called_without_a_spokes_bridge_names_it_and_builds_nothing() -> N
         "chart_namespace": "kubeboard",
         "platform_project": "kubeboard-platform",
     }
+    return FleetHub("fleet", args)
 
-    error = refusal(lambda: FleetHub("fleet", args))
 
-    assert str(error) == "FleetHub args: bridges: no bridge of spoke 'dev'"
-    assert mocks.created == []
+@pytest.mark.parametrize(
+    ("stack", "build", "message"),
+    [
+        pytest.param(
+            "dev",
+            _spoke_with_a_public_range_on_a_private_path,
+            "FleetSpoke args: hub_network.cidrs[0]: 198.51.100.0/24 is not a private range "
+            "(path: private; RFC 1918 or 100.64.0.0/10)",
+            id="spoke-public-range-on-a-private-path",
+        ),
+        pytest.param(
+            "prod",
+            _hub_access_with_a_prod_wave_on_a_branch,
+            "FleetHubAccess args: fleet.waves.prod.target_revision: 'main' moves with every merge; "
+            "the prod wave follows a release tag (v1.2.3) or a commit",
+            id="hub-access-prod-wave-on-a-branch",
+        ),
+        pytest.param(
+            "prod",
+            _hub_without_a_spokes_bridge,
+            "FleetHub args: bridges: no bridge of spoke 'dev'",
+            id="hub-without-a-spokes-bridge",
+        ),
+    ],
+)
+def test_a_fleet_component_called_with_a_bad_arg_names_it_and_builds_nothing(
+    stack: str, build: Callable[[], object], message: str
+) -> None:
+    mocks = install_mocks(stack)
+    assert_refused(build, message, mocks)

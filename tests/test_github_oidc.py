@@ -9,9 +9,6 @@ from typing import Any
 import pulumi
 import pytest
 from pulumi.runtime.mocks import MockResourceArgs
-from pulumi.runtime.settings import ROOT
-from pulumi.runtime.stack import run_in_stack
-from pulumi.runtime.sync_await import _sync_await
 
 from kubeboard_infra.github_oidc import (
     GITHUB_OIDC_HOST,
@@ -22,7 +19,9 @@ from kubeboard_infra.github_oidc import (
     role_name,
     trust_policy,
 )
-from kubeboard_infra.plan.mocks import ACCOUNT_ID, PlanMocks
+from kubeboard_infra.plan.mocks import ACCOUNT_ID
+
+from .helpers.direct_call import RecordingMocks, install, run
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")  # parliament imports the deprecated pkg_resources
@@ -37,28 +36,17 @@ WORKFLOW = "acme/kubeboard-infra/.github/workflows/build-push-deploy.yml@refs/he
 PINNED = f":job_workflow_ref:{WORKFLOW}"
 
 
-class RecordingMocks(PlanMocks):
-    def __init__(self) -> None:
-        super().__init__(region=REGION, stack="dev")
-        self.created: list[MockResourceArgs] = []
-
+class ProviderMocks(RecordingMocks):
     def new_resource(self, args: MockResourceArgs) -> tuple[str, dict[str, Any]]:
-        self.created.append(args)
         resource_id, state = super().new_resource(args)
         if args.typ == "aws:iam/openIdConnectProvider:OpenIdConnectProvider":
             state["arn"] = PROVIDER_ARN
         return resource_id, state
 
-    def of_type(self, token: str) -> list[MockResourceArgs]:
-        return [r for r in self.created if r.typ == token]
-
 
 @pytest.fixture
-def mocks() -> RecordingMocks:
-    recording = RecordingMocks()
-    pulumi.runtime.set_mocks(recording, project="kubeboard", stack="dev", preview=False)
-    ROOT.set(None)  # each program gets a fresh stack, as under the CLI
-    return recording
+def mocks() -> ProviderMocks:
+    return install(ProviderMocks(components=True))
 
 
 def _deploy(args: GitHubDeliveryArgs) -> tuple[str, dict[str, str]]:
@@ -72,7 +60,7 @@ def _deploy(args: GitHubDeliveryArgs) -> tuple[str, dict[str, str]]:
         )
 
     # Waits for every registration and apply, so the mock has seen every resource when we look.
-    _sync_await(run_in_stack(program))
+    run(program)
     return resolved["provider"], resolved["roles"]
 
 
@@ -99,7 +87,7 @@ def _args(**overrides: Any) -> GitHubDeliveryArgs:
     return args  # type: ignore[return-value]
 
 
-def _role_documents(mocks: RecordingMocks) -> dict[str, tuple[dict, dict]]:
+def _role_documents(mocks: ProviderMocks) -> dict[str, tuple[dict, dict]]:
     """(trust policy, permissions policy) by the role's GitHubRepository tag."""
     roles = {r.name: r for r in mocks.of_type("aws:iam/role:Role")}
     policies = {r.name.removesuffix("-push"): r for r in mocks.of_type("aws:iam/rolePolicy:RolePolicy")}
@@ -113,7 +101,7 @@ def _role_documents(mocks: RecordingMocks) -> dict[str, tuple[dict, dict]]:
     }
 
 
-def test_one_role_per_repository_trusting_exactly_that_repository(mocks: RecordingMocks) -> None:
+def test_one_role_per_repository_trusting_exactly_that_repository(mocks: ProviderMocks) -> None:
     provider_arn, role_arns = _deploy(_args())
     [provider] = mocks.of_type("aws:iam/openIdConnectProvider:OpenIdConnectProvider")
     assert provider.inputs["url"] == "https://token.actions.githubusercontent.com"
@@ -146,7 +134,7 @@ def test_one_role_per_repository_trusting_exactly_that_repository(mocks: Recordi
     )
 
 
-def test_permissions_name_only_the_teams_repositories(mocks: RecordingMocks) -> None:
+def test_permissions_name_only_the_teams_repositories(mocks: ProviderMocks) -> None:
     _deploy(_args())
     documents = _role_documents(mocks)
     _, shop = documents["acme/shop-api"]
@@ -162,7 +150,7 @@ def test_permissions_name_only_the_teams_repositories(mocks: RecordingMocks) -> 
     assert [s["Resource"] for s in billing["Statement"] if s["Resource"] != "*"] == [[BILLING]]
 
 
-def test_existing_provider_is_reused_not_created(mocks: RecordingMocks) -> None:
+def test_existing_provider_is_reused_not_created(mocks: ProviderMocks) -> None:
     existing = f"arn:aws:iam::{ACCOUNT_ID}:oidc-provider/token.actions.githubusercontent.com"
     provider_arn, _ = _deploy(_args(existing_oidc_provider_arn=existing))
     assert mocks.of_type("aws:iam/openIdConnectProvider:OpenIdConnectProvider") == []
@@ -172,7 +160,7 @@ def test_existing_provider_is_reused_not_created(mocks: RecordingMocks) -> None:
         assert {s["Principal"]["Federated"] for s in trust["Statement"]} == {existing}
 
 
-def test_roles_are_short_lived_and_tagged(mocks: RecordingMocks) -> None:
+def test_roles_are_short_lived_and_tagged(mocks: ProviderMocks) -> None:
     _deploy(_args(max_session_hours=2))
     assert mocks.of_type("aws:iam/role:Role")
     for role in mocks.of_type("aws:iam/role:Role"):

@@ -11,7 +11,7 @@ from kubeboard_infra.network import Network, NetworkArgs
 from kubeboard_infra.plan.mocks import ACCOUNT_ID
 
 from .conftest import plan_for, resources_of, stack_file
-from .helpers.direct_call import install_mocks, refusal, run
+from .helpers.direct_call import assert_refused, install_mocks, refusal, run
 
 SUBNET = "aws:ec2/subnet:Subnet"
 
@@ -201,10 +201,11 @@ def test_a_direct_call_with_a_subnet_list_short_of_the_zones_names_the_arg_and_b
     mocks = install_mocks()
     args = _direct_args(private_subnet_cidrs=["10.20.32.0/20", "10.20.48.0/20"])
 
-    error = refusal(lambda: Network("network", args))
-
-    assert str(error) == "Network args: private_subnet_cidrs: needs one CIDR per availability zone (3), got 2"
-    assert mocks.created == []
+    assert_refused(
+        lambda: Network("network", args),
+        "Network args: private_subnet_cidrs: needs one CIDR per availability zone (3), got 2",
+        mocks,
+    )
 
 
 def test_a_direct_call_lists_every_problem_of_its_args() -> None:

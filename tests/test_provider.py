@@ -25,16 +25,13 @@ import yaml
 from google.protobuf import empty_pb2
 from pulumi.errors import InputPropertyError
 from pulumi.provider.experimental.component import ComponentProvider
-from pulumi.runtime.mocks import MockResourceArgs
 from pulumi.runtime.proto import provider_pb2, provider_pb2_grpc
-from pulumi.runtime.settings import ROOT
-from pulumi.runtime.stack import run_in_stack
-from pulumi.runtime.sync_await import _sync_await
 
 from kubeboard_infra import provider
-from kubeboard_infra.plan.mocks import ACCOUNT_ID, PlanMocks
+from kubeboard_infra.plan.mocks import ACCOUNT_ID
 
 from .conftest import PROJECT_DIR
+from .helpers.direct_call import RecordingMocks, install_mocks, run
 from .test_component_schema import COMPONENTS, PENDING
 
 PLUGIN_DIR = PROJECT_DIR / "provider"
@@ -167,22 +164,9 @@ def test_a_component_without_a_schema_stops_the_provider_naming_it(monkeypatch: 
 
 # Construct as the provider runs it for the engine, under Pulumi's mocks instead of the engine's
 # resource monitor: a program of another language passes camelCase inputs, nested ones as plain maps.
-class RecordingMocks(PlanMocks):
-    def __init__(self) -> None:
-        super().__init__(region="ap-northeast-2", stack="shared")
-        self.created: list[MockResourceArgs] = []
-
-    def new_resource(self, args: MockResourceArgs) -> tuple[str, dict[str, Any]]:
-        self.created.append(args)
-        return super().new_resource(args)
-
-
 @pytest.fixture
 def mocks() -> RecordingMocks:
-    recording = RecordingMocks()
-    pulumi.runtime.set_mocks(recording, project="kubeboard", stack="shared", preview=False)
-    ROOT.set(None)
-    return recording
+    return install_mocks("shared", components=True)
 
 
 DEPLOY_ROLES_INPUTS = {
@@ -204,7 +188,7 @@ def construct(inputs: dict[str, Any]) -> dict[str, Any]:
         outputs = {key: pulumi.Output.from_input(value) for key, value in result.state.items()}
         pulumi.Output.all(**outputs).apply(resolved.update)
 
-    _sync_await(run_in_stack(program))
+    run(program)
     return resolved
 
 

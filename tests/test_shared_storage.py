@@ -10,7 +10,7 @@ import pytest
 from kubeboard_infra.shared_storage import SharedStorage, transition_to_ia
 
 from .conftest import plan_for, resources_of, stack_file
-from .helpers.direct_call import install_mocks, refusal
+from .helpers.direct_call import assert_refused, install_mocks
 
 STACKS = ["dev", "prod"]
 
@@ -147,10 +147,9 @@ def test_a_direct_call_with_an_age_efs_does_not_offer_names_the_arg_and_builds_n
         "transition_to_ia_days": 45,
     }
 
-    error = refusal(lambda: SharedStorage("shared-storage", args))
-
-    assert str(error) == (
+    assert_refused(
+        lambda: SharedStorage("shared-storage", args),
         "SharedStorage args: transition_to_ia_days: must be one of 1, 7, 14, 30, 60, 90, 180, 270, 365 "
-        "(what EFS offers), got 45"
+        "(what EFS offers), got 45",
+        mocks,
     )
-    assert mocks.created == []
