@@ -121,7 +121,7 @@ def _helm_addon_called(version: str) -> HelmAddOn:
         ),
         pytest.param(
             lambda: _gitops_called(config=_gitops(), ingress=object()),
-            "GitOps args: sso: required (Argo CD has no local admin: people sign in through dex)",
+            "GitOps args: sso: required",
             id="gitops-without-sso",
         ),
         pytest.param(
