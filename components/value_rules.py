@@ -5,7 +5,7 @@ component's ``problems()`` can add them and the stack-file settings report them 
 """
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 EMAIL = re.compile(r"^[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$")
 CPU = re.compile(r"^([1-9]\d*m|\d+(\.\d+)?)$")
@@ -50,3 +50,14 @@ def k8s_name_problems(path: str, name: str) -> list[str]:
     if K8S_NAME.match(name):
         return []
     return [f"{path}: {name!r} is not a Kubernetes name (lower-case DNS label)"]
+
+
+def checked(problem: Callable[[str], str | None]) -> Callable[[str], str]:
+    """A validator from a one-value rule: the value back, or ``ValueError`` with the rule's message."""
+
+    def check(value: str) -> str:
+        if (found := problem(value)) is not None:
+            raise ValueError(found)
+        return value
+
+    return check

@@ -12,10 +12,9 @@ from pydantic import Field, model_validator
 from pydantic.alias_generators import to_snake
 
 from ..addons.managed import MANAGED_CATALOG
-from ..args import settings_key
 from ..cluster import DEFAULTS, UpgradePolicy, problems
 from ..node_groups import AmiType, CapacityType, NodeGroupArgs, TaintEffect, node_group_problems
-from .base import Model
+from .base import Model, raise_first
 from .human_roles import CreateRolesSettings
 from .types import IamRoleArn, Ipv4Cidr, at_most
 
@@ -78,9 +77,7 @@ class NodeGroupSettings(Model):
 
     @model_validator(mode="after")
     def _component_rules(self) -> Self:
-        found = node_group_problems(self.to_config())
-        if found:
-            raise ValueError(settings_key(found[0]))
+        raise_first(node_group_problems(self.to_config()))
         return self
 
 
@@ -203,8 +200,5 @@ class ClusterSettings(Model):
 
     @model_validator(mode="after")
     def _component_rules(self) -> Self:
-        found = problems(self.to_config())
-        if found:
-            head, sep, rest = found[0].partition(": ")
-            raise ValueError(settings_key(_STACK_KEYS.get(head, head) + sep + rest))
+        raise_first(problems(self.to_config()), _STACK_KEYS)
         return self

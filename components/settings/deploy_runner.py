@@ -12,9 +12,8 @@ from typing import Any, Self
 
 from pydantic import model_validator
 
-from ..args import settings_key
 from ..deploy_runner import DEFAULTS, ComputeType, problems
-from .base import Model
+from .base import Model, raise_first
 from .types import RetentionDays
 
 __all__ = ["ComputeType", "DeployRunnerSettings"]
@@ -51,6 +50,6 @@ class DeployRunnerSettings(Model):
 
     @model_validator(mode="after")
     def _component_rules(self) -> Self:
-        if self.enabled and (found := problems(self.to_config())):
-            raise ValueError(settings_key(found[0]))
+        if self.enabled:
+            raise_first(problems(self.to_config()))
         return self

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any, Self
+from typing import Self
 
 from pydantic import Field, model_validator
 
-from ..args import settings_key
 from ..edge.component import DEFAULTS, RATE_LIMIT_MAX, RATE_LIMIT_MIN, problems, waf_country_codes
-from .base import Model
+from ..platform_args import EdgeSection
+from .base import Model, raise_first
 from .types import DnsName, Name
 
 __all__ = ["RATE_LIMIT_MAX", "RATE_LIMIT_MIN", "EdgeSettings", "waf_country_codes"]
@@ -75,7 +75,7 @@ class EdgeSettings(Model):
     ingress_group: Name = DEFAULTS["ingress_group"]
     """The ``alb.ingress.kubernetes.io/group.name`` every UI joins: one ALB for all of them."""
 
-    def to_config(self) -> dict[str, Any]:
+    def to_config(self) -> EdgeSection:
         """The `Edge` component's plain values from this section."""
         waf = self.waf
         return {
@@ -95,11 +95,7 @@ class EdgeSettings(Model):
 
     @model_validator(mode="after")
     def _component_rules(self) -> Self:
-        found = problems(self.to_config())
-        if found:
-            head, sep, rest = found[0].partition(": ")
-            first, bracket, tail = head.partition("[")
-            raise ValueError(settings_key(_STACK_KEYS.get(first, first) + bracket + tail + sep + rest))
+        raise_first(problems(self.to_config()), _STACK_KEYS)
         return self
 
     @model_validator(mode="after")

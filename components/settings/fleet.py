@@ -13,7 +13,6 @@ from typing import Annotated, Self
 
 from pydantic import AfterValidator, Field, model_validator
 
-from ..args import settings_key
 from ..fleet.config import (
     FleetArgs,
     FleetRole,
@@ -23,7 +22,7 @@ from ..fleet.config import (
     hub_network_problems,
     stack_name,
 )
-from .base import Model
+from .base import Model, raise_first
 from .gitops import _https_git_url, _relative_path
 from .platform import StackReferenceName
 from .types import Ipv4Cidr
@@ -167,8 +166,7 @@ class FleetSettings(Model):
         found = fleet_problems(self.hub_config()) if self.role is FleetRole.HUB else []
         if self.hub_network is not None:
             found += hub_network_problems(self.hub_network.path, list(self.hub_network.cidrs))
-        if found:
-            raise ValueError(settings_key(found[0]))
+        raise_first(found)
         return self
 
     def check_stack(self, stack: str, account_stack: str) -> None:

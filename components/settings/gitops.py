@@ -10,9 +10,8 @@ from typing import Annotated, Self
 
 from pydantic import AfterValidator, SecretStr, model_validator
 
-from ..args import settings_key
 from ..gitops.args import GitOpsConfig, https_git_url_problem, problems, relative_path_problem
-from .base import Model
+from .base import Model, raise_first
 from .observability import Resources
 from .secrets import Secret
 
@@ -71,9 +70,7 @@ class GitOpsSettings(Model):
             return self
         if self.repository is None:
             raise ValueError("repository: required when gitops is enabled ({url, targetRevision, path})")
-        found = problems(self.to_config())
-        if found:
-            raise ValueError(settings_key(found[0]))
+        raise_first(problems(self.to_config()))
         return self
 
     def to_config(self) -> GitOpsConfig:

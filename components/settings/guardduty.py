@@ -13,9 +13,8 @@ from typing import Self
 
 from pydantic import Field, model_validator
 
-from ..args import settings_key
 from ..guardduty import DEFAULTS, FindingSeverity, GuardDutyConfig, PublishingFrequency, problems
-from .base import Model
+from .base import Model, raise_first
 
 __all__ = ["FindingSeverity", "GuardDutySettings", "PublishingFrequency"]
 
@@ -47,6 +46,6 @@ class GuardDutySettings(Model):
     @model_validator(mode="after")
     def _component_rules(self) -> Self:
         # Checked only when on: a disabled section keeps its defaults and no addresses.
-        if self.enabled and (found := problems(self.to_config())):
-            raise ValueError(settings_key(found[0]))
+        if self.enabled:
+            raise_first(problems(self.to_config()))
         return self

@@ -4,13 +4,13 @@ defaults are the component's (components/human_roles.py); this section only read
 
 from __future__ import annotations
 
-from typing import Any, Self
+from typing import Self
 
 from pydantic import model_validator
 
-from ..args import settings_key
 from ..human_roles import DEFAULTS, problems
-from .base import Model
+from ..platform_args import HumanRolesSection
+from .base import Model, raise_first
 
 
 class SamlProvider(Model):
@@ -51,7 +51,7 @@ class CreateRolesSettings(Model):
     identity_center: IdentityCenter | None = None
     max_session_hours: int = DEFAULTS["max_session_hours"]
 
-    def to_config(self) -> dict[str, Any]:
+    def to_config(self) -> HumanRolesSection:
         """The ``HumanRoles`` args this section maps to (the platform adds the names)."""
         return {
             "saml": {"provider_arn": self.saml.provider_arn} if self.saml else None,
@@ -74,6 +74,5 @@ class CreateRolesSettings(Model):
 
     @model_validator(mode="after")
     def _component_rules(self) -> Self:
-        if found := problems(self.to_config()):
-            raise ValueError(settings_key(found[0]))
+        raise_first(problems(self.to_config()))
         return self

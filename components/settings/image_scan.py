@@ -10,9 +10,8 @@ from typing import Self
 
 from pydantic import Field, model_validator
 
-from ..args import settings_key
 from ..image_scan_alerts import DEFAULTS, ImageScanConfig, problems
-from .base import Model
+from .base import Model, raise_first
 from .types import RetentionDays
 
 
@@ -51,6 +50,6 @@ class ImageScanSettings(Model):
     @model_validator(mode="after")
     def _component_rules(self) -> Self:
         # A disabled section keeps its defaults and no addresses; it builds nothing.
-        if self.enabled and (found := problems(self.to_config())):
-            raise ValueError(settings_key(found[0]))
+        if self.enabled:
+            raise_first(problems(self.to_config()))
         return self

@@ -8,9 +8,8 @@ from typing import Self
 
 from pydantic import model_validator
 
-from ..args import settings_key
 from ..log_alarms import DEFAULTS, LogAlarmsConfig, config_problems
-from .base import Model
+from .base import Model, raise_first
 
 
 class LogAlarmsSettings(Model):
@@ -30,6 +29,5 @@ class LogAlarmsSettings(Model):
 
     @model_validator(mode="after")
     def _component_rules(self) -> Self:
-        if found := config_problems(self.to_config()):
-            raise ValueError(settings_key(found[0]))
+        raise_first(config_problems(self.to_config()))
         return self

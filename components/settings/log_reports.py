@@ -15,7 +15,7 @@ from ..log_reports import (
     exporter_problems,
 )
 from ..value_rules import cpu_problems, memory_problems
-from .base import Model
+from .base import Model, raise_first
 from .types import RetentionDays
 
 _TAG = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$")
@@ -38,8 +38,7 @@ class ExporterResources(Model):
         found += cpu_problems("cpu_limit", self.cpu_limit) + memory_problems(
             "memory_limit", self.memory_limit
         )
-        if found:
-            raise ValueError(settings_key(found[0]))
+        raise_first(found)
         return self
 
 
@@ -134,8 +133,7 @@ class LogReportsSettings(Model):
 
     @model_validator(mode="after")
     def _component_rules(self) -> Self:
-        if found := config_problems(self.to_config()):
-            raise ValueError(settings_key(found[0]))
+        raise_first(config_problems(self.to_config()))
         if self.enabled and self.exporter is None:
             raise ValueError("exporter: required when enabled (at least exporter.imageTag or imageDigest)")
         return self

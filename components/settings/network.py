@@ -6,13 +6,13 @@ the values it hands the component, so a stack file and a direct call are refused
 
 from __future__ import annotations
 
-from typing import Any, Self
+from typing import Self
 
 from pydantic import Field, model_validator
 
-from ..args import settings_key
 from ..network import FlowLogTraffic, NatGatewayStrategy, problems
-from .base import Model
+from ..platform_args import NetworkSection
+from .base import Model, raise_first
 from .types import Ipv4Cidr
 
 __all__ = ["FlowLogTraffic", "FlowLogs", "NatGatewayStrategy", "NetworkSettings", "VpcEndpoints"]
@@ -60,7 +60,7 @@ class NetworkSettings(Model):
     endpoints: VpcEndpoints = VpcEndpoints()
     flow_logs: FlowLogs = FlowLogs()
 
-    def to_config(self) -> dict[str, Any]:
+    def to_config(self) -> NetworkSection:
         """The `Network` component's values from this section."""
         return {
             "cidr": self.cidr,
@@ -82,10 +82,7 @@ class NetworkSettings(Model):
 
     @model_validator(mode="after")
     def _component_rules(self) -> Self:
-        found = problems(self.to_config())
-        if found:
-            head, sep, rest = found[0].partition(": ")
-            raise ValueError(settings_key(_STACK_KEYS.get(head, head) + sep + rest))
+        raise_first(problems(self.to_config()), _STACK_KEYS)
         return self
 
     def validate_region(self, region: str) -> None:

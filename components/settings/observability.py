@@ -6,45 +6,22 @@ section to `ObservabilityConfig` and reports each problem under its stack key.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Annotated, Any, Self
+from typing import Annotated, Self
 
 from pydantic import AfterValidator, Field, SecretStr, model_validator
 
-from ..args import settings_key
 from ..observability.args import ObservabilityConfig, https_problem, problems, slack_webhook_problem
+from ..value_rules import checked
 from ..workload import WorkloadResources, email_problem, quantity_bytes, storage_size_problem
-from .base import Model
-from .secrets import PLAN_PLACEHOLDER_PREFIX, Secret
+from .base import Model, raise_first
+from .secrets import Secret, secret_rule
 from .types import PositiveInt
 
 __all__ = ["Email", "ObservabilitySettings", "StorageSize", "quantity_bytes"]
 
 
-def _rule(problem: Callable[[Any], str | None]) -> Callable[[str], str]:
-    def check(text: str) -> str:
-        found = problem(text)
-        if found is not None:
-            raise ValueError(found)
-        return text
-
-    return check
-
-
-def _secret_rule(problem: Callable[[str], str | None]) -> Callable[[SecretStr], SecretStr]:
-    def check(secret: SecretStr) -> SecretStr:
-        # Never echo the value: it is the credential. The offline plan stands in a placeholder.
-        value = secret.get_secret_value()
-        found = None if value.startswith(PLAN_PLACEHOLDER_PREFIX) else problem(value)
-        if found is not None:
-            raise ValueError(found)
-        return secret
-
-    return check
-
-
-StorageSize = Annotated[str, AfterValidator(_rule(storage_size_problem))]
-Email = Annotated[str, AfterValidator(_rule(email_problem))]
+StorageSize = Annotated[str, AfterValidator(checked(storage_size_problem))]
+Email = Annotated[str, AfterValidator(checked(email_problem))]
 
 
 class Resources(Model):
@@ -80,7 +57,7 @@ class PrometheusSettings(Model):
 class SlackSettings(Model):
     channel: str
     """Channel the webhook posts to, e.g. ``#kubeboard-alerts``."""
-    webhook_url: Annotated[SecretStr, AfterValidator(_secret_rule(slack_webhook_problem)), Secret()]
+    webhook_url: Annotated[SecretStr, AfterValidator(secret_rule(slack_webhook_problem)), Secret()]
     """Incoming-webhook URL: set it with ``pulumi config set --secret`` (it is the credential)."""
 
 
@@ -92,7 +69,7 @@ class AlertingSettings(Model):
     warnings too when there is no Slack."""
     drop_warnings: bool = False
     """``true`` discards every warning alert on purpose; otherwise warnings need Slack or e-mail."""
-    heartbeat_url: Annotated[SecretStr, AfterValidator(_secret_rule(https_problem)), Secret()] | None = None
+    heartbeat_url: Annotated[SecretStr, AfterValidator(secret_rule(https_problem)), Secret()] | None = None
     """Dead man's switch (e.g. healthchecks.io) the always-firing Watchdog alert is sent to."""
     critical_repeat_hours: PositiveInt = 4
     warning_repeat_hours: PositiveInt = 12
@@ -115,9 +92,8 @@ class ObservabilitySettings(Model):
     @model_validator(mode="after")
     def _library_rules(self) -> Self:
         # A disabled section builds nothing: only an enabled one is held to the component's rules.
-        found = problems(self.to_config()) if self.enabled else []
-        if found:
-            raise ValueError(settings_key(found[0]))
+        if self.enabled:
+            raise_first(problems(self.to_config()))
         return self
 
     def require_alert_destination(self) -> None:

@@ -2,8 +2,18 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 from ..fleet.config import FleetRole
-from ..platform_args import ClusterSection, FleetSection, HumanRolesSection, LogReportsSection, PlatformArgs
+from ..platform_args import (
+    ClusterSection,
+    DeployRunnerSection,
+    FleetSection,
+    HumanRolesSection,
+    LogAlarmsSection,
+    LogReportsSection,
+    PlatformArgs,
+)
 from . import Settings
 from .cluster import ClusterSettings
 from .fleet import FleetSettings
@@ -11,26 +21,7 @@ from .fleet import FleetSettings
 
 def _human_roles(cluster: ClusterSettings) -> HumanRolesSection | None:
     create = cluster.access.create_roles
-    if create is None:
-        return None
-    return {
-        "saml": {"provider_arn": create.saml.provider_arn} if create.saml else None,
-        "oidc": (
-            {
-                "provider_arn": create.oidc.provider_arn,
-                "audience": create.oidc.audience,
-                "subjects": create.oidc.subjects.model_dump(),
-            }
-            if create.oidc
-            else None
-        ),
-        "identity_center": (
-            {"permission_sets": create.identity_center.permission_sets.model_dump()}
-            if create.identity_center
-            else None
-        ),
-        "max_session_hours": create.max_session_hours,
-    }
+    return create.to_config() if create is not None else None
 
 
 def _cluster(cluster: ClusterSettings) -> ClusterSection:
@@ -62,39 +53,16 @@ def _log_reports(settings: Settings) -> LogReportsSection | None:
     exporter = reports.exporter
     if not reports.enabled or exporter is None:
         return None
-    return {
-        "namespaces": reports.namespaces,
-        "exporter": {
-            "repository": exporter.repository,
-            "image_tag": exporter.image_tag,
-            "image_digest": exporter.image_digest,
-            "namespace": exporter.namespace,
-            "service_account": exporter.service_account,
-            "schedule": exporter.schedule,
-            "backfill_windows": exporter.backfill_windows,
-            "page_limit": exporter.page_limit,
-            "line_filter": exporter.line_filter,
-            "resources": {
-                "requests": {
-                    "cpu": exporter.resources.cpu_request,
-                    "memory": exporter.resources.memory_request,
-                },
-                "limits": {"cpu": exporter.resources.cpu_limit, "memory": exporter.resources.memory_limit},
-            },
-        },
-        "raw_retention_days": reports.raw_retention_days,
-        "report_retention_days": reports.report_retention_days,
-        "error_threshold": reports.error_threshold,
-        "log_retention_days": reports.log_retention_days,
-        "reserved_concurrency": reports.reserved_concurrency,
-        "memory_mb": reports.memory_mb,
-        "max_retry_attempts": reports.max_retry_attempts,
+    pinned = {
+        "repository": exporter.repository,
+        "image_tag": exporter.image_tag,
+        "image_digest": exporter.image_digest,
     }
+    return cast(LogReportsSection, {**reports.to_config(), "exporter": {**pinned, **exporter.to_config()}})
 
 
 def platform_args(settings: Settings) -> PlatformArgs:
     """The `Platform` component's args from an environment stack's validated settings."""
-    network, edge, waf = settings.network, settings.edge, settings.edge.waf
     storage, runner, views, alarms = (
         settings.storage,
         settings.deployRunner,
@@ -107,62 +75,17 @@ def platform_args(settings: Settings) -> PlatformArgs:
         "environment": settings.platform.environment,
         "account_stack": settings.platform.account_stack,
         "tags": dict(settings.platform.tags),
-        "network": {
-            "cidr": network.cidr,
-            "availability_zones": network.availability_zones,
-            "public_subnet_cidrs": network.public_subnet_cidrs,
-            "private_subnet_cidrs": network.private_subnet_cidrs,
-            "intra_subnet_cidrs": network.intra_subnet_cidrs,
-            "nat_gateways": network.nat_gateways.value,
-            "endpoints": network.endpoints.model_dump(),
-            "flow_log_retention_days": network.flow_logs.retention_days,
-            "flow_log_traffic_type": network.flow_logs.traffic_type,
-        },
-        "edge": {
-            "domain": edge.domain,
-            "hosted_zone_id": edge.hosted_zone.id,
-            "ingress_group": edge.ingress_group,
-            "rate_limit": waf.rate_limit,
-            "rate_limit_window_seconds": waf.rate_limit_window_seconds,
-            "allowed_countries": waf.allowed_countries,
-            "block_anonymous_ips": waf.block_anonymous_ips,
-            "allow_cidrs": waf.allow_cidrs,
-            "deny_cidrs": waf.deny_cidrs,
-            "waf_log_retention_days": waf.log_retention_days,
-            "access_log_expiration_days": edge.access_logs.expiration_days,
-            "access_log_force_destroy": edge.access_logs.force_destroy,
-        },
+        "network": settings.network.to_config(),
+        "edge": settings.edge.to_config(),
         "cluster": _cluster(settings.cluster),
         "addons": settings.addons.choices(),
-        "storage": (
-            {
-                "access_point": {
-                    "path": storage.access_point.path,
-                    "uid": storage.access_point.uid,
-                    "gid": storage.access_point.gid,
-                    "permissions": storage.access_point.permissions,
-                },
-                "storage_class_name": storage.storage_class_name,
-                "performance_mode": storage.performance_mode,
-                "throughput_mode": storage.throughput_mode,
-                "transition_to_ia_days": storage.transition_to_ia_days,
-            }
-            if storage.enabled
-            else None
-        ),
+        "storage": storage.to_config() if storage.enabled else None,
         "observability": settings.observability.to_config() if settings.observability.enabled else None,
         "gitops": settings.gitops.to_config() if settings.gitops.enabled else None,
         "sso": settings.sso.to_config() if settings.sso is not None else None,
         "log_reports": _log_reports(settings),
         "deploy_runner": (
-            {
-                "repository": runner.repository,
-                "connection_arn": runner.connection_arn,
-                "compute_type": runner.compute_type.value,
-                "image": runner.image,
-                "timeout_minutes": runner.timeout_minutes,
-                "log_retention_days": runner.log_retention_days,
-            }
+            cast(DeployRunnerSection, runner.to_config())
             if runner.enabled and runner.repository is not None and runner.connection_arn is not None
             else None
         ),
@@ -178,15 +101,7 @@ def platform_args(settings: Settings) -> PlatformArgs:
             if views.enabled
             else None
         ),
-        "log_alarms": (
-            {
-                "control_plane_threshold": alarms.control_plane_threshold,
-                "function_threshold": alarms.function_threshold,
-                "period_seconds": alarms.period_seconds,
-            }
-            if alarms.enabled
-            else None
-        ),
+        "log_alarms": cast(LogAlarmsSection, alarms.to_config()) if alarms.enabled else None,
         "fleet": _fleet(settings.fleet),
     }
 

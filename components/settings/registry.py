@@ -9,9 +9,8 @@ from typing import Self
 
 from pydantic import model_validator
 
-from ..args import settings_key
 from ..registry import DEFAULTS, REPOSITORY_DEFAULTS, RegistryArgs, RepositoryArgs, ScanType, problems
-from .base import Model
+from .base import Model, raise_first
 
 __all__ = ["RegistrySettings", "RepositorySettings", "ScanType"]
 
@@ -44,6 +43,5 @@ class RegistrySettings(Model):
 
     @model_validator(mode="after")
     def _component_rules(self) -> Self:
-        if found := problems(self.to_args("")):
-            raise ValueError(settings_key(found[0]))
+        raise_first(problems(self.to_args("")))
         return self

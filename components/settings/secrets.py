@@ -12,12 +12,13 @@ from __future__ import annotations
 
 import types
 import typing
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, SecretStr
 
+from ..value_rules import checked
 from .errors import NAMESPACE
 
 PLAN_PLACEHOLDER_PREFIX = "plan-placeholder-secret:"
@@ -26,6 +27,19 @@ PLAN_PLACEHOLDER_PREFIX = "plan-placeholder-secret:"
 
 def placeholder(path: str) -> str:
     return f"{PLAN_PLACEHOLDER_PREFIX}{path}"
+
+
+def secret_rule(problem: Callable[[str], str | None]) -> Callable[[SecretStr], SecretStr]:
+    """An ``AfterValidator`` that checks a secret's text with ``problem`` (a plan placeholder passes)."""
+
+    text = checked(lambda value: None if value.startswith(PLAN_PLACEHOLDER_PREFIX) else problem(value))
+
+    def check(secret: SecretStr) -> SecretStr:
+        # Never echo the value: it is the credential. The offline plan stands in a placeholder.
+        text(secret.get_secret_value())
+        return secret
+
+    return check
 
 
 @dataclass(frozen=True)

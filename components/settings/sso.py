@@ -8,12 +8,10 @@ are the library's (`kubeboard_infra.sso.problems`); this model maps the section 
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Annotated, Self
 
 from pydantic import AfterValidator, Field, SecretStr, model_validator
 
-from ..args import settings_key
 from ..sso import (
     MIN_CLIENT_SECRET_LENGTH,
     SsoConfig,
@@ -21,29 +19,17 @@ from ..sso import (
     github_client_secret_problem,
     problems,
 )
-from .base import Model
-from .secrets import PLAN_PLACEHOLDER_PREFIX, Secret
+from .base import Model, raise_first
+from .secrets import Secret, secret_rule
 
 __all__ = ["MIN_CLIENT_SECRET_LENGTH", "SsoSettings"]
-
-
-def _secret_rule(problem: Callable[[str], str | None]) -> Callable[[SecretStr], SecretStr]:
-    def check(secret: SecretStr) -> SecretStr:
-        # Never echo the value: it is the credential. The offline plan stands in a placeholder.
-        value = secret.get_secret_value()
-        found = None if value.startswith(PLAN_PLACEHOLDER_PREFIX) else problem(value)
-        if found is not None:
-            raise ValueError(found)
-        return secret
-
-    return check
 
 
 class GitHubConnectorSettings(Model):
     """dex's GitHub connector: a GitHub OAuth app, limited to an organisation's teams."""
 
     client_id: str
-    client_secret: Annotated[SecretStr, AfterValidator(_secret_rule(github_client_secret_problem)), Secret()]
+    client_secret: Annotated[SecretStr, AfterValidator(secret_rule(github_client_secret_problem)), Secret()]
     """The OAuth app's client secret: set it with ``pulumi config set --path --secret``."""
     org: str
     teams: list[str]
@@ -62,18 +48,16 @@ class RoleSettings(Model):
 class SsoSettings(Model):
     github: GitHubConnectorSettings
     roles: RoleSettings
-    grafana_client_secret: Annotated[SecretStr, AfterValidator(_secret_rule(client_secret_problem)), Secret()]
+    grafana_client_secret: Annotated[SecretStr, AfterValidator(secret_rule(client_secret_problem)), Secret()]
     """Grafana's secret as dex's static client (``openssl rand -hex 32``)."""
     front_page_client_secret: Annotated[
-        SecretStr, AfterValidator(_secret_rule(client_secret_problem)), Secret()
+        SecretStr, AfterValidator(secret_rule(client_secret_problem)), Secret()
     ]
     """The ALB's secret as dex's static client for the front page (``openssl rand -hex 32``)."""
 
     @model_validator(mode="after")
     def _library_rules(self) -> Self:
-        found = problems(self.to_config())
-        if found:
-            raise ValueError(settings_key(found[0]))
+        raise_first(problems(self.to_config()))
         return self
 
     def to_config(self) -> SsoConfig:

@@ -5,13 +5,13 @@ The rules live with the component (`kubeboard_infra.shared_storage.problems`); t
 
 from __future__ import annotations
 
-from typing import Any, Self
+from typing import Self
 
 from pydantic import model_validator
 
-from ..args import settings_key
+from ..platform_args import StorageSection
 from ..shared_storage import PerformanceMode, ThroughputMode, problems
-from .base import Model
+from .base import Model, raise_first
 
 __all__ = ["AccessPointSettings", "PerformanceMode", "SharedStorageSettings", "ThroughputMode"]
 
@@ -34,7 +34,7 @@ class SharedStorageSettings(Model):
     access_point: AccessPointSettings = AccessPointSettings()
     storage_class_name: str = "efs-sc"
 
-    def to_config(self) -> dict[str, Any]:
+    def to_config(self) -> StorageSection:
         """The `SharedStorage` component's values from this section."""
         point = self.access_point
         return {
@@ -52,7 +52,5 @@ class SharedStorageSettings(Model):
 
     @model_validator(mode="after")
     def _component_rules(self) -> Self:
-        found = problems(self.to_config())
-        if found:
-            raise ValueError(settings_key(found[0]))
+        raise_first(problems(self.to_config()))
         return self
