@@ -34,6 +34,7 @@ _EXPORTS: dict[str, str] = {
     "DeployRolesArgs": ".deploy_roles",
     "DeployRunner": ".deploy_runner",
     "DeployRunnerArgs": ".deploy_runner",
+    "DeployRunnerConfig": ".deploy_runner",
     "DeliveryRepositoryArgs": ".github_oidc",
     "GitHubDelivery": ".github_oidc",
     "GitHubDeliveryArgs": ".github_oidc",
@@ -46,6 +47,7 @@ _EXPORTS: dict[str, str] = {
     "GuardDutyArgs": ".guardduty",
     "HumanRoles": ".human_roles",
     "HumanRolesArgs": ".human_roles",
+    "HumanRolesConfig": ".human_roles",
     "IdentityCenterArgs": ".human_roles",
     "OidcArgs": ".human_roles",
     "SamlArgs": ".human_roles",
@@ -57,22 +59,26 @@ _EXPORTS: dict[str, str] = {
     # Environment components.
     "Network": ".network",
     "NetworkArgs": ".network",
+    "NetworkConfig": ".network",
     "NatGatewayStrategy": ".network",
     "FlowLogTraffic": ".network",
     "AccessArgs": ".cluster",
     "Cluster": ".cluster",
     "ClusterArgs": ".cluster",
+    "ClusterConfig": ".cluster",
     "ClusterCreator": ".cluster",
     "ClusterAccess": ".contracts",
     "NodeGroupArgs": ".node_groups",
     "TaintArgs": ".node_groups",
     "Edge": ".edge",
     "EdgeArgs": ".edge",
+    "EdgeConfig": ".edge",
     "IngressContract": ".edge",
     "IngressValuesShape": ".edge",
     "AccessPointArgs": ".shared_storage",
     "SharedStorage": ".shared_storage",
     "SharedStorageArgs": ".shared_storage",
+    "SharedStorageConfig": ".shared_storage",
     "GrafanaSignIn": ".observability",
     "Observability": ".observability",
     "ObservabilityArgs": ".observability",
@@ -85,6 +91,7 @@ _EXPORTS: dict[str, str] = {
     "ExporterArgs": ".log_reports",
     "LogReports": ".log_reports",
     "LogReportsArgs": ".log_reports",
+    "LogReportsConfig": ".log_reports",
     "ReadSource": ".report_reader",
     "ReadSourceArgs": ".report_reader",
     "ReportReader": ".report_reader",
@@ -164,6 +171,7 @@ __all__ = [
     "Cluster",
     "ClusterAccess",
     "ClusterArgs",
+    "ClusterConfig",
     "ClusterCreator",
     "DeliveryRepositoryArgs",
     "DeliveryTeamArgs",
@@ -172,8 +180,10 @@ __all__ = [
     "DeployRolesArgs",
     "DeployRunner",
     "DeployRunnerArgs",
+    "DeployRunnerConfig",
     "Edge",
     "EdgeArgs",
+    "EdgeConfig",
     "Environment",
     "ErrorLogAlarms",
     "ErrorLogAlarmsArgs",
@@ -201,6 +211,7 @@ __all__ = [
     "HubPath",
     "HumanRoles",
     "HumanRolesArgs",
+    "HumanRolesConfig",
     "IdentityCenterArgs",
     "ImageScanAlerts",
     "ImageScanAlertsArgs",
@@ -211,10 +222,12 @@ __all__ = [
     "LambdaPackageError",
     "LogReports",
     "LogReportsArgs",
+    "LogReportsConfig",
     "ManagedAddOnDefinition",
     "NatGatewayStrategy",
     "Network",
     "NetworkArgs",
+    "NetworkConfig",
     "NodeGroupAccess",
     "NodeGroupArgs",
     "Observability",
@@ -235,6 +248,7 @@ __all__ = [
     "SamlArgs",
     "SharedStorage",
     "SharedStorageArgs",
+    "SharedStorageConfig",
     "SpokeArgs",
     "SsoConfig",
     "TaintArgs",
@@ -299,11 +313,11 @@ if TYPE_CHECKING:  # the same names, eagerly, for type checkers and IDEs
     )
     from .addons.catalog import install_catalog
     from .args import ArgsError
-    from .cluster import AccessArgs, Cluster, ClusterArgs, ClusterCreator, UpgradePolicy
+    from .cluster import AccessArgs, Cluster, ClusterArgs, ClusterConfig, ClusterCreator, UpgradePolicy
     from .contracts import AlertTopic, ClusterAccess
     from .deploy_roles import DeployEnvironmentArgs, DeployRoles, DeployRolesArgs
-    from .deploy_runner import DeployRunner, DeployRunnerArgs
-    from .edge import Edge, EdgeArgs, IngressContract, IngressValuesShape
+    from .deploy_runner import DeployRunner, DeployRunnerArgs, DeployRunnerConfig
+    from .edge import Edge, EdgeArgs, EdgeConfig, IngressContract, IngressValuesShape
     from .edge.ingress import ingress_annotations, ingress_helm_values, ingress_hostname
     from .environment import Environment
     from .fleet import FleetHub, FleetHubAccess, FleetSpoke
@@ -323,7 +337,14 @@ if TYPE_CHECKING:  # the same names, eagerly, for type checkers and IDEs
     from .github_oidc import DeliveryRepositoryArgs, GitHubDelivery, GitHubDeliveryArgs
     from .gitops import GitOps, GitOpsArgs, GitOpsConfig
     from .guardduty import GuardDuty, GuardDutyArgs
-    from .human_roles import HumanRoles, HumanRolesArgs, IdentityCenterArgs, OidcArgs, SamlArgs
+    from .human_roles import (
+        HumanRoles,
+        HumanRolesArgs,
+        HumanRolesConfig,
+        IdentityCenterArgs,
+        OidcArgs,
+        SamlArgs,
+    )
     from .image_scan_alerts import ImageScanAlerts, ImageScanAlertsArgs
     from .lambda_package import LambdaPackageError, lambda_archive
     from .log_alarms import (
@@ -333,8 +354,8 @@ if TYPE_CHECKING:  # the same names, eagerly, for type checkers and IDEs
         control_plane_log_group,
         function_log_group,
     )
-    from .log_reports import ExporterArgs, LogReports, LogReportsArgs
-    from .network import FlowLogTraffic, NatGatewayStrategy, Network, NetworkArgs
+    from .log_reports import ExporterArgs, LogReports, LogReportsArgs, LogReportsConfig
+    from .network import FlowLogTraffic, NatGatewayStrategy, Network, NetworkArgs, NetworkConfig
     from .node_groups import AmiType, CapacityType, NodeGroupArgs, TaintArgs, TaintEffect
     from .observability import GrafanaSignIn, Observability, ObservabilityArgs, ObservabilityConfig
     from .platform import Platform
@@ -346,6 +367,7 @@ if TYPE_CHECKING:  # the same names, eagerly, for type checkers and IDEs
         PerformanceMode,
         SharedStorage,
         SharedStorageArgs,
+        SharedStorageConfig,
         ThroughputMode,
     )
     from .sso import SsoConfig

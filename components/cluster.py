@@ -82,20 +82,14 @@ class ClusterCreator(TypedDict):
     """The creator's role. Required."""
 
 
-class ClusterArgs(TypedDict):
-    name: str
-    """The EKS cluster name; also the prefix of its resources. Required."""
+class ClusterConfig(TypedDict):
+    """The cluster's plain values: what ``kubeboard:cluster`` holds besides who may use the API."""
+
     kubernetes_version: str
     """``<major>.<minor>``, e.g. ``1.36``; see the README's upgrade procedure before changing it. Required."""
     upgrade_policy: UpgradePolicy
     """``STANDARD`` (EKS upgrades the control plane at the end of standard support) or ``EXTENDED``
     (12 more months on the same version, at the extended-support price). Required."""
-    vpc_id: pulumi.Input[str]
-    """The VPC of the cluster. Required."""
-    private_subnet_ids: pulumi.Input[Sequence[str]]
-    """Control-plane ENIs and every node live here; nodes never get public subnets. Required."""
-    access: AccessArgs
-    """Who may use the API, through EKS access entries. Required."""
     node_groups: list[NodeGroupArgs]
     """At least one managed node group, each named once. Required."""
     addon_versions: Mapping[str, str]
@@ -107,6 +101,19 @@ class ClusterArgs(TypedDict):
     """Off by default: the API is reachable only from inside the VPC."""
     public_access_cidrs: NotRequired[list[str]]
     """The allow-list when the public endpoint is on (required then; default: none)."""
+
+
+class ClusterArgs(ClusterConfig):
+    """`ClusterConfig` and what the platform adds: the network, who may use the API, the creator."""
+
+    name: str
+    """The EKS cluster name; also the prefix of its resources. Required."""
+    vpc_id: pulumi.Input[str]
+    """The VPC of the cluster. Required."""
+    private_subnet_ids: pulumi.Input[Sequence[str]]
+    """Control-plane ENIs and every node live here; nodes never get public subnets. Required."""
+    access: AccessArgs
+    """Who may use the API, through EKS access entries. Required."""
     protect: NotRequired[bool]
     """Deletion protection on the cluster and `protect` on its key (prod; default: false)."""
     tags: NotRequired[Mapping[str, str]]

@@ -52,19 +52,13 @@ class ComputeType(StrEnum):
     """70 GB, 36 vCPUs."""
 
 
-class DeployRunnerArgs(TypedDict):
-    name: str
-    """Prefix of the physical names; the CodeBuild project is ``<name>-deploy``. Required."""
+class DeployRunnerConfig(TypedDict):
+    """The runner's plain values: what the ``kubeboard:deployRunner`` stack-file section holds."""
+
     repository: str
     """The GitHub repository (``owner/name``) whose workflow jobs the runner takes; required."""
     connection_arn: str
     """The account's CodeConnections GitHub connection (status ``AVAILABLE``); required."""
-    vpc_id: pulumi.Input[str]
-    """The VPC the runner's builds run in; required."""
-    subnet_ids: pulumi.Input[Sequence[str]]
-    """Private subnets with a NAT route: the runner needs GitHub, the AWS APIs and the cluster API. Required."""
-    cluster_security_group_id: pulumi.Input[str]
-    """The EKS cluster security group; it gets one rule admitting HTTPS from the runner. Required."""
     compute_type: NotRequired[str]
     """CodeBuild compute type, one of ``ComputeType`` (default ``BUILD_GENERAL1_MEDIUM``)."""
     image: NotRequired[str]
@@ -73,6 +67,19 @@ class DeployRunnerArgs(TypedDict):
     """Longest build, 5-480 (default 120); the deploy job's own ``timeout-minutes`` must fit inside it."""
     log_retention_days: NotRequired[int]
     """Retention of the build logs (default 90)."""
+
+
+class DeployRunnerArgs(DeployRunnerConfig):
+    """`DeployRunnerConfig` and what the platform adds: names and the network."""
+
+    name: str
+    """Prefix of the physical names; the CodeBuild project is ``<name>-deploy``. Required."""
+    vpc_id: pulumi.Input[str]
+    """The VPC the runner's builds run in; required."""
+    subnet_ids: pulumi.Input[Sequence[str]]
+    """Private subnets with a NAT route: the runner needs GitHub, the AWS APIs and the cluster API. Required."""
+    cluster_security_group_id: pulumi.Input[str]
+    """The EKS cluster security group; it gets one rule admitting HTTPS from the runner. Required."""
     protect: NotRequired[bool]
     """``protect`` on the key of the build logs (default off)."""
     tags: NotRequired[Mapping[str, str]]

@@ -58,13 +58,9 @@ class IdentityCenterArgs(TypedDict):
     """Per role (admin, developer, viewer): the permission set whose sessions may assume it."""
 
 
-class HumanRolesArgs(TypedDict):
-    """Exactly one of ``saml``, ``oidc`` and ``identity_center``."""
+class HumanRolesConfig(TypedDict):
+    """Who the roles trust: exactly one of ``saml``, ``oidc`` and ``identity_center``."""
 
-    name: str
-    """The platform name: roles are ``<name>-admin``, ``<name>-developer``, ``<name>-viewer``. Required."""
-    cluster_name: str
-    """The cluster the roles may find (``eks:DescribeCluster``); required."""
     saml: NotRequired[SamlArgs | None]
     """Trust the account's SAML provider (default ``None``)."""
     oidc: NotRequired[OidcArgs | None]
@@ -73,6 +69,15 @@ class HumanRolesArgs(TypedDict):
     """Trust the sessions of one IAM Identity Center permission set per role (default ``None``)."""
     max_session_hours: NotRequired[int]
     """How long a person's session lasts, 1-12 (default 1: people re-authenticate every hour)."""
+
+
+class HumanRolesArgs(HumanRolesConfig):
+    """`HumanRolesConfig` and the names the platform gives the roles."""
+
+    name: str
+    """The platform name: roles are ``<name>-admin``, ``<name>-developer``, ``<name>-viewer``. Required."""
+    cluster_name: str
+    """The cluster the roles may find (``eks:DescribeCluster``); required."""
     tags: NotRequired[Mapping[str, str]]
     """Tags of every role, beside the role-class tag (default none)."""
 

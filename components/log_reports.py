@@ -77,16 +77,10 @@ class ExporterArgs(TypedDict):
     50m/96Mi, limits 500m/256Mi."""
 
 
-class LogReportsArgs(TypedDict):
-    name: str
-    """Name prefix of every resource (the platform name); required."""
-    alert_topic_arn: pulumi.Input[str]
-    """SNS topic the alarms notify; required."""
-    cluster: ClusterAccess
-    """The cluster the exporter CronJob runs in; its IRSA role trusts the cluster's OIDC provider;
-    required."""
-    exporter: ExporterArgs
-    """The exporter CronJob; required."""
+class LogReportsConfig(TypedDict):
+    """The reports' plain values: what the ``kubeboard:logReports`` stack-file section holds besides
+    the exporter's image."""
+
     namespaces: NotRequired[Sequence[str]]
     """Kubernetes namespaces whose error lines are exported, at least one, each once; one error-count
     alarm each (default ``default``)."""
@@ -104,6 +98,20 @@ class LogReportsArgs(TypedDict):
     """Function memory, 128-10240; Lambda's CPU share grows with it (default 1024)."""
     max_retry_attempts: NotRequired[int]
     """Retries of a failed invocation before the event is dead-lettered, 0-2 (default 2)."""
+
+
+class LogReportsArgs(LogReportsConfig):
+    """`LogReportsConfig` and what the platform adds: names, the cluster, the alert topic, the exporter."""
+
+    name: str
+    """Name prefix of every resource (the platform name); required."""
+    alert_topic_arn: pulumi.Input[str]
+    """SNS topic the alarms notify; required."""
+    cluster: ClusterAccess
+    """The cluster the exporter CronJob runs in; its IRSA role trusts the cluster's OIDC provider;
+    required."""
+    exporter: ExporterArgs
+    """The exporter CronJob; required."""
     code: NotRequired[pulumi.Archive]
     """The function's archive; defaults to ``lambdas/log_report`` built with its pinned requirements."""
     protect: NotRequired[bool]

@@ -50,13 +50,9 @@ class FlowLogTraffic(StrEnum):
     REJECT = "REJECT"
 
 
-class NetworkArgs(TypedDict):
-    """The VPC's layout; all but ``name`` and ``cluster_name`` are what the ``kubeboard:network`` section holds."""
+class NetworkConfig(TypedDict):
+    """The VPC's layout: what the ``kubeboard:network`` section holds."""
 
-    name: str
-    """Prefix of every resource name. Required."""
-    cluster_name: str
-    """The EKS cluster that will use the subnets: tagged so its load balancers find them. Required."""
     cidr: str
     """The VPC's IPv4 block, /16 to /28. Required."""
     availability_zones: list[str]
@@ -77,6 +73,15 @@ class NetworkArgs(TypedDict):
     """Retention of the always-on flow log's group, a CloudWatch Logs retention value (default 30)."""
     flow_log_traffic_type: NotRequired[FlowLogTraffic]
     """Which flows the flow log records: ``ALL`` (default), ``ACCEPT`` or ``REJECT``."""
+
+
+class NetworkArgs(NetworkConfig):
+    """`NetworkConfig` and the names the platform gives it."""
+
+    name: str
+    """Prefix of every resource name. Required."""
+    cluster_name: str
+    """The EKS cluster that will use the subnets: tagged so its load balancers find them. Required."""
 
 
 DEFAULT_ENDPOINTS = {"s3": True, **dict.fromkeys(_INTERFACE_ENDPOINTS, True)}

@@ -157,7 +157,7 @@ class Platform(pulumi.ComponentResource):
             Observability(
                 "observability",
                 {
-                    "config": observability_config,
+                    **observability_config,
                     "name_prefix": prefix,
                     "context": addon_context,
                     "ingress": ingress,
@@ -271,7 +271,7 @@ class Platform(pulumi.ComponentResource):
             GitOps(
                 "gitops",
                 {
-                    "config": gitops_config,
+                    **gitops_config,
                     "sso": sso_config,
                     "context": addon_context,
                     "ingress": ingress,

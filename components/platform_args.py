@@ -9,82 +9,19 @@ from collections.abc import Mapping
 from typing import Any, NotRequired, TypedDict
 
 from .addons.catalog import AddOnChoice
-from .cluster import UpgradePolicy
+from .cluster import ClusterConfig
+from .deploy_runner import DeployRunnerConfig
+from .edge.component import EdgeConfig
 from .environment import Environment
 from .fleet.config import FleetArgs, FleetRole
 from .fleet.spoke import HubNetworkArgs
 from .gitops.args import GitOpsConfig
-from .human_roles import IdentityCenterArgs, OidcArgs, SamlArgs
-from .network import FlowLogTraffic
-from .node_groups import NodeGroupArgs
+from .human_roles import HumanRolesConfig
+from .log_reports import LogReportsConfig
+from .network import NetworkConfig
 from .observability.args import ObservabilityConfig
-from .shared_storage import AccessPointArgs, PerformanceMode, ThroughputMode
+from .shared_storage import SharedStorageConfig
 from .sso import SsoConfig
-
-
-class NetworkSection(TypedDict):
-    """The VPC (`NetworkArgs` without its names)."""
-
-    cidr: str
-    """The VPC's IPv4 range."""
-    availability_zones: list[str]
-    """Two to six zones."""
-    public_subnet_cidrs: list[str]
-    """One per zone."""
-    private_subnet_cidrs: list[str]
-    """One per zone."""
-    intra_subnet_cidrs: NotRequired[list[str]]
-    """Subnets without a route out. Default: none."""
-    nat_gateways: NotRequired[str]
-    """NAT gateway strategy (a `NatGatewayStrategy` value: ``single`` or ``one-per-az``). Default: one per zone."""
-    endpoints: NotRequired[dict[str, bool]]
-    """Interface endpoints by name. Default: all on."""
-    flow_log_retention_days: NotRequired[int]
-    """Flow-log retention. Default 30."""
-    flow_log_traffic_type: NotRequired[FlowLogTraffic]
-    """Flow-log traffic type. Default ``ALL``."""
-
-
-class EdgeSection(TypedDict):
-    """The certificate, WAF and access logs (`EdgeArgs` without name, region and protection)."""
-
-    domain: str
-    """The platform's domain; every UI is ``<prefix>.<domain>``."""
-    hosted_zone_id: str
-    """The Route 53 zone of the domain."""
-    ingress_group: NotRequired[str]
-    """The ALB ingress group every UI shares. Default: Edge's (``platform``)."""
-    rate_limit: int
-    """Requests per client address and window before the WAF blocks."""
-    rate_limit_window_seconds: NotRequired[int]
-    """The rate limit's window. Default 300."""
-    allowed_countries: list[str]
-    """Countries admitted."""
-    block_anonymous_ips: NotRequired[bool]
-    """Block anonymising services. Default ``True``."""
-    allow_cidrs: NotRequired[list[str]]
-    """Always admitted. Default: none."""
-    deny_cidrs: NotRequired[list[str]]
-    """Always refused. Default: none."""
-    waf_log_retention_days: NotRequired[int]
-    """WAF log retention. Default: Edge's (90)."""
-    access_log_expiration_days: NotRequired[int]
-    """ALB access-log expiry. Default: Edge's (90)."""
-    access_log_force_destroy: NotRequired[bool]
-    """Delete the access-log bucket with its objects. Default ``False``."""
-
-
-class HumanRolesSection(TypedDict):
-    """The people's roles the stack creates (`HumanRolesArgs` without names)."""
-
-    saml: NotRequired[SamlArgs | None]
-    """SAML federation. Default: none."""
-    oidc: NotRequired[OidcArgs | None]
-    """OIDC federation. Default: none."""
-    identity_center: NotRequired[IdentityCenterArgs | None]
-    """IAM Identity Center (``permission_sets``). Default: none."""
-    max_session_hours: NotRequired[int]
-    """Session length. Default: the component's."""
 
 
 class ClusterAccessSection(TypedDict):
@@ -96,7 +33,7 @@ class ClusterAccessSection(TypedDict):
     """The developers' role, when the stack does not create it."""
     viewer_role_arn: NotRequired[str | None]
     """The viewers' role, when the stack does not create it."""
-    create_roles: NotRequired[HumanRolesSection | None]
+    create_roles: NotRequired[HumanRolesConfig | None]
     """Create the three roles in this stack. Default: none (their ARNs are given)."""
     developer_namespaces: list[str]
     """Namespaces developers may write to."""
@@ -111,57 +48,11 @@ class ClusterAccessSection(TypedDict):
     that role's)."""
 
 
-class ClusterSection(TypedDict):
-    """EKS (`ClusterArgs` without the network and the creator provider)."""
+class ClusterSection(ClusterConfig):
+    """EKS: `ClusterConfig` and who may use the API (the platform adds the network and the creator)."""
 
-    kubernetes_version: str
-    """The Kubernetes minor, e.g. ``1.33``."""
-    upgrade_policy: UpgradePolicy
-    """``STANDARD`` or ``EXTENDED`` support."""
-    endpoint_public_access: NotRequired[bool]
-    """Whether the API has a public endpoint. Default: Cluster's (``False``)."""
-    public_access_cidrs: NotRequired[list[str]]
-    """Who may reach the public endpoint. Default: none."""
     access: ClusterAccessSection
-    """Access entries and the creator role."""
-    node_groups: list[NodeGroupArgs]
-    """The managed node groups."""
-    addon_versions: dict[str, str]
-    """EKS managed add-on versions by add-on name."""
-    log_retention_days: NotRequired[int]
-    """Control-plane log retention. Default: Cluster's (90)."""
-
-
-class StorageSection(TypedDict):
-    """Shared EFS storage (`SharedStorageArgs` without the network and the cluster)."""
-
-    access_point: AccessPointArgs
-    """The EFS access point teams' volumes go through."""
-    storage_class_name: str
-    """The StorageClass teams claim volumes with."""
-    performance_mode: PerformanceMode
-    """EFS performance mode."""
-    throughput_mode: ThroughputMode
-    """EFS throughput mode."""
-    transition_to_ia_days: int
-    """Days before files move to Infrequent Access."""
-
-
-class DeployRunnerSection(TypedDict):
-    """The in-VPC deploy runner (`DeployRunnerArgs` without the network)."""
-
-    repository: str
-    """``owner/name`` of the repository whose workflows run on it."""
-    connection_arn: str
-    """The CodeConnections connection to GitHub."""
-    compute_type: str
-    """CodeBuild compute type."""
-    image: str
-    """CodeBuild image."""
-    timeout_minutes: int
-    """Build timeout."""
-    log_retention_days: int
-    """Log retention."""
+    """Access entries and the creator role. Required."""
 
 
 class ExporterSection(TypedDict):
@@ -189,27 +80,12 @@ class ExporterSection(TypedDict):
     """``requests``/``limits`` of the exporter."""
 
 
-class LogReportsSection(TypedDict):
-    """Error-log exports and reports (`LogReportsArgs` without the cluster and the alert topic)."""
+class LogReportsSection(LogReportsConfig):
+    """Error-log exports and reports: `LogReportsConfig` and the exporter, whose image is read from the
+    account stack's registry."""
 
-    namespaces: list[str]
-    """Namespaces whose errors are reported."""
     exporter: ExporterSection
-    """The exporter."""
-    raw_retention_days: int
-    """Raw export retention."""
-    report_retention_days: int
-    """Report retention."""
-    error_threshold: int
-    """Errors per window that raise an alert."""
-    log_retention_days: int
-    """The Lambda's log retention."""
-    reserved_concurrency: int
-    """The Lambda's reserved concurrency."""
-    memory_mb: int
-    """The Lambda's memory."""
-    max_retry_attempts: int
-    """Retries of a failed report."""
+    """The exporter. Required."""
 
 
 class ViewsSection(TypedDict):
@@ -268,16 +144,16 @@ class PlatformArgs(TypedDict):
     """The account stack this environment reads its registry from."""
     tags: NotRequired[Mapping[str, str]]
     """Tags on every AWS resource, beside ``Project``, ``Environment`` and ``ManagedBy``. Default: none."""
-    network: NetworkSection
+    network: NetworkConfig
     """The VPC."""
-    edge: EdgeSection
+    edge: EdgeConfig
     """The certificate, WAF and access logs."""
     cluster: ClusterSection
     """EKS."""
     addons: Mapping[str, AddOnChoice]
     """What the stack chose for each add-on of `addons.catalog.CATALOG`, by release name; an add-on
     left out takes its definition's defaults."""
-    storage: NotRequired[StorageSection | None]
+    storage: NotRequired[SharedStorageConfig | None]
     """Shared EFS storage. Default: none."""
     observability: NotRequired[ObservabilityConfig | None]
     """Loki, Alloy, kube-prometheus-stack. Default: none."""
@@ -287,7 +163,7 @@ class PlatformArgs(TypedDict):
     """The sign-in every UI shares; required with gitops or observability. Default: none."""
     log_reports: NotRequired[LogReportsSection | None]
     """Error-log exports and reports. Default: none."""
-    deploy_runner: NotRequired[DeployRunnerSection | None]
+    deploy_runner: NotRequired[DeployRunnerConfig | None]
     """The in-VPC deploy runner. Default: none."""
     views: NotRequired[ViewsSection | None]
     """The front page's views. Default: none."""

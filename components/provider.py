@@ -11,9 +11,11 @@ Every component exported by ``kubeboard_infra`` is published: a new export needs
 
 import inspect
 import sys
+import typing
 from importlib.metadata import version
 
 import pulumi
+from pulumi.provider.experimental import component as experimental_component
 from pulumi.provider.experimental import component_provider_host
 from pulumi.provider.experimental.analyzer import Analyzer
 
@@ -22,6 +24,29 @@ from pulumi.provider.experimental.analyzer import Analyzer
 NAME = "kubeboard"
 NAMESPACE = "kubeboard"
 DISTRIBUTION = "kubeboard-infra"
+
+
+class DocumentedAnalyzer(Analyzer):
+    """Pulumi's analyzer, reading a TypedDict key's docstring where the key is declared.
+
+    Pulumi reads a key's docstring from the source of the class it analyses only; an Args type that
+    extends its component's config (``EdgeArgs(EdgeConfig)``) would publish the config's keys without
+    descriptions. The key is looked up in the TypedDict bases the class was declared with.
+    """
+
+    def get_docstring(self, typ: type, name: str) -> str | None:
+        found: str | None = super().get_docstring(typ, name)
+        if found is not None or not typing.is_typeddict(typ):
+            return found
+        for base in getattr(typ, "__orig_bases__", ()):
+            if typing.is_typeddict(base) and name in base.__annotations__:
+                return self.get_docstring(base, name)
+        return None
+
+
+# Pulumi's component provider builds its analyzer by this name: every schema this process serves or
+# builds reads inherited keys' docstrings too.
+experimental_component.Analyzer = DocumentedAnalyzer  # type: ignore[misc]
 
 
 def components() -> list[type[pulumi.ComponentResource]]:
@@ -39,7 +64,7 @@ def schema_problems(published: list[type[pulumi.ComponentResource]]) -> list[str
     problems = []
     for component in published:
         try:
-            Analyzer(NAME).analyze([component])
+            DocumentedAnalyzer(NAME).analyze([component])
         except Exception as error:  # the analyzer raises bare Exceptions
             problems.append(f"{component.__name__}: {error}{_hint(error)}")
     return problems

@@ -89,8 +89,24 @@ class AccessPointArgs(TypedDict):
     """Octal mode of the directory when EFS creates it (default ``0750``)."""
 
 
-class SharedStorageArgs(TypedDict):
-    """The file system; its plain values are what the ``kubeboard:storage`` stack-file section holds."""
+class SharedStorageConfig(TypedDict):
+    """The file system's plain values: what the ``kubeboard:storage`` stack-file section holds."""
+
+    performance_mode: NotRequired[PerformanceMode]
+    """``generalPurpose`` (default) or ``maxIO``."""
+    throughput_mode: NotRequired[ThroughputMode]
+    """``elastic`` (default) or ``bursting``."""
+    transition_to_ia_days: NotRequired[int]
+    """Files not read for this many days move to Infrequent Access: 1, 7, 14, 30 (default), 60, 90,
+    180, 270 or 365."""
+    access_point: NotRequired[AccessPointArgs]
+    """The access point pods mount (default: ``/kubeboard`` as 1000:1000, mode 0750)."""
+    storage_class_name: NotRequired[str]
+    """The StorageClass's name (default ``efs-sc``)."""
+
+
+class SharedStorageArgs(SharedStorageConfig):
+    """`SharedStorageConfig` and what the platform adds: the network and the cluster."""
 
     name: str
     """Prefix of every resource name. Required."""
@@ -106,17 +122,6 @@ class SharedStorageArgs(TypedDict):
     """Protect the file system and its key from deletion (prod; default: false)."""
     tags: NotRequired[Mapping[str, str]]
     """Tags of the AWS resources (default: none)."""
-    performance_mode: NotRequired[PerformanceMode]
-    """``generalPurpose`` (default) or ``maxIO``."""
-    throughput_mode: NotRequired[ThroughputMode]
-    """``elastic`` (default) or ``bursting``."""
-    transition_to_ia_days: NotRequired[int]
-    """Files not read for this many days move to Infrequent Access: 1, 7, 14, 30 (default), 60, 90,
-    180, 270 or 365."""
-    access_point: NotRequired[AccessPointArgs]
-    """The access point pods mount (default: ``/kubeboard`` as 1000:1000, mode 0750)."""
-    storage_class_name: NotRequired[str]
-    """The StorageClass's name (default ``efs-sc``)."""
 
 
 DEFAULT_ACCESS_POINT: AccessPointArgs = {

@@ -77,7 +77,7 @@ CONTEXT: AddOnContext = {
 
 def _observability_called(config: ObservabilityConfig) -> Observability:
     args: ObservabilityArgs = {
-        "config": config,
+        **config,
         "name_prefix": "kubeboard-dev",
         "context": CONTEXT,
         "alb_cidrs": [],
@@ -109,18 +109,18 @@ def _helm_addon_called(version: str) -> HelmAddOn:
             lambda: _observability_called(
                 _observability(loki={"retention_days": 14, "storage_size": "50GB"})
             ),
-            "Observability args: config.loki.storage_size: '50GB' is not a storage size such as 512Mi, 50Gi or 1Ti",
+            "Observability args: loki.storage_size: '50GB' is not a storage size such as 512Mi, 50Gi or 1Ti",
             id="observability-bad-storage-size",
         ),
         pytest.param(
             lambda: _gitops_called(
-                config=_gitops(url="git@github.com:acme/kubeboard.git"), sso=SSO, ingress=object()
+                **_gitops(url="git@github.com:acme/kubeboard.git"), sso=SSO, ingress=object()
             ),
-            "GitOps args: config.repository.url: 'git@github.com:acme/kubeboard.git' must be an https:// git repository URL",
+            "GitOps args: repository.url: 'git@github.com:acme/kubeboard.git' must be an https:// git repository URL",
             id="gitops-ssh-repository",
         ),
         pytest.param(
-            lambda: _gitops_called(config=_gitops(), ingress=object()),
+            lambda: _gitops_called(**_gitops(), ingress=object()),
             "GitOps args: sso: required",
             id="gitops-without-sso",
         ),

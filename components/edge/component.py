@@ -52,15 +52,8 @@ def waf_country_codes() -> frozenset[str]:
     return frozenset(line.strip() for line in text.splitlines() if line.strip() and not line.startswith("#"))
 
 
-class EdgeArgs(TypedDict):
-    """The edge's settings; all but ``name``, ``region`` and ``protect`` are what ``kubeboard:edge`` holds."""
-
-    name: str
-    """Prefix of every resource name (e.g. ``kubeboard-prod``). Required."""
-    region: str
-    """The stack's region: picks the ELB log-delivery principal of the access-log bucket policy. Required."""
-    protect: NotRequired[bool]
-    """``protect`` the access-log bucket, the ALB's audit trail, from deletion (prod; default: false)."""
+class EdgeConfig(TypedDict):
+    """The edge's plain values: what ``kubeboard:edge`` holds."""
 
     domain: str
     """The platform domain; the certificate covers it and ``*.<domain>``. Required."""
@@ -87,6 +80,17 @@ class EdgeArgs(TypedDict):
     """Days S3 keeps an ALB access log, 1 to 3650 (default 90)."""
     access_log_force_destroy: NotRequired[bool]
     """Let ``pulumi destroy`` empty and delete the access-log bucket (default: false)."""
+
+
+class EdgeArgs(EdgeConfig):
+    """`EdgeConfig` and what the platform adds."""
+
+    name: str
+    """Prefix of every resource name (e.g. ``kubeboard-prod``). Required."""
+    region: str
+    """The stack's region: picks the ELB log-delivery principal of the access-log bucket policy. Required."""
+    protect: NotRequired[bool]
+    """``protect`` the access-log bucket, the ALB's audit trail, from deletion (prod; default: false)."""
 
 
 DEFAULTS: dict[str, Any] = {

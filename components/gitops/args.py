@@ -59,11 +59,8 @@ class FleetHubOptions(TypedDict):
     """The team applications' repositories."""
 
 
-class GitOpsArgs(TypedDict):
+class GitOpsArgs(GitOpsConfig):
     """`GitOpsConfig` and what the platform wires in."""
-
-    config: GitOpsConfig
-    """The plain values a stack file holds (its ``kubeboard:gitops`` section)."""
 
     sso: SsoConfig
     """Who signs in (dex's GitHub connector) and as what (Argo CD RBAC): Argo CD has no local admin."""
@@ -140,11 +137,8 @@ def problems(config: GitOpsConfig) -> list[str]:
 
 
 def args_problems(args: GitOpsArgs) -> list[str]:
-    """Every problem of the args: the config's (under ``config.``) and the wiring's."""
-    config = args.get("config")
-    if not isinstance(config, Mapping):
-        return ["config: required", *wiring_problems(args)]
-    return [f"config.{problem}" for problem in problems(config)] + wiring_problems(args)
+    """Every problem of the args: the config's and the wiring's."""
+    return problems(args) + wiring_problems(args)
 
 
 def wiring_problems(args: GitOpsArgs) -> list[str]:

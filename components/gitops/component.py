@@ -84,7 +84,7 @@ class GitOps(pulumi.ComponentResource):
         release_waits, opts = split_waits(opts)
         super().__init__("kubeboard:index:GitOps", name, None, opts)
         validate_args("GitOps", args, GitOpsArgs, args_problems)
-        config = with_config_defaults(args["config"])
+        config = with_config_defaults(args)
         sso = args["sso"]
         repository = config["repository"]
         namespace = config["namespace"]
@@ -134,7 +134,7 @@ class GitOps(pulumi.ComponentResource):
         spec = argocd.release_spec(
             context,
             {
-                "config": args["config"],
+                "config": args,
                 "sso": sso,
                 "dex_clients": dex_clients,
                 "hostname": hostname,

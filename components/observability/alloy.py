@@ -234,9 +234,5 @@ def _build_events(_context: AddOnContext, inputs: ReleaseInputs) -> AddOnSpec:
     )
 
 
-DEFINITION_LOGS = observability_release(
-    name=NAME_LOGS, chart=CHART, version=CHART_VERSION, repository=REPOSITORY, build=_build_logs
-)
-DEFINITION_EVENTS = observability_release(
-    name=NAME_EVENTS, chart=CHART, version=CHART_VERSION, repository=REPOSITORY, build=_build_events
-)
+DEFINITION_LOGS = observability_release(NAME_LOGS, CHART, CHART_VERSION, REPOSITORY, build=_build_logs)
+DEFINITION_EVENTS = observability_release(NAME_EVENTS, CHART, CHART_VERSION, REPOSITORY, build=_build_events)

@@ -117,11 +117,8 @@ class GrafanaSignIn(TypedDict):
     """The host dex is served on (Argo CD's): the issuer is ``https://<dex_host>/api/dex``."""
 
 
-class ObservabilityArgs(TypedDict):
+class ObservabilityArgs(ObservabilityConfig):
     """`ObservabilityConfig` and what the platform wires in."""
-
-    config: ObservabilityConfig
-    """The plain values a stack file holds (its ``kubeboard:observability`` section)."""
 
     name_prefix: str
     """Prefix of AWS resource names (the platform name)."""
@@ -240,11 +237,8 @@ def problems(config: ObservabilityConfig) -> list[str]:
 
 
 def args_problems(args: ObservabilityArgs) -> list[str]:
-    """Every problem of the args: the config's (under ``config.``) and the wiring's."""
-    config = args.get("config")
-    if not isinstance(config, Mapping):
-        return ["config: required", *wiring_problems(args)]
-    return [f"config.{problem}" for problem in problems(config)] + wiring_problems(args)
+    """Every problem of the args: the config's and the wiring's."""
+    return problems(args) + wiring_problems(args)
 
 
 def wiring_problems(args: ObservabilityArgs) -> list[str]:

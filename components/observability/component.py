@@ -48,7 +48,7 @@ class Observability(pulumi.ComponentResource):
         ingress_waits, opts = split_waits(opts)
         super().__init__("kubeboard:index:Observability", name, None, opts)
         validate_args("Observability", args, ObservabilityArgs, args_problems)
-        config = with_config_defaults(args["config"])
+        config = with_config_defaults(args)
         namespace = config["namespace"]
         prefix = args["name_prefix"]
         context = args["context"]
@@ -206,7 +206,7 @@ class Observability(pulumi.ComponentResource):
         specs = addon_specs(
             context,
             {
-                "config": args["config"],
+                "config": args,
                 "storage_class": STORAGE_CLASS,
                 "loki_bucket_name": loki_bucket.bucket,
                 "loki_bucket_arn": loki_bucket.arn,

@@ -330,10 +330,5 @@ def _build(context: AddOnContext, inputs: ReleaseInputs) -> AddOnSpec:
 
 
 DEFINITION = observability_release(
-    name=NAME,
-    chart=CHART,
-    version=CHART_VERSION,
-    repository=REPOSITORY,
-    needs=("grafana_role_arn",),
-    build=_build,
+    NAME, CHART, CHART_VERSION, REPOSITORY, needs=("grafana_role_arn",), build=_build
 )

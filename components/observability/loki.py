@@ -228,10 +228,5 @@ def _build(context: AddOnContext, inputs: ReleaseInputs) -> AddOnSpec:
 
 
 DEFINITION = observability_release(
-    name=NAME,
-    chart=CHART,
-    version=CHART_VERSION,
-    repository=REPOSITORY,
-    needs=("loki_bucket_name", "loki_bucket_arn"),
-    build=_build,
+    NAME, CHART, CHART_VERSION, REPOSITORY, needs=("loki_bucket_name", "loki_bucket_arn"), build=_build
 )

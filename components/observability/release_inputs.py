@@ -65,11 +65,11 @@ def missing(inputs: ReleaseInputs, *keys: str) -> list[str]:
 
 
 def observability_release(
-    *,
     name: str,
     chart: str,
     version: str,
     repository: str,
+    *,
     needs: tuple[str, ...] = (),
     build: Callable[[AddOnContext, ReleaseInputs], AddOnSpec],
 ) -> AddOnDefinition[ReleaseInputs]:

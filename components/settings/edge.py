@@ -6,8 +6,7 @@ from typing import Self
 
 from pydantic import Field, model_validator
 
-from ..edge.component import DEFAULTS, RATE_LIMIT_MAX, RATE_LIMIT_MIN, problems, waf_country_codes
-from ..platform_args import EdgeSection
+from ..edge.component import DEFAULTS, RATE_LIMIT_MAX, RATE_LIMIT_MIN, EdgeConfig, problems, waf_country_codes
 from .base import Model, raise_first
 from .types import DnsName, Name
 
@@ -75,7 +74,7 @@ class EdgeSettings(Model):
     ingress_group: Name = DEFAULTS["ingress_group"]
     """The ``alb.ingress.kubernetes.io/group.name`` every UI joins: one ALB for all of them."""
 
-    def to_config(self) -> EdgeSection:
+    def to_config(self) -> EdgeConfig:
         """The `Edge` component's plain values from this section."""
         waf = self.waf
         return {

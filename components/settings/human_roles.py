@@ -8,8 +8,7 @@ from typing import Self
 
 from pydantic import model_validator
 
-from ..human_roles import DEFAULTS, problems
-from ..platform_args import HumanRolesSection
+from ..human_roles import DEFAULTS, HumanRolesConfig, problems
 from .base import Model, raise_first
 
 
@@ -51,7 +50,7 @@ class CreateRolesSettings(Model):
     identity_center: IdentityCenter | None = None
     max_session_hours: int = DEFAULTS["max_session_hours"]
 
-    def to_config(self) -> HumanRolesSection:
+    def to_config(self) -> HumanRolesConfig:
         """The ``HumanRoles`` args this section maps to (the platform adds the names)."""
         return {
             "saml": {"provider_arn": self.saml.provider_arn} if self.saml else None,

@@ -10,8 +10,7 @@ from typing import Self
 
 from pydantic import Field, model_validator
 
-from ..network import FlowLogTraffic, NatGatewayStrategy, problems
-from ..platform_args import NetworkSection
+from ..network import FlowLogTraffic, NatGatewayStrategy, NetworkConfig, problems
 from .base import Model, raise_first
 from .types import Ipv4Cidr
 
@@ -60,7 +59,7 @@ class NetworkSettings(Model):
     endpoints: VpcEndpoints = VpcEndpoints()
     flow_logs: FlowLogs = FlowLogs()
 
-    def to_config(self) -> NetworkSection:
+    def to_config(self) -> NetworkConfig:
         """The `Network` component's values from this section."""
         return {
             "cidr": self.cidr,

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import cast
 
+from ..deploy_runner import DeployRunnerConfig
 from ..fleet.config import FleetRole
+from ..human_roles import HumanRolesConfig
 from ..platform_args import (
     ClusterSection,
-    DeployRunnerSection,
     FleetSection,
-    HumanRolesSection,
     LogAlarmsSection,
     LogReportsSection,
     PlatformArgs,
@@ -19,7 +19,7 @@ from .cluster import ClusterSettings
 from .fleet import FleetSettings
 
 
-def _human_roles(cluster: ClusterSettings) -> HumanRolesSection | None:
+def _human_roles(cluster: ClusterSettings) -> HumanRolesConfig | None:
     create = cluster.access.create_roles
     return create.to_config() if create is not None else None
 
@@ -85,7 +85,7 @@ def platform_args(settings: Settings) -> PlatformArgs:
         "sso": settings.sso.to_config() if settings.sso is not None else None,
         "log_reports": _log_reports(settings),
         "deploy_runner": (
-            cast(DeployRunnerSection, runner.to_config())
+            cast(DeployRunnerConfig, runner.to_config())
             if runner.enabled and runner.repository is not None and runner.connection_arn is not None
             else None
         ),

@@ -9,8 +9,7 @@ from typing import Self
 
 from pydantic import model_validator
 
-from ..platform_args import StorageSection
-from ..shared_storage import PerformanceMode, ThroughputMode, problems
+from ..shared_storage import PerformanceMode, SharedStorageConfig, ThroughputMode, problems
 from .base import Model, raise_first
 
 __all__ = ["AccessPointSettings", "PerformanceMode", "SharedStorageSettings", "ThroughputMode"]
@@ -34,7 +33,7 @@ class SharedStorageSettings(Model):
     access_point: AccessPointSettings = AccessPointSettings()
     storage_class_name: str = "efs-sc"
 
-    def to_config(self) -> StorageSection:
+    def to_config(self) -> SharedStorageConfig:
         """The `SharedStorage` component's values from this section."""
         point = self.access_point
         return {

@@ -151,11 +151,9 @@ dex_host = kb.ingress_hostname(edge.ingress, "argocd")
 observability = kb.Observability(
     "observability",
     {
-        "config": {
-            "loki": {"retention_days": 14},
-            "prometheus": {"retention_days": 15},
-            "alerting": {"emails": EMAILS},
-        },
+        "loki": {"retention_days": 14},
+        "prometheus": {"retention_days": 15},
+        "alerting": {"emails": EMAILS},
         "name_prefix": NAME,
         "context": context,
         "ingress": edge.ingress,
@@ -169,7 +167,7 @@ topic = observability.alert_topic["arn"]
 kb.GitOps(
     "gitops",
     {
-        "config": {"repository": {"url": "https://github.com/acme/platform.git"}},
+        "repository": {"url": "https://github.com/acme/platform.git"},
         "sso": sso,
         "context": context,
         "ingress": edge.ingress,
