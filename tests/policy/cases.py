@@ -308,13 +308,21 @@ passes(P, "metrics", [res(ACL, "acl", GOOD_ACL)])
 
 # --- Ingress ----------------------------------------------------------------------------------------
 ING = "kubernetes:networking.k8s.io/v1:Ingress"
+
+
+def ingress(annotations: dict[str, str], ingress_class: str | None = "alb") -> list[dict[str, Any]]:
+    """One Ingress as the policies read it: its annotations and its class (``None``: no class field)."""
+    spec = {"ingressClassName": ingress_class} if ingress_class else {}
+    return [res(ING, "i", {"metadata": {"annotations": annotations}, "spec": spec})]
+
+
 REL = "kubernetes:helm.sh/v3:Release"
 WAF = {"alb.ingress.kubernetes.io/wafv2-acl-arn": "arn:acl", "alb.ingress.kubernetes.io/group.name": "kb"}
 P = "kubernetes-ingress-require-waf"
 fails(
     P,
     "ingress without waf",
-    [res(ING, "i", {"metadata": {"annotations": {}}, "spec": {"ingressClassName": "alb"}})],
+    ingress({}),
 )
 fails(
     P,
@@ -335,21 +343,12 @@ fails(
 passes(
     P,
     "ingress with waf",
-    [res(ING, "i", {"metadata": {"annotations": WAF}, "spec": {"ingressClassName": "alb"}})],
+    ingress(WAF),
 )
 passes(
     P,
     "internal alb",
-    [
-        res(
-            ING,
-            "i",
-            {
-                "metadata": {"annotations": {"alb.ingress.kubernetes.io/scheme": "internal"}},
-                "spec": {"ingressClassName": "alb"},
-            },
-        )
-    ],
+    ingress({"alb.ingress.kubernetes.io/scheme": "internal"}),
 )
 passes(
     P,
@@ -1504,57 +1503,27 @@ P = "kubernetes-ingress-require-waf"
 fails(
     P,
     "ALB by the old kubernetes.io/ingress.class annotation only",
-    [res(ING, "i", {"metadata": {"annotations": {"kubernetes.io/ingress.class": "alb"}}, "spec": {}})],
+    ingress({"kubernetes.io/ingress.class": "alb"}, None),
 )
 fails(
     P,
     "ALB by an alb.ingress.kubernetes.io annotation only",
-    [
-        res(
-            ING,
-            "i",
-            {"metadata": {"annotations": {"alb.ingress.kubernetes.io/group.name": "kb"}}, "spec": {}},
-        )
-    ],
+    ingress({"alb.ingress.kubernetes.io/group.name": "kb"}, None),
 )
 passes(
     P,
     "old annotation with the WAF",
-    [
-        res(
-            ING,
-            "i",
-            {"metadata": {"annotations": {"kubernetes.io/ingress.class": "alb", **WAF}}, "spec": {}},
-        )
-    ],
+    ingress({"kubernetes.io/ingress.class": "alb", **WAF}, None),
 )
 passes(
     P,
     "an nginx ingress is not an ALB",
-    [
-        res(
-            ING,
-            "i",
-            {
-                "metadata": {"annotations": {"kubernetes.io/ingress.class": "nginx"}},
-                "spec": {"ingressClassName": "nginx"},
-            },
-        )
-    ],
+    ingress({"kubernetes.io/ingress.class": "nginx"}, "nginx"),
 )
 fails(
     P,
     "explicitly internet-facing without WAF",
-    [
-        res(
-            ING,
-            "i",
-            {
-                "metadata": {"annotations": {"alb.ingress.kubernetes.io/scheme": "internet-facing"}},
-                "spec": {"ingressClassName": "alb"},
-            },
-        )
-    ],
+    ingress({"alb.ingress.kubernetes.io/scheme": "internet-facing"}),
 )
 
 
@@ -2006,28 +1975,13 @@ P = "ui-require-sign-in"
 fails(
     P,
     "ingress object without auth",
-    [res(ING, "i", {"metadata": {"annotations": WAF}, "spec": {"ingressClassName": "alb"}})],
+    ingress(WAF),
     says="without sign-in",
 )
 fails(
     P,
     "oidc that lets anonymous through",
-    [
-        res(
-            ING,
-            "i",
-            {
-                "metadata": {
-                    "annotations": {
-                        **WAF,
-                        **ALB_AUTH,
-                        "alb.ingress.kubernetes.io/auth-on-unauthenticated-request": "allow",
-                    }
-                },
-                "spec": {"ingressClassName": "alb"},
-            },
-        )
-    ],
+    ingress({**WAF, **ALB_AUTH, "alb.ingress.kubernetes.io/auth-on-unauthenticated-request": "allow"}),
 )
 fails(
     P,
@@ -2066,35 +2020,17 @@ fails(
 passes(
     P,
     "ingress object behind the ALB's OIDC",
-    [res(ING, "i", {"metadata": {"annotations": {**WAF, **ALB_AUTH}}, "spec": {"ingressClassName": "alb"}})],
+    ingress({**WAF, **ALB_AUTH}),
 )
 passes(
     P,
     "cognito",
-    [
-        res(
-            ING,
-            "i",
-            {
-                "metadata": {"annotations": {**WAF, "alb.ingress.kubernetes.io/auth-type": "cognito"}},
-                "spec": {"ingressClassName": "alb"},
-            },
-        )
-    ],
+    ingress({**WAF, "alb.ingress.kubernetes.io/auth-type": "cognito"}),
 )
 passes(
     P,
     "internal ALB",
-    [
-        res(
-            ING,
-            "i",
-            {
-                "metadata": {"annotations": {"alb.ingress.kubernetes.io/scheme": "internal"}},
-                "spec": {"ingressClassName": "alb"},
-            },
-        )
-    ],
+    ingress({"alb.ingress.kubernetes.io/scheme": "internal"}),
 )
 passes(
     P,
