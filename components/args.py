@@ -40,9 +40,7 @@ def missing_keys(args: Mapping[str, Any], shape: type, path: str = "") -> list[s
     What a type checker tells a typed caller; a caller without one (another language through the
     component provider, a dict built at run time) hears it here, before anything else reads `args`.
     """
-    annotations: dict[str, Any] = {}
-    for cls in reversed(shape.__mro__):
-        annotations.update(inspect.get_annotations(cls))
+    annotations = inspect.get_annotations(shape)  # a TypedDict's own, its bases' keys merged in
     found = [f"{path}{key}: required" for key in sorted(shape.__required_keys__) if key not in args]  # type: ignore[attr-defined]
     for key, value in args.items():
         nested = _typeddict_of(annotations.get(key))

@@ -455,10 +455,6 @@ def _cluster_creator(args: PlatformArgs, *, parent: pulumi.Resource) -> ClusterC
     return ClusterCreator(provider=provider, role_arn=access["cluster_creator_role_arn"])
 
 
-# Left to the cluster's own defaults when the section leaves them out.
-_CLUSTER_OPTIONAL = ("endpoint_public_access", "public_access_cidrs", "log_retention_days")
-
-
 def _cluster_args(
     args: PlatformArgs, network: Network, human_roles: HumanRoles | None, creator: ClusterCreator
 ) -> ClusterArgs:
@@ -474,12 +470,12 @@ def _cluster_args(
     arns: Mapping[str, pulumi.Input[str]] = (
         human_roles.arns if human_roles else {role: arn or "" for role, arn in given.items()}
     )
-    optional = {key: section[key] for key in _CLUSTER_OPTIONAL if key in section}  # type: ignore[literal-required]
+    # The section is the cluster's config (what it leaves out takes the cluster's defaults) and the
+    # API access the platform resolves below.
+    config = {key: value for key, value in section.items() if key != "access"}
     cluster_args: dict[str, Any] = {
-        **optional,
+        **config,
         "name": prefix,
-        "kubernetes_version": section["kubernetes_version"],
-        "upgrade_policy": section["upgrade_policy"],
         "vpc_id": network.vpc_id,
         "private_subnet_ids": network.private_subnet_ids,
         "access": {
@@ -491,8 +487,6 @@ def _cluster_args(
             "preview_role_arn": access.get("preview_role_arn"),
         },
         "creator": creator,
-        "node_groups": section["node_groups"],
-        "addon_versions": section["addon_versions"],
         "protect": args["environment"] == Environment.PROD,
     }
     return cast(ClusterArgs, cluster_args)

@@ -235,8 +235,8 @@ def test_every_component_builds_directly_from_the_wheel_without_the_stack_schema
     exported = json.loads(
         _run_installed(
             installed, "python", "-c",
-            "import inspect, json, pulumi, kubeboard_infra as kb; print(json.dumps(sorted(n for n in kb.__all__ "
-            "if inspect.isclass(getattr(kb, n)) and issubclass(getattr(kb, n), pulumi.ComponentResource))))",
+            "import json; from kubeboard_infra.provider import components; "
+            "print(json.dumps(sorted(c.__name__ for c in components())))",
             cwd=tmp_path, timeout=120,
         ).stdout
     )  # fmt: skip

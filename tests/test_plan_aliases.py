@@ -135,5 +135,5 @@ def test_an_old_urn_is_taken_once_and_the_own_urn_comes_first() -> None:
         {"urn": "urn:new-b", "aliases": ["urn:old"]},
         {"urn": "urn:old", "aliases": []},
     ]
-    assert match_old(head, ["urn:old"]) == {}
+    assert match_old(head, ["urn:old"]) == {"urn:old": "urn:old"}
     assert match_old(head[:2], ["urn:old"]) == {"urn:new-a": "urn:old"}

@@ -15,17 +15,17 @@ from typing import Any
 import pulumi
 
 from ..irsa import PolicyDocument
+from ..value_rules import K8S_NAME
 
 _SEMVER = re.compile(r"^\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?$")
-_DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")
 
 
 def chart_problems(*, release_name: str, namespace: str, version: str, repository: str) -> list[str]:
     """The rules of one pinned chart release, each naming the field it breaks."""
     problems = []
-    if not _DNS_LABEL.match(release_name):
+    if not K8S_NAME.match(release_name):
         problems.append(f"release_name: {release_name!r} must be a DNS label (lower case, digits, '-')")
-    if not _DNS_LABEL.match(namespace):
+    if not K8S_NAME.match(namespace):
         problems.append(f"namespace: {namespace!r} must be a DNS label")
     if not _SEMVER.match(version):
         problems.append(f"version: {version!r} must be an exact x.y.z (no ranges: upgrades are reviewed)")

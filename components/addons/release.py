@@ -1,6 +1,5 @@
 """Install one `AddOnSpec` as a Helm release, with its IRSA role when it has one."""
 
-import re
 from collections.abc import Mapping, Sequence
 from typing import Any, NotRequired, TypedDict
 
@@ -11,11 +10,12 @@ from ..args import validate_args
 from ..contracts import ClusterAccess
 from ..irsa import irsa_role
 from ..ordering import after, split_waits
+from ..value_rules import K8S_NAME
+from ..workload import int_range_problem
 from .contract import AddOnSpec, chart_problems, deep_merge
 
 IRSA_ANNOTATION = "eks.amazonaws.com/role-arn"
 _OLD_TYPE = "kubeboard:addons:HelmAddOn"
-_SERVICE_ACCOUNT = re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")
 
 
 class IrsaArgs(TypedDict):
@@ -64,10 +64,11 @@ def problems(args: HelmAddOnArgs) -> list[str]:
         version=args["version"],
         repository=args["repository"],
     )
-    if not 60 <= args.get("timeout_seconds", 600) <= 3600:
-        found.append(f"timeout_seconds: {args['timeout_seconds']} is not between 60 and 3600")
+    timeout = int_range_problem(args.get("timeout_seconds", DEFAULTS["timeout_seconds"]), 60, 3600)
+    if timeout:
+        found.append(f"timeout_seconds: {timeout}")
     irsa = args.get("irsa")
-    if irsa is not None and not _SERVICE_ACCOUNT.match(irsa["service_account"]):
+    if irsa is not None and not K8S_NAME.match(irsa["service_account"]):
         found.append(f"irsa.service_account: {irsa['service_account']!r} is not a Kubernetes name")
     return found
 

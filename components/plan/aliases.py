@@ -8,7 +8,7 @@ and the diff (diff.py) matches them against the base plan in the engine's order.
 """
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 ROOT_STACK_TYPE = "pulumi:pulumi:Stack"
@@ -103,9 +103,7 @@ def alias_urns(
         explicit_parent = spec.parent_urn
         variants = [spec]
         if explicit_parent and not spec.no_parent:
-            variants += [
-                AliasSpec(**{**spec.__dict__, "parent_urn": old}) for old in known.get(explicit_parent, [])
-            ]
+            variants += [replace(spec, parent_urn=old) for old in known.get(explicit_parent, [])]
         for variant in variants:
             own += collapse(variant, name=name, type_=type_, parent=parent, project=project, stack=stack)
     result = list(own)
@@ -123,24 +121,20 @@ def alias_urns(
 
 
 def match_old(head: Iterable[Mapping[str, Any]], base_urns: Iterable[str]) -> dict[str, str]:
-    """Each head URN found in the base under one of its aliases -> the base URN it takes over.
+    """Each head URN found in the base -> the base URN it takes over (itself, or one of its aliases).
 
     As the engine: the URN itself first, then the aliases in order; an old URN is taken once.
     """
     olds = set(base_urns)
-    taken: set[str] = set()
-    matched: dict[str, str] = {}
-    for resource in head:
+    resources = list(head)
+    matched = {str(r["urn"]): str(r["urn"]) for r in resources if r["urn"] in olds}
+    taken = set(matched)
+    for resource in resources:
         urn = str(resource["urn"])
-        if urn in olds:
-            taken.add(urn)
-    for resource in head:
-        urn = str(resource["urn"])
-        if urn in olds:
+        if urn in matched:
             continue
-        for alias in resource.get("aliases") or []:
-            if alias in olds and alias not in taken:
-                taken.add(str(alias))
-                matched[urn] = str(alias)
-                break
+        alias = next((a for a in resource.get("aliases") or [] if a in olds and a not in taken), None)
+        if alias is not None:
+            taken.add(str(alias))
+            matched[urn] = str(alias)
     return matched

@@ -182,7 +182,7 @@ def diff_plans(base: Mapping[str, Any], head: Mapping[str, Any]) -> dict[str, An
     """Resources added, removed and changed from ``base`` to ``head`` (two plan.json documents)."""
     before = {r["urn"]: r for r in base.get("resources", [])}
     after = {r["urn"]: r for r in head.get("resources", [])}
-    old_urn = {urn: urn for urn in after if urn in before} | match_old(after.values(), before)
+    old_urn = match_old(after.values(), before)
     taken = set(old_urn.values())
     added = [_summary(after[urn]) for urn in after if urn not in old_urn]
     removed = [_summary(before[urn]) for urn in before if urn not in taken]
