@@ -17,7 +17,7 @@ import pulumi_kubernetes as k8s
 
 from ..args import validate_args
 from ..contracts import ClusterAccess
-from ..gitops import IN_CLUSTER, application
+from ..gitops import IN_CLUSTER, app_project, application
 from ..irsa import trust_policy
 from ..ordering import after
 from . import appsets, bridge
@@ -324,11 +324,10 @@ class FleetHub(pulumi.ComponentResource):
                 opts=k8s_child,
             )
 
-        project = k8s.apiextensions.CustomResource(
+        project = app_project(
             f"{name}-project",
-            api_version="argoproj.io/v1alpha1",
-            kind="AppProject",
-            metadata={"name": FLEET_PROJECT, "namespace": namespace},
+            name=FLEET_PROJECT,
+            namespace=namespace,
             spec={
                 "description": "The fleet's root: the argocd-apps chart, ApplicationSets in Argo CD's namespace only",
                 "sourceRepos": [appsets.REPOSITORY],

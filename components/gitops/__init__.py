@@ -1,7 +1,7 @@
 """GitOps: Argo CD behind the shared ALB and the root Application of the platform chart (K6, D1)."""
 
 from .args import DEFAULTS, FleetHubOptions, GitOpsArgs, GitOpsConfig, RepositoryConfig, problems
-from .component import GitOps, application
+from .component import GitOps, app_project, application
 from .values import (
     CHART,
     CHART_NAMESPACE,
@@ -29,6 +29,7 @@ __all__ = [
     "GitOpsArgs",
     "GitOpsConfig",
     "RepositoryConfig",
+    "app_project",
     "application",
     "argocd_values",
     "front_page_rollout",

@@ -36,6 +36,20 @@ from .values import (
 )
 
 
+def app_project(
+    resource_name: str, *, name: str, namespace: str, spec: Mapping[str, Any], opts: pulumi.ResourceOptions
+) -> k8s.apiextensions.CustomResource:
+    """An Argo CD AppProject: which repositories its Applications read and where they may deploy."""
+    return k8s.apiextensions.CustomResource(
+        resource_name,
+        api_version="argoproj.io/v1alpha1",
+        kind="AppProject",
+        metadata={"name": name, "namespace": namespace},
+        spec=spec,
+        opts=opts,
+    )
+
+
 def application(
     resource_name: str,
     *,
@@ -175,11 +189,10 @@ class GitOps(pulumi.ComponentResource):
                 )
             )
 
-        project = k8s.apiextensions.CustomResource(
+        project = app_project(
             f"{name}-platform-project",
-            api_version="argoproj.io/v1alpha1",
-            kind="AppProject",
-            metadata={"name": PLATFORM_PROJECT, "namespace": namespace},
+            name=PLATFORM_PROJECT,
+            namespace=namespace,
             spec={
                 "description": "The platform chart: team namespaces, their policies and the front page",
                 "sourceRepos": [repository["url"], *(fleet["source_repos"] if fleet else [])],
